@@ -1,0 +1,47 @@
+"""ftprep: pre-flight checks, conversion and upload for fine-tuning datasets.
+
+Library first: every function returns a value and never prints or exits.
+
+    import ftprep
+    report = ftprep.check("train.jsonl", task="chat", chat_template="qwen3")
+    if report.ok:
+        ftprep.convert("train.jsonl", "out/train.jsonl", task="chat")
+"""
+
+from __future__ import annotations
+
+import importlib
+import typing as t
+
+__version__ = "0.1.0"
+
+# Public name -> module. Loaded on first use so that `import ftprep` stays cheap.
+_EXPORTS = {
+    "check": "ftprep.checker",
+    "SourceError": "ftprep.sources",
+    "convert": "ftprep.convert",
+    "load": "ftprep.convert",
+    "Conversion": "ftprep.convert",
+    "Diagnostic": "ftprep.diagnostics",
+    "FileReport": "ftprep.diagnostics",
+    "Report": "ftprep.diagnostics",
+    "CODES": "ftprep.codes",
+    "TASKS": "ftprep.tasks",
+    "push": "ftprep.hub",
+    "render": "ftprep.render",
+    "stats": "ftprep.stats",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> t.Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ftprep' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

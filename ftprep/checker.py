@@ -1,0 +1,334 @@
+"""`ftprep.check`: every input to one `Report`.
+
+Per file: sniff the format, infer the task from the columns when none is
+given, scan the rows (in parallel for big JSON Lines files), then add the
+dataset-level findings (missing columns, duplicates, row count, emptiness).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import typing as t
+from pathlib import Path
+
+import msgspec
+
+from ftprep import tasks as task_registry
+from ftprep.diagnostics import Diagnostic, FileReport, Report
+from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
+from ftprep.sources import (
+    SourceError, TableError, csv_line_starts, format_of, json_array, open_bytes, read_table, sniff_json,
+)
+from ftprep.tasks import MAX_URL_BYTES, Task
+from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
+
+# Files below this size are scanned in-process: a pool costs more than it saves.
+PARALLEL_MIN_BYTES = 48 << 20
+TABLE_BATCH = 20_000
+PROBE_RECORDS = 200
+# Suggested mappings when a required column is missing: option -> candidates.
+CANDIDATES = {
+    "conversations": ("messages", "conversation", "chat", "dialog", "turns"),
+    "instruction": ("prompt", "question", "query", "input"),
+    "output": ("response", "completion", "answer", "target"),
+    "prompt": ("question", "instruction", "query", "input"),
+    "chosen": ("preferred", "accepted", "response_chosen"),
+    "rejected": ("dispreferred", "response_rejected"),
+}
+
+
+def check(
+    paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]],
+    *,
+    task: str | None = None,
+    field_instruction: str | None = None,
+    field_output: str | None = None,
+    field_conversation: str | None = None,
+    field_prompt: str | None = None,
+    field_chosen: str | None = None,
+    field_rejected: str | None = None,
+    chat_template: str | None = None,
+    min_rows: int = DEFAULT_MIN_ROWS,
+    strict: bool = False,
+    workers: int | None = None,
+    max_per_code: int = 100_000,
+    **extra: t.Any,
+) -> Report:
+    """Check datasets; returns a `Report` and never prints.
+
+    `paths` may be files, globs, directories or zips of images (task
+    `image`), `hf://datasets/OWNER/NAME[@REV]` or an http(s) URL.
+    Raises `SourceError` when an input cannot be read at all.
+    """
+    opts = Options(task=task, field_instruction=field_instruction, field_output=field_output,
+                   field_conversation=field_conversation, field_prompt=field_prompt,
+                   field_chosen=field_chosen, field_rejected=field_rejected, chat_template=chat_template,
+                   min_rows=min_rows, workers=workers, max_per_code=max_per_code, **extra)
+    if task is not None:
+        if task not in task_registry.TASK_NAMES:
+            raise ValueError(f"unknown task {task!r}; choose from {', '.join(task_registry.TASK_NAMES)}")
+    report = Report([check_one(p, opts) for p in expand(paths)])
+    return report.strict() if strict else report
+
+
+def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]]) -> list[str]:
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    out: list[str] = []
+    for p in map(str, items):
+        if "://" not in p and any(c in p for c in "*?[") and not os.path.exists(p):
+            hits = sorted(glob.glob(p, recursive=True))
+            if not hits:
+                raise SourceError(f"{p}: no file matches")
+            out += hits
+        else:
+            out.append(p)
+    return out
+
+
+def check_one(path: str, opts: Options) -> FileReport:
+    if "://" in path:
+        from ftprep.remote import check_remote  # issue 5: Hub repos and URLs
+
+        return check_remote(path, opts)
+    if opts.task == "image" or os.path.isdir(path) or path.lower().endswith(".zip"):
+        from ftprep.image import check_images  # issue 4
+
+        return check_images(path, opts)
+    return check_file(path, opts)
+
+
+def check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
+    """Check one local data file (JSON Lines, JSON, CSV, TSV, Parquet, gzipped or not)."""
+    fmt, gz = format_of(path)
+    if not os.path.exists(path):
+        raise SourceError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise SourceError(f"{path}: is a directory")
+    if fmt == "json":
+        fmt = sniff_json(path, gz)
+    shown = display or path
+    table = None
+    if fmt in ("csv", "tsv", "parquet"):
+        try:
+            table = read_table(path, fmt, gz)
+        except TableError as e:
+            report = FileReport(shown, opts.task)
+            report.diagnostics.append(Diagnostic("P006", f"cannot read {fmt}: {e}", shown))
+            return report
+        columns: t.Collection[str] = table.columns
+    elif fmt == "json":
+        try:
+            records = json_array(path, gz)
+        except msgspec.DecodeError as e:
+            report = FileReport(shown, opts.task)
+            report.diagnostics.append(Diagnostic("P001", f"invalid JSON: {e}", shown))
+            return report
+        if not isinstance(records, list):
+            report = FileReport(shown, opts.task)
+            report.diagnostics.append(Diagnostic("P009", "the top level is not an array of records", shown))
+            return report
+        columns = {k for r in records[:PROBE_RECORDS] if isinstance(r, dict) for k in r}
+    else:
+        columns = probe_jsonl(path, gz)
+
+    name = opts.task or task_registry.infer(columns, opts)
+    report = FileReport(shown, name, task_inferred=opts.task is None)
+    if name is None:
+        found = ", ".join(sorted(columns)[:20]) or "none"
+        report.diagnostics.append(Diagnostic(
+            "S004", f"cannot infer the task from the columns ({found})", shown,
+            hint="pass --task text|chat|dpo|grpo and the --field-* mapping"))
+        return report
+    task = task_registry.get(name)
+    head: list[Finding] = []
+    if task.url_rules:
+        if fmt not in ("json", "jsonl"):
+            head.append(Finding("P007", f"{name} data is {fmt}; at a URL the trainer loads only JSON or JSON Lines",
+                                None, "convert it: ftprep convert ... -o data.jsonl"))
+        if os.path.getsize(path) > MAX_URL_BYTES:
+            head.append(Finding("P008", f"{os.path.getsize(path):,} bytes; the trainer's limit is {MAX_URL_BYTES:,}"))
+    if name in ("chat", "custom_chat") and opts.chat_template == "phi_4":
+        from ftprep.tasks.chat_rules import VERSION_RISKY
+
+        head.append(Finding("C018", VERSION_RISKY["phi_4"], None, "prefer chatml or qwen3 if the job may run on an older image"))
+
+    if table is not None:
+        scan = scan_table(table, fmt, task, opts)
+    elif fmt == "json":
+        scan = scan_records(records, task, opts)
+    else:
+        scan = scan_jsonl(path, gz, task, opts)
+    if table is not None and fmt in ("csv", "tsv") and scan.found:
+        starts = csv_line_starts(path, gz, "\t" if fmt == "tsv" else ",")
+        scan.found = [(starts[r] if starts and r is not None and r < len(starts) else None, r, *rest)
+                      for _, r, *rest in scan.found]
+        scan.hash_lines = array_lines(scan, starts)
+    elif table is not None or fmt == "json":
+        scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
+        scan.hash_lines = None  # type: ignore[assignment]
+    report.rows = scan.rows
+    finish(report, scan, task, opts, head, set(columns))
+    return report
+
+
+def array_lines(scan: Scan, starts: list[int] | None) -> t.Any:
+    import array
+
+    if not starts:
+        return None
+    return array.array("q", (starts[r] if r < len(starts) else 0 for r in scan.hash_rows))
+
+
+def probe_jsonl(path: str, gz: bool) -> set[str]:
+    """Keys of the first records, to infer the task."""
+    keys: set[str] = set()
+    with open_bytes(path, gz) as f:
+        head = f.read(1 << 20).removeprefix(b"\xef\xbb\xbf")
+    decoder = msgspec.json.Decoder()
+    for n, line in enumerate(head.split(b"\n")[:PROBE_RECORDS]):
+        try:
+            obj = decoder.decode(line)
+        except msgspec.DecodeError:
+            continue
+        if isinstance(obj, dict):
+            keys.update(obj)
+    return keys
+
+
+def scan_jsonl(path: str, gz: bool, task: Task, opts: Options) -> Scan:
+    size = os.path.getsize(path)
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    if gz or workers <= 1 or size < PARALLEL_MIN_BYTES:
+        scan = Scan(opts.max_per_code)
+        with open_bytes(path, gz) as f:
+            read_stream(RowChecker(task, opts), scan, f, None, True, True)
+        return scan
+    return scan_parallel(path, size, task, opts, workers)
+
+
+def split_points(path: str, size: int, parts: int) -> list[int]:
+    points = [0]
+    with open(path, "rb") as f:
+        for i in range(1, parts):
+            f.seek(max(size * i // parts, points[-1]))
+            f.readline()
+            pos = f.tell()
+            if pos >= size:
+                break
+            if pos > points[-1]:
+                points.append(pos)
+    points.append(size)
+    return points
+
+
+def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int) -> Scan:
+    import concurrent.futures
+    import multiprocessing
+
+    # Ranges of ~64 MB keep each worker's memory small; order is restored on merge.
+    parts = max(workers, min(256, size // (64 << 20) + 1))
+    points = split_points(path, size, parts)
+    ctx = multiprocessing.get_context("fork")
+    total = Scan(opts.max_per_code)
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(scan_range, path, a, b, task, opts, b == size, a == 0)
+                   for a, b in zip(points, points[1:])]
+        for fut in futures:
+            total.merge(fut.result())
+    return total
+
+
+def scan_table(df: t.Any, fmt: str, task: Task, opts: Options) -> Scan:
+    checker = RowChecker(task, opts)
+    scan = Scan(opts.max_per_code)
+    for start in range(0, df.height, TABLE_BATCH):
+        checker.records(scan, df.slice(start, TABLE_BATCH).to_dicts())
+    return scan
+
+
+def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
+    checker = RowChecker(task, opts)
+    scan = Scan(opts.max_per_code)
+    for start in range(0, len(records), TABLE_BATCH):
+        checker.records(scan, records[start:start + TABLE_BATCH])
+    return scan
+
+
+def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list[Finding],
+           columns: set[str]) -> None:
+    path = report.path
+    out: list[Diagnostic] = [Diagnostic(f.code, f.message, path, field=f.field, hint=f.hint) for f in head]
+    counts = dict(scan.counts)
+    found = scan.found
+    if scan.rows == 0 and not found:
+        out.append(Diagnostic("P004", "no records", path, hint="the file is empty"))
+    missing = [c for c in task.mapped(opts).values() if scan.rows and scan.absent.get(c, 0) == scan.rows]
+    for col in missing:
+        keys = columns | scan.keys
+        guess = next((c for c in CANDIDATES.get(col, ()) if c in keys), None)
+        option = next((o for o, d in task.fields.items() if opts.field(o, d) == col), "")
+        hint = (f"map it: --{option.replace('_', '-')} {guess}" if guess
+                else f"columns found: {', '.join(sorted(keys)[:12]) or 'none'}")
+        out.append(Diagnostic("S001", f"required column '{col}' is missing from every record", path,
+                              field=col, hint=hint))
+        found = [f for f in found if not (f[2] == "V001" and f[4] == col)]
+        counts["V001"] = counts.get("V001", 0) - scan.absent[col]
+    if scan.rows and not missing and task.name not in ("chat", "custom_chat") and scan.empty_rows * 5 > scan.rows * 4:
+        out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
+                              "above 80%", path))
+    for line, row, code, message, field, hint in found:
+        if code in AGGREGATED:
+            n = scan.firsts.get((code, field), 1)
+            if n > 1:
+                message = f"{message} (and {n - 1:,} more rows)"
+        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint))
+    out += duplicates(scan, path)
+    if 0 < scan.rows < opts.min_rows:
+        out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
+                              hint="add data, or set --min-rows if your job's minimum differs"))
+    kept: dict[str, int] = {}
+    for d in out:
+        kept[d.code] = kept.get(d.code, 0) + 1
+    report.dropped = {c: n - kept.get(c, 0) for c, n in counts.items()
+                      if c not in AGGREGATED and n - kept.get(c, 0) > 0}
+    out.sort(key=lambda d: (-1 if d.row is None else d.row))
+    report.diagnostics = out
+
+
+def duplicates(scan: Scan, path: str) -> list[Diagnostic]:
+    """D001 for each row whose trained columns repeat an earlier row."""
+    h = scan.hashes
+    if len(h) < 2:
+        return []
+    pairs: list[tuple[int, int]] = []  # (index of duplicate, index of first)
+    if len(h) <= 200_000:
+        if len(set(h)) == len(h):
+            return []
+        first: dict[int, int] = {}
+        for i, v in enumerate(h):
+            j = first.setdefault(v, i)
+            if j != i:
+                pairs.append((i, j))
+    else:
+        import polars as pl
+
+        s = pl.Series("h", h)
+        if s.n_unique() == len(s):
+            return []
+        df = pl.DataFrame({"h": s, "i": pl.int_range(0, len(s), eager=True)})
+        dup = df.filter(pl.col("h").is_duplicated())
+        firsts = dup.group_by("h").agg(pl.col("i").min().alias("j"))
+        for i, j in dup.join(firsts, on="h").filter(pl.col("i") != pl.col("j")).select("i", "j").iter_rows():
+            pairs.append((i, j))
+    lines = scan.hash_lines
+    out = []
+    for i, j in sorted(pairs):
+        where = f"line {lines[j]}" if lines is not None and lines[j] else f"row {scan.hash_rows[j]}"
+        out.append(Diagnostic("D001", f"duplicate of {where} in the trained columns", path,
+                              line=lines[i] if lines is not None and lines[i] else None,
+                              row=scan.hash_rows[i]))
+    return out
+
+
+__all__ = ["check", "check_file", "SourceError"]

@@ -1,0 +1,134 @@
+"""`ftprep check`, `ftprep convert` and `ftprep codes`: thin layers over the
+library functions of the same names."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import typing as t
+
+import click
+
+from ftprep.cli_options import (
+    apply_config, check_options, format_option, image_options, mapping_options, task_option,
+)
+
+FORMATS = ("text", "json", "github")
+
+
+def _reporter_name(fmt: str | None) -> str:
+    if fmt is None:
+        return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if fmt not in FORMATS:
+        raise click.UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    return fmt
+
+
+def _validate(params: dict[str, t.Any]) -> None:
+    """Values from a config file skip click's choices: check them here."""
+    from ftprep.cli_options import TASK_CHOICES
+    from ftprep.tasks.base import CHAT_TEMPLATES
+
+    for key, allowed in (("task", TASK_CHOICES), ("chat_template", CHAT_TEMPLATES), ("image_model", ("flux", "sdxl"))):
+        value = params.get(key)
+        if value is not None and value not in allowed:
+            raise click.UsageError(f"invalid {key.replace('_', '-')} {value!r}; choose from {', '.join(allowed)}")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@task_option()
+@mapping_options
+@image_options
+@check_options
+@click.option("--tokenizer", metavar="PATH_OR_ID", help="tokenizer.json or Hub id: exact token counts for --max-seq-len.")
+@click.option("--max-seq-len", type=click.IntRange(1), help="Report rows longer than this many tokens.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@format_option(FORMATS)
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path: str | None, **params: t.Any) -> None:
+    """Check datasets: every problem, with its file, line and field.
+
+    PATHS are data files (JSONL, JSON, CSV, TSV, Parquet, optionally .gz), globs,
+    image folders or zips (--task image), hf://datasets/OWNER/NAME[@REV] or URLs.
+    """
+    from ftprep.checker import check as run_check
+    from ftprep.reporters import REPORTERS
+    from ftprep.sources import SourceError
+
+    params["fmt"] = fmt
+    params = apply_config(ctx, paths, params)
+    _validate(params)
+    fmt = _reporter_name(params.pop("fmt"))
+    try:
+        report = run_check(list(paths), **params)
+    except (SourceError, ValueError, OSError) as e:
+        raise click.UsageError(str(e)) from None
+    REPORTERS[fmt](report, sys.stdout)
+    if html_path:
+        from ftprep.html import write_html
+
+        write_html(report, html_path)
+    ctx.exit(0 if report.ok else 1)
+
+
+@click.command()
+@click.argument("input", type=str)
+@click.option("-o", "--output", required=True, help="Output file (.jsonl or .parquet), or a folder for images.")
+@task_option()
+@mapping_options
+@image_options
+@click.option("--drop-invalid", is_flag=True, help="Write only the valid rows instead of refusing.")
+@click.option("--also-zip", is_flag=True, help="image: also write the flat image+.txt zip the trainer consumes.")
+@click.option("--min-rows", type=click.IntRange(0), default=8000, show_default=True, help="Warn below this many rows.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Config file to use.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@format_option(FORMATS)
+@click.pass_context
+def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **params: t.Any) -> None:
+    """Convert INPUT to the canonical columns of its task, checked, written atomically.
+
+    Refuses to write when the data has errors, unless --drop-invalid.
+    """
+    from ftprep.convert import convert as run_convert
+    from ftprep.reporters import REPORTERS
+    from ftprep.sources import SourceError
+
+    params["fmt"] = fmt
+    params = apply_config(ctx, [input], params)
+    _validate(params)
+    fmt = _reporter_name(params.pop("fmt"))
+    if not params.get("also_zip"):
+        params.pop("also_zip", None)
+    try:
+        result = run_convert(input, output, **params)
+    except (SourceError, ValueError, OSError) as e:
+        raise click.UsageError(str(e)) from None
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        REPORTERS[fmt](result.report, sys.stdout)
+        if result.written:
+            dropped = f", dropped {result.rows_dropped:,} invalid" if result.rows_dropped else ""
+            fields = " ".join(f"{k}={v}" for k, v in result.job_fields.items())
+            click.echo(f"wrote {result.rows_written:,} rows to {result.output} "
+                       f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
+        else:
+            click.echo(f"not written: {result.report.errors:,} error(s); fix them or pass --drop-invalid", err=True)
+    ctx.exit(0 if result.written else 1)
+
+
+@click.command()
+@format_option(("text", "json"))
+def codes(fmt: str | None) -> None:
+    """List every diagnostic code with its severity and meaning."""
+    from ftprep.codes import CODES
+
+    if fmt == "json":
+        click.echo(json.dumps({c.code: {"name": c.name, "severity": c.severity, "summary": c.summary}
+                               for c in CODES.values()}, indent=2))
+        return
+    for c in CODES.values():
+        click.echo(f"{c.code}  {c.name:<24} {c.severity:<8} {c.summary}")

@@ -1,0 +1,88 @@
+"""Option bundles shared by commands, and the glue from config files to options.
+
+The mapping flags carry the API's own names (`fieldInstruction` becomes
+`--field-instruction`), so a command line reads like the job it prepares.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import click
+from click.core import ParameterSource
+
+from ftprep.tasks.base import CHAT_TEMPLATES, DEFAULT_MIN_ROWS
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+TASK_CHOICES = ("text", "chat", "dpo", "grpo", "image", "custom_text", "custom_chat")
+MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
+           "field_rejected")
+
+
+def _stack(*decorators: t.Callable[[F], F]) -> t.Callable[[F], F]:
+    def apply(f: F) -> F:
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+    return apply
+
+
+def task_option(required: bool = False) -> t.Callable[[F], F]:
+    return click.option("--task", type=click.Choice(TASK_CHOICES), required=required,
+                        help="Task type; inferred from the columns when omitted.")
+
+
+mapping_options = _stack(
+    click.option("--field-instruction", metavar="COL", help="text: instruction column (default instruction)."),
+    click.option("--field-output", metavar="COL", help="text: output column (default output)."),
+    click.option("--field-conversation", metavar="COL", help="chat: conversation column (default conversations)."),
+    click.option("--field-prompt", metavar="COL", help="dpo/grpo: prompt column (default prompt)."),
+    click.option("--field-chosen", metavar="COL", help="dpo: chosen column (default chosen)."),
+    click.option("--field-rejected", metavar="COL", help="dpo: rejected column (default rejected)."),
+    click.option("--chat-template", type=click.Choice(CHAT_TEMPLATES), help="The job's chat template; its rules are checked."),
+)
+
+image_options = _stack(
+    click.option("--image-model", type=click.Choice(("flux", "sdxl")), help="image: the diffusion model (caption limits)."),
+    click.option("--trigger", metavar="WORD", help="image: a trigger word every caption should hold."),
+    click.option("--field-caption", metavar="COL", help="image: caption column of metadata.jsonl/csv (default text)."),
+    click.option("--min-pairs", type=int, default=10, show_default=True, help="image: fewest usable pairs."),
+    click.option("--max-pairs", type=int, default=50, show_default=True, help="image: most usable pairs."),
+)
+
+check_options = _stack(
+    click.option("--min-rows", type=click.IntRange(0), default=DEFAULT_MIN_ROWS, show_default=True,
+                 help="Warn below this many rows (the service's minimum)."),
+    click.option("--max-per-code", type=click.IntRange(1), default=100_000, show_default=True,
+                 help="Keep at most this many diagnostics per code in memory; the rest are counted."),
+    click.option("--workers", type=click.IntRange(1), default=None, help="Processes for big JSON Lines files (default: all cores)."),
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
+                 help="Read options from this file instead of searching for [tool.ftprep]."),
+    click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+)
+
+
+def format_option(choices: t.Sequence[str]) -> t.Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=None,
+                        help=f"Output format (default {choices[0]}; github under GITHUB_ACTIONS).")
+
+
+def apply_config(ctx: click.Context, paths: t.Sequence[str], params: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Fill options the user did not give from the config file. Raises UsageError on a bad file."""
+    from ftprep import config
+
+    if params.pop("isolated", False):
+        params.pop("config_path", None)
+        return params
+    explicit = params.pop("config_path", None)
+    try:
+        settings = config.load(explicit) if explicit else config.discover(list(paths))[1]
+    except config.ConfigError as e:
+        raise click.UsageError(str(e)) from None
+    for key, value in settings.items():
+        name = "fmt" if key == "format" else key.replace("-", "_")
+        if name not in params:
+            continue
+        if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None):
+            params[name] = value
+    return params

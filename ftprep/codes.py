@@ -1,0 +1,110 @@
+"""Stable diagnostic codes.
+
+A code is a family letter plus three digits, with a kebab-case name. Codes are
+never reused or renumbered: a retired code stays here with its summary. The
+README's table of codes is checked against this registry by a test.
+
+Families: P parse and file, S columns, V values, C chat, D dataset,
+G grpo, T templates and tokens, M media (images), H hub and URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    name: str
+    severity: str
+    summary: str
+
+
+def _table(*rows: tuple[str, str, str, str]) -> dict[str, Code]:
+    return {r[0]: Code(*r) for r in rows}
+
+
+# --- P: parse and file --------------------------------------------------------
+PARSE = _table(
+    ("P001", "invalid-json", ERROR, "A record is not valid JSON."),
+    ("P002", "invalid-utf8", ERROR, "A record is not valid UTF-8."),
+    ("P003", "truncated-record", ERROR, "The last record is cut off (no closing newline, unparseable)."),
+    ("P004", "no-records", ERROR, "The file is empty or holds no records."),
+    ("P005", "record-not-object", ERROR, "A record is JSON but not an object."),
+    ("P006", "unreadable-table", ERROR, "A CSV, TSV or Parquet file cannot be parsed."),
+    ("P007", "url-format", ERROR, "custom_* data at a URL must be JSON or JSON Lines; the trainer does not parse CSV or Parquet there."),
+    ("P008", "url-size", ERROR, "custom_* data is over the trainer's 2,147,483,646-byte limit."),
+    ("P009", "json-not-array", ERROR, "A .json file is not an array of objects."),
+)
+
+# --- S: columns ---------------------------------------------------------------
+COLUMNS = _table(
+    ("S001", "missing-column", ERROR, "A required (mapped) column is absent from every record."),
+    ("S002", "rename-collision", ERROR, "Renaming a mapped column to the trainer's standard name would collide with an existing column."),
+    ("S003", "dropped-column", WARNING, "A column that looks like training data is not mapped; the trainer drops it."),
+    ("S004", "task-unknown", ERROR, "The task cannot be inferred from the columns; pass --task."),
+)
+
+# --- V: values ----------------------------------------------------------------
+VALUES = _table(
+    ("V001", "missing-value", ERROR, "A required value is null or absent."),
+    ("V002", "empty-value", ERROR, "A required value is empty or whitespace only."),
+    ("V003", "not-text", ERROR, "A list or object where text is required; the trainer would train on its Python repr."),
+    ("V004", "not-string", WARNING, "A number or boolean where text is expected; it is stringified, and mixed types can fail to load."),
+    ("V005", "identical-pair", WARNING, "DPO chosen and rejected are identical: no preference signal."),
+)
+
+# --- C: chat ------------------------------------------------------------------
+CHAT = _table(
+    ("C001", "conversation-not-list", ERROR, "The conversation is not a list of messages."),
+    ("C002", "empty-conversation", ERROR, "The conversation is empty."),
+    ("C003", "message-not-object", ERROR, "A message is not an object."),
+    ("C004", "message-keys", ERROR, "A message lacks the role/content keys (e.g. ShareGPT from/value); run ftprep convert."),
+    ("C005", "unknown-role", ERROR, "A role other than system, user, assistant or tool."),
+    ("C006", "content-not-string", ERROR, "A message's content is not a string."),
+    ("C007", "too-few-messages", ERROR, "Fewer than 2 messages; the trainer drops the row."),
+    ("C008", "no-assistant-turn", ERROR, "No assistant turn: nothing is trained on this row."),
+    ("C009", "last-turn-not-assistant", WARNING, "The conversation does not end with an assistant turn; the tail is not trained."),
+    ("C010", "empty-assistant", ERROR, "An assistant message is empty or whitespace only."),
+    ("C011", "empty-message", WARNING, "A non-assistant message is empty or whitespace only."),
+    ("C012", "template-raises", ERROR, "The chosen chat template raises on this conversation (role order or role not supported)."),
+    ("C013", "system-dropped", WARNING, "The chosen chat template drops or merges this system message."),
+    ("C014", "role-dropped", WARNING, "The chosen chat template silently drops messages with this role."),
+    ("C015", "default-system", WARNING, "The chosen chat template injects its own default system prompt when the row has none."),
+    ("C016", "control-token", WARNING, "Content holds a chat-template control token; it becomes a real special token."),
+    ("C017", "reasoning-dropped", WARNING, "The chosen chat template drops this <think> reasoning."),
+    ("C018", "template-version", WARNING, "The chosen chat template is missing from older trainer images."),
+)
+
+# --- D: dataset ---------------------------------------------------------------
+DATASET = _table(
+    ("D001", "duplicate-row", WARNING, "The row repeats an earlier row in the trained columns."),
+    ("D002", "too-few-rows", WARNING, "Fewer rows than the service's minimum."),
+    ("D003", "mostly-empty", ERROR, "More than 80% of rows are empty; the trainer's prep fails."),
+)
+
+# --- G: grpo ------------------------------------------------------------------
+GRPO = _table(
+    ("G001", "nested-extra", WARNING, "An extra GRPO column holds objects; the trainer str()s them to Python repr, not JSON."),
+)
+
+# --- T: templates and tokens (issue 3) ----------------------------------------
+TOKENS: dict[str, Code] = _table()
+
+# --- M: media, images (issue 4) -----------------------------------------------
+MEDIA: dict[str, Code] = _table()
+
+# --- H: hub and URL (issue 5) -------------------------------------------------
+HUB: dict[str, Code] = _table()
+
+CODES: dict[str, Code] = {
+    **PARSE, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB,
+}
+
+
+def severity_of(code: str) -> str:
+    return CODES[code].severity

@@ -1,0 +1,164 @@
+"""The one diagnostic type, and the report that collects them.
+
+Every stage (parse, schema, content, template, media, hub) yields a `Diagnostic`.
+A `Report` holds one `FileReport` per input and is what `ftprep.check` returns;
+reporters turn it into text, JSON or GitHub annotations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ftprep.codes import CODES, severity_of
+
+ERROR = "error"
+WARNING = "warning"
+JSON_VERSION = 1
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem, at one place.
+
+    `line` is the 1-based line where the record starts (JSONL, CSV) or None;
+    `row` is the 0-based record index, or None for file-level problems;
+    `field` is a column name or a JSON path such as `$.conversations[2].role`.
+    """
+
+    code: str
+    message: str
+    path: str = ""
+    line: int | None = None
+    row: int | None = None
+    field: str | None = None
+    hint: str | None = None
+    severity: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown diagnostic code {self.code!r}")
+        if not self.severity:
+            object.__setattr__(self, "severity", severity_of(self.code))
+
+    @property
+    def name(self) -> str:
+        return CODES[self.code].name
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (
+            -1 if self.row is None else self.row,
+            -1 if self.line is None else self.line,
+            self.code,
+        )
+
+    def to_json(self) -> dict[str, t.Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "line": self.line,
+            "row": self.row,
+            "field": self.field,
+            "hint": self.hint,
+        }
+
+
+@dataclasses.dataclass(slots=True)
+class FileReport:
+    """What `check` found in one input (a file, a Hub repo, a URL or an image set)."""
+
+    path: str
+    task: str | None
+    rows: int = 0
+    diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
+    task_inferred: bool = False
+    # Per-code counts beyond what is kept in `diagnostics` (memory cap), so the
+    # summary stays exact even on a file where every row is wrong.
+    dropped: dict[str, int] = dataclasses.field(default_factory=dict)
+    stats: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    strict: bool = False
+
+    def _dropped(self, severity: str) -> int:
+        if self.strict:
+            return sum(self.dropped.values()) if severity == ERROR else 0
+        return sum(n for c, n in self.dropped.items() if severity_of(c) == severity)
+
+    @property
+    def errors(self) -> int:
+        kept = sum(1 for d in self.diagnostics if d.severity == ERROR)
+        return kept + self._dropped(ERROR)
+
+    @property
+    def warnings(self) -> int:
+        kept = sum(1 for d in self.diagnostics if d.severity == WARNING)
+        return kept + self._dropped(WARNING)
+
+    def to_json(self) -> dict[str, t.Any]:
+        out: dict[str, t.Any] = {
+            "path": self.path,
+            "task": self.task,
+            "task_inferred": self.task_inferred,
+            "rows": self.rows,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+        if self.dropped:
+            out["not_shown"] = dict(sorted(self.dropped.items()))
+        return out
+
+
+@dataclasses.dataclass(slots=True)
+class Report:
+    """The result of `ftprep.check`: one `FileReport` per input."""
+
+    files: list[FileReport] = dataclasses.field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    def codes(self) -> list[str]:
+        return [d.code for d in self.diagnostics]
+
+    def strict(self) -> Report:
+        """The same report with every warning raised to an error (`--strict`)."""
+        files = []
+        for f in self.files:
+            diags = [dataclasses.replace(d, severity=ERROR) for d in f.diagnostics]
+            files.append(dataclasses.replace(f, diagnostics=diags, strict=True))
+        return Report(files)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "rows": self.rows,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+    def to_json(self) -> dict[str, t.Any]:
+        return {
+            "version": JSON_VERSION,
+            "summary": self.summary(),
+            "files": [f.to_json() for f in self.files],
+        }

@@ -1,0 +1,190 @@
+"""What every task module shares: the option bag, findings, and value checks.
+
+A task module gives the engine two views of one set of rules:
+
+- `row_type` and `is_clean`: a typed msgspec struct and a cheap predicate. A row
+  that decodes into the struct and passes the predicate has no findings. This is
+  the fast path; it may only be conservative (send a fine row to `explain`).
+- `explain`: the full rules on a generically decoded row, yielding every finding
+  with its field. Only rows the fast path rejects reach it.
+
+Tests assert that the two agree on every golden case and on random rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+
+import msgspec
+
+# The trainer keeps min-rows configurable: its MINIMUM_DATASET_ROWS moved
+# 5,000 -> 2,000 -> 4,000 -> 8,000. The latest seen is the default.
+DEFAULT_MIN_ROWS = 8000
+CHAT_TEMPLATES = ("chatml", "llama3", "qwen3", "mistral_v3_tekken", "deepseek_v3", "phi_4", "gemma3")
+
+# Control strings of the 7 template families. Any of them inside content is
+# turned into a real special token by the tokenizer. `<s>`/`</s>` are left out:
+# they are common HTML.
+CONTROL_TOKENS = (
+    "<|im_start|>", "<|im_end|>", "<|im_sep|>", "<|endoftext|>",
+    "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
+    "[INST]", "[/INST]", "[TOOL_CALLS]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]",
+    "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[SYSTEM_PROMPT]",
+    "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>",
+    "<start_of_turn>", "<end_of_turn>", "<bos>", "<eos>",
+)
+CONTROL_RE = re.compile("|".join(re.escape(s) for s in CONTROL_TOKENS))
+# The same search on raw JSON bytes, for the block scan. A line holding a
+# `\u` escape may hide a token from it, so such lines are checked decoded.
+CONTROL_BYTES_RE = re.compile(b"|".join(re.escape(s.encode()) for s in CONTROL_TOKENS) + rb"|\\u")
+
+
+# A key declared with this type makes any row that has it fail the typed
+# decode, so the row goes to `explain` (collisions, dropped columns).
+NEVER = t.Annotated[t.Literal["\x00ftprep-never\x00"], msgspec.Meta(description="never")]
+NonBlank = t.Annotated[str, msgspec.Meta(pattern=r"\S")]
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """Everything a check or a convert can be told. Mirrors the CLI options."""
+
+    task: str | None = None
+    field_instruction: str | None = None
+    field_output: str | None = None
+    field_conversation: str | None = None
+    field_prompt: str | None = None
+    field_chosen: str | None = None
+    field_rejected: str | None = None
+    chat_template: str | None = None
+    min_rows: int = DEFAULT_MIN_ROWS
+    max_per_code: int = 100_000
+    workers: int | None = None
+    # Tokens (issue 3): exact counts with a tokenizer, else an estimate.
+    tokenizer: str | None = None
+    max_seq_len: int | None = None
+    # Images (issue 4).
+    image_model: str | None = None
+    trigger: str | None = None
+    field_caption: str | None = None
+    min_pairs: int = 10
+    max_pairs: int = 50
+
+    def field(self, option: str, default: str) -> str:
+        value = getattr(self, option)
+        return value if value else default
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            k: v for k, v in dataclasses.asdict(self).items() if k.startswith("field_") and v
+        }
+
+
+class Finding(t.NamedTuple):
+    """A diagnostic before the engine gives it a place (path, line, row)."""
+
+    code: str
+    message: str
+    field: str | None = None
+    hint: str | None = None
+
+
+MISSING = object()
+
+
+def kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def check_text(value: object, field: str, what: str) -> list[Finding]:
+    """The rules for a required text value (instruction, output, prompt, ...)."""
+    if value is MISSING or value is None:
+        absent = "absent" if value is MISSING else "null"
+        return [Finding("V001", f"{what} '{field}' is {absent}", field)]
+    if isinstance(value, str):
+        if not value.strip():
+            shown = "empty" if value == "" else "whitespace only"
+            return [Finding("V002", f"{what} '{field}' is {shown}", field)]
+        return control_tokens(value, field)
+    if isinstance(value, (list, dict)):
+        return [Finding(
+            "V003",
+            f"{what} '{field}' is a {kind(value)}, not text; the trainer would train on its Python repr",
+            field,
+            "flatten it to a string, or use ftprep convert",
+        )]
+    return [Finding("V004", f"{what} '{field}' is a {kind(value)}; it will be stringified", field,
+                    "store text as JSON strings")]
+
+
+def control_tokens(text: str, field: str) -> list[Finding]:
+    found = CONTROL_RE.search(text)
+    if found is None:
+        return []
+    return [Finding(
+        "C016",
+        f"'{found.group()}' inside the text becomes a real special token",
+        field,
+        "remove or escape chat-template control strings",
+    )]
+
+
+def collisions(columns: t.Iterable[str], renames: list[tuple[str, str]]) -> list[Finding]:
+    """Simulate the trainer's renames, in its order, on the columns present.
+
+    `datasets.rename_column` raises when the new name is already a column; the
+    trainer skips a rename whose source already has the standard name.
+    """
+    current = set(columns)
+    out = []
+    for source, standard in renames:
+        if source == standard or source not in current:
+            continue
+        if standard in current:
+            out.append(Finding(
+                "S002",
+                f"renaming '{source}' to the trainer's '{standard}' collides with the existing column '{standard}'",
+                standard,
+                f"drop or rename the column '{standard}', or run ftprep convert",
+            ))
+            continue
+        current.discard(source)
+        current.add(standard)
+    return out
+
+
+def dropped_columns(columns: t.Iterable[str], mapped: t.Collection[str], candidates: t.Iterable[str],
+                    why: str) -> list[Finding]:
+    present = set(columns)
+    return [
+        Finding("S003", f"column '{c}' is not mapped; the trainer drops it ({why})", c,
+                "fold it into a mapped column with ftprep convert")
+        for c in candidates if c in present and c not in mapped
+    ]
+
+
+def struct_type(name: str, fields: list[tuple[str, t.Any]], never: t.Iterable[str] = (),
+                frozen: bool = True) -> type[msgspec.Struct]:
+    """Build the typed row struct for a mapping. Column names can be anything,
+    so attributes are positional (`f0`, `f1`, ...) renamed to the real keys."""
+    spec: list[tuple[str, t.Any, t.Any]] = []
+    taken = {c for c, _ in fields}
+    for i, (column, typ) in enumerate(fields):
+        spec.append((f"f{i}", typ, msgspec.field(name=column)))
+    for j, column in enumerate(c for c in never if c not in taken):
+        spec.append((f"n{j}", NEVER, msgspec.field(default=msgspec.UNSET, name=column)))
+    return msgspec.defstruct(name, spec, frozen=frozen, gc=False)  # type: ignore[return-value]

@@ -1,0 +1,112 @@
+"""What each of the 7 chat templates does to a valid conversation.
+
+Facts from the trainer's templates (axolotl 0.18+), see docs/chat-templates.md
+in the shared notes: which orders raise, which messages are dropped or merged,
+and what fixed text a template injects. `explain` reports them on one
+conversation; `is_clean` is the same rules as a cheap test on the role list.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ftprep.tasks.base import Finding
+
+# Alternating role lists by length, so the hot path is one list comparison.
+_ALT: list[list[str]] = []
+
+
+def alternating(n: int) -> list[str]:
+    while len(_ALT) <= n:
+        k = len(_ALT)
+        _ALT.append(["user" if i % 2 == 0 else "assistant" for i in range(k)])
+    return _ALT[n]
+
+
+ALTERNATION_MSG = {
+    "mistral_v3_tekken": "After the optional system message, conversation roles must alternate user/assistant/user/assistant/...",
+    "gemma3": "Conversation roles must alternate user/assistant/user/assistant/...",
+}
+VERSION_RISKY = {"phi_4": "phi_4 exists only in axolotl images from 2025-06 on; older trainer images raise \"Template 'phi_4' not found\""}
+THINK_TEMPLATES = ("qwen3", "deepseek_v3")
+
+
+def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -> list[Finding]:
+    """Template findings for a conversation whose messages all have a string role
+    and content. `base` is the JSON path of the list, e.g. `$.conversations`."""
+    if template is None:
+        return []
+    roles = [m["role"] for m in messages]
+    out: list[Finding] = []
+    at = lambda i: f"{base}[{i}]"  # noqa: E731
+
+    if template == "mistral_v3_tekken":
+        for i, r in enumerate(roles):
+            if r not in ("user", "assistant", "tool") and not (r == "system" and i == 0):
+                out.append(Finding("C012", "mistral_v3_tekken raises: Only user and assistant roles are supported, "
+                                   "with the exception of an initial optional system message!", at(i) + ".role"))
+                return out
+        body = [(i, r) for i, r in enumerate(roles)
+                if r in ("user", "assistant") and not (i == 0 and r == "system")
+                and not messages[i].get("tool_calls")]
+        for k, (i, r) in enumerate(body):
+            if r != ("user" if k % 2 == 0 else "assistant"):
+                out.append(Finding("C012", f"mistral_v3_tekken raises: {ALTERNATION_MSG[template]}", at(i) + ".role",
+                                   "merge consecutive turns of the same role"))
+                break
+        if roles and roles[0] == "system" and roles[-1] != "user":
+            out.append(Finding("C013", "mistral_v3_tekken drops the system message unless the conversation ends "
+                               "with a user turn", at(0), "fold the system text into the first user message"))
+    elif template == "gemma3":
+        start = 1 if roles and roles[0] == "system" else 0
+        for i in range(start, len(roles)):
+            k = i - start
+            if (k % 2 == 0) != (roles[i] == "user"):
+                out.append(Finding("C012", f"gemma3 raises: {ALTERNATION_MSG[template]}", at(i) + ".role",
+                                   "merge consecutive turns of the same role"))
+                break
+        if start:
+            msg = ("gemma3 merges the system message into the first user turn" if len(roles) > 1
+                   else "gemma3 loses a system message that nothing follows")
+            out.append(Finding("C013", msg, at(0)))
+    elif template == "deepseek_v3":
+        for i, m in enumerate(messages):
+            if m.get("tool_calls"):
+                out.append(Finding("C012", "deepseek_v3 raises a TypeError on tool calls in SFT (arguments become dicts)",
+                                   at(i) + ".tool_calls"))
+            if roles[i] == "system" and i > 0:
+                out.append(Finding("C013", "deepseek_v3 moves every system message to the top of the conversation", at(i)))
+    elif template == "phi_4":
+        if not roles or roles[0] != "system":
+            out.append(Finding("C015", "phi_4 injects its built-in reasoning system prompt when a conversation "
+                               "has no system message", base, "add a system message of your own"))
+        for i, r in enumerate(roles):
+            if r == "system" and i > 0:
+                out.append(Finding("C013", "phi_4 drops a system message that is not first", at(i)))
+            elif r == "tool":
+                out.append(Finding("C014", "phi_4 drops tool messages", at(i)))
+    if template in THINK_TEMPLATES:
+        last = len(roles) - 1
+        for i, m in enumerate(messages):
+            if roles[i] != "assistant" or "</think>" not in m["content"]:
+                continue
+            if template == "deepseek_v3":
+                out.append(Finding("C017", "deepseek_v3 drops the reasoning before </think> in every assistant turn",
+                                   at(i) + ".content"))
+            elif i != last:
+                out.append(Finding("C017", "qwen3 drops <think> reasoning from assistant turns before the last user turn",
+                                   at(i) + ".content"))
+    return out
+
+
+def is_clean(roles: list[str], template: str | None) -> bool:
+    """True only when `explain` would find nothing. May be conservative."""
+    if template is None or template in ("chatml", "llama3", "qwen3"):
+        return True
+    if template in ("mistral_v3_tekken", "gemma3"):
+        return roles == alternating(len(roles))
+    if template == "deepseek_v3":
+        return "system" not in roles[1:]
+    if template == "phi_4":
+        return roles[0] == "system" and "system" not in roles[1:] and "tool" not in roles
+    return False

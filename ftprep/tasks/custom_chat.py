@@ -1,0 +1,14 @@
+"""`custom_chat`: `chat` rows served from a file URL instead of a Hub repo.
+
+Same URL rules as `custom_text`: JSON or JSON Lines only, HTTP 200 without
+auth, at most 2,147,483,646 bytes.
+"""
+
+from __future__ import annotations
+
+from ftprep.tasks.chat import CANONICAL, FIELDS, explain, make_is_clean, row_type  # noqa: F401
+
+NAME = "custom_chat"
+SUMMARY = "chat rows from a dataset URL (JSON or JSONL only)"
+SCHEMA = "chat.schema.json"
+URL_RULES = True

@@ -1,0 +1,54 @@
+"""`grpo`: prompts for Group Relative Policy Optimization with reward functions.
+
+The trainer needs a string `prompt` column and drops rows with an empty one.
+An extra column reaches reward functions as `extra_data`, str()-ed: nested
+objects become Python repr, so convert stores them as JSON strings.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ftprep.tasks.base import MISSING, Finding, Options, check_text, collisions
+
+NAME = "grpo"
+SUMMARY = "prompts for reward-function training; extra columns as JSON strings"
+SCHEMA = "grpo.schema.json"
+FIELDS = {"field_prompt": "prompt"}
+CANONICAL = ("prompt",)
+Scalar = t.Union[str, int, float, bool, None]
+
+
+def column(opts: Options) -> str:
+    return opts.field("field_prompt", "prompt")
+
+
+def row_type(opts: Options) -> type:
+    # Every column is read, so nested extra columns fail the typed decode.
+    return dict[str, Scalar]
+
+
+def row_hash(row: dict[str, t.Any]) -> int:
+    return hash(tuple(row.items()))
+
+
+def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:
+    col = column(opts)
+    collide = col != "prompt"
+
+    def is_clean(row: dict[str, t.Any]) -> bool:
+        value = row.get(col)
+        return isinstance(value, str) and not value.isspace() and value != "" and not (collide and "prompt" in row)
+
+    return is_clean
+
+
+def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
+    col = column(opts)
+    out = check_text(obj.get(col, MISSING), col, "prompt")
+    out += collisions(obj, [(col, "prompt")])
+    for key, value in obj.items():
+        if key != col and isinstance(value, (list, dict)):
+            out.append(Finding("G001", f"extra column '{key}' holds a {type(value).__name__}; the trainer str()s it "
+                               "to Python repr, not JSON", key, "ftprep convert stores extra columns as JSON strings"))
+    return out
