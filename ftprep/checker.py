@@ -169,6 +169,10 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
         scan.hash_lines = None  # type: ignore[assignment]
     report.rows = scan.rows
     finish(report, scan, task, opts, head, set(columns))
+    if opts.tokenizer or opts.max_seq_len:
+        from ftprep.tokens import length_diagnostics  # issue 3: exact or estimated token lengths
+
+        report.diagnostics += length_diagnostics(path, task, opts, shown)
     return report
 
 
@@ -232,7 +236,7 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int)
     ctx = multiprocessing.get_context("fork")
     total = Scan(opts.max_per_code)
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(scan_range, path, a, b, task, opts, b == size, a == 0)
+        futures = [pool.submit(scan_range, path, a, b, task.name, opts, b == size, a == 0)
                    for a, b in zip(points, points[1:])]
         for fut in futures:
             total.merge(fut.result())

@@ -96,7 +96,38 @@ GRPO = _table(
 TOKENS: dict[str, Code] = _table()
 
 # --- M: media, images (issue 4) -----------------------------------------------
-MEDIA: dict[str, Code] = _table()
+MEDIA = _table(
+    ("M001", "image-corrupt", ERROR, "An image does not fully decode (truncated or corrupt); the trainer crashes mid-run."),
+    ("M002", "not-an-image", ERROR, "A file is not an image, or its format is outside the allow-list."),
+    ("M003", "caption-missing", ERROR, "An image has no caption (.txt sidecar or metadata row); the trainer skips it."),
+    ("M004", "caption-empty", ERROR, "A caption is empty or whitespace only."),
+    ("M005", "image-too-small", ERROR, "The short side is under 256 px, the trainer's smallest bucket."),
+    ("M006", "image-too-large", ERROR, "More pixels than Pillow's bomb limit (refused from the header), or a file over the byte cap."),
+    ("M007", "unsafe-file-name", ERROR, "A metadata file_name is absolute, contains '..', or resolves outside the dataset root."),
+    ("M008", "symlink-escape", ERROR, "A symlink points outside the dataset root."),
+    ("M009", "zip-unsafe-member", ERROR, "A zip member would escape the root (absolute, '..', link, duplicate or encrypted)."),
+    ("M010", "zip-over-cap", ERROR, "A zip is over the size, member-count or compression-ratio cap."),
+    ("M011", "too-few-pairs", ERROR, "Fewer usable image/caption pairs than the service's minimum (10)."),
+    ("M012", "too-many-pairs", ERROR, "More usable image/caption pairs than the service's maximum (50)."),
+    ("M013", "caption-unreadable", ERROR, "A caption is not UTF-8 or is over the size cap; the trainer raises on it."),
+    ("M014", "metadata-invalid", ERROR, "metadata.jsonl/csv cannot be used (parse error, no file_name, bad caption column, duplicate rows)."),
+    ("M015", "image-not-found", ERROR, "A metadata row names an image that does not exist."),
+    ("M016", "low-resolution", WARNING, "The short side is under 1024 px, the training resolution."),
+    ("M017", "extreme-aspect-ratio", WARNING, "The aspect ratio is beyond 2:1; square crops lose most of the image."),
+    ("M018", "animated-image", WARNING, "An animated image: only its first frame is trained on."),
+    ("M019", "exif-rotation", WARNING, "EXIF orientation is set; kohya trains the image unrotated."),
+    ("M020", "duplicate-image", WARNING, "The image repeats another (same bytes or same pixels)."),
+    ("M021", "near-duplicate-image", WARNING, "The image is a near duplicate of another (perceptual hash)."),
+    ("M022", "caption-too-long", WARNING, "The caption is over the text encoder's limit (estimated tokens); the tail is cut."),
+    ("M023", "trigger-missing", WARNING, "The trigger word is missing from a caption."),
+    ("M024", "repeated-caption", WARNING, "Most images share the same caption: it teaches nothing."),
+    ("M025", "skipped-name", WARNING, "The trainer skips this file name (upper-case extension, .webp or another format)."),
+    ("M026", "split-keyword-name", WARNING, "A name like test-1.png makes datasets infer a split other than train."),
+    ("M027", "extension-mismatch", WARNING, "The file extension does not match the image's real format."),
+    ("M028", "multiline-caption", WARNING, "A caption has several lines; kohya keeps only the first."),
+    ("M029", "orphan-caption", WARNING, "A .txt caption has no image with the same stem."),
+    ("M030", "archive-junk", WARNING, "__MACOSX/, ._* or .DS_Store in a zip; beside a single folder it hides the images from the trainer."),
+)
 
 # --- H: hub and URL (issue 5) -------------------------------------------------
 HUB: dict[str, Code] = _table()

@@ -11,14 +11,16 @@ of one file can be scanned by several processes and the scans merged.
 from __future__ import annotations
 
 import array
+import bisect
 import dataclasses
+import itertools
 import re
 import typing as t
 
 import msgspec
 
 from ftprep.tasks import Task
-from ftprep.tasks.base import CONTROL_BYTES_RE, CONTROL_TOKENS, Finding, Options
+from ftprep.tasks.base import Finding, Options, control_patterns
 from ftprep.tasks.chat_rules import THINK_TEMPLATES
 
 BLOCK = 8 << 20
@@ -103,12 +105,10 @@ class RowChecker:
         self.generic = msgspec.json.Decoder()
         self.encoder = msgspec.json.Encoder()
         self.clean = task.is_clean(opts)
+        self.texts = task.texts(opts)
         self.key = getattr(task.module, "row_hash", hash)
         self.required = list(task.mapped(opts).values())
-        pattern = CONTROL_BYTES_RE.pattern
-        if opts.chat_template in THINK_TEMPLATES:
-            pattern += rb"|</think>"
-        self.flag_re = re.compile(pattern)
+        self.tokens = control_patterns(think=opts.chat_template in THINK_TEMPLATES)
 
     # -- explain path ---------------------------------------------------------
     def explain_obj(self, scan: Scan, obj: t.Any, line: int | None, row: int, hashed: bool = True) -> None:
@@ -144,87 +144,98 @@ class RowChecker:
     # -- JSON Lines -----------------------------------------------------------
     def block(self, scan: Scan, block: bytes, final: bool) -> None:
         """Scan whole lines; `final` marks the last block of the file, whose
-        last line may lack its newline."""
-        n = block.count(b"\n")
-        tail = not block.endswith(b"\n") and bool(block)
-        expected = n + (1 if tail else 0)
-        rows = None
-        if expected:
-            try:
-                rows = self.typed.decode_lines(block)
-            except (msgspec.ValidationError, msgspec.DecodeError):
-                rows = None
-        if rows is not None and len(rows) == expected:
-            self._typed_block(scan, block, rows)
-        else:
-            self._line_block(scan, block, final)
-        scan.lines += expected
-
-    def _typed_block(self, scan: Scan, block: bytes, rows: list[t.Any]) -> None:
-        first_line, first_row = scan.lines + 1, scan.rows
-        keys = list(map(self.key, rows))
-        scan.hashes.extend(keys)
-        scan.hash_rows.extend(range(first_row, first_row + len(rows)))
-        scan.hash_lines.extend(range(first_line, first_line + len(rows)))
-        suspects = self._flagged_lines(block)
-        clean = list(map(self.clean, rows))
-        suspects.update(i for i, ok in enumerate(clean) if not ok)
-        if suspects:
-            lines = block.split(b"\n")
-            for i in sorted(suspects):
-                obj = self.generic.decode(lines[i])
-                self.explain_obj(scan, obj, first_line + i, first_row + i)
-        scan.rows += len(rows)
-
-    def _flagged_lines(self, block: bytes) -> set[int]:
-        """Indices of lines whose raw bytes hold a control token, a `\\u`
-        escape (which may hide one) or a think tag: they need explaining."""
-        out: set[int] = set()
-        search = self.flag_re.search
-        pos, line, counted = 0, 0, 0
-        while True:
-            m = search(block, pos)
-            if m is None:
-                return out
-            line += block.count(b"\n", counted, m.start())
-            counted = m.start()
-            out.add(line)
-            nl = block.find(b"\n", m.start())
-            if nl < 0:
-                return out
-            pos = nl + 1
-
-    def _line_block(self, scan: Scan, block: bytes, final: bool) -> None:
+        last line may lack its newline (then a parse failure is a truncation)."""
         lines = block.split(b"\n")
-        if lines and lines[-1] == b"":
+        tail = lines[-1] != b""
+        if not tail:
             lines.pop()
-        last = len(lines) - 1
-        for i, raw in enumerate(lines):
-            line_no = scan.lines + 1 + i
-            text = raw.strip()
-            if not text:
-                continue
-            row = scan.rows
-            scan.rows += 1
+        self.lines(scan, lines, final and tail)
+
+    def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool) -> None:
+        """Scan a list of lines (without their newlines)."""
+        if not lines:
+            return
+        # Decode at C speed; a failing line stops `extend` right after the rows
+        # before it, so each failure costs one Python round trip.
+        rows: list[t.Any] = []
+        failed: list[int] = []
+        it = iter(lines)
+        decode = self.typed.decode
+        while True:
             try:
-                typed = self.typed.decode(text)
-            except msgspec.ValidationError:
-                typed = None
-            except msgspec.DecodeError as e:
-                scan.add(line_no, row, self._decode_error(text, e, final and i == last and not block.endswith(b"\n")))
-                continue
-            if typed is not None:
-                scan.hashes.append(self.key(typed))
-                scan.hash_rows.append(row)
-                scan.hash_lines.append(line_no)
-                if self.clean(typed) and not self.flag_re.search(text):
+                rows.extend(map(decode, it))
+                break
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                failed.append(len(rows) + len(failed))
+        first_line, first_row = scan.lines + 1, scan.rows
+        scan.lines += len(lines)
+        if not failed:
+            line_of = range(len(lines))
+            row_of: t.Any = line_of
+            scan.rows += len(rows)
+        else:
+            bad = set(failed)
+            blank = {i for i in failed if not lines[i].strip()}
+            line_of = [i for i in range(len(lines)) if i not in bad]
+            counted = [i for i in range(len(lines)) if i not in blank]
+            row_index = {ln: k for k, ln in enumerate(counted)}
+            row_of = [row_index[i] for i in line_of]
+            scan.rows += len(counted)
+        self._typed_rows(scan, lines, rows, line_of, row_of, first_line, first_row)
+        if failed:
+            last = len(lines) - 1
+            for i in failed:
+                text = lines[i].strip()
+                if not text:
                     continue
-            try:
-                obj = self.generic.decode(text)
-            except msgspec.DecodeError as e:
-                scan.add(line_no, row, self._decode_error(text, e, False))
-                continue
-            self.explain_obj(scan, obj, line_no, row, hashed=typed is not None)
+                self._explain_line(scan, text, first_line + i, first_row + row_index[i],
+                                   truncated=truncated_tail and i == last)
+
+    def _typed_rows(self, scan: Scan, lines: list[bytes], rows: list[t.Any], line_of: t.Sequence[int],
+                    row_of: t.Sequence[int], first_line: int, first_row: int) -> None:
+        if not rows:
+            return
+        scan.hashes.extend(map(self.key, rows))
+        if isinstance(line_of, range):
+            scan.hash_rows.extend(range(first_row, first_row + len(rows)))
+            scan.hash_lines.extend(range(first_line, first_line + len(rows)))
+        else:
+            scan.hash_rows.extend([first_row + r for r in row_of])
+            scan.hash_lines.extend([first_line + i for i in line_of])
+        suspects: set[int] = set()
+        flags = list(map(self.clean, rows))
+        if not all(flags):
+            suspects.update(k for k, ok in enumerate(flags) if not ok)
+        texts = self.texts(rows)
+        if any(map(str.isspace, texts)):
+            suspects.update(self._rows_of(rows, (k for k, x in enumerate(texts) if x.isspace())))
+        joined = "\x00".join(texts)
+        for char, pattern in self.tokens.items():
+            if char in joined and pattern.search(joined):
+                suspects.update(self._rows_of(rows, self._text_hits(texts, joined, pattern)))
+        for k in sorted(suspects):
+            i = line_of[k]
+            self.explain_obj(scan, self.generic.decode(lines[i]), first_line + i, first_row + row_of[k])
+
+    @staticmethod
+    def _text_hits(texts: list[str], joined: str, pattern: re.Pattern[str]) -> list[int]:
+        ends = list(itertools.accumulate(len(x) + 1 for x in texts))
+        return [bisect.bisect_right(ends, m.start()) for m in pattern.finditer(joined)]
+
+    def _rows_of(self, rows: list[t.Any], text_indices: t.Iterable[int]) -> list[int]:
+        counts = self.task.text_counts(rows)
+        if isinstance(counts, int):
+            return [k // counts for k in text_indices]
+        ends = list(itertools.accumulate(counts))
+        return [bisect.bisect_right(ends, k) for k in text_indices]
+
+    def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool) -> None:
+        try:
+            obj = self.generic.decode(text)
+        except msgspec.DecodeError as e:
+            scan.add(line, row, self._decode_error(text, e, truncated))
+            return
+        self.explain_obj(scan, obj, line, row, hashed=False)
 
     @staticmethod
     def _decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
@@ -239,11 +250,13 @@ class RowChecker:
         return Finding("P001", f"invalid JSON: {detail}")
 
 
-def scan_range(path: str, start: int, end: int, task: Task, opts: Options, final: bool,
+def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
                strip_bom: bool) -> Scan:
     """Scan bytes [start, end) of an uncompressed JSON Lines file; both ends
     fall on line starts. Runs in a worker process for big files."""
-    checker = RowChecker(task, opts)
+    from ftprep.tasks import get
+
+    checker = RowChecker(get(task), opts)
     scan = Scan(opts.max_per_code)
     with open(path, "rb") as f:
         f.seek(start)
@@ -253,6 +266,8 @@ def scan_range(path: str, start: int, end: int, task: Task, opts: Options, final
 
 def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | None, final: bool,
                 strip_bom: bool) -> None:
+    """Read big blocks and scan their lines. A block is split once; its last,
+    partial line is carried into the next block, so no block is copied."""
     carry = b""
     remaining = limit
     first = True
@@ -266,13 +281,13 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
         first = False
         if not buf:
             if carry:
-                checker.block(scan, carry, final)
+                checker.lines(scan, [carry], final)
             return
-        data = carry + buf if carry else buf
-        cut = data.rfind(b"\n") + 1
-        carry = data[cut:]
-        if cut:
-            checker.block(scan, data[:cut], False)
+        lines = buf.split(b"\n")
+        if carry:
+            lines[0] = carry + lines[0]
+        carry = lines.pop()
+        checker.lines(scan, lines, False)
 
 
-__all__ = ["Scan", "RowChecker", "scan_range", "read_stream", "CONTROL_TOKENS"]
+__all__ = ["Scan", "RowChecker", "scan_range", "read_stream"]

@@ -35,6 +35,17 @@ class Task:
             return self.module.make_is_clean(opts)
         return self.module.is_clean
 
+    def texts(self, opts: Options) -> t.Callable[[list[t.Any]], list[str]]:
+        if hasattr(self.module, "make_texts"):
+            return self.module.make_texts(opts)
+        return self.module.texts
+
+    def text_counts(self, rows: list[t.Any]) -> list[int] | int:
+        """How many texts each row gives to `texts` (an int when fixed)."""
+        if hasattr(self.module, "text_counts"):
+            return self.module.text_counts(rows)
+        return len(self.canonical) if self.name not in ("grpo",) else 1
+
     def explain(self, obj: dict[str, t.Any], opts: Options) -> list[Finding]:
         return self.module.explain(obj, opts)
 

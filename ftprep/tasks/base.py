@@ -36,15 +36,28 @@ CONTROL_TOKENS = (
     "<start_of_turn>", "<end_of_turn>", "<bos>", "<eos>",
 )
 CONTROL_RE = re.compile("|".join(re.escape(s) for s in CONTROL_TOKENS))
-# The same search on raw JSON bytes, for the block scan. A line holding a
-# `\u` escape may hide a token from it, so such lines are checked decoded.
-CONTROL_BYTES_RE = re.compile(b"|".join(re.escape(s.encode()) for s in CONTROL_TOKENS) + rb"|\\u")
+# The same search for the engine's block pass over decoded texts: one pattern
+# per first character, because `re` finds a literal first character fast but
+# crawls through a character class.
+_LT = sorted({s[1:] for s in CONTROL_TOKENS if s.startswith("<")}, key=len, reverse=True)
+_BR = sorted({s[1:] for s in CONTROL_TOKENS if s.startswith("[")}, key=len, reverse=True)
+assert all(s[0] in "<[" for s in CONTROL_TOKENS)
+
+
+def control_patterns(think: bool = False) -> dict[str, re.Pattern[str]]:
+    """First character -> pattern; `think` adds `</think>` (qwen3, deepseek_v3)."""
+    lt = [re.escape(s) for s in _LT] + (["/think>"] if think else [])
+    return {"<": re.compile("<(?:" + "|".join(lt) + ")"),
+            "[": re.compile(r"\[(?:" + "|".join(re.escape(s) for s in _BR) + ")")}
 
 
 # A key declared with this type makes any row that has it fail the typed
 # decode, so the row goes to `explain` (collisions, dropped columns).
 NEVER = t.Annotated[t.Literal["\x00ftprep-never\x00"], msgspec.Meta(description="never")]
-NonBlank = t.Annotated[str, msgspec.Meta(pattern=r"\S")]
+# Empty strings fail the typed decode; whitespace-only ones are caught by the
+# engine's `str.isspace` pass over the decoded texts (a regex constraint here
+# would cost more than the whole decode).
+NonBlank = t.Annotated[str, msgspec.Meta(min_length=1)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,6 +84,8 @@ class Options:
     field_caption: str | None = None
     min_pairs: int = 10
     max_pairs: int = 50
+    # A callable(done, total) for long jobs (images); the CLI passes one on a terminal.
+    progress: t.Any = None
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

@@ -57,12 +57,22 @@ def row_type(opts: Options) -> type:
 def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:
     template = opts.chat_template
     rule = chat_rules.is_clean
+    if template is None or template in chat_rules.ANY_ORDER:
+        return lambda row: row.f0[-1].role == "assistant"
 
     def is_clean(row: t.Any) -> bool:
         roles = [m.role for m in row.f0]
         return roles[-1] == "assistant" and rule(roles, template)
 
     return is_clean
+
+
+def texts(rows: list[t.Any]) -> list[str]:
+    return [m.content for r in rows for m in r.f0]
+
+
+def text_counts(rows: list[t.Any]) -> list[int]:
+    return [len(r.f0) for r in rows]
 
 
 def parse_conversation(value: object) -> object:

@@ -29,6 +29,8 @@ ALTERNATION_MSG = {
 }
 VERSION_RISKY = {"phi_4": "phi_4 exists only in axolotl images from 2025-06 on; older trainer images raise \"Template 'phi_4' not found\""}
 THINK_TEMPLATES = ("qwen3", "deepseek_v3")
+# Templates that accept any order of the four roles (think tags aside).
+ANY_ORDER = ("chatml", "llama3", "qwen3")
 
 
 def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -> list[Finding]:
@@ -101,7 +103,7 @@ def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -
 
 def is_clean(roles: list[str], template: str | None) -> bool:
     """True only when `explain` would find nothing. May be conservative."""
-    if template is None or template in ("chatml", "llama3", "qwen3"):
+    if template is None or template in ANY_ORDER:
         return True
     if template in ("mistral_v3_tekken", "gemma3"):
         return roles == alternating(len(roles))

@@ -7,7 +7,7 @@ with `load_dataset("json")`: only JSON arrays or JSON Lines, at most
 
 from __future__ import annotations
 
-from ftprep.tasks.text import CANONICAL, FIELDS, explain, is_clean, row_type  # noqa: F401
+from ftprep.tasks.text import CANONICAL, FIELDS, explain, is_clean, row_type, texts  # noqa: F401
 
 NAME = "custom_text"
 SUMMARY = "text rows from a dataset URL (JSON or JSONL only)"

@@ -39,6 +39,10 @@ def is_clean(row: t.Any) -> bool:
     return row.f1 != row.f2
 
 
+def texts(rows: list[t.Any]) -> list[str]:
+    return [x for r in rows for x in (r.f0, r.f1, r.f2)]
+
+
 def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     prompt, chosen, rejected = columns(opts)
     out = check_text(obj.get(prompt, MISSING), prompt, "prompt")

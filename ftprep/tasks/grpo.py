@@ -38,9 +38,15 @@ def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:
 
     def is_clean(row: dict[str, t.Any]) -> bool:
         value = row.get(col)
-        return isinstance(value, str) and not value.isspace() and value != "" and not (collide and "prompt" in row)
+        return isinstance(value, str) and value != "" and not (collide and "prompt" in row)
 
     return is_clean
+
+
+def make_texts(opts: Options) -> t.Callable[[list[dict[str, t.Any]]], list[str]]:
+    col = column(opts)
+    # Non-string prompts fail is_clean, so the "" placeholder is never judged.
+    return lambda rows: [r[col] if isinstance(r.get(col), str) else "" for r in rows]
 
 
 def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:

@@ -41,6 +41,11 @@ def is_clean(row: t.Any) -> bool:
     return True
 
 
+def texts(rows: list[t.Any]) -> list[str]:
+    """The decoded strings the engine scans for blanks and control tokens."""
+    return [x for r in rows for x in (r.f0, r.f1)]
+
+
 def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     instruction, output = columns(opts)
     out = check_text(obj.get(instruction, MISSING), instruction, "instruction")
