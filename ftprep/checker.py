@@ -20,7 +20,7 @@ from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
     SourceError, TableError, csv_line_starts, format_of, json_array, open_bytes, read_table, sniff_json,
 )
-from ftprep.tasks import MAX_URL_BYTES, Task
+from ftprep.tasks import Task
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
 
 # Files below this size are scanned in-process: a pool costs more than it saves.
@@ -108,6 +108,12 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
     if fmt == "json":
         fmt = sniff_json(path, gz)
     shown = display or path
+    if fmt == "wrapped":
+        report = FileReport(shown, opts.task)
+        report.diagnostics.append(Diagnostic(
+            "P009", "the top level is an object wrapping the records; the trainer would read it as one row", shown,
+            hint="write the records as a JSON array or JSON Lines (ftprep convert does)"))
+        return report
     table = None
     if fmt in ("csv", "tsv", "parquet"):
         try:
@@ -120,7 +126,7 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
     elif fmt == "json":
         try:
             records = json_array(path, gz)
-        except msgspec.DecodeError as e:
+        except (msgspec.DecodeError, UnicodeDecodeError) as e:
             report = FileReport(shown, opts.task)
             report.diagnostics.append(Diagnostic("P001", f"invalid JSON: {e}", shown))
             return report
@@ -146,8 +152,9 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
         if fmt not in ("json", "jsonl"):
             head.append(Finding("P007", f"{name} data is {fmt}; at a URL the trainer loads only JSON or JSON Lines",
                                 None, "convert it: ftprep convert ... -o data.jsonl"))
-        if os.path.getsize(path) > MAX_URL_BYTES:
-            head.append(Finding("P008", f"{os.path.getsize(path):,} bytes; the trainer's limit is {MAX_URL_BYTES:,}"))
+        if os.path.getsize(path) > opts.max_url_bytes:
+            head.append(Finding("P008", f"{os.path.getsize(path):,} bytes; the trainer's limit is {opts.max_url_bytes:,}",
+                                None, "split the data or host it on the Hub"))
     if name in ("chat", "custom_chat") and opts.chat_template == "phi_4":
         from ftprep.tasks.chat_rules import VERSION_RISKY
 
@@ -193,7 +200,7 @@ def probe_jsonl(path: str, gz: bool) -> set[str]:
     for n, line in enumerate(head.split(b"\n")[:PROBE_RECORDS]):
         try:
             obj = decoder.decode(line)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             continue
         if isinstance(obj, dict):
             keys.update(obj)

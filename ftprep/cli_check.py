@@ -46,6 +46,8 @@ def _validate(params: dict[str, t.Any]) -> None:
 @click.option("--max-seq-len", type=click.IntRange(1), help="Report rows longer than this many tokens.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--max-url-bytes", type=click.IntRange(1), default=2_147_483_646, show_default=True,
+              help="custom_* tasks: the trainer's size limit for data at a URL.")
 @format_option(FORMATS)
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path: str | None, **params: t.Any) -> None:

@@ -23,6 +23,7 @@ from ftprep.checker import check_file, probe_jsonl
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.sources import (
     SourceError, TableError, csv_line_starts, format_of, json_array, open_bytes, read_table, sniff_json,
+    wrapped_key,
 )
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options
 
@@ -78,10 +79,12 @@ def read_records(path: str) -> tuple[list[str], Source]:
                     yield (starts[i] if starts and i < len(starts) else None), i, rec
 
         return list(df.columns), table()
-    if fmt == "json":
+    if fmt in ("json", "wrapped"):
         try:
             records = json_array(path, gz)
-        except msgspec.DecodeError as e:
+            if fmt == "wrapped":  # {"data": [...]}: the records under their key
+                records = records[wrapped_key(records)]
+        except (msgspec.DecodeError, UnicodeDecodeError) as e:
             return [], iter([(None, 0, Diagnostic("P001", f"invalid JSON: {e}", path))])
         if not isinstance(records, list):
             return [], iter([(None, 0, Diagnostic("P009", "the top level is not an array of records", path))])
@@ -102,7 +105,7 @@ def _jsonl(path: str, gz: bool) -> Source:
                 continue
             try:
                 yield n, row, decoder.decode(text)
-            except msgspec.DecodeError as e:
+            except (msgspec.DecodeError, UnicodeDecodeError) as e:
                 try:
                     text.decode("utf-8")
                     code = "P003" if not raw.endswith(b"\n") else "P001"

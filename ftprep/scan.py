@@ -20,7 +20,7 @@ import typing as t
 import msgspec
 
 from ftprep.tasks import Task
-from ftprep.tasks.base import Finding, Options, control_patterns
+from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
 from ftprep.tasks.chat_rules import THINK_TEMPLATES
 
 BLOCK = 8 << 20
@@ -113,7 +113,7 @@ class RowChecker:
     # -- explain path ---------------------------------------------------------
     def explain_obj(self, scan: Scan, obj: t.Any, line: int | None, row: int, hashed: bool = True) -> None:
         if not isinstance(obj, dict):
-            scan.add(line, row, Finding("P005", f"record is a JSON {type(obj).__name__}, not an object"))
+            scan.add(line, row, Finding("P005", f"record is {a(kind(obj))}, not an object"))
             return
         if len(scan.keys) < 1000:
             scan.keys.update(k for k in obj if isinstance(k, str))
@@ -165,7 +165,7 @@ class RowChecker:
             try:
                 rows.extend(map(decode, it))
                 break
-            except (msgspec.ValidationError, msgspec.DecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
                 failed.append(len(rows) + len(failed))
         first_line, first_row = scan.lines + 1, scan.rows
         scan.lines += len(lines)
@@ -202,7 +202,7 @@ class RowChecker:
         else:
             scan.hash_rows.extend([first_row + r for r in row_of])
             scan.hash_lines.extend([first_line + i for i in line_of])
-        suspects: set[int] = set()
+        suspects: set[int] = set(range(len(rows))) if self.opts.explain_all else set()
         flags = list(map(self.clean, rows))
         if not all(flags):
             suspects.update(k for k, ok in enumerate(flags) if not ok)
@@ -232,7 +232,7 @@ class RowChecker:
     def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool) -> None:
         try:
             obj = self.generic.decode(text)
-        except msgspec.DecodeError as e:
+        except (msgspec.DecodeError, UnicodeDecodeError) as e:
             scan.add(line, row, self._decode_error(text, e, truncated))
             return
         self.explain_obj(scan, obj, line, row, hashed=False)

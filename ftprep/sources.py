@@ -54,10 +54,27 @@ def open_bytes(path: str | os.PathLike[str], gz: bool) -> t.BinaryIO:
 
 
 def sniff_json(path: str | os.PathLike[str], gz: bool) -> str:
-    """A `.json` file may hold an array or JSON Lines; `datasets` reads both."""
+    """A `.json` file may hold an array or JSON Lines; `datasets` reads both.
+    A single object that wraps the records (`{"data": [...]}`) is "wrapped":
+    the trainer would see one row."""
     with open_bytes(path, gz) as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-    return "json" if head.startswith(b"[") else "jsonl"
+    if head.startswith(b"["):
+        return "json"
+    if head.startswith(b"{") and os.path.getsize(path) < (256 << 20):
+        with open_bytes(path, gz) as f:
+            data = f.read().removeprefix(b"\xef\xbb\xbf")
+        try:
+            doc = msgspec.json.decode(data)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return "jsonl"
+        if isinstance(doc, dict) and wrapped_key(doc):
+            return "wrapped"
+    return "jsonl"
+
+
+def wrapped_key(doc: dict[str, t.Any]) -> str | None:
+    return next((k for k, v in doc.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)), None)
 
 
 class TableError(Exception):

@@ -75,6 +75,8 @@ class Options:
     min_rows: int = DEFAULT_MIN_ROWS
     max_per_code: int = 100_000
     workers: int | None = None
+    # custom_* data at a URL: the trainer's size limit (lower it to test).
+    max_url_bytes: int = 2_147_483_646
     # Tokens (issue 3): exact counts with a tokenizer, else an estimate.
     tokenizer: str | None = None
     max_seq_len: int | None = None
@@ -84,6 +86,8 @@ class Options:
     field_caption: str | None = None
     min_pairs: int = 10
     max_pairs: int = 50
+    # Send every row through the explain path (tests: both paths must agree).
+    explain_all: bool = False
     # A callable(done, total) for long jobs (images); the CLI passes one on a terminal.
     progress: t.Any = None
 
@@ -125,6 +129,13 @@ def kind(value: object) -> str:
     return type(value).__name__
 
 
+def a(kind_name: str) -> str:
+    """'a list', 'an object', 'null'."""
+    if kind_name == "null":
+        return kind_name
+    return ("an " if kind_name[:1] in "aeiou" else "a ") + kind_name
+
+
 def check_text(value: object, field: str, what: str) -> list[Finding]:
     """The rules for a required text value (instruction, output, prompt, ...)."""
     if value is MISSING or value is None:
@@ -138,11 +149,11 @@ def check_text(value: object, field: str, what: str) -> list[Finding]:
     if isinstance(value, (list, dict)):
         return [Finding(
             "V003",
-            f"{what} '{field}' is a {kind(value)}, not text; the trainer would train on its Python repr",
+            f"{what} '{field}' is {a(kind(value))}, not text; the trainer would train on its Python repr",
             field,
             "flatten it to a string, or use ftprep convert",
         )]
-    return [Finding("V004", f"{what} '{field}' is a {kind(value)}; it will be stringified", field,
+    return [Finding("V004", f"{what} '{field}' is {a(kind(value))}; it will be stringified", field,
                     "store text as JSON strings")]
 
 

@@ -16,7 +16,7 @@ import msgspec
 
 from ftprep.tasks import chat_rules
 from ftprep.tasks.base import (
-    MISSING, Finding, NEVER, NonBlank, Options, control_tokens, dropped_columns, kind,
+    MISSING, Finding, NEVER, NonBlank, Options, a, control_tokens, dropped_columns, kind,
     struct_type,
 )
 
@@ -96,7 +96,7 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
         what = "absent" if value is MISSING else "null"
         return [Finding("V001", f"conversation '{col}' is {what}", col)] + out
     if not isinstance(value, list):
-        return [Finding("C001", f"conversation '{col}' is a {kind(value)}, not a list of messages", col,
+        return [Finding("C001", f"conversation '{col}' is {a(kind(value))}, not a list of messages", col,
                         "store a list of {role, content} objects")] + out
     if not value:
         return [Finding("C002", f"conversation '{col}' is empty", col)] + out
@@ -110,7 +110,7 @@ def explain_messages(messages: list[t.Any], template: str | None, base: str,
     for i, m in enumerate(messages):
         at = f"{base}[{i}]"
         if not isinstance(m, dict):
-            out.append(Finding("C003", f"message {i} is a {kind(m)}, not an object", at))
+            out.append(Finding("C003", f"message {i} is {a(kind(m))}, not an object", at))
             continue
         if "role" not in m or "content" not in m:
             keys = ", ".join(sorted(map(str, m))) or "none"
@@ -126,7 +126,7 @@ def explain_messages(messages: list[t.Any], template: str | None, base: str,
             out.append(Finding("C005", f"message {i} has role {json.dumps(role)}", at + ".role", hint))
             ok = False
         if not isinstance(content, str):
-            out.append(Finding("C006", f"message {i} content is a {kind(content)}, not a string", at + ".content"))
+            out.append(Finding("C006", f"message {i} content is {a(kind(content))}, not a string", at + ".content"))
             ok = False
         elif not content.strip():
             code = "C010" if role == "assistant" else "C011"

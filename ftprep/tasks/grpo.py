@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ftprep.tasks.base import MISSING, Finding, Options, check_text, collisions
+from ftprep.tasks.base import MISSING, Finding, Options, a, check_text, collisions, kind
 
 NAME = "grpo"
 SUMMARY = "prompts for reward-function training; extra columns as JSON strings"
@@ -55,6 +55,6 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     out += collisions(obj, [(col, "prompt")])
     for key, value in obj.items():
         if key != col and isinstance(value, (list, dict)):
-            out.append(Finding("G001", f"extra column '{key}' holds a {type(value).__name__}; the trainer str()s it "
+            out.append(Finding("G001", f"extra column '{key}' holds {a(kind(value))}; the trainer str()s it "
                                "to Python repr, not JSON", key, "ftprep convert stores extra columns as JSON strings"))
     return out

@@ -1,0 +1,163 @@
+"""The fast path and the explain path must not drift, and the published
+schemas must agree with the checks on which rows are valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import ftprep
+from ftprep.scan import BLOCK
+
+ROOT = Path(__file__).parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+ROW_CASES = sorted(
+    c for c in GOLDEN.iterdir()
+    if c.is_dir() and any(p.name.startswith("input.") and not p.name.endswith(".zip") for p in c.iterdir())
+) if GOLDEN.exists() else []
+# Codes a row schema expresses: a row has none of these errors iff it is schema-valid.
+SCHEMA_CODES = {"V001", "V002", "V003", "C001", "C002", "C003", "C004", "C005", "C006", "C007", "C008", "C010"}
+
+
+def _args(case: Path) -> dict:
+    p = case / "args.json"
+    args = json.loads(p.read_text()) if p.exists() else {}
+    args.setdefault("min_rows", 1)
+    return args
+
+
+def _input(case: Path) -> Path:
+    return next(p for p in sorted(case.iterdir()) if p.name.startswith("input."))
+
+
+@pytest.mark.parametrize("case", ROW_CASES, ids=[c.name for c in ROW_CASES])
+def test_fast_and_explain_paths_agree_on_goldens(case: Path) -> None:
+    args = _args(case)
+    if args.get("task") == "image" or "serve" in args:
+        pytest.skip("not a row case")
+    fast = ftprep.check(str(_input(case)), **args).to_json()
+    slow = ftprep.check(str(_input(case)), explain_all=True, **args).to_json()
+    assert fast == slow
+
+
+@pytest.mark.parametrize("case", ROW_CASES, ids=[c.name for c in ROW_CASES])
+def test_parallel_scan_matches_sequential(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    args = _args(case)
+    if args.get("task") == "image" or "serve" in args or not _input(case).name.endswith(".jsonl"):
+        pytest.skip("only plain JSON Lines is scanned in parallel")
+    import ftprep.checker as checker
+
+    sequential = ftprep.check(str(_input(case)), workers=1, **args).to_json()
+    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)  # a threshold of ours, not a client function
+    parallel = ftprep.check(str(_input(case)), workers=2, **args).to_json()
+    assert parallel == sequential
+
+
+# --- random rows: both paths, and the schemas --------------------------------------------
+CONTROL = ["<|im_end|>", "[INST]", "<｜User｜>", "<start_of_turn>", "<eos>", "</think>", "<think>"]
+text = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", " ", "\n\t", "\u3000", "\u00a0", "ok", "café", "a<b", "[x]", "\\u003c"]),
+    st.builds(lambda a, c, b: a + c + b, st.text(max_size=4), st.sampled_from(CONTROL), st.text(max_size=4)),
+)
+role = st.sampled_from(["system", "user", "assistant", "tool", "human", "gpt", ""])
+message = st.one_of(
+    st.fixed_dictionaries({"role": role, "content": text}),
+    st.fixed_dictionaries({"role": role, "content": st.one_of(st.none(), st.integers(), st.lists(text, max_size=2))}),
+    st.fixed_dictionaries({"from": role, "value": text}),
+    st.fixed_dictionaries({"role": role, "content": text, "tool_calls": st.just([{"id": "abc"}])}),
+    text,
+)
+value = st.one_of(text, st.none(), st.integers(), st.lists(text, max_size=2), st.dictionaries(st.text(max_size=3), text, max_size=2))
+chat_row = st.fixed_dictionaries({"conversations": st.one_of(st.lists(message, max_size=5), value)},
+                                 optional={"system": text})
+text_row = st.fixed_dictionaries({}, optional={"instruction": value, "output": value, "input": value, "instruct": value})
+dpo_row = st.fixed_dictionaries({}, optional={"prompt": value, "chosen": value, "rejected": value})
+grpo_row = st.fixed_dictionaries({}, optional={"prompt": value, "extra": value})
+ROWS = {"chat": chat_row, "text": text_row, "dpo": dpo_row, "grpo": grpo_row}
+TEMPLATES = st.sampled_from([None, "chatml", "llama3", "qwen3", "mistral_v3_tekken", "deepseek_v3", "phi_4", "gemma3"])
+
+
+def _write(path: Path, rows: list, ascii_only: bool) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=ascii_only) + "\n" for r in rows), encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(task=st.sampled_from(sorted(ROWS)), data=st.data(), template=TEMPLATES, ascii_only=st.booleans())
+def test_fast_and_explain_paths_agree_on_random_rows(tmp_path: Path, task: str, data: st.DataObject,
+                                                     template: str | None, ascii_only: bool) -> None:
+    rows = data.draw(st.lists(ROWS[task], min_size=1, max_size=8))
+    path = tmp_path / "rows.jsonl"
+    _write(path, rows, ascii_only)
+    args = {"task": task, "min_rows": 1, "chat_template": template if task == "chat" else None}
+    fast = ftprep.check(str(path), **args).to_json()
+    slow = ftprep.check(str(path), explain_all=True, **args).to_json()
+    assert fast == slow
+
+
+def _schema(task: str) -> jsonschema.protocols.Validator:
+    schema = json.loads((ROOT / "schemas" / f"{task}.schema.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(task=st.sampled_from(sorted(ROWS)), data=st.data())
+def test_schemas_agree_with_checks_on_random_rows(tmp_path: Path, task: str, data: st.DataObject) -> None:
+    rows = data.draw(st.lists(ROWS[task], min_size=1, max_size=6))
+    path = tmp_path / "rows.jsonl"
+    _write(path, rows, False)
+    report = ftprep.check(str(path), task=task, min_rows=1)
+    invalid_rows = {d.row for d in report.diagnostics if d.severity == "error" and d.code in SCHEMA_CODES}
+    if any(d.code == "S001" for d in report.diagnostics):  # absent everywhere: one file-level S001
+        invalid_rows = set(range(len(rows)))
+    validator = _schema(task)
+    for i, row in enumerate(rows):
+        if task == "chat" and isinstance(row.get("conversations"), str):
+            continue  # the trainer json-loads string conversations; the schema describes lists
+        assert validator.is_valid(row) == (i not in invalid_rows), (row, report.to_json())
+
+
+@pytest.mark.parametrize("case", ROW_CASES, ids=[c.name for c in ROW_CASES])
+def test_schemas_agree_with_checks_on_goldens(case: Path) -> None:
+    args = _args(case)
+    task = args.get("task")
+    if any(k.startswith("field_") for k in args) or not _input(case).name.endswith(".jsonl"):
+        pytest.skip("schemas describe the default columns of JSON Lines rows")
+    report = ftprep.check(str(_input(case)), **args)
+    task = task or report.files[0].task
+    if task not in ("text", "chat", "dpo", "grpo"):
+        pytest.skip("no row schema for this task")
+    validator = _schema(task)
+    invalid_rows = {d.row for d in report.diagnostics if d.severity == "error" and d.code in SCHEMA_CODES}
+    if any(d.code == "S001" for d in report.diagnostics):
+        invalid_rows = set(range(report.files[0].rows))
+    lines = [ln for ln in _input(case).read_bytes().removeprefix(b"\xef\xbb\xbf").splitlines() if ln.strip()]
+    for i, raw in enumerate(lines):
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(row, dict) or (task == "chat" and isinstance(row.get("conversations"), str)):
+            continue
+        assert validator.is_valid(row) == (i not in invalid_rows), (case.name, i, row)
+
+
+def test_block_boundaries_keep_line_numbers(tmp_path: Path) -> None:
+    """Rows straddling the reader's block edges keep their exact lines."""
+    good = json.dumps({"instruction": "x" * 1000, "output": "y"})
+    n = (BLOCK // len(good)) * 2 + 50
+    lines = [good.replace('"y"', f'"y{i}"') for i in range(n)]
+    bad_at = [0, BLOCK // len(good), BLOCK // len(good) + 1, n - 1]
+    for i in bad_at:
+        lines[i] = '{"instruction": "x", "output": ""}'
+    path = tmp_path / "big.jsonl"
+    path.write_text("\n".join(lines))  # no final newline
+    report = ftprep.check(str(path), task="text", min_rows=1, workers=1)
+    assert [d.line for d in report.diagnostics if d.code == "V002"] == [i + 1 for i in bad_at]
+    assert report.files[0].rows == n
