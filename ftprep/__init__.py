@@ -19,9 +19,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "check": "ftprep.checker",
     "SourceError": "ftprep.sources",
-    "convert": "ftprep.convert",
-    "load": "ftprep.convert",
-    "Conversion": "ftprep.convert",
+    "convert": "ftprep.converter",
+    "load": "ftprep.converter",
+    "Conversion": "ftprep.converter",
     "Diagnostic": "ftprep.diagnostics",
     "FileReport": "ftprep.diagnostics",
     "Report": "ftprep.diagnostics",

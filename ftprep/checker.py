@@ -240,6 +240,7 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int)
     # Ranges of ~64 MB keep each worker's memory small; order is restored on merge.
     parts = max(workers, min(256, size // (64 << 20) + 1))
     points = split_points(path, size, parts)
+    task.row_type(opts)  # built before the fork, so every worker hashes rows alike
     ctx = multiprocessing.get_context("fork")
     total = Scan(opts.max_per_code)
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:

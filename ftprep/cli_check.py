@@ -94,7 +94,7 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
 
     Refuses to write when the data has errors, unless --drop-invalid.
     """
-    from ftprep.convert import convert as run_convert
+    from ftprep.converter import convert as run_convert
     from ftprep.reporters import REPORTERS
     from ftprep.sources import SourceError
 

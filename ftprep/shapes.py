@@ -37,7 +37,7 @@ def join(*parts: object) -> str:
     return "\n\n".join(str(p).strip() for p in parts if isinstance(p, str) and p.strip())
 
 
-def detect(task: str, columns: t.Collection[str], opts: Options) -> str:
+def detect(task: str, columns: t.Collection[str], opts: Options, sample: Record | None = None) -> str:
     cols = set(columns)
     base = task.removeprefix("custom_")
     if base == "text":
@@ -58,6 +58,9 @@ def detect(task: str, columns: t.Collection[str], opts: Options) -> str:
         return "mapped" if opts.field_conversation else next(
             (c for c in CONVERSATION_COLUMNS if c in cols), "mapped")
     if base == "dpo":
+        chosen = (sample or {}).get(opts.field_chosen or "chosen")
+        if isinstance(chosen, list):
+            return "preference-messages"
         if opts.field_prompt or "prompt" in cols:
             return "prompt-chosen-rejected"
         return "hh-rlhf"
@@ -136,7 +139,9 @@ def _text(shape: str, opts: Options) -> t.Callable[[Record], Record]:
         instruction = r.get(inst)
         extra = [r.get(c) for c in folds]
         system = r.get("system") if "system" not in (inst, out) else None
-        if isinstance(instruction, str) and (any(isinstance(e, str) and e.strip() for e in extra) or system):
+        # Fold only into a real instruction: a blank one must stay blank and be reported.
+        if isinstance(instruction, str) and instruction.strip() and (
+                any(isinstance(e, str) and e.strip() for e in extra) or system):
             instruction = join(system, instruction, *extra)
         return {"instruction": _scalar(instruction), "output": _scalar(r.get(out))}
 
@@ -164,7 +169,7 @@ def _dpo(shape: str, opts: Options) -> t.Callable[[Record], Record]:
 
     def normalize(r: Record) -> Record:
         chosen, rejected = r.get(c), r.get(j)
-        if shape == "hh-rlhf":
+        if p not in r and isinstance(chosen, str):
             return _hh(chosen, rejected)
         prompt = r.get(p)
         if isinstance(chosen, list) and chosen and all(isinstance(m, dict) for m in chosen):

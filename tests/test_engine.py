@@ -161,3 +161,18 @@ def test_block_boundaries_keep_line_numbers(tmp_path: Path) -> None:
     report = ftprep.check(str(path), task="text", min_rows=1, workers=1)
     assert [d.line for d in report.diagnostics if d.code == "V002"] == [i + 1 for i in bad_at]
     assert report.files[0].rows == n
+
+
+def test_duplicates_are_found_across_worker_ranges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftprep.checker as checker
+
+    rows = [json.dumps({"conversations": [{"role": "user", "content": f"q{i % 500}"},
+                                          {"role": "assistant", "content": "a"}]}) for i in range(1000)]
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)
+    for workers in (1, 2):
+        report = ftprep.check(str(path), min_rows=1, workers=workers)
+        dups = [d for d in report.diagnostics if d.code == "D001"]
+        assert [d.line for d in dups] == list(range(501, 1001))
+        assert dups[0].message == "duplicate of line 1 in the trained columns"

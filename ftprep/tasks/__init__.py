@@ -7,6 +7,7 @@ table and the task hooks in `.pre-commit-hooks.yaml` (a test keeps them in step)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import typing as t
 
@@ -28,7 +29,7 @@ class Task:
     kind: str = "rows"
 
     def row_type(self, opts: Options) -> t.Any:
-        return self.module.row_type(opts)
+        return _row_type(self.name, opts)
 
     def is_clean(self, opts: Options) -> t.Callable[[t.Any], bool]:
         if hasattr(self.module, "make_is_clean"):
@@ -51,6 +52,14 @@ class Task:
 
     def mapped(self, opts: Options) -> dict[str, str]:
         return {opt: opts.field(opt, default) for opt, default in self.fields.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _row_type(name: str, opts: Options) -> t.Any:
+    """One struct type per task and options, built once per process and
+    inherited by forked workers: msgspec folds the type into a struct's hash,
+    so duplicate detection needs the very same type object everywhere."""
+    return TASKS[name].module.row_type(opts)
 
 
 def _load(name: str, kind: str = "rows") -> Task:

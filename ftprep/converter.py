@@ -155,7 +155,8 @@ def convert(
         return Conversion(report, None, "", "", 0, 0, 0, False, {})
     if name.startswith("custom_") and out_fmt == "parquet":
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
-    shape = shapes.detect(name, columns, opts)
+    records, sample = _peek(records)
+    shape = shapes.detect(name, columns, opts, sample)
     normalize = shapes.normalizer(name, shape, opts)
     canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows)
 
@@ -188,7 +189,10 @@ def convert(
                 source_lines.append(line or 0)
                 source_rows.append(row)
         checked = check_file(tmp, canonical, display=src)
-        diags = head + [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
+        mapped = [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
+        if head and not source_rows:  # every record failed before mapping: "no records" says nothing
+            mapped = [d for d in mapped if d.code != "P004"]
+        diags = head + mapped
         # Dataset-level findings about the source count (P004, D002) use rows_in.
         file_report = FileReport(src, name, rows=rows_in, task_inferred=task is None,
                                  diagnostics=sorted(diags, key=lambda d: -1 if d.row is None else d.row),
@@ -205,6 +209,17 @@ def convert(
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _peek(records: Source) -> tuple[Source, dict[str, t.Any] | None]:
+    """The first record (for shape detection), without losing it."""
+    import itertools
+
+    first = next(records, None)
+    if first is None:
+        return iter(()), None
+    rec = first[2] if isinstance(first[2], dict) else None
+    return itertools.chain([first], records), rec
 
 
 def _output_format(dst: str, task: str | None) -> str:
