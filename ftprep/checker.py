@@ -8,7 +8,9 @@ dataset-level findings (missing columns, duplicates, row count, emptiness).
 from __future__ import annotations
 
 import glob
+import gzip
 import os
+import zlib
 import typing as t
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from ftprep.sources import (
 from ftprep.tasks import Task
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
 
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 # Files below this size are scanned in-process: a pool costs more than it saves.
 PARALLEL_MIN_BYTES = 48 << 20
 TABLE_BATCH = 20_000
@@ -100,6 +103,17 @@ def check_one(path: str, opts: Options) -> FileReport:
 
 def check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
     """Check one local data file (JSON Lines, JSON, CSV, TSV, Parquet, gzipped or not)."""
+    try:
+        return _check_file(path, opts, display)
+    except GZIP_ERRORS as e:
+        if not format_of(path)[1]:
+            raise
+        shown = display or path
+        return FileReport(shown, opts.task, diagnostics=[Diagnostic(
+            "P010", f"cannot decompress: {e or type(e).__name__}", shown, hint="the .gz file is corrupt or truncated")])
+
+
+def _check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
     fmt, gz = format_of(path)
     if not os.path.exists(path):
         raise SourceError(f"{path}: no such file")

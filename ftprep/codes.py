@@ -39,6 +39,7 @@ PARSE = _table(
     ("P007", "url-format", ERROR, "custom_* data at a URL must be JSON or JSON Lines; the trainer does not parse CSV or Parquet there."),
     ("P008", "url-size", ERROR, "custom_* data is over the trainer's 2,147,483,646-byte limit."),
     ("P009", "json-not-array", ERROR, "A .json file is not an array of objects."),
+    ("P010", "undecompressable", ERROR, "A .gz file is corrupt or cut off: it cannot be decompressed."),
 )
 
 # --- S: columns ---------------------------------------------------------------
@@ -93,7 +94,11 @@ GRPO = _table(
 )
 
 # --- T: templates and tokens (issue 3) ----------------------------------------
-TOKENS: dict[str, Code] = _table()
+TOKENS: dict[str, Code] = _table(
+    ("T001", "over-length", WARNING, "The rendered row is longer than the sequence length; the trainer drops it."),
+    ("T002", "no-trained-tokens", WARNING, "The template leaves no trained (assistant) tokens in the row; it teaches nothing."),
+    ("T003", "response-cut", WARNING, "DPO: the trainer's cut of a response out of its rendering keeps the wrong text."),
+)
 
 # --- M: media, images (issue 4) -----------------------------------------------
 MEDIA = _table(
@@ -130,7 +135,14 @@ MEDIA = _table(
 )
 
 # --- H: hub and URL (issue 5) -------------------------------------------------
-HUB: dict[str, Code] = _table()
+HUB: dict[str, Code] = _table(
+    ("H001", "hub-not-found", ERROR, "The Hub dataset repo or revision does not exist, or is private to this token."),
+    ("H002", "hub-load-fails", ERROR, "datasets.load_dataset fails on the repo, as the trainer's load would."),
+    ("H003", "several-configs", WARNING, "The repo has several configs; the trainer loads only the first."),
+    ("H004", "loading-script", WARNING, "The repo has a loading script; the trainer runs it, ftprep does not, so rows are not checked."),
+    ("H005", "split-schemas-differ", WARNING, "Splits have different columns or types; the trainer merges every split."),
+    ("H006", "url-status", ERROR, "The URL does not answer HTTP 200 to a GET without credentials."),
+)
 
 CODES: dict[str, Code] = {
     **PARSE, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB,

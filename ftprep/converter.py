@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 
 from ftprep import shapes, tasks as task_registry
-from ftprep.checker import check_file, probe_jsonl
+from ftprep.checker import GZIP_ERRORS, check_file, probe_jsonl
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.sources import (
     SourceError, TableError, csv_line_starts, format_of, json_array, open_bytes, read_table, sniff_json,
@@ -146,7 +146,10 @@ def convert(
 
         return convert_images(src, dst, opts, drop_invalid=drop_invalid)
     out_fmt = _output_format(dst, task)
-    columns, records = read_records(src)
+    try:
+        columns, records = read_records(src)
+    except GZIP_ERRORS as e:
+        columns, records = [], iter([(None, 0, Diagnostic("P010", f"cannot decompress: {e or type(e).__name__}", src))])
     name = task or task_registry.infer(columns, opts)
     if name is None:
         report = Report([FileReport(src, None, task_inferred=True, diagnostics=[Diagnostic(
@@ -155,7 +158,7 @@ def convert(
         return Conversion(report, None, "", "", 0, 0, 0, False, {})
     if name.startswith("custom_") and out_fmt == "parquet":
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
-    records, sample = _peek(records)
+    records, sample = _peek(_guarded(records, src))
     shape = shapes.detect(name, columns, opts, sample)
     normalize = shapes.normalizer(name, shape, opts)
     canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows)
@@ -209,6 +212,15 @@ def convert(
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _guarded(records: Source, src: str) -> Source:
+    """Records until a .gz stream breaks; then one P010 and stop."""
+    try:
+        yield from records
+    except GZIP_ERRORS as e:
+        yield None, 0, Diagnostic("P010", f"cannot decompress: {e or type(e).__name__}", src,
+                                  hint="the .gz file is corrupt or truncated")
 
 
 def _peek(records: Source) -> tuple[Source, dict[str, t.Any] | None]:

@@ -1,0 +1,73 @@
+"""Reporters: exact strings for text and github, and the JSON contract."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from ftprep.diagnostics import Diagnostic, FileReport, Report
+from ftprep.reporters import REPORTERS
+
+
+def sample() -> Report:
+    f = FileReport("data/train.jsonl", "chat", rows=3, task_inferred=True, diagnostics=[
+        Diagnostic("C005", "message 0 has role \"human\"", "data/train.jsonl", line=2, row=1,
+                   field="$.conversations[0].role", hint="'human' is a ShareGPT role: run ftprep convert"),
+        Diagnostic("D001", "duplicate of line 1 in the trained columns", "data/train.jsonl", line=3, row=2),
+    ])
+    return Report([f])
+
+
+def render(name: str, report: Report) -> str:
+    out = io.StringIO()
+    REPORTERS[name](report, out)
+    return out.getvalue()
+
+
+def test_text() -> None:
+    assert render("text", sample()) == (
+        "data/train.jsonl: task chat (inferred), 3 rows\n"
+        "data/train.jsonl:2: C005 message 0 has role \"human\" [$.conversations[0].role]\n"
+        "    hint: 'human' is a ShareGPT role: run ftprep convert\n"
+        "data/train.jsonl:3: D001 duplicate of line 1 in the trained columns\n"
+        "FAILED: 1 file(s), 3 rows, 1 error(s), 1 warning(s)\n"
+    )
+
+
+def test_github() -> None:
+    assert render("github", sample()) == (
+        "::error file=data/train.jsonl,line=2,title=C005 unknown-role::message 0 has role \"human\" "
+        "[$.conversations[0].role] (hint: 'human' is a ShareGPT role: run ftprep convert)\n"
+        "::warning file=data/train.jsonl,line=3,title=D001 duplicate-row::duplicate of line 1 in the trained columns\n"
+        "ftprep: 1 file(s), 3 rows, 1 error(s), 1 warning(s)\n"
+    )
+
+
+def test_json() -> None:
+    doc = json.loads(render("json", sample()))
+    assert doc == {
+        "version": 1,
+        "summary": {"files": 1, "rows": 3, "errors": 1, "warnings": 1},
+        "files": [{"path": "data/train.jsonl", "task": "chat", "task_inferred": True, "rows": 3, "diagnostics": [
+            {"code": "C005", "severity": "error", "message": "message 0 has role \"human\"", "line": 2, "row": 1,
+             "field": "$.conversations[0].role", "hint": "'human' is a ShareGPT role: run ftprep convert"},
+            {"code": "D001", "severity": "warning", "message": "duplicate of line 1 in the trained columns",
+             "line": 3, "row": 2, "field": None, "hint": None},
+        ]}],
+    }
+
+
+def test_strict_counts_warnings_as_errors_and_capped_counts() -> None:
+    report = sample()
+    report.files[0].dropped = {"D001": 5, "C005": 2}
+    assert report.summary() == {"files": 1, "rows": 3, "errors": 3, "warnings": 6}
+    strict = report.strict()
+    assert strict.summary() == {"files": 1, "rows": 3, "errors": 9, "warnings": 0}
+    assert "5 more D001 not shown" in render("text", report)
+
+
+def test_unknown_code_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError):
+        Diagnostic("Z999", "nope")
