@@ -28,6 +28,8 @@ _EXPORTS = {
     "CODES": "ftprep.codes",
     "TASKS": "ftprep.tasks",
     "push": "ftprep.hub",
+    "submit": "ftprep.submit",
+    "Client": "ftprep.api",
     "render": "ftprep.render",
     "stats": "ftprep.stats",
 }

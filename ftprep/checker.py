@@ -307,7 +307,7 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
         if code in AGGREGATED:
             n = scan.firsts.get((code, field), 1)
             if n > 1:
-                message = f"{message} (and {n - 1:,} more rows)"
+                message = f"{message} (and {n - 1:,} more row{'s' if n > 2 else ''})"
         out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint))
     out += duplicates(scan, path)
     if 0 < scan.rows < opts.min_rows:

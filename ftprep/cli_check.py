@@ -110,15 +110,21 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
         raise click.UsageError(str(e)) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
+    elif fmt == "github":
         REPORTERS[fmt](result.report, sys.stdout)
+    else:
+        from ftprep.reporters import text
+
+        text(result.report, sys.stdout, summary=False)
+        s = result.report.summary()
         if result.written:
             dropped = f", dropped {result.rows_dropped:,} invalid" if result.rows_dropped else ""
             fields = " ".join(f"{k}={v}" for k, v in result.job_fields.items())
             click.echo(f"wrote {result.rows_written:,} rows to {result.output} "
                        f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
         else:
-            click.echo(f"not written: {result.report.errors:,} error(s); fix them or pass --drop-invalid", err=True)
+            click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); "
+                       "fix the errors or pass --drop-invalid")
     ctx.exit(0 if result.written else 1)
 
 

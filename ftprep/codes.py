@@ -48,6 +48,7 @@ COLUMNS = _table(
     ("S002", "rename-collision", ERROR, "Renaming a mapped column to the trainer's standard name would collide with an existing column."),
     ("S003", "dropped-column", WARNING, "A column that looks like training data is not mapped; the trainer drops it."),
     ("S004", "task-unknown", ERROR, "The task cannot be inferred from the columns; pass --task."),
+    ("S005", "unmappable-row", ERROR, "convert cannot map the row's shape to the task's canonical columns."),
 )
 
 # --- V: values ----------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import msgspec
 
-from ftprep import shapes, tasks as task_registry
+from ftprep import contract, shapes, tasks as task_registry
 from ftprep.checker import GZIP_ERRORS, check_file, probe_jsonl
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.sources import (
@@ -27,6 +27,8 @@ from ftprep.sources import (
 )
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options
 
+# Written rows checked against the published schema (a guard against drift).
+CONTRACT_SAMPLE = 100
 # API option names (camelCase) for the canonical columns of each task.
 JOB_FIELDS = {
     "text": {"fieldInstruction": "instruction", "fieldOutput": "output"},
@@ -185,8 +187,8 @@ def convert(
                 try:
                     out = normalize(rec)
                 except shapes.Unmappable as e:
-                    head.append(Diagnostic("V003" if "not a list" in str(e) else "S001", str(e), src, line=line,
-                                           row=row, field=e.field, hint="fix the record or map other columns"))
+                    head.append(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
+                                           hint="fix the record, or map other columns with --field-*"))
                     continue
                 f.write(encoder.encode(out) + b"\n")
                 source_lines.append(line or 0)
@@ -195,6 +197,8 @@ def convert(
         mapped = [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
         if head and not source_rows:  # every record failed before mapping: "no records" says nothing
             mapped = [d for d in mapped if d.code != "P004"]
+        # The row minimum is about what would be written, judged below.
+        mapped = [d for d in mapped if d.code != "D002"]
         diags = head + mapped
         # Dataset-level findings about the source count (P004, D002) use rows_in.
         file_report = FileReport(src, name, rows=rows_in, task_inferred=task is None,
@@ -203,10 +207,15 @@ def convert(
         report = Report([file_report])
         bad = {d.row for d in diags if d.severity == ERROR and d.row is not None}
         file_level = [d for d in diags if d.severity == ERROR and d.row is None]
+        kept = rows_in - len(bad) if drop_invalid else rows_in
+        if 0 < kept < min_rows:
+            file_report.diagnostics.insert(0, Diagnostic(
+                "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
+                f"{min_rows:,}", src, hint="add data, or set --min-rows if your job's minimum differs"))
         written = 0
         if file_level or (bad and not drop_invalid):
             return Conversion(report, None, name, shape, rows_in, 0, len(bad), False, JOB_FIELDS[name.removeprefix("custom_")])
-        written = _finish(tmp, dst, out_fmt, bad, source_rows)
+        written = _finish(tmp, dst, out_fmt, bad, source_rows, name)
         return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True,
                           JOB_FIELDS[name.removeprefix("custom_")])
     finally:
@@ -260,18 +269,24 @@ def _to_source(d: Diagnostic, src: str, lines: array.array, rows: array.array) -
     return dataclasses.replace(d, path=src, line=line, row=row, message=message)
 
 
-def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.array) -> int:
+def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.array, task: str) -> int:
     """Write the checked rows (minus the `bad` source rows) to `dst`, atomically:
     everything is staged beside `dst` and renamed into place last."""
     folder = os.path.dirname(os.path.abspath(dst))
     fd, staged = tempfile.mkstemp(prefix=".ftprep-", suffix=".jsonl", dir=folder)
     written = 0
+    sample: list[dict[str, t.Any]] = []
     try:
         with open(tmp, "rb") as src, os.fdopen(fd, "wb") as out:
             for i, line in enumerate(src):
                 if source_rows[i] not in bad:
                     out.write(line)
                     written += 1
+                    if len(sample) < CONTRACT_SAMPLE:
+                        sample.append(msgspec.json.decode(line))
+        broken = contract.conforms(task, sample)
+        if broken:  # a bug in ftprep, never in the data: refuse to write it
+            raise RuntimeError(f"canonical {task} rows break schemas/{task}: {broken[0]}")
         if fmt == "parquet":
             import polars as pl
 

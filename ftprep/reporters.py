@@ -12,7 +12,7 @@ import typing as t
 from ftprep.diagnostics import ERROR, Report
 
 
-def text(report: Report, stream: t.TextIO) -> None:
+def text(report: Report, stream: t.TextIO, summary: bool = True) -> None:
     for f in report.files:
         inferred = " (inferred)" if f.task_inferred and f.task else ""
         if f.task:
@@ -24,6 +24,8 @@ def text(report: Report, stream: t.TextIO) -> None:
                 stream.write(f"    hint: {d.hint}\n")
         for code, n in sorted(f.dropped.items()):
             stream.write(f"{f.path}: {n:,} more {code} not shown (raise --max-per-code)\n")
+    if not summary:
+        return
     s = report.summary()
     verdict = "FAILED" if s["errors"] else "OK"
     stream.write(f"{verdict}: {s['files']} file(s), {s['rows']:,} rows, "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import typing as t
 
-from ftprep.tasks.base import Options
+from ftprep.tasks.base import Options, a, kind
 
 Record = dict[str, t.Any]
 
@@ -28,9 +28,10 @@ HH_ASSISTANT = "\n\nAssistant:"
 class Unmappable(Exception):
     """A record that cannot be mapped to the canonical shape."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, code: str = "S005") -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
 
 
 def join(*parts: object) -> str:
@@ -73,13 +74,13 @@ def parse_messages(value: object, field: str) -> list[dict[str, t.Any]]:
         try:
             value = json.loads(value)
         except ValueError:
-            raise Unmappable("conversation string is not valid JSON", field) from None
+            raise Unmappable("the conversation is a string that is not valid JSON", field, "C001") from None
     if not isinstance(value, list):
-        raise Unmappable(f"conversation is a {type(value).__name__}, not a list", field)
+        raise Unmappable(f"the conversation is {a(kind(value))}, not a list of messages", field, "C001")
     out = []
     for i, m in enumerate(value):
         if not isinstance(m, dict):
-            raise Unmappable(f"message {i} is not an object", f"{field}[{i}]")
+            raise Unmappable(f"message {i} is {a(kind(m))}, not an object", f"{field}[{i}]", "C003")
         role = m.get("role", m.get("from"))
         content = m.get("content", m.get("value"))
         if isinstance(role, str):

@@ -37,7 +37,7 @@ def _input(case: Path) -> Path:
 @pytest.mark.parametrize("case", ROW_CASES, ids=[c.name for c in ROW_CASES])
 def test_fast_and_explain_paths_agree_on_goldens(case: Path) -> None:
     args = _args(case)
-    if args.get("task") == "image" or "serve" in args:
+    if args.get("task") == "image" or "serve" in args or "hub" in args or "convert" in args:
         pytest.skip("not a row case")
     fast = ftprep.check(str(_input(case)), **args).to_json()
     slow = ftprep.check(str(_input(case)), explain_all=True, **args).to_json()
@@ -47,7 +47,7 @@ def test_fast_and_explain_paths_agree_on_goldens(case: Path) -> None:
 @pytest.mark.parametrize("case", ROW_CASES, ids=[c.name for c in ROW_CASES])
 def test_parallel_scan_matches_sequential(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     args = _args(case)
-    if args.get("task") == "image" or "serve" in args or not _input(case).name.endswith(".jsonl"):
+    if args.get("task") == "image" or {"serve", "hub", "convert"} & set(args) or not _input(case).name.endswith(".jsonl"):
         pytest.skip("only plain JSON Lines is scanned in parallel")
     import ftprep.checker as checker
 
@@ -127,6 +127,8 @@ def test_schemas_agree_with_checks_on_random_rows(tmp_path: Path, task: str, dat
 def test_schemas_agree_with_checks_on_goldens(case: Path) -> None:
     args = _args(case)
     task = args.get("task")
+    if {"serve", "hub", "convert"} & set(args):
+        pytest.skip("not a local check case")
     if any(k.startswith("field_") for k in args) or not _input(case).name.endswith(".jsonl"):
         pytest.skip("schemas describe the default columns of JSON Lines rows")
     report = ftprep.check(str(_input(case)), **args)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import ftprep
+from fakehub import golden_source  # remote cases: args.json "serve" (URL) or "hub" (fake Hub repo)
 from ftprep.cli import main
 
 HERE = Path(__file__).parent / "golden"
@@ -41,7 +43,11 @@ def run_case(case: Path) -> dict:
     try:
         args = case_args(case)
         args.setdefault("min_rows", 1)
-        return ftprep.check(case_input(case), **args).to_json()
+        if args.pop("convert", False):  # codes only convert gives: its report is the golden
+            with tempfile.TemporaryDirectory() as out:
+                return ftprep.convert(case_input(case), os.path.join(out, "o.jsonl"), **args).report.to_json()
+        with golden_source(case, case_input(case), args) as (source, kwargs, normalize):
+            return normalize(ftprep.check(source, **kwargs).to_json())
     finally:
         os.chdir(old)
 
@@ -59,19 +65,26 @@ def test_golden_library(case: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_golden_cli(case: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_golden_cli(case: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                    tmp_path: Path) -> None:
     monkeypatch.chdir(case)
-    argv = ["check", case_input(case), "--format", "json", "--isolated"]
     args = case_args(case)
-    args.setdefault("min_rows", 1)
-    for key, value in args.items():
-        flag = "--" + key.replace("_", "-")
-        if value is True:
-            argv.append(flag)
-        elif value not in (False, None):
-            argv += [flag, str(value)]
-    code = main(argv)
-    out = json.loads(capsys.readouterr().out)
+    convert = args.pop("convert", False)
+    with golden_source(case, case_input(case), args) as (source, args, normalize):
+        argv = ["check", source, "--format", "json", "--isolated"]
+        if convert:
+            argv = ["convert", source, "-o", str(tmp_path / "o.jsonl"), "--format", "json", "--isolated"]
+        args.setdefault("min_rows", 1)
+        for key, value in args.items():
+            flag = "--" + key.replace("_", "-")
+            if value is True:
+                argv.append(flag)
+            elif value not in (False, None):
+                argv += [flag, str(value)]
+        code = main(argv)
+        out = normalize(json.loads(capsys.readouterr().out))
+        if convert:
+            out = out["report"]
     assert out == json.loads((case / "expected.json").read_text())
     assert code == (1 if out["summary"]["errors"] else 0)
 

@@ -1,0 +1,4 @@
+import datasets
+
+class Builder(datasets.GeneratorBasedBuilder):
+    pass
