@@ -36,6 +36,14 @@ def _validate(params: dict[str, t.Any]) -> None:
             raise click.UsageError(f"invalid {key.replace('_', '-')} {value!r}; choose from {', '.join(allowed)}")
 
 
+def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
+    """A progress bar for image sets, on a terminal only (never in pre-commit or CI logs)."""
+    if params.get("task") == "image" or any(os.path.isdir(p) or p.lower().endswith(".zip") for p in paths):
+        from ftprep.image.progress import terminal_progress
+
+        params["progress"] = terminal_progress(sys.stderr)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @task_option()
@@ -64,6 +72,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
     params = apply_config(ctx, paths, params)
     _validate(params)
     fmt = _reporter_name(params.pop("fmt"))
+    _progress(params, paths)
     try:
         report = run_check(list(paths), **params)
     except (SourceError, ValueError, OSError) as e:
@@ -104,6 +113,7 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
     fmt = _reporter_name(params.pop("fmt"))
     if not params.get("also_zip"):
         params.pop("also_zip", None)
+    _progress(params, [input])
     try:
         result = run_convert(input, output, **params)
     except (SourceError, ValueError, OSError) as e:
@@ -122,6 +132,8 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
             fields = " ".join(f"{k}={v}" for k, v in result.job_fields.items())
             click.echo(f"wrote {result.rows_written:,} rows to {result.output} "
                        f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
+            if params.get("also_zip"):
+                click.echo(f"wrote the trainer zip to {str(result.output).rstrip('/')}.zip")
         else:
             click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); "
                        "fix the errors or pass --drop-invalid")

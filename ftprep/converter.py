@@ -140,13 +140,14 @@ def convert(
     which the trainer loads from a URL). For the image task, `output` is a folder.
     """
     src, dst = str(input), str(output)
+    also_zip = bool(extra.pop("also_zip", False))
     opts = Options(task=task, field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
                    field_rejected=field_rejected, chat_template=chat_template, min_rows=min_rows, **extra)
     if task == "image" or os.path.isdir(src) or src.lower().endswith(".zip"):
         from ftprep.image import convert_images  # issue 4
 
-        return convert_images(src, dst, opts, drop_invalid=drop_invalid)
+        return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip)
     out_fmt = _output_format(dst, task)
     try:
         columns, records = read_records(src)
@@ -163,7 +164,8 @@ def convert(
     records, sample = _peek(_guarded(records, src))
     shape = shapes.detect(name, columns, opts, sample)
     normalize = shapes.normalizer(name, shape, opts)
-    canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows)
+    canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows, tokenizer=opts.tokenizer,
+                        max_seq_len=opts.max_seq_len)
 
     folder = os.path.dirname(os.path.abspath(dst))
     os.makedirs(folder, exist_ok=True)

@@ -61,6 +61,7 @@ class Diagnostic:
             "code": self.code,
             "severity": self.severity,
             "message": self.message,
+            "path": self.path,
             "line": self.line,
             "row": self.row,
             "field": self.field,

@@ -93,7 +93,6 @@ class HubState:
         self.commits: dict[str, Commit] = {}
         self.lfs: dict[str, bytes] = {}
         self.lock = threading.RLock()
-        self._n = 0
 
     def can_write(self, user: str | None, namespace: str) -> bool:
         return user is not None and (user == namespace or namespace in self.orgs.get(user, ()))
@@ -250,8 +249,13 @@ class HubState:
 
     def _new_commit(self, repo: Repo, parent: str | None, title: str, message: str, author: str,
                     files: dict[str, Blob]) -> str:
-        self._n += 1
-        oid = hashlib.sha1(f"{repo.type}/{repo.id}:{parent}:{self._n}:{title}".encode()).hexdigest()
+        # Content-addressed, like git: the same history gives the same ids in every run.
+        digest = hashlib.sha1(f"{repo.type}/{repo.id}\0{parent}\0{title}\0{message}".encode())
+        for path, blob in sorted(files.items()):
+            digest.update(f"\0{path}\0{blob.sha256}".encode())
+        oid = digest.hexdigest()
+        while oid in self.commits:  # an identical commit on top of itself: still a new id
+            oid = hashlib.sha1(oid.encode()).hexdigest()
         self.commits[oid] = Commit(oid, parent, title, message, author, _now(), files, repo.key)
         return oid
 

@@ -23,7 +23,7 @@ import typing as t
 from ftprep.diagnostics import Report
 
 if t.TYPE_CHECKING:
-    from ftprep.convert import Conversion
+    from ftprep.converter import Conversion
 
 REPO_RE = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 # Folders of the repo that ftprep writes; stale files there are deleted on push.
@@ -73,12 +73,14 @@ class PushResult:
     task: str = ""
     rows: int = 0
     revision: str = "main"
+    private: bool | None = None
     report: Report = dataclasses.field(default_factory=Report)
 
     def to_json(self) -> dict[str, t.Any]:
         return {"repo_id": self.repo_id, "commit": self.commit, "url": self.url, "commit_url": self.commit_url,
                 "created": self.created, "changed": self.changed, "job_fields": self.job_fields,
-                "task": self.task, "rows": self.rows, "revision": self.revision, "report": self.report.to_json()}
+                "task": self.task, "rows": self.rows, "revision": self.revision, "private": self.private,
+                "report": self.report.to_json()}
 
 
 def push(
@@ -106,15 +108,18 @@ def push(
     Raises `DataErrors` (nothing uploaded), `AuthError`, `NamespaceError`,
     `NetworkError` or `HubError`; `ValueError` for a malformed repo id.
     """
-    from ftprep.convert import convert
+    from ftprep.converter import convert
 
     if not REPO_RE.match(repo) or ".." in repo:
         raise ValueError(f"invalid repo id {repo!r}: expected OWNER/NAME")
     check_options.pop("drop_invalid", None)  # push never uploads a subset silently
-    with tempfile.TemporaryDirectory(prefix="ftprep-push-") as stage:
+    with tempfile.TemporaryDirectory(prefix="ftprep-push-") as tmp:
         src = str(path)
         images = task == "image" or os.path.isdir(src) or src.lower().endswith(".zip")
-        out = os.path.join(stage, IMAGE_DIR) if images else os.path.join(stage, *DATA_FILE.split("/"))
+        # The staged folder is the repo: data/train.jsonl, or the ImageFolder that
+        # ftprep.image writes (train/metadata.jsonl + images); README.md is ours.
+        stage = os.path.join(tmp, "repo")
+        out = stage if images else os.path.join(stage, *DATA_FILE.split("/"))
         conv = convert(src, out, task=task, **check_options)
         if not conv.written:
             raise DataErrors(conv.report)
@@ -137,7 +142,7 @@ def _api(token: str | None, endpoint: str | None) -> t.Any:
     return HfApi(endpoint=endpoint, token=token, library_name="ftprep", library_version=__version__)
 
 
-def _upload(api: t.Any, stage: str, conv: Conversion, repo: str, data_path: str, private: bool,
+def _upload(api: t.Any, stage: str, conv: Conversion, repo: str, data_path: str, private: bool | None,
             revision: str | None, message: str | None) -> PushResult:
     from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
@@ -148,9 +153,10 @@ def _upload(api: t.Any, stage: str, conv: Conversion, repo: str, data_path: str,
         branch = revision or "main"
         created = False
         try:
-            head: str | None = api.repo_info(repo, repo_type="dataset", revision=branch).sha
+            found = api.repo_info(repo, repo_type="dataset", revision=branch)
+            head, private = found.sha, found.private
         except RevisionNotFoundError:
-            head = None
+            head, private = None, None  # an existing repo keeps its visibility
         except RepositoryNotFoundError:
             api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
             created, head = True, None
@@ -169,7 +175,7 @@ def _upload(api: t.Any, stage: str, conv: Conversion, repo: str, data_path: str,
     return PushResult(
         repo_id=repo, commit=info.oid, url=f"{api.endpoint.rstrip('/')}/datasets/{repo}",
         commit_url=info.commit_url, created=created, changed=info.oid != head, job_fields=dict(conv.job_fields),
-        task=conv.task, rows=rows, revision=branch, report=conv.report,
+        task=conv.task, rows=rows, revision=branch, private=private, report=conv.report,
     )
 
 

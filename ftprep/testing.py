@@ -20,89 +20,19 @@ gated repos. Standard library only; state lives in memory.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
-import http.server
 import json
 import os
-import threading
-import traceback
+import sys
 import typing as t
 import urllib.parse
+from pathlib import Path
 
 from ftprep.fakehub_state import HubError, HubState, git_oid
+from ftprep.fileserver import FileServer, Logged, Route, _Base, _Server0
 
 TYPES = {"datasets": "dataset", "models": "model", "spaces": "space"}
 PREFIX = {"dataset": "datasets/", "model": "", "space": "spaces/"}
-
-
-class Logged(t.NamedTuple):
-    method: str
-    path: str
-    status: int
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Base(http.server.BaseHTTPRequestHandler):
-    """Keep-alive HTTP/1.1 with bodies always drained, even on errors."""
-
-    protocol_version = "HTTP/1.1"
-    owner: t.Any = None
-
-    def log_message(self, format: str, *args: t.Any) -> None:  # quiet: the owner keeps its own log
-        pass
-
-    def body(self) -> bytes:
-        if getattr(self, "_body", None) is not None:
-            return self._body
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = bytearray()
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                out += self.rfile.read(size)
-                self.rfile.readline()
-            self._body = bytes(out)
-        else:
-            self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        return self._body
-
-    def send(self, status: int, body: bytes | dict | list | None = b"", headers: dict[str, str] | None = None,
-             head: bool = False) -> None:
-        self.body()
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode()
-            headers = {"Content-Type": "application/json", **(headers or {})}
-        body = body or b""
-        self.send_response(status)
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        if "Content-Length" not in (headers or {}):
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
-        self.owner.log.append(Logged(self.command, urllib.parse.urlsplit(self.path).path, status))
-
-    def dispatch(self) -> None:
-        self._body = None
-        try:
-            self.route()
-        except Exception:
-            self.owner.errors.append(traceback.format_exc())
-            self.send(500, {"error": "fake server crashed; see .errors"})
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = dispatch
-
-    def route(self) -> None:
-        raise NotImplementedError
 
 
 class _HubHandler(_Base):
@@ -266,40 +196,6 @@ class _HubHandler(_Base):
         raise HubError(405, "method not allowed")
 
 
-class _Server0:
-    """Start/stop and the request log, shared by both servers."""
-
-    handler: type[_Base]
-
-    def __init__(self) -> None:
-        self.log: list[Logged] = []
-        self.errors: list[str] = []
-        self._httpd: _Server | None = None
-
-    def start(self) -> t.Self:
-        handler = type("Handler", (self.handler,), {"owner": self})
-        self._httpd = _Server(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._httpd.serve_forever, daemon=True, name=type(self).__name__).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> t.Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._httpd is not None, "not started"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-
 class FakeHub(_Server0):
     """An in-memory Hugging Face Hub on 127.0.0.1 (port chosen by the OS).
 
@@ -349,88 +245,63 @@ class FakeHub(_Server0):
                                                    "content": base64.b64encode(raw).decode()}})
         return state.commit(repo, "main", lines, owner)
 
-    def configure(self, home: str | None = None) -> dict[str, str]:
+    def configure(self, home: str | None = None) -> dict[str, t.Any]:
         """Point this process's huggingface_hub and datasets at the fake.
 
-        Sets HF_ENDPOINT, HF_TOKEN, HF_HUB_DISABLE_XET, HF_HUB_DISABLE_TELEMETRY
-        (and HF_HOME when `home` is given) in os.environ, and the same values in
-        the constants those libraries read at import time, if they are already
-        imported. Returns the previous environment values, for `restore`.
+        Sets HF_ENDPOINT, HF_TOKEN, HF_HUB_DISABLE_XET=1, HF_HUB_DISABLE_TELEMETRY=1
+        (and HF_HOME, with every cache under it, when `home` is given) in
+        os.environ, and in the constants those libraries read at import time if
+        they are already imported. Returns what it replaced, for `restore`.
         """
-        import sys
-
         env = {"HF_ENDPOINT": self.url, "HF_TOKEN": self.token, "HF_HUB_DISABLE_XET": "1",
                "HF_HUB_DISABLE_TELEMETRY": "1"}
+        consts: dict[tuple[str, str], t.Any] = {
+            ("huggingface_hub.constants", "ENDPOINT"): self.url,
+            ("huggingface_hub.constants", "HUGGINGFACE_CO_URL_TEMPLATE"):
+                self.url + "/{repo_id}/resolve/{revision}/{filename}",
+            ("huggingface_hub.constants", "HF_HUB_DISABLE_XET"): True,
+            ("huggingface_hub.constants", "HF_HUB_DISABLE_TELEMETRY"): True,
+            ("datasets.config", "HF_ENDPOINT"): self.url,
+            ("datasets.config", "HUB_DATASETS_URL"): self.url + "/datasets/{repo_id}/resolve/{revision}/{path}",
+            # The dataset-viewer probe would go to datasets-server.<endpoint host>.
+            ("datasets.config", "USE_PARQUET_EXPORT"): False,
+        }
         if home:
             env["HF_HOME"] = home
-        old = {k: os.environ.get(k, "") for k in env}
+            hub_cache = os.path.join(home, "hub")
+            consts.update({
+                ("huggingface_hub.constants", "HF_HOME"): home,
+                ("huggingface_hub.constants", "HF_HUB_CACHE"): hub_cache,
+                ("huggingface_hub.constants", "HF_ASSETS_CACHE"): os.path.join(home, "assets"),
+                ("huggingface_hub.constants", "HF_XET_CACHE"): os.path.join(home, "xet"),
+                ("huggingface_hub.constants", "HF_TOKEN_PATH"): os.path.join(home, "token"),
+                ("huggingface_hub.constants", "HF_STORED_TOKENS_PATH"): os.path.join(home, "stored_tokens"),
+                ("datasets.config", "HF_CACHE_HOME"): home,
+                ("datasets.config", "HF_DATASETS_CACHE"): Path(home, "datasets"),
+                ("datasets.config", "HF_MODULES_CACHE"): Path(home, "modules"),
+                ("datasets.config", "DOWNLOADED_DATASETS_PATH"): Path(home, "datasets", "downloads"),
+                ("datasets.config", "EXTRACTED_DATASETS_PATH"): Path(home, "datasets", "downloads", "extracted"),
+            })
+        old: dict[t.Any, t.Any] = {("env", k): os.environ.get(k) for k in env}
         os.environ.update(env)
-        hh = sys.modules.get("huggingface_hub.constants")
-        if hh is not None:
-            hh.ENDPOINT = self.url
-            hh.HUGGINGFACE_CO_URL_TEMPLATE = self.url + "/{repo_id}/resolve/{revision}/{filename}"
-            hh.HF_HUB_DISABLE_XET = True
-            hh.HF_HUB_DISABLE_TELEMETRY = True
-        cfg = sys.modules.get("datasets.config")
-        if cfg is not None:
-            cfg.HF_ENDPOINT = self.url
-            cfg.HUB_DATASETS_URL = self.url + "/datasets/{repo_id}/resolve/{revision}/{path}"
-            cfg.USE_PARQUET_EXPORT = False
+        for (module, name), value in consts.items():
+            mod = sys.modules.get(module)
+            if mod is not None and hasattr(mod, name):
+                old[(module, name)] = getattr(mod, name)
+                setattr(mod, name, value)
         return old
 
-
-@dataclasses.dataclass
-class Route:
-    """What the file server answers on one path."""
-
-    body: bytes = b""
-    status: int = 200
-    headers: dict[str, str] = dataclasses.field(default_factory=dict)
-    # Require this Authorization header value (else 401).
-    auth: str | None = None
-    # Omit Content-Length and stream in chunks (as servers of generated files do).
-    chunked: bool = False
-
-
-class _FileHandler(_Base):
-    owner: FileServer
-
-    def route(self) -> None:
-        path = urllib.parse.urlsplit(self.path).path
-        r = self.owner.routes.get(path)
-        if r is None:
-            return self.send(404, b"not found")
-        if r.auth is not None and self.headers.get("Authorization") != r.auth:
-            return self.send(401, b"unauthorized", {"WWW-Authenticate": "Basic"})
-        if r.status in (301, 302, 307, 308):
-            return self.send(r.status, b"", r.headers)
-        if not r.chunked or self.command == "HEAD":
-            return self.send(r.status, r.body, r.headers, head=self.command == "HEAD")
-        self.body()
-        self.send_response(r.status)
-        for k, v in {**r.headers, "Transfer-Encoding": "chunked"}.items():
-            self.send_header(k, v)
-        self.end_headers()
-        for i in range(0, len(r.body), 1 << 16):
-            piece = r.body[i:i + (1 << 16)]
-            self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
-        self.wfile.write(b"0\r\n\r\n")
-        self.owner.log.append(Logged(self.command, path, r.status))
-
-
-class FileServer(_Server0):
-    """A tiny HTTP server for dataset URLs: `server.add("/data.jsonl", body=...)`
-    then `server.url + "/data.jsonl"`. Unknown paths answer 404."""
-
-    handler = _FileHandler
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.routes: dict[str, Route] = {}
-
-    def add(self, path: str, body: bytes | str = b"", **kw: t.Any) -> str:
-        self.routes[path] = Route(body.encode() if isinstance(body, str) else body, **kw)
-        return self.url + path
+    @staticmethod
+    def restore(old: dict[t.Any, t.Any]) -> None:
+        """Undo `configure`."""
+        for (module, name), value in old.items():
+            if module == "env":
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            elif module in sys.modules:
+                setattr(sys.modules[module], name, value)
 
 
 __all__ = ["FakeHub", "FileServer", "Route", "Logged"]

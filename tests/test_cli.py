@@ -69,7 +69,7 @@ def test_json_format_is_the_versioned_contract() -> None:
     f = doc["files"][0]
     assert {"path", "task", "rows", "diagnostics"} <= set(f)
     for d in f["diagnostics"]:
-        assert set(d) == {"code", "severity", "message", "line", "row", "field", "hint"}
+        assert set(d) == {"code", "severity", "message", "path", "line", "row", "field", "hint"}
         assert d["severity"] in ("error", "warning")
 
 

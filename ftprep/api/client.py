@@ -7,7 +7,9 @@
 Safety rules, because jobs are charged upfront:
 
 - GET, PATCH and DELETE are retried with backoff on connection errors,
-  timeouts, 429 (honouring Retry-After) and 5xx, within `retry_seconds`.
+  timeouts, 429 and 5xx (honouring Retry-After on 429 and 503), within
+  `retry_seconds` and `max_attempts`. A Retry-After beyond that budget ends
+  the retries at once.
 - POST (create) is never sent twice. When its outcome is unknown (timeout, 5xx,
   dropped connection, unreadable 2xx body), the client lists the jobs to find
   one with the request's name: it returns that job (`recovered_from` says why)
@@ -61,7 +63,7 @@ class Client:
         http_client: httpx.Client | None = None,
         timeout: float = 30.0,
         retry_seconds: float = 60.0,
-        max_attempts: int = 6,
+        max_attempts: int = 5,
         recovery_seconds: float = 30.0,
         sleep: t.Callable[[float], None] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
@@ -155,8 +157,8 @@ class Client:
         return parse_job(self._call("PATCH", _job_path(job_id), json={"action": "backup"}) or {},
                          fallback_id=job_id)
 
-    def watch(self, job_id: str, *, interval: float = 30.0,
-              on_change: t.Callable[[Job, str | None], None] | None = None,
+    def watch(self, job_id: str, interval: float = 30.0,
+              on_change: t.Callable[[Job, str | None], None] | None = None, *,
               timeout: float | None = None) -> Job:
         """Poll until the job reaches a terminal state and return it. `on_change(job,
         previous_status)` is called on the first poll and on every change of state."""
@@ -199,8 +201,8 @@ class Client:
                 if response.status_code < 300:
                     return self._body(response, method, path)
                 err = self._status_error(response, method, path)
-                if response.status_code == 429:
-                    wait = getattr(err, "retry_after", None)
+                if response.status_code in (429, 503):  # both may say when to come back
+                    wait = parse_retry_after(response.headers.get("retry-after"))
                 elif response.status_code < 500:
                     raise err
             if wait is None:

@@ -65,7 +65,7 @@ class ApiError(Exception):
 
 
 class ConfigError(ApiError):
-    hint = "set VOLTAGEGPU_API_KEY (or pass --api-key) and VOLTAGEGPU_BASE_URL"
+    hint = ""  # each message already names the setting to fix
 
 
 class NetworkError(ApiError):
@@ -95,7 +95,7 @@ class BadRequest(StatusError):
 
 class AuthError(StatusError):
     status = 401
-    hint = "check VOLTAGEGPU_API_KEY (or --api-key)"
+    hint = "check VOLTAGEGPU_API_KEY or --api-key"
 
 
 class Forbidden(StatusError):

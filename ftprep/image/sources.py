@@ -61,12 +61,6 @@ class Source:
             self._zip.close()
             self._zip = None
 
-    def __enter__(self) -> Source:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 def is_junk(rel: str) -> bool:
     parts = rel.split("/")
@@ -112,7 +106,7 @@ def _folder(root: str) -> Source:
                 target = os.path.realpath(full)
                 if not _inside(target, real_root):
                     src.issues.append(SourceIssue("M008", f"folder symlink points outside the dataset root "
-                                                          f"(to {target})", rel_top + d))
+                                                          f"(to {os.readlink(full)})", rel_top + d))
                 # Links inside the root are walked where they really are.
                 continue
             if d.startswith(".") or d == "__MACOSX":
@@ -126,7 +120,8 @@ def _folder(root: str) -> Source:
                 continue
             target = os.path.realpath(full)
             if os.path.islink(full) and not _inside(target, real_root):
-                src.issues.append(SourceIssue("M008", f"symlink points outside the dataset root (to {target})", rel))
+                src.issues.append(SourceIssue("M008", f"symlink points outside the dataset root "
+                                                      f"(to {os.readlink(full)})", rel))
                 src.refused.add(rel)
                 continue
             try:

@@ -1,0 +1,123 @@
+"""Check datasets that live on the Hub (`hf://datasets/OWNER/NAME[@REV]`) or at a URL.
+
+Both are checked as the trainer reads them:
+
+- a Hub repo through `datasets.load_dataset` with the first config only and
+  every split merged (the trainer concatenates them); the merged rows then go
+  through the same row checks as a local file;
+- a URL (`custom_*` jobs) with a plain GET that must answer 200 without
+  credentials, streamed to a temporary file under a size cap, then checked as
+  JSON or JSON Lines (what the trainer's `load_dataset("json")` accepts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tempfile
+import typing as t
+import urllib.parse
+from pathlib import PurePosixPath
+
+from ftprep.diagnostics import Diagnostic, FileReport
+from ftprep.sources import SUFFIXES, SourceError
+from ftprep.tasks import MAX_URL_BYTES
+from ftprep.tasks.base import Options
+
+HF_RE = re.compile(r"^hf://datasets/(?P<repo>[\w.-]+/[\w.-]+)(?:@(?P<rev>[^\s]+))?/?$")
+STATUS_HINTS = {
+    401: "the trainer sends no credentials: use a public or presigned URL",
+    403: "the trainer sends no credentials: use a public or presigned URL (is it expired?)",
+    404: "check the URL; the trainer needs the file itself, not a page about it",
+}
+CHUNK = 1 << 20
+
+
+def check_remote(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeout: float = 60.0) -> FileReport:
+    """Check a Hub dataset repo or a dataset URL; see the module docstring.
+
+    Raises `SourceError` when the source cannot be reached at all (DNS,
+    connection, TLS) or the URL is not one ftprep knows.
+    """
+    if url.startswith("hf://"):
+        m = HF_RE.match(url)
+        if m is None:
+            raise SourceError(f"{url}: expected hf://datasets/OWNER/NAME or hf://datasets/OWNER/NAME@REVISION")
+        from ftprep.remote_hub import check_hub
+
+        return check_hub(url, m["repo"], m["rev"], opts)
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise SourceError(f"{url}: unsupported URL; use hf://datasets/OWNER/NAME or an http(s) URL")
+    return check_url(url, opts, max_bytes=max_bytes, timeout=timeout)
+
+
+def local_suffix(url: str) -> tuple[str, bool]:
+    """The suffix to save a URL's body under, and whether the name said so.
+
+    The trainer names the download after the URL path's basename and loads it
+    with `load_dataset("json")`, so a name without a known suffix is JSON."""
+    name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix, True
+    return ".json", False
+
+
+def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeout: float = 60.0) -> FileReport:
+    """Download `url` (no credentials, at most `max_bytes`) and check it as the trainer would load it."""
+    import httpx
+
+    from ftprep.checker import check_file
+
+    suffix, _ = local_suffix(url)
+    with tempfile.TemporaryDirectory(prefix="ftprep-url-") as tmp:
+        local = os.path.join(tmp, "download" + suffix)
+        try:
+            # No auth of any kind: the trainer's aiohttp GET sends none (follows redirects, like it).
+            with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "ftprep"}) as client:
+                with client.stream("GET", url) as r:
+                    if r.status_code != 200:
+                        return _single(url, opts, "H006", f"HTTP {r.status_code} {r.reason_phrase}; the trainer needs 200",
+                                       STATUS_HINTS.get(r.status_code, "the trainer needs HTTP 200 on a plain GET"))
+                    declared = r.headers.get("Content-Length", "")
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        return _too_big(url, opts, f"{int(declared):,} bytes (Content-Length)", max_bytes)
+                    size = 0
+                    with open(local, "wb") as f:
+                        for chunk in r.iter_bytes(CHUNK):
+                            size += len(chunk)
+                            if size > max_bytes:
+                                return _too_big(url, opts, f"more than {max_bytes:,} bytes", max_bytes)
+                            f.write(chunk)
+        except httpx.HTTPError as e:
+            raise SourceError(f"{url}: cannot download: {type(e).__name__}: {e}") from None
+        report = check_file(local, opts, display=url)
+        if suffix.removesuffix(".gz") not in (".json", ".jsonl", ".ndjson") and not any(
+                d.code == "P007" for d in report.diagnostics):
+            # check_file adds P007 for custom_* tasks; at a URL every task is loaded as JSON.
+            report.diagnostics.insert(0, Diagnostic(
+                "P007", f"the file is {suffix.lstrip('.')}; at a URL the trainer loads only JSON or JSON Lines", url,
+                hint="convert it: ftprep convert ... -o data.jsonl"))
+        return _relabel(report, local, url)
+
+
+def _single(url: str, opts: Options, code: str, message: str, hint: str | None = None) -> FileReport:
+    return FileReport(url, opts.task, diagnostics=[Diagnostic(code, message, url, hint=hint)],
+                      task_inferred=opts.task is None)
+
+
+def _too_big(url: str, opts: Options, what: str, limit: int) -> FileReport:
+    return _single(url, opts, "P008", f"{what}; the limit is {limit:,} bytes",
+                   "split the data or drop rows; the trainer refuses bigger files")
+
+
+def _relabel(report: FileReport, local: str, display: str) -> FileReport:
+    """Diagnostics name the URL, never the temporary file."""
+    fixed = [dataclasses.replace(d, message=d.message.replace(local, display), path=display)
+             for d in report.diagnostics]
+    return dataclasses.replace(report, path=display, diagnostics=fixed)
+
+
+__all__ = ["check_remote", "check_url"]

@@ -1,0 +1,311 @@
+"""`ftprep.submit`: build, check, price and create a fine-tuning job.
+
+The order is chosen so that nothing is spent, uploaded or created until every
+local check has passed and the caller has agreed to the price:
+
+1. build the request and validate it against `schemas/job.schema.json`;
+2. with DATA: check and convert it (locally); data errors stop here;
+3. estimate the cost (`ftprep.pricing`);
+4. without `dry_run`: list the jobs (the key works; the name is not taken:
+   names are how a failed create is found again), then ask `confirm`;
+5. with DATA: push it to `repo` (`ftprep.push`);
+6. create the job, once (`Client.create_job`).
+
+With DATA the job's field options are those of the converted data, so they
+always name the pushed columns; the `field_*` arguments map the source columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+import tempfile
+import typing as t
+from importlib import resources
+
+from ftprep.pricing import Estimate, estimate
+
+if t.TYPE_CHECKING:
+    from ftprep.api import Client, Job
+    from ftprep.diagnostics import Report
+
+# The models VoltageGPU documents ("Supported Base Models"). Others may work,
+# may be refused, or may be priced differently: a warning, not an error.
+SUPPORTED_MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-70B-Instruct",
+                    "Qwen/Qwen2.5-7B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")
+SUPPORTED_IMAGE_MODELS = ("flux", "sdxl")
+HUB_TASKS = ("text", "chat", "dpo", "grpo", "image")
+# Library argument -> request field, in the order they are written.
+FIELDS = {
+    "repo": "dsRepo", "dataset_url": "datasetUrl",
+    "field_instruction": "fieldInstruction", "field_output": "fieldOutput",
+    "field_conversation": "fieldConversation", "field_prompt": "fieldPrompt",
+    "field_chosen": "fieldChosen", "field_rejected": "fieldRejected",
+    "chat_template": "chatTemplate", "image_model": "imageModelType",
+}
+MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
+           "field_rejected")
+
+
+class SubmitStopped(Exception):
+    """A late check failed after the push and before the create: no job was created."""
+
+
+class RequestInvalid(ValueError):
+    """The request would be refused, or must not be sent. `problems` are one-line messages."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclasses.dataclass
+class Submission:
+    """What `submit` did. `state` is one of:
+    "dry-run" (nothing sent), "planned" (passed to `confirm`), "stopped" (data errors),
+    "declined" (confirm said no), "created", or "recovered" (the create call
+    failed but the job list shows the job was stored)."""
+
+    request: dict[str, t.Any]
+    estimate: Estimate
+    state: str
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    report: Report | None = None
+    push: t.Any = None
+    job: Job | None = None
+
+    @property
+    def estimated_cost_usd(self) -> float | None:
+        return self.estimate.estimated_cost_usd
+
+    def to_json(self) -> dict[str, t.Any]:
+        out: dict[str, t.Any] = {
+            "request": self.request,
+            "estimated_cost_usd": self.estimated_cost_usd,
+            "estimate": self.estimate.to_json(),
+            "state": self.state,
+            "warnings": self.warnings,
+        }
+        if self.report is not None:
+            out["report"] = self.report.to_json()
+        if self.push is not None:
+            out["push"] = {k: getattr(self.push, k, None) for k in ("repo_id", "commit", "url")}
+        if self.job is not None:
+            out["job"] = self.job.to_json()
+        return out
+
+
+def build_request(*, name: str, task: str, model: str, hours: t.Any, reward_funcs: t.Sequence[str] = (),
+                  **options: str | None) -> dict[str, t.Any]:
+    """The JSON body of a create call; options left as None are omitted."""
+    unknown = set(options) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    if isinstance(hours, float) and hours.is_integer():
+        hours = int(hours)  # 2.0 -> 2: the API takes whole hours
+    request: dict[str, t.Any] = {"name": name, "taskType": task, "model": model, "hours": hours}
+    for arg, key in FIELDS.items():
+        value = options.get(arg)
+        if value is not None:
+            request[key] = value
+    if reward_funcs:
+        request["rewardFuncs"] = list(reward_funcs)
+    return request
+
+
+@functools.cache
+def _validator() -> t.Any:
+    import jsonschema
+
+    text = resources.files("ftprep").joinpath("schemas", "job.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def validate_request(request: dict[str, t.Any]) -> list[str]:
+    """Every way `request` breaks the job schema, as one-line messages (empty: valid)."""
+    errors = sorted(_validator().iter_errors(request), key=lambda e: (list(e.absolute_path), e.message))
+    task = request.get("taskType")
+    out = []
+    for e in errors:
+        msg = _message(e, task)
+        if msg not in out:
+            out.append(msg)
+    return out
+
+
+def _message(e: t.Any, task: object) -> str:
+    field = ".".join(str(p) for p in e.absolute_path) or "request"
+    schema = e.schema if isinstance(e.schema, dict) else {}
+    if e.validator == "not" and isinstance(e.validator_value, dict) and "required" in e.validator_value:
+        return f"{e.validator_value['required'][0]} does not apply to taskType {task}"
+    if e.validator == "required":
+        missing = e.message.split("'")[1] if "'" in e.message else e.message
+        why = f" for taskType {task}" if "allOf" in e.schema_path else ""
+        return f"{missing} is required{why}"
+    if e.validator == "pattern":
+        text = schema.get("x-message", e.message)
+        return f"{text if field in text else f'{field}: {text}'} (got {e.instance!r})"
+    if e.validator == "enum":
+        return f"{field} must be one of {', '.join(map(str, e.validator_value))} (got {e.instance!r})"
+    if e.validator == "type" and field == "hours":
+        return f"hours must be a whole number from 1 to 24 (got {e.instance!r})"
+    if e.validator in ("minimum", "maximum") and field == "hours":
+        return f"hours must be from 1 to 24 (got {e.instance!r})"
+    if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+        extra = sorted(set(e.instance) - set(schema.get("properties", {})))
+        return f"unknown field(s): {', '.join(extra)}"
+    return f"{field}: {e.message}"
+
+
+def model_warnings(request: dict[str, t.Any]) -> list[str]:
+    model = str(request.get("model", ""))
+    if request.get("taskType") == "image":
+        if not any(m in model.lower() for m in SUPPORTED_IMAGE_MODELS) and "stable-diffusion-xl" not in model.lower():
+            return [f"model {model!r} is not one of the documented image models (FLUX, SDXL); "
+                    "the API may refuse it"]
+        return []
+    if model.lower() not in {m.lower() for m in SUPPORTED_MODELS}:
+        return [f"model {model!r} is not in VoltageGPU's documented list ({', '.join(SUPPORTED_MODELS)}); "
+                "the API may refuse it or price it differently"]
+    return []
+
+
+def submit(
+    data: str | os.PathLike[str] | None = None,
+    *,
+    name: str,
+    task: str,
+    model: str,
+    hours: t.Any,
+    repo: str | None = None,
+    dataset_url: str | None = None,
+    chat_template: str | None = None,
+    field_instruction: str | None = None,
+    field_output: str | None = None,
+    field_conversation: str | None = None,
+    field_prompt: str | None = None,
+    field_chosen: str | None = None,
+    field_rejected: str | None = None,
+    reward_funcs: t.Sequence[str] = (),
+    image_model: str | None = None,
+    params_b: float | None = None,
+    private: bool = True,
+    dry_run: bool = False,
+    client: Client | None = None,
+    confirm: t.Callable[[Submission], bool] | None = None,
+    **check_options: t.Any,
+) -> Submission:
+    """Create a fine-tuning job (see the module docstring for the order of steps).
+
+    Raises `RequestInvalid` for a request the API would refuse (or a name
+    already taken), `ftprep.api.ApiError` subclasses for API failures, and
+    whatever `ftprep.push` raises. Data errors are not raised: the returned
+    `Submission` has state "stopped" and the `report`.
+    """
+    mapping = dict(field_instruction=field_instruction, field_output=field_output,
+                   field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
+                   field_rejected=field_rejected)
+    options = dict(repo=repo, dataset_url=dataset_url, chat_template=chat_template, image_model=image_model,
+                   **mapping)
+    request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs, **options)
+    problems = validate_request(request)
+    if data is not None and str(task).startswith("custom_"):
+        problems.append("custom_* jobs read a file URL (--dataset-url), while DATA is pushed to a Hub repo: "
+                        "use a Hub task type with --repo, or host the file and pass --dataset-url without DATA")
+    if problems:
+        raise RequestInvalid(problems)
+    plan_estimate = estimate(model, request["hours"], task=task, params_b=params_b)
+    warnings = model_warnings(request)
+
+    report = None
+    if data is not None:
+        conversion = _convert(os.fspath(data), task, mapping, chat_template, check_options)
+        report = conversion.report
+        if not conversion.written:
+            return Submission(request, plan_estimate, "stopped", warnings, report)
+        # The job names the converted (pushed) columns, not the source ones.
+        options.update({k: None for k in MAPPING})
+        options.update(_to_args(conversion.job_fields))
+        request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs,
+                                **options)
+        problems = validate_request(request)
+        if problems:
+            raise RequestInvalid(problems)
+    plan = Submission(request, plan_estimate, "dry-run" if dry_run else "planned", warnings, report)
+    if dry_run:
+        return plan
+
+    own_client = client is None
+    if client is None:
+        from ftprep.api import Client
+
+        client = Client()
+    try:
+        existing = client.list_jobs()
+        taken = [j for j in existing if j.name == name]
+        if taken:
+            raise RequestInvalid([f"a job named {name!r} already exists ({taken[0].id}, "
+                                  f"{taken[0].status or 'unknown state'}); choose another --name "
+                                  "(names are how a failed create is found again)"])
+        if confirm is not None and not confirm(plan):
+            plan.state = "declined"
+            return plan
+        if data is not None:
+            from ftprep.hub import DataErrors
+
+            try:
+                pushed = _push(os.fspath(data), repo, task, private, mapping, chat_template, check_options)
+            except DataErrors as e:  # e.g. warnings under strict: nothing was uploaded
+                plan.state, plan.report = "stopped", e.report
+                return plan
+            plan.push = pushed
+            mismatch = _fields_mismatch(pushed, request)
+            if mismatch:
+                raise SubmitStopped(mismatch)
+        job = client.create_job(request, existing_ids={j.id for j in existing})
+    finally:
+        if own_client:
+            client.close()
+    plan.job = job
+    plan.state = "recovered" if job.recovered_from else "created"
+    return plan
+
+
+def _to_args(job_fields: dict[str, str]) -> dict[str, str]:
+    by_key = {v: k for k, v in FIELDS.items()}
+    return {by_key[k]: v for k, v in job_fields.items() if k in by_key}
+
+
+def _convert(data: str, task: str, mapping: dict[str, str | None], chat_template: str | None,
+             check_options: dict[str, t.Any]) -> t.Any:
+    from ftprep.converter import convert
+
+    with tempfile.TemporaryDirectory(prefix="ftprep-submit-") as tmp:
+        out = os.path.join(tmp, "images" if task == "image" else "train.jsonl")
+        return convert(data, out, task=task, chat_template=chat_template, **mapping, **check_options)
+
+
+def _push(data: str, repo: str | None, task: str, private: bool, mapping: dict[str, str | None],
+          chat_template: str | None, check_options: dict[str, t.Any]) -> t.Any:
+    from ftprep import push
+
+    kwargs = {k: v for k, v in mapping.items() if v is not None}
+    if chat_template is not None:
+        kwargs["chat_template"] = chat_template
+    return push(data, repo=repo, task=task, private=private, **kwargs, **check_options)
+
+
+def _fields_mismatch(pushed: t.Any, request: dict[str, t.Any]) -> str | None:
+    """Why the job must not be created after this push (its columns are not
+    the ones the request names), or None."""
+    fields = getattr(pushed, "job_fields", None)
+    if isinstance(fields, dict):
+        differ = {k: v for k, v in fields.items() if k in FIELDS.values() and request.get(k) != v}
+        if differ:
+            return (f"the pushed columns ({fields}) differ from the checked ones; no job was created")
+    return None

@@ -1,0 +1,36 @@
+"""Shared pytest configuration. Each engineer adds fixtures in a marked block."""
+
+from __future__ import annotations
+
+import pytest
+
+
+# --- issue 5: fake Hugging Face Hub and URL server (tests/fakehub.py) ----------
+@pytest.fixture(scope="session")
+def fake_hub_session():
+    """The process's fake Hub. Starting it points HF_ENDPOINT, HF_TOKEN, HF_HOME (a
+    temp dir), HF_HUB_DISABLE_XET=1 and HF_HUB_DISABLE_TELEMETRY=1 at it, in the
+    environment and in the already-imported huggingface_hub/datasets constants."""
+    from fakehub import shared_hub
+
+    return shared_hub()
+
+
+@pytest.fixture
+def hub(fake_hub_session):
+    """The shared fake Hub with an empty request log (use a unique repo per test)."""
+    fake_hub_session.log.clear()
+    fake_hub_session.errors.clear()
+    yield fake_hub_session
+    assert not fake_hub_session.errors, fake_hub_session.errors[0]
+    assert not fake_hub_session.unknown, fake_hub_session.unknown
+
+
+@pytest.fixture
+def file_server():
+    """A local FileServer for dataset URLs: file_server.add('/x.jsonl', body) returns the URL."""
+    from fakehub import FileServer
+
+    with FileServer() as server:
+        yield server
+# --- end issue 5 ---------------------------------------------------------------

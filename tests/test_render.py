@@ -1,0 +1,165 @@
+"""`ftprep.render` and `ftprep render`: the trainer's prep, DPO/GRPO, diagnostics, CLI output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import ftprep
+from ftprep.cli import cli, main
+from ftprep.render import render
+from ftprep.templates import TEMPLATES
+from ftprep.templates.base import PHI4_DEFAULT_MARKER
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+
+
+def write(tmp_path: Path, rows: list[object], name: str = "data.jsonl") -> str:
+    p = tmp_path / name
+    p.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
+                 encoding="utf-8")
+    return str(p)
+
+
+def chat(*turns: tuple[str, object], **extra: object) -> dict:
+    return {"conversations": [{"role": r, "content": c} for r, c in turns], **extra}
+
+
+@pytest.mark.parametrize("name", list(TEMPLATES))
+def test_sample_chat_renders_with_every_template(name: str) -> None:
+    result = render(str(SAMPLE / "chat_good.jsonl"), chat_template=name)
+    assert result.task == "chat" and len(result.entries) == 12
+    mistral_or_gemma = name in ("mistral_v3_tekken", "gemma3")
+    for e in result.entries:
+        if e.text is None:  # only the strict-alternation templates may reject a good chat file
+            assert mistral_or_gemma and e.diagnostics[0].code == "C012"
+            continue
+        trained = [e.text[a:b] for a, b in e.spans]
+        assert trained and all(s.startswith(("Here is", "An example")) for s in trained), trained
+    assert isinstance(ftprep.render(str(SAMPLE / "chat_good.jsonl"), rows=1), type(result))
+
+
+def test_trainer_prep_of_chat_rows(tmp_path: Path) -> None:
+    rows = [
+        chat(("user", "q"), ("assistant", None), ("assistant", "a")),            # null content: message dropped
+        {"conversations": json.dumps([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}])},
+        {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},  # ShareGPT mapped
+        chat(("user", "only one")),                                               # dropped: C007
+        {"conversations": "not a list"},                                          # C001
+        {"other": 1},                                                             # V001
+        "[1, 2]",                                                                 # P005
+        "{broken",                                                                # P001
+        chat(("user", "q"), ("assistant", "a"), system="a separate system column is lost"),
+    ]
+    result = render(write(tmp_path, rows), task="chat", chat_template="chatml")
+    got = result.to_json()
+    simple = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
+    assert got[0] == simple and got[1] == simple and got[2] == simple and got[8] == simple
+    assert got[3:8] == [None] * 5
+    codes = {d.line: d.code for d in result.diagnostics}
+    assert codes == {4: "C007", 5: "C001", 6: "V001", 7: "P005", 8: "P001"}
+    assert result.rejected == 5
+
+
+def test_template_keys_are_kept_only_where_the_template_reads_them(tmp_path: Path) -> None:
+    row = {"conversations": [{"role": "user", "content": "q"},
+                             {"role": "assistant", "content": "a", "reasoning_content": "because", "name": "x"}]}
+    path = write(tmp_path, [row])
+    assert render(path, chat_template="qwen3").entries[0].text.endswith(
+        "<|im_start|>assistant\n<think>\nbecause\n</think>\n\na<|im_end|>\n")
+    assert "because" not in render(path, chat_template="chatml").entries[0].text
+
+
+def test_tool_call_arguments_are_decoded_like_the_trainer(tmp_path: Path) -> None:
+    call = {"id": "abcdefghi", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}}
+    row = {"conversations": [{"role": "user", "content": "q"},
+                             {"role": "assistant", "content": "", "tool_calls": [call]},
+                             {"role": "tool", "content": "1", "tool_call_id": "abcdefghi"},
+                             {"role": "assistant", "content": "done"}]}
+    path = write(tmp_path, [row, {"conversations": [{"role": "user", "content": "q"}, {
+        "role": "assistant", "content": "", "tool_calls": [dict(call, function={"name": "f", "arguments": "{bad"})]}]}])
+    deepseek = render(path, chat_template="deepseek_v3")
+    assert deepseek.entries[0].text is None and deepseek.entries[0].diagnostics[0].code == "C012"
+    qwen = render(path, chat_template="qwen3")
+    assert '<tool_call>\n{"name": "f", "arguments": {"x": 1}}\n</tool_call>' in qwen.entries[0].text
+    assert qwen.entries[1].text is None and "JSON" in qwen.entries[1].diagnostics[0].message
+
+
+def test_phi4_marks_the_injected_system_prompt(tmp_path: Path) -> None:
+    path = write(tmp_path, [chat(("user", "q"), ("assistant", "a")), chat(("system", "mine"), ("user", "q"),
+                                                                           ("assistant", "a"))])
+    result = render(path, chat_template="phi_4")
+    first, second = result.entries
+    assert PHI4_DEFAULT_MARKER in first.text and first.default_system
+    assert [d.code for d in first.diagnostics] == ["C015"]
+    assert second.text.startswith("<|im_start|>system<|im_sep|>mine<|im_end|>") and not second.diagnostics
+    supplied = render(path, chat_template="phi_4", default_system="SYS")
+    assert supplied.entries[0].text.startswith("<|im_start|>system<|im_sep|>SYS<|im_end|>")
+    assert not supplied.diagnostics
+
+
+def test_dpo_renders_prompt_with_generation_prompt_then_each_response(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"prompt": "Name a colour.", "chosen": "Blue.", "rejected": "Grey."},
+                            {"prompt": "p", "chosen": " padded ", "rejected": "fine"},
+                            {"prompt": "p", "chosen": "", "rejected": "x"}])
+    result = render(path, chat_template="llama3")
+    first = result.to_json()[0]
+    assert first == {
+        "prompt": "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nName a colour.<|eot_id|>"
+                  "<|start_header_id|>assistant<|end_header_id|>\n\n",
+        "chosen": "Blue.<|eot_id|>", "rejected": "Grey.<|eot_id|>"}
+    # llama3 trims " padded ", so the trainer's find() misses and keeps the last character.
+    assert result.to_json()[1]["chosen"] == ">"
+    assert [d.code for d in result.entries[1].diagnostics] == ["T003"]
+    assert result.to_json()[2] is None and result.entries[2].diagnostics[0].code == "V002"
+    spans = result.entries[0].pair
+    assert spans["prompt"].spans == () and spans["chosen"].trained_text() == "Blue.<|eot_id|>"
+
+
+def test_grpo_renders_the_prompt_with_a_generation_prompt() -> None:
+    result = render(str(SAMPLE / "grpo_good.jsonl"), chat_template="qwen3", rows=2)
+    assert result.task == "grpo" and len(result.entries) == 2
+    assert result.to_json()[0] == ("<|im_start|>user\nWrite a haiku about photosynthesis.<|im_end|>\n"
+                                   "<|im_start|>assistant\n<think>\n\n")
+    assert all(e.spans == () for e in result.entries)
+
+
+def test_gemma3_rejections_keep_their_lines(tmp_path: Path) -> None:
+    rows = [chat(("user", "q"), ("assistant", "a")), "", chat(("assistant", "a"), ("user", "q")),
+            chat(("user", "q"), ("user", "q2"), ("assistant", "a"))]
+    result = render(write(tmp_path, rows), chat_template="gemma3")
+    assert result.to_json()[1:] == [None, None]
+    assert [(d.line, d.row, d.code) for d in result.diagnostics] == [(3, 1, "C012"), (4, 2, "C012")]
+    assert "must alternate" in result.diagnostics[0].message
+
+
+def test_render_rejects_an_unknown_task_without_a_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"x": 1}])
+    with pytest.raises(ValueError, match="cannot infer the task"):
+        render(path)
+    assert main(["render", path]) == 2
+
+
+def test_cli_json_matches_the_library_and_exits_1_on_rejections() -> None:
+    runner = CliRunner()
+    path = str(SAMPLE / "chat_broken.jsonl")
+    res = runner.invoke(cli, ["render", path, "--chat-template", "gemma3", "--format", "json"])
+    assert res.exit_code == 1
+    assert json.loads(res.stdout) == render(path, chat_template="gemma3").to_json()
+    assert "C012" in res.stderr
+    ok = runner.invoke(cli, ["render", str(SAMPLE / "chat_good.jsonl"), "--chat-template", "chatml", "--format", "json"])
+    assert ok.exit_code == 0 and len(json.loads(ok.stdout)) == 12
+
+
+def test_cli_text_marks_trained_spans() -> None:
+    runner = CliRunner()
+    path = str(SAMPLE / "chat_good.jsonl")
+    plain = runner.invoke(cli, ["render", path, "--chat-template", "chatml", "--rows", "1"])
+    assert plain.exit_code == 0
+    assert "[[Here is photosynthesis in one sentence: it is a topic worth learning (0).]]<|im_end|>" in plain.stdout
+    assert "--- line 1 ---" in plain.stdout and "line 2" not in plain.stdout
+    colored = runner.invoke(cli, ["render", path, "--chat-template", "chatml", "--rows", "1", "--color"], color=True)
+    assert "\x1b[" in colored.stdout and "[[" not in colored.stdout

@@ -1,0 +1,225 @@
+"""ftprep.submit, the job schema and the pricing table, against the stand-in API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fakeapi import FakeApi
+from ftprep import pricing
+from ftprep.api import Client
+from ftprep.submit import RequestInvalid, build_request, model_warnings, submit, validate_request
+
+MODEL = "Qwen/Qwen2.5-7B-Instruct"
+BASE = {"name": "my-run", "model": MODEL, "hours": 2}
+
+
+@pytest.fixture
+def api():
+    with FakeApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(api):
+    with Client(api.key, api.url, timeout=2.0) as c:
+        yield c
+
+
+def chat_file(tmp_path: Path, rows: int = 5, bad: bool = False) -> Path:
+    lines = [{"messages": [{"role": "user", "content": f"hi {i}"}, {"role": "assistant", "content": f"hey {i}"}]}
+             for i in range(rows)]
+    if bad:
+        lines.append({"messages": [{"role": "user", "content": "nobody answers"}]})
+    path = tmp_path / "chat.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return path
+
+
+# --- the schema -----------------------------------------------------------------
+
+@pytest.mark.parametrize("task,extra", [
+    ("text", {"dsRepo": "a/b", "fieldInstruction": "q", "fieldOutput": "a"}),
+    ("chat", {"dsRepo": "a/b", "chatTemplate": "llama3", "fieldConversation": "messages"}),
+    ("dpo", {"dsRepo": "a/b", "fieldPrompt": "p", "fieldChosen": "c", "fieldRejected": "r", "chatTemplate": "chatml"}),
+    ("grpo", {"dsRepo": "a/b", "fieldPrompt": "p", "rewardFuncs": ["len", "fmt"], "chatTemplate": "qwen3"}),
+    ("image", {"dsRepo": "a/b", "imageModelType": "sdxl"}),
+    ("custom_text", {"datasetUrl": "https://x.example/d.jsonl", "fieldInstruction": "q"}),
+    ("custom_chat", {"datasetUrl": "https://x.example/d.jsonl", "chatTemplate": "phi_4"}),
+])
+def test_valid_requests_of_every_task(task, extra):
+    assert validate_request({**BASE, "taskType": task, **extra}) == []
+
+
+@pytest.mark.parametrize("change,expected", [
+    ({"name": "my run"}, "the job name must be letters, digits and hyphens"),
+    ({"name": "-run"}, "the job name must be"),
+    ({"name": "run_1"}, "the job name must be"),
+    ({"taskType": "sft"}, "taskType must be one of text, chat, dpo, grpo, image, custom_text, custom_chat"),
+    ({"hours": 0}, "hours must be from 1 to 24 (got 0)"),
+    ({"hours": 25}, "hours must be from 1 to 24 (got 25)"),
+    ({"hours": 1.5}, "hours must be a whole number from 1 to 24 (got 1.5)"),
+    ({"hours": "2"}, "hours must be a whole number"),
+    ({"chatTemplate": "vicuna"}, "chatTemplate must be one of chatml, llama3, qwen3, mistral_v3_tekken, "
+                                 "deepseek_v3, phi_4, gemma3 (got 'vicuna')"),
+    ({"dsRepo": None}, "dsRepo is required for taskType chat"),
+    ({"dsRepo": "no-owner"}, "dsRepo must be a Hugging Face dataset repo, OWNER/NAME"),
+    ({"datasetUrl": "https://x.example/d.jsonl"}, "datasetUrl does not apply to taskType chat"),
+    ({"fieldChosen": "c"}, "fieldChosen does not apply to taskType chat"),
+    ({"rewardFuncs": ["f"]}, "rewardFuncs does not apply to taskType chat"),
+    ({"imageModelType": "flux"}, "imageModelType does not apply to taskType chat"),
+    ({"fieldConversation": " "}, "fieldConversation: a column name must not be blank"),
+    ({"model": ""}, "the model must be a non-empty id"),
+    ({"extra": 1}, "unknown field(s): extra"),
+])
+def test_each_invalid_request_gets_its_message(change, expected):
+    request = {**BASE, "taskType": "chat", "dsRepo": "a/b", **change}
+    request = {k: v for k, v in request.items() if v is not None}
+    problems = validate_request(request)
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_custom_tasks_need_a_url_not_a_repo():
+    assert validate_request({**BASE, "taskType": "custom_chat", "dsRepo": "a/b"}) == [
+        "datasetUrl is required for taskType custom_chat", "dsRepo does not apply to taskType custom_chat"]
+    assert validate_request({**BASE, "taskType": "custom_text", "datasetUrl": "ftp://x/y"}) == [
+        "datasetUrl must be an http(s) URL of a file (got 'ftp://x/y')"]
+
+
+def test_build_request_drops_unset_options_and_whole_float_hours():
+    assert build_request(name="r", task="grpo", model="m", hours=3.0, repo="a/b", chat_template=None,
+                         reward_funcs=("f",)) == {"name": "r", "taskType": "grpo", "model": "m", "hours": 3,
+                                                  "dsRepo": "a/b", "rewardFuncs": ["f"]}
+
+
+def test_models_outside_the_documented_list_warn():
+    assert model_warnings({"taskType": "chat", "model": "meta-llama/llama-3.1-8b-instruct"}) == []
+    assert "not in VoltageGPU's documented list" in model_warnings({"taskType": "chat", "model": "gpt2"})[0]
+    assert model_warnings({"taskType": "image", "model": "black-forest-labs/FLUX.1-dev"}) == []
+    assert "image models" in model_warnings({"taskType": "image", "model": "midjourney"})[0]
+
+
+# --- pricing -------------------------------------------------------------------
+
+@pytest.mark.parametrize("model,hours,task,params_b,cost,tier,between", [
+    ("meta-llama/Llama-3.1-8B-Instruct", 2, None, None, 55.50, "medium", False),
+    ("Qwen/Qwen2.5-3B", 1, None, None, 18.50, "small", False),
+    ("HuggingFaceTB/SmolLM2-135M", 1, None, None, 18.50, "small", False),
+    ("meta-llama/Llama-3.1-70B-Instruct", 3, None, None, 138.75, "large", False),
+    ("mistralai/Mixtral-8x7B-v0.1", 1, None, None, 46.25, "large", False),
+    ("Qwen/Qwen3-30B-A3B", 1, None, None, 46.25, "large", False),
+    ("x/model-3.5B", 1, None, None, 27.75, "medium", True),
+    ("Qwen/Qwen2.5-14B-Instruct", 1, None, None, 46.25, "large", True),
+    ("google/gemma-3-27b-it", 24, None, None, 1110.00, "large", True),
+    ("microsoft/phi-4", 2, None, 14.7, 92.50, "large", True),
+    ("black-forest-labs/FLUX.1-dev", 2, "image", None, 37.00, "image", False),
+])
+def test_estimates(model, hours, task, params_b, cost, tier, between):
+    est = pricing.estimate(model, hours, task=task, params_b=params_b)
+    assert (est.estimated_cost_usd, est.tier.name, est.between_tiers) == (cost, tier, between)
+    assert ("higher one" in est.describe()) is between
+
+
+def test_unknown_size_is_said_not_guessed():
+    est = pricing.estimate("gpt2", 2)
+    assert est.estimated_cost_usd is None and not est.known
+    assert est.describe().startswith("unknown: the model size cannot be read from 'gpt2'")
+    assert (est.min_usd, est.max_usd) == (37.0, 92.5)
+
+
+def test_pricing_lives_in_one_data_file():
+    data = json.loads(pricing.PRICING_FILE.read_text())
+    assert [t["usd_per_hour"] for t in data["tiers"]] == [18.50, 27.75, 46.25] and data["image"]["usd_per_hour"] == 18.5
+    assert "higher tier" in data["between_tiers"]
+
+
+# --- submit ----------------------------------------------------------------------
+
+def test_dry_run_sends_nothing(api, client):
+    sub = submit(name="my-run", task="chat", model=MODEL, hours=2, repo="alice/d", chat_template="qwen3",
+                 dry_run=True, client=client)
+    assert sub.state == "dry-run" and sub.job is None and api.log == []
+    assert sub.to_json()["request"] == {"name": "my-run", "taskType": "chat", "model": MODEL, "hours": 2,
+                                        "dsRepo": "alice/d", "chatTemplate": "qwen3"}
+    assert sub.to_json()["estimated_cost_usd"] == 55.5
+
+
+def test_submit_creates_exactly_one_job(api, client):
+    asked = []
+    sub = submit(name="my-run", task="dpo", model=MODEL, hours=1, repo="alice/d", client=client,
+                 confirm=lambda plan: asked.append(plan.estimated_cost_usd) or True)
+    assert sub.state == "created" and sub.job.id in api.jobs and asked == [27.75]
+    assert api.count("POST") == 1 and api.log[-1].body == sub.request
+    assert [r.method for r in api.log] == ["GET", "POST"]  # the name check, then the create
+
+
+def test_declined_confirmation_creates_nothing(api, client):
+    sub = submit(name="my-run", task="chat", model=MODEL, hours=1, repo="alice/d", client=client,
+                 confirm=lambda plan: False)
+    assert sub.state == "declined" and api.count("POST") == 0
+
+
+def test_a_taken_name_is_refused(api, client):
+    api.add_job("my-run", status="failed")
+    with pytest.raises(RequestInvalid, match="a job named 'my-run' already exists"):
+        submit(name="my-run", task="chat", model=MODEL, hours=1, repo="alice/d", client=client)
+    assert api.count("POST") == 0
+
+
+def test_invalid_request_sends_nothing(api, client):
+    with pytest.raises(RequestInvalid) as info:
+        submit(name="bad name", task="chat", model=MODEL, hours=30, client=client)
+    assert len(info.value.problems) == 3 and api.log == []
+
+
+def test_recovered_create_is_reported(api, client):
+    api.fail("POST", status=502, store=True)
+    sub = submit(name="my-run", task="chat", model=MODEL, hours=1, repo="alice/d", client=client)
+    assert sub.state == "recovered" and "HTTP 502" in sub.job.recovered_from and api.count("POST") == 1
+
+
+def test_data_errors_stop_before_any_request(api, client, tmp_path):
+    sub = submit(chat_file(tmp_path, bad=True), name="my-run", task="chat", model=MODEL, hours=1, repo="alice/d",
+                 client=client, min_rows=1)
+    assert sub.state == "stopped" and sub.report.errors == 1 and "C007" in sub.report.codes()  # too few messages
+    assert api.log == []
+
+
+def test_fields_come_from_the_conversion(tmp_path):
+    # The source column is "messages"; the converted (pushed) column is "conversations".
+    sub = submit(chat_file(tmp_path), name="my-run", task="chat", model=MODEL, hours=1, repo="alice/d",
+                 field_conversation="messages", dry_run=True, min_rows=1)
+    assert sub.state == "dry-run" and sub.report.errors == 0
+    assert sub.request["fieldConversation"] == "conversations"
+    csv = tmp_path / "qa.csv"
+    csv.write_text("question,answer\nq1,a1\nq2,a2\n")
+    sub = submit(csv, name="qa", task="text", model=MODEL, hours=1, repo="alice/d", field_instruction="question",
+                 field_output="answer", dry_run=True, min_rows=1)
+    assert (sub.request["fieldInstruction"], sub.request["fieldOutput"]) == ("instruction", "output")
+
+
+def test_custom_tasks_with_data_are_refused(tmp_path):
+    with pytest.raises(RequestInvalid, match="custom_\\* jobs read a file URL"):
+        submit(chat_file(tmp_path), name="r", task="custom_chat", model=MODEL, hours=1,
+               dataset_url="https://x.example/d.jsonl", dry_run=True)
+
+
+def test_submit_with_data_pushes_then_creates(api, client, hub, tmp_path):
+    sub = submit(chat_file(tmp_path), name="pushed-run", task="chat", model=MODEL, hours=1, repo="alice/submit-1",
+                 field_conversation="messages", chat_template="qwen3", client=client, min_rows=1)
+    assert sub.state == "created" and sub.push.repo_id == "alice/submit-1" and hub.commits("alice/submit-1") == 1
+    assert sub.push.job_fields == {"fieldConversation": "conversations"}
+    assert api.log[-1].body == {"name": "pushed-run", "taskType": "chat", "model": MODEL, "hours": 1,
+                                "dsRepo": "alice/submit-1", "fieldConversation": "conversations",
+                                "chatTemplate": "qwen3"}
+
+
+def test_no_push_when_the_api_key_is_wrong(api, hub, tmp_path):
+    from ftprep.api import AuthError
+
+    with Client("volt_wrong_key_1", api.url) as bad, pytest.raises(AuthError):
+        submit(chat_file(tmp_path), name="r", task="chat", model=MODEL, hours=1, repo="alice/submit-2",
+               client=bad, min_rows=1)
+    assert hub.commits("alice/submit-2") == 0 and api.count("POST") == 0
