@@ -64,8 +64,11 @@ class Fault:
 class FakeApi:
     def __init__(self, key: str = "volt_test_9f8e7d6c5b4a", *, advance: str = "poll",
                  seconds_per_state: float = 0.5, job_shape: str = "bare", list_shape: str = "bare",
-                 id_key: str = "id", error_key: str = "message", echo_key: bool = False) -> None:
+                 id_key: str = "id", error_key: str = "message", echo_key: bool = False,
+                 sequential_ids: bool = False) -> None:
         self.key = key
+        # Sequential ids (ft_000000000001, ...) let the README name a job it created.
+        self.sequential_ids = sequential_ids
         self.advance = advance
         self.seconds_per_state = seconds_per_state
         self.job_shape, self.list_shape = job_shape, list_shape
@@ -133,7 +136,7 @@ class FakeApi:
 
     def _new_job(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
         now = dt.datetime.now(dt.timezone.utc)
-        job_id = "ft_" + uuid.uuid4().hex[:12]
+        job_id = f"ft_{len(self.jobs) + 1:012d}" if self.sequential_ids else "ft_" + uuid.uuid4().hex[:12]
         job = {"id": job_id, "createdAt": now.isoformat(timespec="microseconds").replace("+00:00", "Z"), **body,
                "status": "pending"}
         with self._lock:
