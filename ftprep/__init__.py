@@ -30,8 +30,8 @@ _EXPORTS = {
     "push": "ftprep.hub",
     "submit": "ftprep.submit",
     "Client": "ftprep.api",
-    "render": "ftprep.render",
-    "stats": "ftprep.stats",
+    "render": "ftprep.renderer",
+    "stats": "ftprep.lengths",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -12,7 +12,6 @@ import gzip
 import os
 import zlib
 import typing as t
-from pathlib import Path
 
 import msgspec
 

@@ -61,7 +61,7 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
     --format json prints one entry per row: the text, or null where the template
     raises (dpo: {prompt, chosen, rejected}). The default template is chatml.
     """
-    from ftprep.render import render as run_render
+    from ftprep.renderer import render as run_render
     from ftprep.sources import SourceError
 
     params = _settings(ctx, path, params)
@@ -117,7 +117,7 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
     Without --tokenizer every count is an estimate (about 4 characters per token).
     """
     from ftprep.sources import SourceError
-    from ftprep.stats import stats as run_stats
+    from ftprep.lengths import stats as run_stats
 
     params = _settings(ctx, path, params)
     try:
@@ -149,6 +149,11 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
     out = [f"{s.path}: task {s.task}{template}, {s.rows:,} rows, {s.rendered:,} rendered"]
     out.append(f"tokens: exact, tokenizer {s.tokenizer}" if s.exact else
                f"tokens: ESTIMATE, {s.tokenizer}; pass --tokenizer for exact counts")
+    base = s.task.removeprefix("custom_")
+    if base == "dpo":
+        out.append("dpo: a row is the prompt plus its longer response; trained = both responses")
+    elif base == "grpo":
+        out.append("grpo: a row is the prompt with its generation prompt; completions are generated at run time")
     for d in s.diagnostics:
         out.append(_diag_line(d))
     out.append("")
@@ -197,7 +202,7 @@ def histogram_text(s: t.Any, width: int = 40) -> list[str]:
 def _duration(hours: float | None) -> str:
     h = hours or 0.0
     if h * 3600 < 60:
-        return f"{h * 3600:.1f} s"
+        return f"{h * 3600:.2g} s"
     if h < 1:
         return f"{h * 60:.1f} min"
     return f"{h:,.1f} h"
@@ -211,7 +216,7 @@ def time_text(s: t.Any) -> list[str]:
            f"  one epoch: {s.total_tokens:,} tokens = {_duration(v['hours_per_epoch'])}; "
            f"{_duration(v['hours_per_epoch_padded'])} {v['padded_note']}"]
     if "hours" in v:
-        out.append(f"  {v['hours']:g} h cover about {v['epochs_in_hours'] or 0:,.1f} epochs "
+        out.append(f"  {v['hours']:g} h covers about {v['epochs_in_hours'] or 0:,.1f} epochs "
                    f"({v['epochs_in_hours_padded'] or 0:,.1f} if padded)")
     else:
         out.append("  pass --hours to see how many epochs the job's hours cover")

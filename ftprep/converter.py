@@ -14,7 +14,6 @@ import dataclasses
 import os
 import tempfile
 import typing as t
-from pathlib import Path
 
 import msgspec
 

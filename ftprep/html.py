@@ -13,7 +13,7 @@ import typing as t
 
 if t.TYPE_CHECKING:
     from ftprep.diagnostics import Report
-    from ftprep.stats import Stats
+    from ftprep.lengths import Stats
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
@@ -65,7 +65,7 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
 
 def _estimate(path: str, task: str) -> Stats | None:
     """Estimated lengths for a page about a check run without token options."""
-    from ftprep.stats import stats
+    from ftprep.lengths import stats
 
     try:
         return stats(path, task=task)

@@ -16,7 +16,6 @@ import dataclasses
 import os
 import re
 import tempfile
-import typing as t
 import urllib.parse
 from pathlib import PurePosixPath
 

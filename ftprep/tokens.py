@@ -152,7 +152,7 @@ def missing_specials(count: Counter, specials: t.Iterable[str]) -> list[str]:
 def length_diagnostics(path: str, task: Task, opts: Options, display: str) -> list[Diagnostic]:
     """Over-length rows (T001), rows with nothing trained (T002) and mangled DPO
     responses (T003) of one local file, for `check --tokenizer/--max-seq-len`."""
-    from ftprep.stats import stats
+    from ftprep.lengths import stats
 
     if task.kind != "rows":
         return []
@@ -176,5 +176,12 @@ def length_diagnostics(path: str, task: Task, opts: Options, display: str) -> li
 # of the counts it has just made (exact when a tokenizer was given).
 RECENT: dict[str, t.Any] = {}
 
-__all__ = ["load_tokenizer", "counter", "estimate", "length_diagnostics", "TokenizerError",
-           "DEFAULT_MAX_SEQ_LEN", "BASE_SEQ_LEN"]
+__all__ = [
+    "BASE_SEQ_LEN",
+    "DEFAULT_MAX_SEQ_LEN",
+    "TokenizerError",
+    "counter",
+    "estimate",
+    "length_diagnostics",
+    "load_tokenizer",
+]

@@ -40,18 +40,20 @@ def normalise(text: str) -> str:
     return text.strip("\n")
 
 
-def parse(block: str) -> list[tuple[str, str, int]]:
-    """(command, expected output, exit code) for each `$` line of a block."""
-    steps: list[tuple[str, str, int]] = []
+def parse(block: str) -> list[tuple[str, str, str, int]]:
+    """(command, its lines as written, expected output, exit code) for each `$` line of a block."""
+    steps: list[tuple[str, str, str, int]] = []
     lines = block.splitlines()
     i = 0
     while i < len(lines):
         line = lines[i]
         assert line.startswith("$ "), f"README console block must start with '$ ': {line!r}"
         command = line[2:]
+        raw = [line]
         while command.endswith("\\"):
             i += 1
-            command = command[:-1] + " " + lines[i].strip()
+            raw.append(lines[i])
+            command = command[:-1].rstrip() + " " + lines[i].strip()
         i += 1
         out: list[str] = []
         while i < len(lines) and not lines[i].startswith("$ "):
@@ -60,7 +62,7 @@ def parse(block: str) -> list[tuple[str, str, int]]:
         code = 0
         if out and re.fullmatch(r"\[exit \d+\]", out[-1]):
             code = int(out.pop()[6:-1])
-        steps.append((command, "\n".join(out), code))
+        steps.append((command, "\n".join(raw), "\n".join(out), code))
     return steps
 
 
@@ -103,10 +105,10 @@ def test_readme_console_blocks(sandbox: dict[str, str]) -> None:
     new_text = text
     for match in BLOCK.finditer(text):
         rebuilt: list[str] = []
-        for command, expected, code in parse(match.group(1)):
+        for command, raw, expected, code in parse(match.group(1)):
             out, rc = run_step(command, sandbox)
             if update:
-                rebuilt.append("$ " + command)
+                rebuilt.append(raw)
                 rebuilt += [ln.rstrip() for ln in out.rstrip("\n").splitlines()]
                 if rc:
                     rebuilt.append(f"[exit {rc}]")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import ftprep
 from ftprep.cli import cli, main
-from ftprep.render import render
+from ftprep.renderer import render
 from ftprep.templates import TEMPLATES
 from ftprep.templates.base import PHI4_DEFAULT_MARKER
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 import ftprep
 from ftprep.cli import cli, main
-from ftprep.render import render
-from ftprep.stats import stats
+from ftprep.renderer import render
+from ftprep.lengths import stats
 from ftprep.templates import TEMPLATES, Rendered
 from ftprep.tokens import Exact, TokenizerError, estimate, load_tokenizer
 
@@ -133,7 +133,7 @@ def test_stats_cli_exact_histogram_and_json(tmp_path: Path) -> None:
     res = runner.invoke(cli, ["stats", path, "--tokenizer", str(tmp_path), "--max-seq-len", "120", "--hours", "2"])
     assert res.exit_code == 0, res.output
     assert "tokens: exact" in res.stdout and "estimate" not in res.stdout.lower().replace("assumed", "")
-    assert "|" in res.stdout and "2 h cover about" in res.stdout
+    assert "|" in res.stdout and "2 h covers about" in res.stdout
     st = stats(path, tokenizer=str(tok_path), max_seq_len=120, hours=2)
     out = json.loads(runner.invoke(cli, ["stats", path, "--tokenizer", str(tok_path), "--max-seq-len", "120",
                                          "--hours", "2", "--format", "json"]).stdout)

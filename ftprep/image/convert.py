@@ -70,6 +70,8 @@ def convert_images(src: str, dst: str, opts: Options, drop_invalid: bool = False
 
     _check_destination(src, dst)
     with scan(src, opts) as s:
+        # convert prepends the trigger word where it is missing: that warning is fixed, not found.
+        s.report.diagnostics = [d for d in s.report.diagnostics if d.code != "M023"]
         report = Report([s.report])
         errors = {d.code for d in s.report.diagnostics if d.severity == ERROR}
         rows_in = len(s.layout.pairs)

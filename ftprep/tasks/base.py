@@ -138,22 +138,23 @@ def a(kind_name: str) -> str:
 
 def check_text(value: object, field: str, what: str) -> list[Finding]:
     """The rules for a required text value (instruction, output, prompt, ...)."""
+    what = f"'{field}'" if field == what else f"{what} '{field}'"
     if value is MISSING or value is None:
         absent = "absent" if value is MISSING else "null"
-        return [Finding("V001", f"{what} '{field}' is {absent}", field)]
+        return [Finding("V001", f"{what} is {absent}", field)]
     if isinstance(value, str):
         if not value.strip():
             shown = "empty" if value == "" else "whitespace only"
-            return [Finding("V002", f"{what} '{field}' is {shown}", field)]
+            return [Finding("V002", f"{what} is {shown}", field)]
         return control_tokens(value, field)
     if isinstance(value, (list, dict)):
         return [Finding(
             "V003",
-            f"{what} '{field}' is {a(kind(value))}, not text; the trainer would train on its Python repr",
+            f"{what} is {a(kind(value))}, not text; the trainer would train on its Python repr",
             field,
             "flatten it to a string, or use ftprep convert",
         )]
-    return [Finding("V004", f"{what} '{field}' is {a(kind(value))}; it will be stringified", field,
+    return [Finding("V004", f"{what} is {a(kind(value))}; it will be stringified", field,
                     "store text as JSON strings")]
 
 

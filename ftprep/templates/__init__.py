@@ -17,8 +17,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ftprep.templates.base import Out, Rendered, TemplateError
 from ftprep.templates import chatml, deepseek, gemma, llama, mistral, phi, qwen
+from ftprep.templates.base import Out, Rendered, TemplateError
 
 Message = dict[str, t.Any]
 
@@ -28,7 +28,7 @@ class Template:
     """One chat template: its renderer and the facts the rest of ftprep needs."""
 
     name: str
-    render_fn: t.Callable[[Out, list[Message], bool, "Template", str | None], None]
+    render_fn: t.Callable[[Out, list[Message], bool, Template, str | None], None]
     bos: str | None
     eos: str
     # Message keys the trainer passes to this template besides role and content
@@ -88,4 +88,4 @@ def render(name: str, messages: list[Message], add_generation_prompt: bool = Fal
     return get(name).render(messages, add_generation_prompt, default_system)
 
 
-__all__ = ["TEMPLATES", "Template", "TemplateError", "Rendered", "render", "get"]
+__all__ = ["TEMPLATES", "Rendered", "Template", "TemplateError", "get", "render"]

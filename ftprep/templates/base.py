@@ -34,7 +34,7 @@ class Rendered(t.NamedTuple):
 class Out:
     """Collects the pieces of a rendering and where the trained content lies."""
 
-    __slots__ = ("parts", "size", "spans", "_open")
+    __slots__ = ("_open", "parts", "size", "spans")
 
     def __init__(self) -> None:
         self.parts: list[str] = []

@@ -1,4 +1,4 @@
-"""`ftprep.render`: each row as the trainer's chat template renders it.
+"""`ftprep.render` (this module is `ftprep.renderer`): each row as the trainer's chat template renders it.
 
 Rows are read with `convert.read_records` and prepared the way the trainer
 prepares them before templating:
@@ -23,8 +23,6 @@ problem) and its entry is None. Nothing here raises for bad data.
 from __future__ import annotations
 
 import dataclasses
-import sys
-import types
 import json
 import typing as t
 
@@ -137,7 +135,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
         one: t.Callable[[dict[str, t.Any]], Outcome] = lambda rec: _chat(rec, col, template, default_system)
     else:
         normalize = shapes.normalizer(name, shape, opts)
-        one = lambda rec: _canonical(rec, base, normalize, template)  # noqa: E731
+        one = lambda rec: _canonical(rec, base, normalize, template)
 
     def entries() -> t.Iterator[Entry]:
         for n, (line, row, rec) in enumerate(records):
@@ -162,7 +160,7 @@ class Outcome(t.NamedTuple):
     spans: tuple[tuple[int, int], ...] = ()
     pair: dict[str, t.Any] | None = None
     injected: bool = False
-    problems: list[tuple[str, str, str | None, str | None]] = []
+    problems: t.Sequence[tuple[str, str, str | None, str | None]] = ()
     expects: bool = False
 
 
@@ -177,8 +175,8 @@ def _fail(code: str, message: str, field: str | None = None, hint: str | None = 
 
 
 def _chat(rec: dict[str, t.Any], col: str, template: Template, default_system: str | None) -> Outcome:
-    from ftprep.templates import TemplateError
     from ftprep.tasks.chat import jpath
+    from ftprep.templates import TemplateError
 
     at = jpath(col)
     messages = trainer_messages(rec.get(col), template)
@@ -298,15 +296,5 @@ def dpo_response(template: Template, content: str) -> tuple[Rendered, str | None
     return Rendered(text, ((0, len(text)),) if text else ()), cut
 
 
-__all__ = ["render", "RenderResult", "Entry", "iter_entries", "trainer_messages", "dpo_response"]
+__all__ = ["Entry", "RenderResult", "dpo_response", "iter_entries", "render", "trainer_messages"]
 
-
-class _CallableModule(types.ModuleType):
-    """`ftprep.render` is both this module and the function: importing the submodule
-    sets the package attribute to the module, so the module calls through."""
-
-    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        return render(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

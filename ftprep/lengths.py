@@ -1,4 +1,4 @@
-"""`ftprep.stats`: how long the rows are in tokens, as the trainer renders them.
+"""`ftprep.stats` (this module is `ftprep.lengths`): how long the rows are in tokens, as the trainer renders them.
 
 Per dataset: tokens per row (min, p50, p90, p99, max), trained tokens per row,
 rows over the sequence length (which the trainer drops) with their lines, rows
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import array
 import dataclasses
-import sys
-import types
 import math
 import typing as t
 
@@ -76,7 +74,7 @@ class Stats:
         data = sorted(self.lengths if values is None else values)
         if not data:
             return None
-        pick = lambda p: data[max(0, math.ceil(p / 100 * len(data)) - 1)]  # noqa: E731 - nearest rank
+        pick = lambda p: data[max(0, math.ceil(p / 100 * len(data)) - 1)]
         return {"min": data[0], "p50": pick(50), "p90": pick(90), "p99": pick(99), "max": data[-1]}
 
     def over(self, limit: int) -> list[tuple[int | None, int, int]]:
@@ -101,14 +99,16 @@ class Stats:
         """A rough view of what the job's hours cover. Assumptions are in the result."""
         per_hour = self.throughput * 3600
         total = self.total_tokens
-        padded = self.rendered * self.max_seq_len
+        # Padded, every kept row costs max_seq_len tokens; longer rows are dropped.
+        padded = (self.rendered - len(self.over(self.max_seq_len))) * self.max_seq_len
         view: dict[str, t.Any] = {
             "assumed_tokens_per_second": self.throughput,
             "assumption": THROUGHPUT_NOTE,
             "tokens_per_hour": int(per_hour),
             "hours_per_epoch": total / per_hour if per_hour else None,
             "hours_per_epoch_padded": padded / per_hour if per_hour else None,
-            "padded_note": f"if every row is padded to {self.max_seq_len:,} tokens (pad_to_sequence_len, no packing)",
+            "padded_note": f"if every kept row is padded to {self.max_seq_len:,} tokens (pad_to_sequence_len, "
+                           "no packing)",
         }
         if self.hours is not None:
             view["hours"] = self.hours
@@ -174,7 +174,7 @@ def stats(
     Raises ValueError (TokenizerError) for a tokenizer that cannot be loaded,
     SourceError for an unreadable file.
     """
-    from ftprep.render import DEFAULT_TEMPLATE, iter_entries
+    from ftprep.renderer import DEFAULT_TEMPLATE, iter_entries
     from ftprep.templates import get
 
     opts = options or Options()
@@ -238,15 +238,5 @@ def _count(result: Stats, batch: list[t.Any], count: t.Any) -> None:
             result.empty_trained.append((e.line, e.row))
 
 
-__all__ = ["stats", "Stats", "THROUGHPUT"]
+__all__ = ["THROUGHPUT", "Stats", "stats"]
 
-
-class _CallableModule(types.ModuleType):
-    """`ftprep.stats` is both this module and the function: importing the submodule
-    sets the package attribute to the module, so the module calls through."""
-
-    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        return stats(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
