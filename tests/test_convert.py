@@ -100,7 +100,7 @@ def test_hh_rlhf_without_shared_prefix_is_an_error(tmp_path: Path) -> None:
     row = {"chosen": "\n\nHuman: A\n\nAssistant: x", "rejected": "\n\nHuman: B\n\nAssistant: y"}
     result, rows = convert(tmp_path, [row])
     assert not result.written and rows == []
-    assert result.report.codes() == ["S001"]
+    assert result.report.codes() == ["S005"]
 
 
 def test_grpo_extra_columns_become_json_strings(tmp_path: Path) -> None:
