@@ -19,7 +19,7 @@ from ftprep import tasks as task_registry
 from ftprep.diagnostics import Diagnostic, FileReport, Report
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
-    SourceError, TableError, csv_line_starts, format_of, json_array, open_bytes, read_table, sniff_json,
+    SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
 )
 from ftprep.tasks import Task
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
@@ -27,7 +27,7 @@ from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
 GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 # Files below this size are scanned in-process: a pool costs more than it saves.
 PARALLEL_MIN_BYTES = 48 << 20
-TABLE_BATCH = 20_000
+TABLE_BATCH = 5_000
 PROBE_RECORDS = 200
 # Suggested mappings when a required column is missing: option -> candidates.
 CANDIDATES = {
@@ -179,12 +179,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         scan = scan_records(records, task, opts)
     else:
         scan = scan_jsonl(path, gz, task, opts)
-    if table is not None and fmt in ("csv", "tsv") and scan.found:
-        starts = csv_line_starts(path, gz, "\t" if fmt == "tsv" else ",")
-        scan.found = [(starts[r] if starts and r is not None and r < len(starts) else None, r, *rest)
-                      for _, r, *rest in scan.found]
-        scan.hash_lines = array_lines(scan, starts)
-    elif table is not None or fmt == "json":
+    if fmt == "json":
         scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
         scan.hash_lines = None  # type: ignore[assignment]
     report.rows = scan.rows
@@ -194,14 +189,6 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
 
         report.diagnostics += length_diagnostics(path, task, opts, shown)
     return report
-
-
-def array_lines(scan: Scan, starts: list[int] | None) -> t.Any:
-    import array
-
-    if not starts:
-        return None
-    return array.array("q", (starts[r] if r < len(starts) else 0 for r in scan.hash_rows))
 
 
 def probe_jsonl(path: str, gz: bool) -> set[str]:
@@ -264,11 +251,28 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int)
     return total
 
 
-def scan_table(df: t.Any, fmt: str, task: Task, opts: Options) -> Scan:
+def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> Scan:
+    """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
+    import array
+
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
-    for start in range(0, df.height, TABLE_BATCH):
-        checker.records(scan, df.slice(start, TABLE_BATCH).to_dicts())
+    starts = array.array("q")
+    try:
+        for records, lines in table.batches(TABLE_BATCH):
+            checker.records(scan, records)
+            starts.extend(ln or 0 for ln in lines)
+    except TableError as e:  # a table can break part-way: report where reading stopped
+        scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
+    for row, message in table.broken:
+        scan.add(row + 1, row, Finding("P006", message))
+    if any(starts):
+        scan.found = [(starts[f[1]] if f[1] is not None and f[1] < len(starts) else None, *f[1:])
+                      for f in scan.found]
+        scan.hash_lines = array.array("q", (starts[r] for r in scan.hash_rows))
+    else:
+        scan.found = [(None, *f[1:]) for f in scan.found]
+        scan.hash_lines = None  # type: ignore[assignment]
     return scan
 
 

@@ -21,7 +21,7 @@ from ftprep import contract, shapes, tasks as task_registry
 from ftprep.checker import GZIP_ERRORS, check_file, probe_jsonl
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.sources import (
-    SourceError, TableError, csv_line_starts, format_of, json_array, open_bytes, read_table, sniff_json,
+    SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
     wrapped_key,
 )
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options
@@ -72,12 +72,19 @@ def read_records(path: str) -> tuple[list[str], Source]:
             df = read_table(path, fmt, gz)
         except TableError as e:
             return [], iter([(None, 0, Diagnostic("P006", f"cannot read {fmt}: {e}", path))])
-        starts = csv_line_starts(path, gz, "\t" if fmt == "tsv" else ",") if fmt != "parquet" else None
-
         def table() -> Source:
-            for start in range(0, df.height, 20_000):
-                for i, rec in enumerate(df.slice(start, 20_000).iter_rows(named=True), start):
-                    yield (starts[i] if starts and i < len(starts) else None), i, rec
+            i = 0
+            broken = dict(df.broken)
+            try:
+                for records, lines in df.batches(5_000):
+                    for rec, line in zip(records, lines):
+                        if i in broken:
+                            yield line, i, Diagnostic("P006", broken[i], path, line=line, row=i)
+                        else:
+                            yield line, i, rec
+                        i += 1
+            except TableError as e:
+                yield None, i, Diagnostic("P006", f"cannot read {fmt} after {i:,} rows: {e}", path)
 
         return list(df.columns), table()
     if fmt in ("json", "wrapped"):

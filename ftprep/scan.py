@@ -14,14 +14,13 @@ import array
 import bisect
 import dataclasses
 import itertools
-import re
 import typing as t
 
 import msgspec
 
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
-from ftprep.tasks.chat_rules import THINK_TEMPLATES
+from ftprep.tasks import chat_rules
 
 BLOCK = 8 << 20
 # Codes reported once per file, at their first row, with the count of rows.
@@ -108,7 +107,9 @@ class RowChecker:
         self.texts = task.texts(opts)
         self.key = getattr(task.module, "row_hash", hash)
         self.required = list(task.mapped(opts).values())
-        self.tokens = control_patterns(think=opts.chat_template in THINK_TEMPLATES)
+        self.tokens = control_patterns()
+        self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
+        self.conversation = task.mapped(opts).get("field_conversation")
 
     # -- explain path ---------------------------------------------------------
     def explain_obj(self, scan: Scan, obj: t.Any, line: int | None, row: int, hashed: bool = True) -> None:
@@ -138,8 +139,22 @@ class RowChecker:
         """Records of a table or a JSON array. They are encoded back to JSON
         Lines so that one code path checks every format; the caller maps the
         pseudo line numbers (row + 1) to real ones."""
-        if records:
-            self.block(scan, self.encoder.encode_lines(records), False)
+        if not records:
+            return
+        if self.conversation is not None:
+            # A CSV cell holds the conversation as JSON text; the trainer json-loads
+            # it, so do that first and let the typed decode judge the list.
+            col, decode = self.conversation, self.generic.decode
+            for rec in records:
+                value = rec.get(col) if isinstance(rec, dict) else None
+                if isinstance(value, str):
+                    stripped = value.strip()
+                    if stripped.startswith("[") and stripped.endswith("]"):
+                        try:
+                            rec[col] = decode(stripped)
+                        except (msgspec.DecodeError, UnicodeDecodeError):
+                            pass
+        self.block(scan, self.encoder.encode_lines(records), False)
 
     # -- JSON Lines -----------------------------------------------------------
     def block(self, scan: Scan, block: bytes, final: bool) -> None:
@@ -208,26 +223,44 @@ class RowChecker:
             suspects.update(k for k, ok in enumerate(flags) if not ok)
         texts = self.texts(rows)
         if any(map(str.isspace, texts)):
-            suspects.update(self._rows_of(rows, (k for k, x in enumerate(texts) if x.isspace())))
-        joined = "\x00".join(texts)
+            suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
+        # Control tokens: a C-level pass finds the few texts holding '<' or '[',
+        # and only those are searched for the tokens themselves.
+        everything = range(len(texts))
         for char, pattern in self.tokens.items():
-            if char in joined and pattern.search(joined):
-                suspects.update(self._rows_of(rows, self._text_hits(texts, joined, pattern)))
+            has = list(map(str.__contains__, texts, itertools.repeat(char)))
+            if not any(has):
+                continue
+            candidates = list(itertools.compress(everything, has))
+            suspects.update(self._rows_of(rows, [k for k in candidates if pattern.search(texts[k])]))
+            if char == "<" and self.think:
+                thinking = [k for k in candidates if "</think>" in texts[k]]
+                if thinking:
+                    suspects.update(self._think_rows(rows, thinking))
         for k in sorted(suspects):
             i = line_of[k]
             self.explain_obj(scan, self.generic.decode(lines[i]), first_line + i, first_row + row_of[k])
 
-    @staticmethod
-    def _text_hits(texts: list[str], joined: str, pattern: re.Pattern[str]) -> list[int]:
-        ends = list(itertools.accumulate(len(x) + 1 for x in texts))
-        return [bisect.bisect_right(ends, m.start()) for m in pattern.finditer(joined)]
-
-    def _rows_of(self, rows: list[t.Any], text_indices: t.Iterable[int]) -> list[int]:
+    def _rows_of(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
+        if not text_indices:
+            return []
         counts = self.task.text_counts(rows)
         if isinstance(counts, int):
             return [k // counts for k in text_indices]
         ends = list(itertools.accumulate(counts))
         return [bisect.bisect_right(ends, k) for k in text_indices]
+
+    def _think_rows(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
+        """Rows where a `</think>` would be dropped by the template (C017)."""
+        ends = list(itertools.accumulate(len(r.f0) for r in rows))
+        out = []
+        for k in text_indices:
+            r = bisect.bisect_right(ends, k)
+            msgs = rows[r].f0
+            j = k - (ends[r] - len(msgs))
+            if chat_rules.drops_thinking(self.opts.chat_template, msgs[j].role, j, len(msgs)):
+                out.append(r)
+        return out
 
     def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool) -> None:
         try:

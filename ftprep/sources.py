@@ -81,49 +81,109 @@ class TableError(Exception):
     pass
 
 
-def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> t.Any:
-    """A polars DataFrame of a CSV, TSV or Parquet file, every CSV cell as text
-    (the trainer's `datasets` CSV reader sees text too; ftprep does not guess)."""
-    import polars as pl
+class Table:
+    """A CSV, TSV or Parquet file read as batches of records, in bounded memory.
 
-    try:
-        if fmt == "parquet":
-            return pl.read_parquet(path)
-        source: t.Any = path
-        if gz:
-            with gzip.open(path, "rb") as f:
-                source = f.read()
-        return pl.read_csv(source, separator="\t" if fmt == "tsv" else ",", infer_schema=False,
-                           encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False)
-    except (OSError, FileNotFoundError) as e:
-        raise SourceError(f"{path}: {e}") from None
-    except Exception as e:  # polars raises its own ComputeError / ParquetError family
-        raise TableError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+    CSV and TSV stream through the `csv` module, with the exact line where
+    each record starts; an empty cell is null, as the trainer's pandas-based
+    loader reads it. Parquet streams row groups through pyarrow when it is
+    installed (it comes with `datasets`), else polars reads it whole.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fmt: str, gz: bool, columns: list[str], frame: t.Any = None) -> None:
+        self.path, self.fmt, self.gz, self.columns, self.frame = path, fmt, gz, columns, frame
+        # (row index within the file, message) of records the reader had to repair.
+        self.broken: list[tuple[int, str]] = []
+
+    def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
+        """(records, start line of each) batches; raises TableError when reading cannot go on."""
+        if self.fmt != "parquet":
+            yield from self._csv(size)
+            return
+        try:
+            if self.frame is None:
+                import pyarrow.parquet as pq
+
+                for batch in pq.ParquetFile(self.path).iter_batches(batch_size=size):
+                    records = batch.to_pylist()
+                    yield records, [None] * len(records)
+            else:
+                for start in range(0, self.frame.height, size):
+                    records = self.frame.slice(start, size).to_dicts()
+                    yield records, [None] * len(records)
+        except Exception as e:  # pyarrow's and polars' own error families
+            raise TableError(_first_line(e)) from None
+
+    def _csv(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
+        import csv
+        import io
+
+        csv.field_size_limit(1 << 30)  # chat rows in a cell easily pass the 128 KiB default
+        width = len(self.columns)
+        with open_bytes(self.path, self.gz) as f:
+            text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+            reader = csv.reader(text, delimiter="\t" if self.fmt == "tsv" else ",")
+            records: list[dict[str, t.Any]] = []
+            lines: list[int | None] = []
+            row = 0
+            try:
+                next(reader, None)  # the header, read by read_table
+                while True:
+                    start = reader.line_num + 1
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        break
+                    if not cells:
+                        continue  # a blank line is no record
+                    if len(cells) > width:
+                        self.broken.append((row, f"{len(cells)} fields, the header has {width}; pandas refuses the file"))
+                    values = [c if c != "" else None for c in cells[:width]] + [None] * (width - len(cells))
+                    records.append(dict(zip(self.columns, values)))
+                    lines.append(start)
+                    row += 1
+                    if len(records) >= size:
+                        yield records, lines
+                        records, lines = [], []
+            except csv.Error as e:
+                raise TableError(f"line {reader.line_num}: {e}") from None
+            except UnicodeDecodeError as e:
+                raise TableError(f"near line {reader.line_num + 1}: invalid UTF-8 ({e.reason})") from None
+            if records:
+                yield records, lines
 
 
-def csv_line_starts(path: str | os.PathLike[str], gz: bool, sep: str = ",") -> list[int] | None:
-    """1-based start line of each CSV record, honouring quoted newlines."""
+def _first_line(e: Exception) -> str:
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
+    """Open a CSV, TSV or Parquet file: its columns now, its records in batches."""
+    if fmt == "parquet":
+        try:
+            try:
+                import pyarrow.parquet as pq
+            except ImportError:
+                import polars as pl
+
+                frame = pl.read_parquet(path)
+                return Table(path, fmt, gz, list(frame.columns), frame)
+            return Table(path, fmt, gz, list(pq.ParquetFile(path).schema_arrow.names))
+        except FileNotFoundError as e:
+            raise SourceError(f"{path}: {e}") from None
+        except Exception as e:
+            raise TableError(_first_line(e)) from None
     import csv
     import io
 
+    csv.field_size_limit(1 << 30)
     with open_bytes(path, gz) as f:
-        text = io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text, delimiter=sep)
-        starts = []
+        text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
         try:
-            next(reader)
-        except StopIteration:
-            return []
-        while True:
-            start = reader.line_num + 1
-            try:
-                next(reader)
-            except StopIteration:
-                break
-            except csv.Error:
-                return None
-            starts.append(start)
-    return starts
+            header = next(csv.reader(text, delimiter="\t" if fmt == "tsv" else ","), [])
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise TableError(f"the header: {e}") from None
+    return Table(path, fmt, gz, header)
 
 
 def json_array(path: str | os.PathLike[str], gz: bool) -> list[t.Any]:

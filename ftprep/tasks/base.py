@@ -35,7 +35,6 @@ CONTROL_TOKENS = (
     "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>",
     "<start_of_turn>", "<end_of_turn>", "<bos>", "<eos>",
 )
-CONTROL_RE = re.compile("|".join(re.escape(s) for s in CONTROL_TOKENS))
 # The same search for the engine's block pass over decoded texts: one pattern
 # per first character, because `re` finds a literal first character fast but
 # crawls through a character class.
@@ -44,11 +43,13 @@ _BR = sorted({s[1:] for s in CONTROL_TOKENS if s.startswith("[")}, key=len, reve
 assert all(s[0] in "<[" for s in CONTROL_TOKENS)
 
 
-def control_patterns(think: bool = False) -> dict[str, re.Pattern[str]]:
-    """First character -> pattern; `think` adds `</think>` (qwen3, deepseek_v3)."""
-    lt = [re.escape(s) for s in _LT] + (["/think>"] if think else [])
-    return {"<": re.compile("<(?:" + "|".join(lt) + ")"),
+def control_patterns() -> dict[str, re.Pattern[str]]:
+    """First character -> the pattern of the control tokens that start with it."""
+    return {"<": re.compile("<(?:" + "|".join(re.escape(s) for s in _LT) + ")"),
             "[": re.compile(r"\[(?:" + "|".join(re.escape(s) for s in _BR) + ")")}
+
+
+_PATTERNS = control_patterns()
 
 
 # A key declared with this type makes any row that has it fail the typed
@@ -159,9 +160,10 @@ def check_text(value: object, field: str, what: str) -> list[Finding]:
 
 
 def control_tokens(text: str, field: str) -> list[Finding]:
-    found = CONTROL_RE.search(text)
-    if found is None:
+    hits = [m for c, p in _PATTERNS.items() if c in text and (m := p.search(text))]
+    if not hits:
         return []
+    found = min(hits, key=lambda m: m.start())  # the first token in the text, as one regex would find
     return [Finding(
         "C016",
         f"'{found.group()}' inside the text becomes a real special token",

@@ -88,17 +88,21 @@ def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -
             elif r == "tool":
                 out.append(Finding("C014", "phi_4 drops tool messages", at(i)))
     if template in THINK_TEMPLATES:
-        last = len(roles) - 1
         for i, m in enumerate(messages):
-            if roles[i] != "assistant" or "</think>" not in m["content"]:
-                continue
-            if template == "deepseek_v3":
-                out.append(Finding("C017", "deepseek_v3 drops the reasoning before </think> in every assistant turn",
-                                   at(i) + ".content"))
-            elif i != last:
-                out.append(Finding("C017", "qwen3 drops <think> reasoning from assistant turns before the last user turn",
-                                   at(i) + ".content"))
+            if "</think>" in m["content"] and drops_thinking(template, roles[i], i, len(roles)):
+                msg = ("deepseek_v3 drops the reasoning before </think> in every assistant turn"
+                       if template == "deepseek_v3" else
+                       "qwen3 drops <think> reasoning from assistant turns before the last user turn")
+                out.append(Finding("C017", msg, at(i) + ".content"))
     return out
+
+
+def drops_thinking(template: str | None, role: str, index: int, count: int) -> bool:
+    """Whether the template drops the reasoning of a message holding `</think>`:
+    deepseek_v3 in every assistant turn, qwen3 in all but the last message."""
+    if role != "assistant":
+        return False
+    return template == "deepseek_v3" or (template == "qwen3" and index != count - 1)
 
 
 def is_clean(roles: list[str], template: str | None) -> bool:
