@@ -11,7 +11,13 @@ import typing as t
 import click
 
 from ftprep.cli_options import (
-    apply_config, check_options, format_option, image_options, mapping_options, task_option,
+    apply_config,
+    check_options,
+    format_option,
+    image_options,
+    mapping_options,
+    task_option,
+    token_options,
 )
 
 FORMATS = ("text", "json", "github")
@@ -50,8 +56,7 @@ def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
 @mapping_options
 @image_options
 @check_options
-@click.option("--tokenizer", metavar="PATH_OR_ID", help="tokenizer.json or Hub id: exact token counts for --max-seq-len.")
-@click.option("--max-seq-len", type=click.IntRange(1), help="Report rows longer than this many tokens.")
+@token_options
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--max-url-bytes", type=click.IntRange(1), default=2_147_483_646, show_default=True,

@@ -13,7 +13,14 @@ import typing as t
 
 import click
 
-from ftprep.cli_options import apply_config, check_options, image_options, mapping_options, task_option
+from ftprep.cli_options import (
+    apply_config,
+    check_options,
+    image_options,
+    mapping_options,
+    task_option,
+    token_options,
+)
 
 
 @click.command()
@@ -23,8 +30,7 @@ from ftprep.cli_options import apply_config, check_options, image_options, mappi
 @mapping_options
 @image_options
 @check_options
-@click.option("--tokenizer", metavar="PATH_OR_ID", help="tokenizer.json or Hub id: exact token counts for --max-seq-len.")
-@click.option("--max-seq-len", type=click.IntRange(1), help="Report rows longer than this many tokens.")
+@token_options
 @click.option("--strict", is_flag=True, help="Treat warnings as errors: push nothing if there are any.")
 @click.option("--public", is_flag=True, help="Create the repo public (default: private). An existing repo keeps its visibility.")
 @click.option("--revision", metavar="BRANCH", help="Push to this branch (created from main if needed).")
@@ -43,12 +49,14 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     \b
     ftprep push chats.jsonl --task chat --repo alice/support-chats
     """
+    from huggingface_hub.utils import disable_progress_bars
+    from huggingface_hub.utils import logging as hf_logging
+
     from ftprep.cli_check import _validate
-    from ftprep.hub import DataErrors, HubError, push as run_push
+    from ftprep.hub import DataErrors, HubError
+    from ftprep.hub import push as run_push
     from ftprep.reporters import REPORTERS
     from ftprep.sources import SourceError
-
-    from huggingface_hub.utils import disable_progress_bars, logging as hf_logging
 
     # The CLI owns the output: the client's "no files modified" notice repeats ours,
     # and progress bars only help on a terminal.

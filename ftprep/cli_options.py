@@ -11,10 +11,12 @@ import typing as t
 import click
 from click.core import ParameterSource
 
+from ftprep.tasks import TASK_NAMES
 from ftprep.tasks.base import CHAT_TEMPLATES, DEFAULT_MIN_ROWS
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-TASK_CHOICES = ("text", "chat", "dpo", "grpo", "image", "custom_text", "custom_chat")
+# From the task registry, so a new task module is a new CLI choice (and hook, and README row).
+TASK_CHOICES = TASK_NAMES
 MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
            "field_rejected")
 
@@ -59,6 +61,12 @@ check_options = _stack(
     click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
                  help="Read options from this file instead of searching for [tool.ftprep]."),
     click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+)
+
+
+token_options = _stack(
+    click.option("--tokenizer", metavar="PATH_OR_ID", help="tokenizer.json or Hub id: exact token counts for --max-seq-len."),
+    click.option("--max-seq-len", type=click.IntRange(1), help="Report rows longer than this many tokens."),
 )
 
 
