@@ -187,7 +187,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import length_diagnostics  # issue 3: exact or estimated token lengths
 
-        report.diagnostics += length_diagnostics(path, task, opts, shown)
+        report.diagnostics += length_diagnostics(path, task, opts, shown, report.stats)
     return report
 
 

@@ -31,11 +31,9 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
     """Write `report` (and token statistics when known) as one HTML page at `path`.
 
     `stats` is a `Stats`, or a mapping of report path to `Stats`. When it is
-    None, the statistics computed by the last `check --tokenizer/--max-seq-len`
-    of each file are used if there are any.
+    None, the statistics that `check --tokenizer/--max-seq-len` kept in each
+    file report are used, or an estimate.
     """
-    from ftprep.tokens import RECENT
-
     by_path: dict[str, Stats] = {}
     if stats is not None and hasattr(stats, "lengths"):
         by_path = {f.path: t.cast("Stats", stats) for f in report.files[:1]}
@@ -43,7 +41,7 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
     elif stats is not None:
         by_path = dict(t.cast("t.Mapping[str, Stats]", stats))
     else:
-        by_path = {f.path: RECENT[f.path] for f in report.files if f.path in RECENT}
+        by_path = {f.path: f.stats["tokens"] for f in report.files if "tokens" in f.stats}
         for f in report.files:
             if f.path not in by_path and f.task and f.task != "image" and os.path.isfile(f.path):
                 by_path[f.path] = _estimate(f.path, f.task)  # type: ignore[assignment]

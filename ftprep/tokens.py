@@ -149,18 +149,20 @@ def missing_specials(count: Counter, specials: t.Iterable[str]) -> list[str]:
     return [s for s in specials if count.tokenizer.token_to_id(s) is None]
 
 
-def length_diagnostics(path: str, task: Task, opts: Options, display: str) -> list[Diagnostic]:
+def length_diagnostics(path: str, task: Task, opts: Options, display: str,
+                       stats_out: dict[str, t.Any] | None = None) -> list[Diagnostic]:
     """Over-length rows (T001), rows with nothing trained (T002) and mangled DPO
-    responses (T003) of one local file, for `check --tokenizer/--max-seq-len`."""
+    responses (T003) of one local file, for `check --tokenizer/--max-seq-len`.
+    The `Stats` behind them go to `stats_out["tokens"]` (a FileReport's stats),
+    so `check --html` can draw the histogram of the counts just made."""
     from ftprep.lengths import stats
 
     if task.kind != "rows":
         return []
     result = stats(path, task=task.name, chat_template=opts.chat_template, tokenizer=opts.tokenizer,
                    max_seq_len=opts.max_seq_len or DEFAULT_MAX_SEQ_LEN, display=display, options=opts)
-    if len(RECENT) > 64:
-        RECENT.clear()
-    RECENT[display] = result
+    if stats_out is not None:
+        stats_out["tokens"] = result
     out = [d for d in result.diagnostics if d.code.startswith("T")]
     over = [d for d in result.length_diagnostics() if d.code == "T001"]
     cap = max(1, opts.max_per_code)
@@ -171,10 +173,6 @@ def length_diagnostics(path: str, task: Task, opts: Options, display: str) -> li
     return sorted(out + over + [d for d in result.length_diagnostics() if d.code != "T001"],
                   key=lambda d: (-1 if d.row is None else d.row))
 
-
-# The latest Stats per displayed path, so `check --html` can draw the histogram
-# of the counts it has just made (exact when a tokenizer was given).
-RECENT: dict[str, t.Any] = {}
 
 __all__ = [
     "BASE_SEQ_LEN",
