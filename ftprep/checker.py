@@ -7,6 +7,8 @@ dataset-level findings (missing columns, duplicates, row count, emptiness).
 
 from __future__ import annotations
 
+import array
+import collections
 import glob
 import gzip
 import os
@@ -174,16 +176,19 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         head.append(Finding("C018", VERSION_RISKY["phi_4"], None, "prefer chatml or qwen3 if the job may run on an older image"))
 
     if table is not None:
-        scan = scan_table(table, fmt, task, opts)
+        scan, line_of_table = scan_table(table, fmt, task, opts)
     elif fmt == "json":
         scan = scan_records(records, task, opts)
     else:
         scan = scan_jsonl(path, gz, task, opts)
+    line_of: t.Callable[[int], int | None] = scan.line_of
     if fmt == "json":
         scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
-        scan.hash_lines = None  # type: ignore[assignment]
+        line_of = _no_line
+    if table is not None:
+        line_of = line_of_table
     report.rows = scan.rows
-    finish(report, scan, task, opts, head, set(columns))
+    finish(report, scan, task, opts, head, set(columns), line_of)
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import length_diagnostics  # issue 3: exact or estimated token lengths
 
@@ -251,10 +256,12 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int)
     return total
 
 
-def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> Scan:
-    """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
-    import array
+def _no_line(row: int) -> None:
+    return None
 
+
+def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan, t.Callable[[int], int | None]]:
+    """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
     starts = array.array("q")
@@ -266,14 +273,11 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> Scan:
         scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
     for row, message in table.broken:
         scan.add(row + 1, row, Finding("P006", message))
-    if any(starts):
-        scan.found = [(starts[f[1]] if f[1] is not None and f[1] < len(starts) else None, *f[1:])
-                      for f in scan.found]
-        scan.hash_lines = array.array("q", (starts[r] for r in scan.hash_rows))
-    else:
-        scan.found = [(None, *f[1:]) for f in scan.found]
-        scan.hash_lines = None  # type: ignore[assignment]
-    return scan
+    def line_of(row: int) -> int | None:
+        return starts[row] if row < len(starts) and starts[row] else None
+
+    scan.found = [(None if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
+    return scan, line_of
 
 
 def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
@@ -285,7 +289,7 @@ def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
 
 
 def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list[Finding],
-           columns: set[str]) -> None:
+           columns: set[str], line_of: t.Callable[[int], int | None]) -> None:
     path = report.path
     out: list[Diagnostic] = [Diagnostic(f.code, f.message, path, field=f.field, hint=f.hint) for f in head]
     counts = dict(scan.counts)
@@ -312,7 +316,7 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
             if n > 1:
                 message = f"{message} (and {n - 1:,} more row{'s' if n > 2 else ''})"
         out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint))
-    out += duplicates(scan, path)
+    out += duplicates(scan.hashes, path, line_of)
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
@@ -325,39 +329,50 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     report.diagnostics = out
 
 
-def duplicates(scan: Scan, path: str) -> list[Diagnostic]:
+def duplicates(hashes: t.Any, path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:
     """D001 for each row whose trained columns repeat an earlier row."""
-    h = scan.hashes
-    if len(h) < 2:
-        return []
-    pairs: list[tuple[int, int]] = []  # (index of duplicate, index of first)
-    if len(h) <= 200_000:
-        if len(set(h)) == len(h):
-            return []
-        first: dict[int, int] = {}
-        for i, v in enumerate(h):
-            j = first.setdefault(v, i)
-            if j != i:
-                pairs.append((i, j))
-    else:
-        import polars as pl
-
-        s = pl.Series("h", h)
-        if s.n_unique() == len(s):
-            return []
-        df = pl.DataFrame({"h": s, "i": pl.int_range(0, len(s), eager=True)})
-        dup = df.filter(pl.col("h").is_duplicated())
-        firsts = dup.group_by("h").agg(pl.col("i").min().alias("j"))
-        for i, j in dup.join(firsts, on="h").filter(pl.col("i") != pl.col("j")).select("i", "j").iter_rows():
-            pairs.append((i, j))
-    lines = scan.hash_lines
     out = []
-    for i, j in sorted(pairs):
-        where = f"line {lines[j]}" if lines is not None and lines[j] else f"row {scan.hash_rows[j]}"
-        out.append(Diagnostic("D001", f"duplicate of {where} in the trained columns", path,
-                              line=lines[i] if lines is not None and lines[i] else None,
-                              row=scan.hash_rows[i]))
+    for row, first in duplicate_rows(hashes):
+        line, first_line = line_of(row), line_of(first)
+        where = f"line {first_line}" if first_line else f"row {first}"
+        out.append(Diagnostic("D001", f"duplicate of {where} in the trained columns", path, line=line, row=row))
     return out
+
+
+# Above this many rows, keys are split into buckets so that only one bucket's
+# set is alive at a time (a set of 5M ints alone would take ~400 MB).
+BUCKETED = 200_000
+BUCKETS = 64
+
+
+def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
+    """(row, first row with the same key) for every repeat; key 0 means no key."""
+    if len(hashes) < 2:
+        return []
+    if len(hashes) > BUCKETED:
+        buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
+        put = [b.append for b in buckets]
+        for h in hashes:
+            put[h & (BUCKETS - 1)](h)
+        repeated: set[int] = set()
+        for bucket in buckets:
+            if len(set(bucket)) != len(bucket):
+                repeated.update(h for h, n in collections.Counter(bucket).items() if n > 1)
+        del buckets
+        repeated.discard(0)
+        if not repeated:
+            return []
+    else:
+        repeated = None  # type: ignore[assignment]
+    first: dict[int, int] = {}
+    pairs = []
+    for row, h in enumerate(hashes):
+        if h == 0 or (repeated is not None and h not in repeated):
+            continue
+        j = first.setdefault(h, row)
+        if j != row:
+            pairs.append((row, j))
+    return pairs
 
 
 __all__ = ["check", "check_file", "SourceError"]

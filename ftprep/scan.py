@@ -42,9 +42,12 @@ class Scan:
     found: list[Placed] = dataclasses.field(default_factory=list)
     counts: dict[str, int] = dataclasses.field(default_factory=dict)
     firsts: dict[tuple[str, str | None], int] = dataclasses.field(default_factory=dict)
+    # One 8-byte key per row, in row order (0: no key), for duplicates: the only
+    # per-row state, so a 5M-row file costs 40 MB here and nothing else grows.
     hashes: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
-    hash_rows: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
-    hash_lines: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
+    # Where line = row + 1 + offset changes (after blank lines): (row, offset).
+    gaps: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    offset: int = 0
     absent: dict[str, int] = dataclasses.field(default_factory=dict)
     empty_rows: int = 0
     keys: set[str] = dataclasses.field(default_factory=set)
@@ -67,11 +70,16 @@ class Scan:
             return
         self.found = [(None if ln is None else ln + lines, None if r is None else r + rows, *rest)
                       for ln, r, *rest in self.found]
-        self.hash_rows = array.array("q", (r + rows for r in self.hash_rows))
-        self.hash_lines = array.array("q", (ln + lines for ln in self.hash_lines))
+        self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
+        self.offset += lines - rows
 
     def merge(self, other: Scan) -> None:
+        base = self.lines - self.rows
+        if base != self.offset:
+            self.gaps.append((self.rows, base))
         other.shift(self.lines, self.rows)
+        self.gaps.extend(other.gaps)
+        self.offset = other.offset
         for line, row, code, message, field, hint in other.found:
             key = (code, field)
             if code in AGGREGATED and key in self.firsts:
@@ -86,13 +94,17 @@ class Scan:
         for k, n in other.absent.items():
             self.absent[k] = self.absent.get(k, 0) + n
         self.hashes.extend(other.hashes)
-        self.hash_rows.extend(other.hash_rows)
-        self.hash_lines.extend(other.hash_lines)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows
         if len(self.keys) < 1000:
             self.keys |= other.keys
+
+
+    def line_of(self, row: int) -> int:
+        """The line a row starts on (JSON Lines; tables map their own)."""
+        at = bisect.bisect_right(self.gaps, (row, float("inf"))) - 1
+        return row + 1 + (self.gaps[at][1] if at >= 0 else 0)
 
 
 class RowChecker:
@@ -112,10 +124,11 @@ class RowChecker:
         self.conversation = task.mapped(opts).get("field_conversation")
 
     # -- explain path ---------------------------------------------------------
-    def explain_obj(self, scan: Scan, obj: t.Any, line: int | None, row: int, hashed: bool = True) -> None:
+    def explain_obj(self, scan: Scan, obj: t.Any, line: int | None, row: int) -> int:
+        """Every finding of one decoded record; returns its duplicate key (0: none)."""
         if not isinstance(obj, dict):
             scan.add(line, row, Finding("P005", f"record is {a(kind(obj))}, not an object"))
-            return
+            return 0
         if len(scan.keys) < 1000:
             scan.keys.update(k for k in obj if isinstance(k, str))
         for col in self.required:
@@ -127,13 +140,10 @@ class RowChecker:
             scan.empty_rows += 1
         for f in findings:
             scan.add(line, row, f)
-        if not hashed:
-            # Rows that failed the typed decode are keyed on their trained columns,
-            # so duplicates among them are found too.
-            trained = obj if not self.required else {c: obj.get(c) for c in self.required}
-            scan.hashes.append(hash(self.encoder.encode(trained)))
-            scan.hash_rows.append(row)
-            scan.hash_lines.append(line or 0)
+        # Rows that failed the typed decode are keyed on their trained columns,
+        # so duplicates among them are found too.
+        trained = obj if not self.required else {c: obj.get(c) for c in self.required}
+        return hash(self.encoder.encode(trained)) or 1
 
     def records(self, scan: Scan, records: list[t.Any]) -> None:
         """Records of a table or a JSON array. They are encoded back to JSON
@@ -185,38 +195,43 @@ class RowChecker:
         first_line, first_row = scan.lines + 1, scan.rows
         scan.lines += len(lines)
         if not failed:
-            line_of = range(len(lines))
-            row_of: t.Any = line_of
             scan.rows += len(rows)
-        else:
-            bad = set(failed)
-            blank = {i for i in failed if not lines[i].strip()}
-            line_of = [i for i in range(len(lines)) if i not in bad]
-            counted = [i for i in range(len(lines)) if i not in blank]
-            row_index = {ln: k for k, ln in enumerate(counted)}
-            row_of = [row_index[i] for i in line_of]
-            scan.rows += len(counted)
+            scan.hashes.extend(map(self.key, rows))
+            self._typed_rows(scan, lines, rows, range(len(rows)), range(len(rows)), first_line, first_row)
+            return
+        bad = set(failed)
+        blank = {i for i in failed if not lines[i].strip()}
+        line_of = [i for i in range(len(lines)) if i not in bad]
+        counted = [i for i in range(len(lines)) if i not in blank]
+        row_index = {ln: k for k, ln in enumerate(counted)}
+        row_of = [row_index[i] for i in line_of]
+        scan.rows += len(counted)
+        keys = [0] * len(counted)
+        for k, key in zip(row_of, map(self.key, rows)):
+            keys[k] = key
+        if blank:  # lines and rows part ways: remember where
+            for r, i in enumerate(counted):
+                offset = first_line + i - (first_row + r) - 1
+                if offset != scan.offset:
+                    scan.gaps.append((first_row + r, offset))
+                    scan.offset = offset
+            if scan.lines - scan.rows != scan.offset:  # blank lines at the end of the block
+                scan.offset = scan.lines - scan.rows
+                scan.gaps.append((scan.rows, scan.offset))
         self._typed_rows(scan, lines, rows, line_of, row_of, first_line, first_row)
-        if failed:
-            last = len(lines) - 1
-            for i in failed:
-                text = lines[i].strip()
-                if not text:
-                    continue
-                self._explain_line(scan, text, first_line + i, first_row + row_index[i],
-                                   truncated=truncated_tail and i == last)
+        last = len(lines) - 1
+        for i in failed:
+            text = lines[i].strip()
+            if not text:
+                continue
+            keys[row_index[i]] = self._explain_line(scan, text, first_line + i, first_row + row_index[i],
+                                                    truncated=truncated_tail and i == last)
+        scan.hashes.extend(keys)
 
     def _typed_rows(self, scan: Scan, lines: list[bytes], rows: list[t.Any], line_of: t.Sequence[int],
                     row_of: t.Sequence[int], first_line: int, first_row: int) -> None:
         if not rows:
             return
-        scan.hashes.extend(map(self.key, rows))
-        if isinstance(line_of, range):
-            scan.hash_rows.extend(range(first_row, first_row + len(rows)))
-            scan.hash_lines.extend(range(first_line, first_line + len(rows)))
-        else:
-            scan.hash_rows.extend([first_row + r for r in row_of])
-            scan.hash_lines.extend([first_line + i for i in line_of])
         suspects: set[int] = set(range(len(rows))) if self.opts.explain_all else set()
         flags = list(map(self.clean, rows))
         if not all(flags):
@@ -262,13 +277,13 @@ class RowChecker:
                 out.append(r)
         return out
 
-    def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool) -> None:
+    def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool) -> int:
         try:
             obj = self.generic.decode(text)
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             scan.add(line, row, self._decode_error(text, e, truncated))
-            return
-        self.explain_obj(scan, obj, line, row, hashed=False)
+            return 0
+        return self.explain_obj(scan, obj, line, row)
 
     @staticmethod
     def _decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:

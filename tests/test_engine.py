@@ -184,3 +184,39 @@ def test_duplicates_are_found_across_worker_ranges(tmp_path: Path, monkeypatch: 
         dups = [d for d in report.diagnostics if d.code == "D001"]
         assert [d.line for d in dups] == list(range(501, 1001))
         assert dups[0].message == "duplicate of line 1 in the trained columns"
+
+
+def test_duplicates_in_buckets_match_the_plain_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above BUCKETED rows the keys are split into buckets; the answer must not change."""
+    import ftprep.checker as checker
+
+    rows = [json.dumps({"instruction": f"q{i % 300}", "output": "a"}) for i in range(1000)]
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(rows) + "\n")
+    plain = ftprep.check(str(path), min_rows=1).to_json()
+    monkeypatch.setattr(checker, "BUCKETED", 10)
+    bucketed = ftprep.check(str(path), min_rows=1).to_json()
+    assert bucketed == plain
+    dups = [d for d in plain["files"][0]["diagnostics"] if d["code"] == "D001"]
+    assert len(dups) == 700 and dups[0]["line"] == 301 and dups[0]["message"] == "duplicate of line 1 in the trained columns"
+
+
+def test_blank_lines_keep_lines_and_rows_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftprep.checker as checker
+
+    row = json.dumps({"instruction": "same", "output": "a"})
+    text = "\n".join([row, "", "  ", row, '{"instruction": "", "output": "x"}', "", row]) + "\n\n"
+    path = tmp_path / "d.jsonl"
+    path.write_text(text * 3)  # 12 rows over 24 lines; the repeats straddle the blank lines
+    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)
+    for workers in (1, 2):
+        report = ftprep.check(str(path), min_rows=1, workers=workers)
+        assert report.files[0].rows == 12
+        got = [(d.code, d.line, d.row) for d in report.diagnostics]
+        assert [g for g in got if g[0] == "V002"] == [("V002", 5, 2), ("V002", 13, 6), ("V002", 21, 10)]
+        dups = {d.row: (d.line, d.message) for d in report.diagnostics if d.code == "D001"}
+        first = "duplicate of line 1 in the trained columns"
+        assert dups == {1: (4, first), 3: (7, first), 4: (9, first), 5: (12, first), 7: (15, first),
+                        8: (17, first), 9: (20, first), 11: (23, first),
+                        6: (13, "duplicate of line 5 in the trained columns"),
+                        10: (21, "duplicate of line 5 in the trained columns")}
