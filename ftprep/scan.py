@@ -22,7 +22,8 @@ from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
 from ftprep.tasks import chat_rules
 
-BLOCK = 8 << 20
+# 1 MB: blocks that stay in the cache measured fastest (8 MB blocks were ~25% slower).
+BLOCK = 1 << 20
 # Codes reported once per file, at their first row, with the count of rows.
 AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "G001"})
 EMPTY_CODES = frozenset({"V001", "V002"})
