@@ -104,7 +104,9 @@ class Table:
             if self.frame is None:
                 import pyarrow.parquet as pq
 
-                for batch in pq.ParquetFile(self.path).iter_batches(batch_size=size):
+                # No pre-buffering and no reader threads: memory stays near one row group.
+                parquet = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
+                for batch in parquet.iter_batches(batch_size=size, use_threads=False):
                     records = batch.to_pylist()
                     yield records, [None] * len(records)
             else:
