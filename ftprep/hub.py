@@ -192,12 +192,13 @@ class _errors:
     def __exit__(self, kind: t.Any, exc: BaseException | None, tb: t.Any) -> bool:
         if exc is None or isinstance(exc, HubError):
             return False
-        import httpx
         from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
         if isinstance(exc, OfflineModeIsEnabled):
             raise NetworkError("huggingface_hub is in offline mode", "unset HF_HUB_OFFLINE") from None
-        if isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError)):
+        from ftprep.remote_hub import transport_errors
+
+        if isinstance(exc, transport_errors()):
             raise NetworkError(f"cannot reach {self.endpoint} ({type(exc).__name__})",
                                "check your connection or HF_ENDPOINT, then retry") from None
         if isinstance(exc, HfHubHTTPError):

@@ -27,7 +27,6 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileReport:
-    import httpx
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
@@ -40,7 +39,7 @@ def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileR
     except RepositoryNotFoundError:
         return _single(url, opts, "H001", f"{repo} does not exist, or is private and this token cannot read it",
                        NOT_FOUND_HINT)
-    except (httpx.TransportError, OSError) as e:
+    except (*transport_errors(), OSError) as e:
         raise SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {e}") from None
     except HfHubHTTPError as e:
         raise SourceError(f"{url}: the Hub answered: {str(e).splitlines()[0]}") from None
@@ -255,12 +254,27 @@ def _cause(e: BaseException) -> str:
     return f"{type(e).__name__}: {text[:300]}"
 
 
-def _is_network(e: BaseException) -> bool:
-    import httpx
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """Connection failures of whichever HTTP stack huggingface_hub runs on:
+    httpx (1.x), httpx2 (2.x) or requests (0.x)."""
+    import importlib
 
+    kinds: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    for module, names in (("httpx", ("TransportError",)), ("httpx2", ("TransportError",)),
+                          ("requests", ("ConnectionError", "Timeout"))):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        kinds += [k for k in (getattr(mod, n, None) for n in names) if isinstance(k, type)]
+    return tuple(kinds)
+
+
+def _is_network(e: BaseException) -> bool:
+    kinds = transport_errors()
     seen: BaseException | None = e
     while seen is not None:
-        if isinstance(seen, (httpx.TransportError, ConnectionError, TimeoutError)):
+        if isinstance(seen, kinds):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
