@@ -349,6 +349,11 @@ def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
     """(row, first row with the same key) for every repeat; key 0 means no key."""
     if len(hashes) < 2:
         return []
+    if len(hashes) <= BUCKETED:  # the common case, no repeats: one C-level pass decides
+        keys = set(hashes)
+        keys.discard(0)
+        if len(keys) == len(hashes) - hashes.count(0):
+            return []
     if len(hashes) > BUCKETED:
         buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
         put = [b.append for b in buckets]

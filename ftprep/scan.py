@@ -268,7 +268,7 @@ class RowChecker:
 
     def _think_rows(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
         """Rows where a `</think>` would be dropped by the template (C017)."""
-        ends = list(itertools.accumulate(len(r.f0) for r in rows))
+        ends = list(itertools.accumulate(self.task.text_counts(rows)))
         out = []
         for k in text_indices:
             r = bisect.bisect_right(ends, k)
