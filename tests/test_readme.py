@@ -144,6 +144,15 @@ def test_readme_lists_every_code_task_and_command() -> None:
         assert f"ftprep {name}" in text, name
 
 
+def test_library_example_runs(sandbox: dict[str, str]) -> None:
+    block = re.search(r"```python\n(import ftprep\n\nreport = ftprep\.check.*?)```", README.read_text(), re.S)
+    assert block, "the Library example is gone"
+    r = subprocess.run([sys.executable, "-c", block.group(1)], cwd=sandbox["cwd"], capture_output=True, text=True,
+                       env={k: v for k, v in sandbox.items() if k != "cwd"}, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["12 {'fieldConversation': 'conversations'}", "(12, 1)"]
+
+
 def test_main_command_runs_on_sample_data(sandbox: dict[str, str]) -> None:
     """The README's first command, without its install step."""
     first = re.search(r"```sh\n(.*?)```", README.read_text(), re.S).group(1)  # type: ignore[union-attr]
