@@ -21,7 +21,7 @@ from ftprep import tasks as task_registry
 from ftprep.diagnostics import Diagnostic, FileReport, Report
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
-    SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
+    SUFFIXES, SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
 )
 from ftprep.tasks import Task
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
@@ -72,11 +72,13 @@ def check(
     if task is not None:
         if task not in task_registry.TASK_NAMES:
             raise ValueError(f"unknown task {task!r}; choose from {', '.join(task_registry.TASK_NAMES)}")
-    report = Report([check_one(p, opts) for p in expand(paths)])
+    report = Report([check_one(p, opts) for p in expand(paths, task)])
     return report.strict() if strict else report
 
 
-def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]]) -> list[str]:
+def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]], task: str | None = None) -> list[str]:
+    """Globs to their files, and a folder of data files to those files (a folder
+    without any is an image set). Other inputs pass as they are."""
     items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     out: list[str] = []
     for p in map(str, items):
@@ -85,9 +87,27 @@ def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]]) -
             if not hits:
                 raise SourceError(f"{p}: no file matches")
             out += hits
+        elif task != "image" and os.path.isdir(p) and (data := data_files(p)):
+            out += data
         else:
             out.append(p)
     return out
+
+
+# JSON files that sit beside data but are not data (tokenizers, model and Hub metadata).
+NOT_DATA = frozenset({"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json",
+                      "generation_config.json", "dataset_info.json", "dataset_infos.json", "package.json",
+                      "package-lock.json"})
+
+
+def data_files(folder: str) -> list[str]:
+    """The data files below a folder, sorted; hidden folders are skipped."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(root, f) for f in sorted(files)
+                  if f.lower().endswith(SUFFIXES) and f.lower() not in NOT_DATA]
+    return found
 
 
 def check_one(path: str, opts: Options) -> FileReport:

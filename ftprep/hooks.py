@@ -15,6 +15,8 @@ from ftprep.tasks import TASKS
 
 DATA_FILES = r"\.(jsonl|ndjson|json|csv|tsv|parquet)(\.gz)?$"
 URL_FILES = r"\.(jsonl|ndjson|json)(\.gz)?$"
+# JSON that sits beside data but is not data (the same names a folder check skips).
+NOT_DATA = r"(^|/)(tokenizer|tokenizer_config|special_tokens_map|config|generation_config|dataset_infos?|package(-lock)?)\.json$"
 
 
 def hooks() -> list[dict[str, object]]:
@@ -46,6 +48,7 @@ def manifest() -> str:
         lines.append(f"  entry: {json.dumps(h['entry'])}")
         lines.append("  language: python")
         lines.append(f"  files: '{h['files']}'")
+        lines.append(f"  exclude: '{NOT_DATA}'")
         lines.append("  types: [file]")
         # ftprep parallelises big files itself; N pre-commit processes would oversubscribe.
         lines.append("  require_serial: true")

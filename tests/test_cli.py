@@ -134,3 +134,14 @@ def test_every_command_has_help() -> None:
     for name in LazyGroup.list_commands(cli, ctx):  # type: ignore[arg-type]
         code, out = run(name, "--help")
         assert code == 0 and "Usage:" in out, name
+
+
+def test_a_folder_of_data_files_checks_each_file() -> None:
+    code, out = run("check", str(SAMPLES), "--format", "json", "--isolated", "--min-rows", "1")
+    doc = json.loads(out)
+    names = sorted(Path(f["path"]).name for f in doc["files"])
+    assert names == sorted(p.name for p in SAMPLES.iterdir() if p.suffix in (".jsonl", ".csv"))
+    assert "tokenizer.json" not in names  # beside data, but not data
+    assert code == 1  # the broken samples
+    code, out = run("check", str(SAMPLES / "images"), "--format", "json", "--isolated")
+    assert code == 0 and json.loads(out)["files"][0]["task"] == "image"

@@ -34,11 +34,14 @@ def test_every_task_has_a_hook_and_every_hook_is_in_the_readme() -> None:
 @pytest.mark.parametrize("path,matches", [
     ("data/train.jsonl", True), ("train.ndjson", True), ("a/b.csv.gz", True), ("x.parquet", True),
     ("x.tsv", True), ("x.json", True), ("README.md", False), ("img.png", False), ("x.parquet.gz", True),
-    ("notes.jsonl.bak", False),
+    ("notes.jsonl.bak", False), ("model/tokenizer.json", False), ("config.json", False),
+    ("data/my_config.json", True),
 ])
 def test_hook_file_regex(path: str, matches: bool) -> None:
+    from ftprep.hooks import NOT_DATA
+
     regex = next(h["files"] for h in hooks() if h["id"] == "ftprep-check")
-    assert bool(re.search(str(regex), path)) is matches
+    assert (bool(re.search(str(regex), path)) and not re.search(NOT_DATA, path)) is matches
 
 
 def test_manifest_validates() -> None:
