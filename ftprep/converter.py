@@ -18,7 +18,8 @@ import typing as t
 import msgspec
 
 from ftprep import contract, shapes, tasks as task_registry
-from ftprep.checker import GZIP_ERRORS, check_file, probe_jsonl
+from ftprep.checker import GZIP_ERRORS, TABLE_BATCH, check_file, probe_jsonl
+from ftprep.scan import decode_error
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.sources import (
     SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
@@ -72,11 +73,12 @@ def read_records(path: str) -> tuple[list[str], Source]:
             df = read_table(path, fmt, gz)
         except TableError as e:
             return [], iter([(None, 0, Diagnostic("P006", f"cannot read {fmt}: {e}", path))])
+
         def table() -> Source:
             i = 0
             broken = dict(df.broken)
             try:
-                for records, lines in df.batches(5_000):
+                for records, lines in df.batches(TABLE_BATCH):
                     for rec, line in zip(records, lines):
                         if i in broken:
                             yield line, i, Diagnostic("P006", broken[i], path, line=line, row=i)
@@ -114,13 +116,8 @@ def _jsonl(path: str, gz: bool) -> Source:
             try:
                 yield n, row, decoder.decode(text)
             except (msgspec.DecodeError, UnicodeDecodeError) as e:
-                try:
-                    text.decode("utf-8")
-                    code = "P003" if not raw.endswith(b"\n") else "P001"
-                    msg = f"invalid JSON: {e}" if code == "P001" else f"the last record is cut off ({e})"
-                except UnicodeDecodeError as u:
-                    code, msg = "P002", f"invalid UTF-8 at byte {u.start}"
-                yield n, row, Diagnostic(code, msg, path, line=n, row=row)
+                f = decode_error(text, e, truncated=not raw.endswith(b"\n"))
+                yield n, row, Diagnostic(f.code, f.message, path, line=n, row=row, hint=f.hint)
             row += 1
 
 

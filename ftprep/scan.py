@@ -101,7 +101,6 @@ class Scan:
         if len(self.keys) < 1000:
             self.keys |= other.keys
 
-
     def line_of(self, row: int) -> int:
         """The line a row starts on (JSON Lines; tables map their own)."""
         at = bisect.bisect_right(self.gaps, (row, float("inf"))) - 1
@@ -165,20 +164,13 @@ class RowChecker:
                             rec[col] = decode(stripped)
                         except (msgspec.DecodeError, UnicodeDecodeError):
                             pass
-        self.block(scan, self.encoder.encode_lines(records), False)
+        self.lines(scan, self.encoder.encode_lines(records).split(b"\n")[:-1], False)
 
     # -- JSON Lines -----------------------------------------------------------
-    def block(self, scan: Scan, block: bytes, final: bool) -> None:
-        """Scan whole lines; `final` marks the last block of the file, whose
-        last line may lack its newline (then a parse failure is a truncation)."""
-        lines = block.split(b"\n")
-        tail = lines[-1] != b""
-        if not tail:
-            lines.pop()
-        self.lines(scan, lines, final and tail)
-
     def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool) -> None:
-        """Scan a list of lines (without their newlines)."""
+        """Scan a list of lines (without their newlines). `truncated_tail`: the
+        last line is the end of a file without a final newline, so a parse
+        failure there is a truncation."""
         if not lines:
             return
         # Decode at C speed; a failing line stops `extend` right after the rows
@@ -282,21 +274,23 @@ class RowChecker:
         try:
             obj = self.generic.decode(text)
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
-            scan.add(line, row, self._decode_error(text, e, truncated))
+            scan.add(line, row, decode_error(text, e, truncated))
             return 0
         return self.explain_obj(scan, obj, line, row)
 
-    @staticmethod
-    def _decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
-        try:
-            text.decode("utf-8")
-        except UnicodeDecodeError as u:
-            return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
-        detail = str(e).removeprefix("JSON is malformed: ")
-        if truncated:
-            return Finding("P003", f"the last record is cut off ({detail})", None,
-                           "the file may have been truncated while writing")
-        return Finding("P001", f"invalid JSON: {detail}")
+
+def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
+    """P001, P002 or P003 for a line that does not decode; `truncated`: it is
+    the file's last line and has no newline."""
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as u:
+        return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
+    detail = str(e).removeprefix("JSON is malformed: ")
+    if truncated:
+        return Finding("P003", f"the last record is cut off ({detail})", None,
+                       "the file may have been truncated while writing")
+    return Finding("P001", f"invalid JSON: {detail}")
 
 
 def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
@@ -339,4 +333,4 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
         checker.lines(scan, lines, False)
 
 
-__all__ = ["Scan", "RowChecker", "scan_range", "read_stream"]
+__all__ = ["Scan", "RowChecker", "decode_error", "scan_range", "read_stream"]
