@@ -130,8 +130,13 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
         if not format_of(path)[1]:
             raise
         shown = display or path
-        return FileReport(shown, opts.task, diagnostics=[Diagnostic(
-            "P010", f"cannot decompress: {e or type(e).__name__}", shown, hint="the .gz file is corrupt or truncated")])
+        return FileReport(shown, opts.task, diagnostics=[undecompressable(e, shown)])
+
+
+def undecompressable(e: BaseException, path: str) -> Diagnostic:
+    """P010 for a .gz stream that breaks (corrupt or cut off)."""
+    return Diagnostic("P010", f"cannot decompress: {e or type(e).__name__}", path,
+                      hint="the .gz file is corrupt or truncated")
 
 
 def _check_file(path: str, opts: Options, display: str | None = None) -> FileReport:

@@ -18,14 +18,14 @@ import typing as t
 import msgspec
 
 from ftprep import contract, shapes, tasks as task_registry
-from ftprep.checker import GZIP_ERRORS, TABLE_BATCH, check_file, probe_jsonl
+from ftprep.checker import GZIP_ERRORS, TABLE_BATCH, check_file, probe_jsonl, undecompressable
 from ftprep.scan import decode_error
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.sources import (
     SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
     wrapped_key,
 )
-from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options
+from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options, a, kind
 
 # Written rows checked against the published schema (a guard against drift).
 CONTRACT_SAMPLE = 100
@@ -155,7 +155,7 @@ def convert(
     try:
         columns, records = read_records(src)
     except GZIP_ERRORS as e:
-        columns, records = [], iter([(None, 0, Diagnostic("P010", f"cannot decompress: {e or type(e).__name__}", src))])
+        columns, records = [], iter([(None, 0, undecompressable(e, src))])
     name = task or task_registry.infer(columns, opts)
     if name is None:
         report = Report([FileReport(src, None, task_inferred=True, diagnostics=[Diagnostic(
@@ -186,7 +186,7 @@ def convert(
                     head.append(rec)
                     continue
                 if not isinstance(rec, dict):
-                    head.append(Diagnostic("P005", f"record is a {type(rec).__name__}, not an object", src,
+                    head.append(Diagnostic("P005", f"record is {a(kind(rec))}, not an object", src,
                                            line=line, row=row))
                     continue
                 try:
@@ -205,7 +205,6 @@ def convert(
         # The row minimum is about what would be written, judged below.
         mapped = [d for d in mapped if d.code != "D002"]
         diags = head + mapped
-        # Dataset-level findings about the source count (P004, D002) use rows_in.
         file_report = FileReport(src, name, rows=rows_in, task_inferred=task is None,
                                  diagnostics=sorted(diags, key=lambda d: -1 if d.row is None else d.row),
                                  dropped=checked.dropped)
@@ -217,12 +216,11 @@ def convert(
             file_report.diagnostics.insert(0, Diagnostic(
                 "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
                 f"{min_rows:,}", src, hint="add data, or set --min-rows if your job's minimum differs"))
-        written = 0
+        job = JOB_FIELDS[name.removeprefix("custom_")]
         if file_level or (bad and not drop_invalid):
-            return Conversion(report, None, name, shape, rows_in, 0, len(bad), False, JOB_FIELDS[name.removeprefix("custom_")])
+            return Conversion(report, None, name, shape, rows_in, 0, len(bad), False, job)
         written = _finish(tmp, dst, out_fmt, bad, source_rows, name)
-        return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True,
-                          JOB_FIELDS[name.removeprefix("custom_")])
+        return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True, job)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -233,8 +231,7 @@ def _guarded(records: Source, src: str) -> Source:
     try:
         yield from records
     except GZIP_ERRORS as e:
-        yield None, 0, Diagnostic("P010", f"cannot decompress: {e or type(e).__name__}", src,
-                                  hint="the .gz file is corrupt or truncated")
+        yield None, 0, undecompressable(e, src)
 
 
 def _peek(records: Source) -> tuple[Source, dict[str, t.Any] | None]:
