@@ -53,14 +53,12 @@ def errors_handled(f: F) -> F:
         from ftprep.api.errors import ApiError
         from ftprep.hub import HubError
         from ftprep.sources import SourceError
-        from ftprep.submit import RequestInvalid, SubmitStopped
+        from ftprep.submit import RequestInvalid
 
         try:
             return f(*args, **kwargs)
         except (ApiError, HubError) as e:
             _fail(e.message, e.hint)
-        except SubmitStopped as e:
-            _fail(str(e))
         except RequestInvalid as e:
             for problem in e.problems[:-1]:
                 click.echo(f"ftprep: error: request: {problem}", err=True)

@@ -14,6 +14,7 @@ data twice makes no second commit; the card is deterministic for that reason
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -108,27 +109,51 @@ def push(
     Raises `DataErrors` (nothing uploaded), `AuthError`, `NamespaceError`,
     `NetworkError` or `HubError`; `ValueError` for a malformed repo id.
     """
-    from ftprep.converter import convert
-
     if not REPO_RE.match(repo) or ".." in repo:
         raise ValueError(f"invalid repo id {repo!r}: expected OWNER/NAME")
+    with staged(path, task=task, strict=strict, **check_options) as stage:
+        return upload(stage, repo, private=private, revision=revision, message=message, token=token,
+                      endpoint=endpoint, api=api)
+
+
+@dataclasses.dataclass
+class Stage:
+    """Data converted into a temporary folder laid out as the repo will be."""
+
+    folder: str
+    conversion: Conversion
+    data_path: str
+
+
+@contextlib.contextmanager
+def staged(path: str | os.PathLike[str], *, task: str | None = None, strict: bool = False,
+           **check_options: t.Any) -> t.Iterator[Stage]:
+    """Check and convert `path` into a temporary repo folder: data/train.jsonl, or
+    the ImageFolder that ftprep.image writes (train/metadata.jsonl + images).
+    Raises `DataErrors` when the data has errors (or warnings, under `strict`)."""
+    from ftprep.converter import convert
+
     check_options.pop("drop_invalid", None)  # push never uploads a subset silently
     with tempfile.TemporaryDirectory(prefix="ftprep-push-") as tmp:
         src = str(path)
         images = task == "image" or os.path.isdir(src) or src.lower().endswith(".zip")
-        # The staged folder is the repo: data/train.jsonl, or the ImageFolder that
-        # ftprep.image writes (train/metadata.jsonl + images); README.md is ours.
-        stage = os.path.join(tmp, "repo")
-        out = stage if images else os.path.join(stage, *DATA_FILE.split("/"))
-        conv = convert(src, out, task=task, **check_options)
+        folder = os.path.join(tmp, "repo")
+        conv = convert(src, folder if images else os.path.join(folder, *DATA_FILE.split("/")), task=task,
+                       **check_options)
         if not conv.written:
             raise DataErrors(conv.report)
         if strict and conv.report.warnings:
             raise DataErrors(conv.report.strict())
-        data_path = f"{IMAGE_DIR}/**" if images else DATA_FILE
-        if api is None:
-            api = _api(token, endpoint)
-        return _upload(api, stage, conv, repo, data_path, private, revision, message)
+        yield Stage(folder, conv, f"{IMAGE_DIR}/**" if images else DATA_FILE)
+
+
+def upload(stage: Stage, repo: str, *, private: bool = True, revision: str | None = None,
+           message: str | None = None, token: str | None = None, endpoint: str | None = None,
+           api: t.Any = None) -> PushResult:
+    """Upload a staged folder to the dataset repo `repo` (see `push`)."""
+    if api is None:
+        api = _api(token, endpoint)
+    return _upload(api, stage.folder, stage.conversion, repo, stage.data_path, private, revision, message)
 
 
 def _api(token: str | None, endpoint: str | None) -> t.Any:
@@ -282,4 +307,4 @@ def _cell(value: t.Any) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-__all__ = ["push", "PushResult", "DataErrors", "HubError", "AuthError", "NamespaceError", "NetworkError", "card"]
+__all__ = ["push", "staged", "upload", "Stage", "PushResult", "DataErrors", "HubError", "AuthError", "NamespaceError", "NetworkError", "card"]

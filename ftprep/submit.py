@@ -8,7 +8,7 @@ local check has passed and the caller has agreed to the price:
 3. estimate the cost (`ftprep.pricing`);
 4. without `dry_run`: list the jobs (the key works; the name is not taken:
    names are how a failed create is found again), then ask `confirm`;
-5. with DATA: push it to `repo` (`ftprep.push`);
+5. with DATA: upload the data converted in step 2 to `repo` (`ftprep.hub.upload`);
 6. create the job, once (`Client.create_job`).
 
 With DATA the job's field options are those of the converted data, so they
@@ -20,8 +20,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import contextlib
 import os
-import tempfile
 import typing as t
 from importlib import resources
 
@@ -47,10 +47,6 @@ FIELDS = {
 }
 MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
            "field_rejected")
-
-
-class SubmitStopped(Exception):
-    """A late check failed after the push and before the create: no job was created."""
 
 
 class RequestInvalid(ValueError):
@@ -222,24 +218,37 @@ def submit(
     plan_estimate = estimate(model, request["hours"], task=task, params_b=params_b)
     warnings = model_warnings(request)
 
-    report = None
-    if data is not None:
-        conversion = _convert(os.fspath(data), task, mapping, chat_template, check_options)
-        report = conversion.report
-        if not conversion.written:
-            return Submission(request, plan_estimate, "stopped", warnings, report)
-        # The job names the converted (pushed) columns, not the source ones.
-        options.update({k: None for k in MAPPING})
-        options.update(_to_args(conversion.job_fields))
-        request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs,
-                                **options)
-        problems = validate_request(request)
-        if problems:
-            raise RequestInvalid(problems)
-    plan = Submission(request, plan_estimate, "dry-run" if dry_run else "planned", warnings, report)
-    if dry_run:
-        return plan
+    # The stage (the converted data) lives until the upload: it is converted once,
+    # and the job names exactly the columns that are pushed.
+    with contextlib.ExitStack() as stack:
+        stage = None
+        report = None
+        if data is not None:
+            from ftprep.hub import DataErrors, staged
 
+            kwargs = {k: v for k, v in mapping.items() if v is not None}
+            try:
+                stage = stack.enter_context(staged(os.fspath(data), task=task, chat_template=chat_template,
+                                                   **kwargs, **check_options))
+            except DataErrors as e:
+                return Submission(request, plan_estimate, "stopped", warnings, e.report)
+            report = stage.conversion.report
+            options.update({k: None for k in MAPPING})
+            options.update(_to_args(stage.conversion.job_fields))
+            request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs,
+                                    **options)
+            problems = validate_request(request)
+            if problems:
+                raise RequestInvalid(problems)
+        plan = Submission(request, plan_estimate, "dry-run" if dry_run else "planned", warnings, report)
+        if dry_run:
+            return plan
+        return _create(plan, stage, name, private, client, confirm)
+
+
+def _create(plan: Submission, stage: t.Any, name: str, private: bool, client: Client | None,
+            confirm: t.Callable[[Submission], bool] | None) -> Submission:
+    """Check the name is free, confirm, push the stage if any, then create the job once."""
     own_client = client is None
     if client is None:
         from ftprep.api import Client
@@ -255,19 +264,11 @@ def submit(
         if confirm is not None and not confirm(plan):
             plan.state = "declined"
             return plan
-        if data is not None:
-            from ftprep.hub import DataErrors
+        if stage is not None:
+            from ftprep.hub import upload
 
-            try:
-                pushed = _push(os.fspath(data), repo, task, private, mapping, chat_template, check_options)
-            except DataErrors as e:  # e.g. warnings under strict: nothing was uploaded
-                plan.state, plan.report = "stopped", e.report
-                return plan
-            plan.push = pushed
-            mismatch = _fields_mismatch(pushed, request)
-            if mismatch:
-                raise SubmitStopped(mismatch)
-        job = client.create_job(request, existing_ids={j.id for j in existing})
+            plan.push = upload(stage, plan.request["dsRepo"], private=private)
+        job = client.create_job(plan.request, existing_ids={j.id for j in existing})
     finally:
         if own_client:
             client.close()
@@ -279,33 +280,3 @@ def submit(
 def _to_args(job_fields: dict[str, str]) -> dict[str, str]:
     by_key = {v: k for k, v in FIELDS.items()}
     return {by_key[k]: v for k, v in job_fields.items() if k in by_key}
-
-
-def _convert(data: str, task: str, mapping: dict[str, str | None], chat_template: str | None,
-             check_options: dict[str, t.Any]) -> t.Any:
-    from ftprep.converter import convert
-
-    with tempfile.TemporaryDirectory(prefix="ftprep-submit-") as tmp:
-        out = os.path.join(tmp, "images" if task == "image" else "train.jsonl")
-        return convert(data, out, task=task, chat_template=chat_template, **mapping, **check_options)
-
-
-def _push(data: str, repo: str | None, task: str, private: bool, mapping: dict[str, str | None],
-          chat_template: str | None, check_options: dict[str, t.Any]) -> t.Any:
-    from ftprep import push
-
-    kwargs = {k: v for k, v in mapping.items() if v is not None}
-    if chat_template is not None:
-        kwargs["chat_template"] = chat_template
-    return push(data, repo=repo, task=task, private=private, **kwargs, **check_options)
-
-
-def _fields_mismatch(pushed: t.Any, request: dict[str, t.Any]) -> str | None:
-    """Why the job must not be created after this push (its columns are not
-    the ones the request names), or None."""
-    fields = getattr(pushed, "job_fields", None)
-    if isinstance(fields, dict):
-        differ = {k: v for k, v in fields.items() if k in FIELDS.values() and request.get(k) != v}
-        if differ:
-            return (f"the pushed columns ({fields}) differ from the checked ones; no job was created")
-    return None
