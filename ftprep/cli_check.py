@@ -19,6 +19,7 @@ from ftprep.cli_options import (
     task_option,
     token_options,
 )
+from ftprep.tasks.base import MAX_URL_BYTES
 
 FORMATS = ("text", "json", "github")
 
@@ -59,7 +60,7 @@ def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
 @token_options
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--max-url-bytes", type=click.IntRange(1), default=2_147_483_646, show_default=True,
+@click.option("--max-url-bytes", type=click.IntRange(1), default=MAX_URL_BYTES, show_default=True,
               help="custom_* tasks: the trainer's size limit for data at a URL.")
 @format_option(FORMATS)
 @click.pass_context

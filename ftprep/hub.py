@@ -22,6 +22,7 @@ import tempfile
 import typing as t
 
 from ftprep.diagnostics import Report
+from ftprep.sources import first_line
 
 if t.TYPE_CHECKING:
     from ftprep.converter import Conversion
@@ -239,12 +240,8 @@ class _errors:
                     "use your user name or an organisation you belong to, with a write token") from None
             if status >= 500 or status in (408, 429):
                 raise NetworkError(f"{self.endpoint} answered HTTP {status}", "retry later") from None
-            raise HubError(f"the Hub refused the push: HTTP {status}: {_first_line(exc)}") from None
+            raise HubError(f"the Hub refused the push: HTTP {status}: {first_line(exc)}") from None
         return False
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 TASK_CATEGORY = {"image": "text-to-image"}

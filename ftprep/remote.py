@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 
 from ftprep.diagnostics import Diagnostic, FileReport
 from ftprep.sources import SUFFIXES, SourceError
-from ftprep.tasks import MAX_URL_BYTES
+from ftprep.tasks.base import MAX_URL_BYTES
 from ftprep.tasks.base import Options
 
 HF_RE = re.compile(r"^hf://datasets/(?P<repo>[\w.-]+/[\w.-]+)(?:@(?P<rev>[^\s]+))?/?$")
@@ -33,7 +33,7 @@ STATUS_HINTS = {
 CHUNK = 1 << 20
 
 
-def check_remote(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeout: float = 60.0) -> FileReport:
+def check_remote(url: str, opts: Options, *, max_bytes: int | None = None, timeout: float = 60.0) -> FileReport:
     """Check a Hub dataset repo or a dataset URL; see the module docstring.
 
     Raises `SourceError` when the source cannot be reached at all (DNS,
@@ -49,7 +49,7 @@ def check_remote(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, tim
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise SourceError(f"{url}: unsupported URL; use hf://datasets/OWNER/NAME or an http(s) URL")
-    return check_url(url, opts, max_bytes=max_bytes, timeout=timeout)
+    return check_url(url, opts, max_bytes=max_bytes or opts.max_url_bytes, timeout=timeout)
 
 
 def local_suffix(url: str) -> tuple[str, bool]:

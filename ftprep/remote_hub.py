@@ -19,7 +19,8 @@ import typing as t
 import msgspec
 
 from ftprep.diagnostics import Diagnostic, FileReport
-from ftprep.sources import SourceError
+from ftprep.remote import _relabel, _single
+from ftprep.sources import SourceError, first_line
 from ftprep.tasks.base import Options
 
 NOT_FOUND_HINT = "check OWNER/NAME; for a private repo run `hf auth login` or set HF_TOKEN"
@@ -28,7 +29,11 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileReport:
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     api = HfApi(library_name="ftprep")
     try:
@@ -39,10 +44,10 @@ def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileR
     except RepositoryNotFoundError:
         return _single(url, opts, "H001", f"{repo} does not exist, or is private and this token cannot read it",
                        NOT_FOUND_HINT)
+    except HfHubHTTPError as e:  # before OSError: huggingface_hub's HTTP errors subclass it
+        raise SourceError(f"{url}: the Hub answered: {first_line(e)}") from None
     except (*transport_errors(), OSError) as e:
-        raise SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {e}") from None
-    except HfHubHTTPError as e:
-        raise SourceError(f"{url}: the Hub answered: {str(e).splitlines()[0]}") from None
+        raise _unreachable(url, e) from None
     name = repo.split("/")[1]
     if f"{name}.py" in {s.rfilename for s in info.siblings or []}:
         return _single(url, opts, "H004",
@@ -58,7 +63,6 @@ def _quiet() -> t.Iterator[None]:
     """A check prints only its report: no datasets logs or progress bars while loading."""
     import datasets
     from datasets.utils import logging as dlog
-
     from huggingface_hub.utils import logging as hlog
 
     levels = dlog.get_verbosity(), hlog.get_verbosity()
@@ -101,11 +105,9 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
                 raise
             head.append(Diagnostic("H002", f"load_dataset fails: {_cause(e)}", url,
                                    hint="give every split the same columns and types"))
-    except (ConnectionError, TimeoutError) as e:
-        raise SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {e}") from None
     except Exception as e:  # datasets raises many types; each means the trainer's load fails too
         if _is_network(e):
-            raise SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {e}") from None
+            raise _unreachable(url, e) from None
         return FileReport(url, opts.task, task_inferred=opts.task is None, diagnostics=head + [Diagnostic(
             "H002", f"load_dataset fails: {_cause(e)}", url,
             hint="fix the repo's files or its YAML `configs` (ftprep push writes both)")])
@@ -208,8 +210,9 @@ def _check_images(url: str, splits: dict[str, t.Any], columns: list[str], opts: 
                 if col in s.features:
                     s = s.cast_column(col, datasets.Image(decode=False))
             for row in s:
-                for col in columns:
-                    value = row.pop(col, None) or {}
+                images = {col: row.pop(col, None) for col in columns}  # no image bytes in metadata rows
+                for value in images.values():
+                    value = value or {}
                     data = value.get("bytes")
                     if data is None and value.get("path") and os.path.isfile(value["path"]):
                         with open(value["path"], "rb") as f:
@@ -221,9 +224,7 @@ def _check_images(url: str, splits: dict[str, t.Any], columns: list[str], opts: 
                         f.write(data)
                     meta.write(enc.encode({"file_name": file, **row}) + b"\n")
                     n += 1
-    report = check_images(folder, opts)
-    fixed = [dataclasses.replace(d, path=url, message=d.message.replace(folder, url)) for d in report.diagnostics]
-    return dataclasses.replace(report, path=url, diagnostics=fixed)
+    return _relabel(check_images(folder, opts), folder, url)
 
 
 def _file_name(original: str, data: bytes, n: int, taken: set[str]) -> str:
@@ -232,14 +233,15 @@ def _file_name(original: str, data: bytes, n: int, taken: set[str]) -> str:
     if not base or base.startswith(".") or base in taken or "." not in base:
         ext = ".png" if data[:4] == b"\x89PNG" else ".jpg" if data[:2] == b"\xff\xd8" else \
             ".webp" if data[8:12] == b"WEBP" else os.path.splitext(base)[1] or ".bin"
-        base = f"{n:06d}{ext}"
+        base, k = f"{n:06d}{ext}", 1
+        while base in taken:
+            base, k = f"{n:06d}-{k}{ext}", k + 1
     taken.add(base)
     return base
 
 
-def _single(url: str, opts: Options, code: str, message: str, hint: str | None = None) -> FileReport:
-    return FileReport(url, opts.task, diagnostics=[Diagnostic(code, message, url, hint=hint)],
-                      task_inferred=opts.task is None)
+def _unreachable(url: str, e: BaseException) -> SourceError:
+    return SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {e}")
 
 
 def _cause(e: BaseException) -> str:

@@ -114,7 +114,7 @@ class Table:
                     records = self.frame.slice(start, size).to_dicts()
                     yield records, [None] * len(records)
         except Exception as e:  # pyarrow's and polars' own error families
-            raise TableError(_first_line(e)) from None
+            raise TableError(first_line(e)) from None
 
     def _csv(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         import csv
@@ -155,8 +155,9 @@ class Table:
                 yield records, lines
 
 
-def _first_line(e: Exception) -> str:
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
+def first_line(e: BaseException) -> str:
+    """An exception's first non-empty line, or its type's name."""
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
@@ -174,7 +175,7 @@ def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
         except FileNotFoundError as e:
             raise SourceError(f"{path}: {e}") from None
         except Exception as e:
-            raise TableError(_first_line(e)) from None
+            raise TableError(first_line(e)) from None
     import csv
     import io
 

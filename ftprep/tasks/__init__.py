@@ -13,8 +13,6 @@ import typing as t
 
 from ftprep.tasks.base import Finding, Options
 
-MAX_URL_BYTES = 2_147_483_646
-
 
 @dataclasses.dataclass(frozen=True)
 class Task:

@@ -22,6 +22,8 @@ import msgspec
 # The trainer keeps min-rows configurable: its MINIMUM_DATASET_ROWS moved
 # 5,000 -> 2,000 -> 4,000 -> 8,000. The latest seen is the default.
 DEFAULT_MIN_ROWS = 8000
+# The trainer's limit for data at a URL (pyarrow's JSON limit).
+MAX_URL_BYTES = 2_147_483_646
 CHAT_TEMPLATES = ("chatml", "llama3", "qwen3", "mistral_v3_tekken", "deepseek_v3", "phi_4", "gemma3")
 
 # Control strings of the 7 template families. Any of them inside content is
@@ -77,7 +79,7 @@ class Options:
     max_per_code: int = 100_000
     workers: int | None = None
     # custom_* data at a URL: the trainer's size limit (lower it to test).
-    max_url_bytes: int = 2_147_483_646
+    max_url_bytes: int = MAX_URL_BYTES
     # Tokens (issue 3): exact counts with a tokenizer, else an estimate.
     tokenizer: str | None = None
     max_seq_len: int | None = None

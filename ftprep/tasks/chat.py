@@ -16,7 +16,15 @@ import msgspec
 
 from ftprep.tasks import chat_rules
 from ftprep.tasks.base import (
-    MISSING, Finding, NEVER, NonBlank, Options, a, control_tokens, dropped_columns, kind,
+    MISSING,
+    NEVER,
+    Finding,
+    NonBlank,
+    Options,
+    a,
+    control_tokens,
+    dropped_columns,
+    kind,
     struct_type,
 )
 

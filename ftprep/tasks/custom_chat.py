@@ -6,7 +6,15 @@ auth, at most 2,147,483,646 bytes.
 
 from __future__ import annotations
 
-from ftprep.tasks.chat import CANONICAL, FIELDS, explain, make_is_clean, row_type, text_counts, texts  # noqa: F401
+from ftprep.tasks.chat import (  # noqa: F401
+    CANONICAL,
+    FIELDS,
+    explain,
+    make_is_clean,
+    row_type,
+    text_counts,
+    texts,
+)
 
 NAME = "custom_chat"
 SUMMARY = "chat rows from a dataset URL (JSON or JSONL only)"

@@ -10,7 +10,14 @@ from __future__ import annotations
 import typing as t
 
 from ftprep.tasks.base import (
-    MISSING, Finding, NonBlank, Options, check_text, collisions, dropped_columns, struct_type,
+    MISSING,
+    Finding,
+    NonBlank,
+    Options,
+    check_text,
+    collisions,
+    dropped_columns,
+    struct_type,
 )
 
 NAME = "dpo"
