@@ -563,3 +563,33 @@ def test_convert_from_metadata_zip(tmp_path: Path) -> None:
     assert conv.written and conv.shape == "imagefolder"
     texts = [json.loads(x)["text"] for x in (tmp_path / "out" / "train" / "metadata.jsonl").read_text().splitlines()]
     assert texts == ["zero", "one"]
+
+
+def test_also_zip_never_replaces_the_input_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    import pytest
+
+    import ftprep
+
+    src = tmp_path / "set.zip"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("notes.md", "keep me")
+    before = src.read_bytes()
+    with pytest.raises(ValueError, match="replace the input"):
+        ftprep.convert(str(src), str(tmp_path / "set"), task="image", also_zip=True)
+    assert src.read_bytes() == before
+
+
+def test_an_image_pillow_cannot_convert_is_m001_not_a_crash(tmp_path: Path) -> None:
+    from PIL import Image
+
+    import ftprep
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    Image.new("LAB", (300, 300)).save(folder / "lab.tif")
+    (folder / "lab.txt").write_text("a lab image")
+    report = ftprep.check(str(folder), task="image", min_pairs=1)
+    assert "Traceback" not in str(report.to_json())
+    assert "M001" in report.codes()

@@ -133,7 +133,11 @@ def inspect_all(src: Source, names: list[str], opts: Options) -> dict[str, Info]
             data = src.read(name, MAX_FILE_BYTES)
         except Exception as e:  # noqa: BLE001 - unreadable file, bad zip member (CRC)
             return Info([Finding("M001", f"cannot be read: {e}")], False, None, None, 1, Hashes(None, None, None))
-        return inspect(name, data)
+        try:
+            return inspect(name, data)
+        except Exception as e:  # noqa: BLE001 - a mode or codec Pillow cannot convert (LAB TIFF, ...)
+            return Info([Finding("M001", f"cannot be decoded to RGB: {e}")], False, None, None, 1,
+                        Hashes(None, None, None))
 
     total = len(names)
     progress = opts.progress

@@ -89,6 +89,10 @@ def _check_destination(src: str, dst: str) -> None:
     real_src, real_dst = os.path.realpath(src), os.path.realpath(dst)
     if real_dst == real_src or real_dst.startswith(real_src.rstrip(os.sep) + os.sep):
         raise ValueError(f"{dst}: the output folder must not be inside the input")
+    if real_src.startswith(real_dst.rstrip(os.sep) + os.sep):
+        raise ValueError(f"{dst}: the output folder must not hold the input")
+    if os.path.realpath(dst.rstrip("/\\") + ".zip") == real_src:  # --also-zip would overwrite the input
+        raise ValueError(f"{dst}: its .zip would replace the input {src}; choose another -o")
     if os.path.exists(dst) and not os.path.isdir(dst):
         raise ValueError(f"{dst}: exists and is not a folder")
     if os.path.isdir(dst) and os.listdir(dst) and not _ours(dst):
