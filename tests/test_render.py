@@ -163,3 +163,25 @@ def test_cli_text_marks_trained_spans() -> None:
     assert "--- line 1 ---" in plain.stdout and "line 2" not in plain.stdout
     colored = runner.invoke(cli, ["render", path, "--chat-template", "chatml", "--rows", "1", "--color"], color=True)
     assert "\x1b[" in colored.stdout and "[[" not in colored.stdout
+
+
+def test_check_and_render_agree_on_tool_calls(tmp_path: Path) -> None:
+    """chat_rules (check) and the renderers (tested against the real templates) say the same."""
+    import json
+
+    import ftprep
+
+    cases = [
+        ("mistral_v3_tekken", [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "tool_calls": []}]),
+        ("mistral_v3_tekken", [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "tool_calls": None}]),
+        ("deepseek_v3", [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "tool_calls": []}]),
+        ("deepseek_v3", [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "tool_calls": None}]),
+        ("deepseek_v3", [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "tool_calls": [
+            {"type": "function", "function": {"name": "f", "arguments": "{}"}}]}]),
+    ]
+    for template, conv in cases:
+        path = tmp_path / "c.jsonl"
+        path.write_text(json.dumps({"conversations": conv}) + "\n")
+        rendered = ftprep.render(str(path), chat_template=template).to_json()[0]
+        raises = "C012" in ftprep.check(str(path), chat_template=template, min_rows=1).codes()
+        assert raises == (rendered is None), (template, conv, rendered)

@@ -48,9 +48,9 @@ def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -
                 out.append(Finding("C012", "mistral_v3_tekken raises: Only user and assistant roles are supported, "
                                    "with the exception of an initial optional system message!", at(i) + ".role"))
                 return out
+        # As the template: a message whose tool_calls is not None is a call, outside the alternation.
         body = [(i, r) for i, r in enumerate(roles)
-                if r in ("user", "assistant") and not (i == 0 and r == "system")
-                and not messages[i].get("tool_calls")]
+                if r in ("user", "assistant") and messages[i].get("tool_calls") is None]
         for k, (i, r) in enumerate(body):
             if r != ("user" if k % 2 == 0 else "assistant"):
                 out.append(Finding("C012", f"mistral_v3_tekken raises: {ALTERNATION_MSG[template]}", at(i) + ".role",
@@ -73,7 +73,9 @@ def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -
             out.append(Finding("C013", msg, at(0)))
     elif template == "deepseek_v3":
         for i, m in enumerate(messages):
-            if m.get("tool_calls"):
+            # Any call raises: the trainer turns its arguments into a dict (a null list is dropped in prep).
+            calls = m.get("tool_calls")
+            if roles[i] == "assistant" and isinstance(calls, list) and calls:
                 out.append(Finding("C012", "deepseek_v3 raises a TypeError on tool calls in SFT (arguments become dicts)",
                                    at(i) + ".tool_calls"))
             if roles[i] == "system" and i > 0:
