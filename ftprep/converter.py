@@ -152,10 +152,7 @@ def convert(
 
         return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip)
     out_fmt = _output_format(dst, task)
-    try:
-        columns, records = read_records(src)
-    except GZIP_ERRORS as e:
-        columns, records = [], iter([(None, 0, undecompressable(e, src))])
+    columns, records = guarded_records(src)
     name = task or task_registry.infer(columns, opts)
     if name is None:
         report = Report([FileReport(src, None, task_inferred=True, diagnostics=[Diagnostic(
@@ -164,7 +161,7 @@ def convert(
         return Conversion(report, None, "", "", 0, 0, 0, False, {})
     if name.startswith("custom_") and out_fmt == "parquet":
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
-    records, sample = _peek(_guarded(records, src))
+    records, sample = _peek(records)
     shape = shapes.detect(name, columns, opts, sample)
     normalize = shapes.normalizer(name, shape, opts)
     canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows, tokenizer=opts.tokenizer,
@@ -224,6 +221,15 @@ def convert(
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def guarded_records(path: str) -> tuple[list[str], Source]:
+    """`read_records`, where a broken .gz stream is one P010 record, never an exception."""
+    try:
+        columns, records = read_records(path)
+    except GZIP_ERRORS as e:
+        return [], iter([(None, 0, undecompressable(e, path))])
+    return columns, _guarded(records, path)
 
 
 def _guarded(records: Source, src: str) -> Source:

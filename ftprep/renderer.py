@@ -1,6 +1,6 @@
 """`ftprep.render` (this module is `ftprep.renderer`): each row as the trainer's chat template renders it.
 
-Rows are read with `convert.read_records` and prepared the way the trainer
+Rows are read with `converter.guarded_records` and prepared the way the trainer
 prepares them before templating:
 
 - chat: the conversation column is json-loaded when it is a string; messages
@@ -27,7 +27,7 @@ import json
 import typing as t
 
 from ftprep.diagnostics import Diagnostic
-from ftprep.tasks.base import Options
+from ftprep.tasks.base import Options, a, kind
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Rendered, Template
@@ -116,11 +116,11 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
                  default_system: str | None = None) -> tuple[str, t.Iterator[Entry]]:
     """(task name, lazy Entry per row). Raises ValueError when the task is unknown."""
     from ftprep import shapes, tasks
-    from ftprep.converter import read_records
+    from ftprep.converter import guarded_records
     from ftprep.templates import get
 
     template = get(opts.chat_template or DEFAULT_TEMPLATE)
-    columns, records = read_records(path)
+    columns, records = guarded_records(path)
     name = opts.task or tasks.infer(columns, opts)
     if name is None:
         raise ValueError(f"{path}: cannot infer the task from the columns ({', '.join(columns[:12]) or 'none'}); "
@@ -146,7 +146,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
                 continue
             if not isinstance(rec, dict):
                 yield Entry(line, row, diagnostics=(Diagnostic(
-                    "P005", f"record is a {type(rec).__name__}, not an object", where, line=line, row=row),))
+                    "P005", f"record is {a(kind(rec))}, not an object", where, line=line, row=row),))
                 continue
             yield _place(one(rec), line, row, where)
 
@@ -253,7 +253,7 @@ def _canonical(rec: dict[str, t.Any], base: str, normalize: t.Callable[[dict[str
     try:
         row = normalize(rec)
     except shapes.Unmappable as e:
-        return _fail("V003" if "not a list" in str(e) else "S001", str(e), e.field)
+        return _fail(e.code, str(e), e.field)
     keys = {"text": ("instruction", "output"), "dpo": ("prompt", "chosen", "rejected"), "grpo": ("prompt",)}[base]
     for k in keys:
         v = row.get(k)

@@ -13,14 +13,10 @@ import json
 import typing as t
 
 from ftprep.tasks.base import Options, a, kind
+from ftprep.tasks.chat import ROLE_ALIASES
 
 Record = dict[str, t.Any]
 
-ROLE_ALIASES = {
-    "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "model": "assistant",
-    "bot": "assistant", "chatgpt": "assistant", "system": "system", "tool": "tool", "function": "tool",
-    "observation": "tool", "function_response": "tool", "ipython": "tool",
-}
 CONVERSATION_COLUMNS = ("conversations", "messages", "conversation", "chat", "dialog")
 HH_ASSISTANT = "\n\nAssistant:"
 
@@ -211,7 +207,7 @@ def _grpo(opts: Options) -> t.Callable[[Record], Record]:
         for key, value in r.items():
             if key != p and key != "prompt":
                 # Every extra value as JSON, so eval's json.loads gives back exactly it.
-                out[key] = json.dumps(value, ensure_ascii=False)
+                out[key] = json.dumps(value, ensure_ascii=False, default=str)  # datetimes, decimals: as text
         return out
 
     return normalize

@@ -188,3 +188,21 @@ def test_converted_output_matches_the_schema(tmp_path: Path) -> None:
         for row in out:
             jsonschema.validate(row, schema)
         assert out, task
+
+
+def test_grpo_extra_values_json_cannot_hold_become_text(tmp_path: Path) -> None:
+    import datetime
+
+    import polars as pl
+
+    src = tmp_path / "g.parquet"
+    pl.DataFrame({"prompt": ["Count to 3"], "when": [datetime.date(2026, 1, 2)]}).write_parquet(src)
+    result = ftprep.convert(src, tmp_path / "o.jsonl", task="grpo", min_rows=1)
+    assert result.written
+    assert read_jsonl(tmp_path / "o.jsonl") == [{"prompt": "Count to 3", "when": '"2026-01-02"'}]
+
+
+def test_every_role_check_names_convert_maps(tmp_path: Path) -> None:
+    result, rows = convert(tmp_path, [{"conversations": [{"from": "human", "value": "q"},
+                                                         {"from": "bard", "value": "a"}]}])
+    assert rows[0]["conversations"][1]["role"] == "assistant"

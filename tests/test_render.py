@@ -185,3 +185,24 @@ def test_check_and_render_agree_on_tool_calls(tmp_path: Path) -> None:
         rendered = ftprep.render(str(path), chat_template=template).to_json()[0]
         raises = "C012" in ftprep.check(str(path), chat_template=template, min_rows=1).codes()
         assert raises == (rendered is None), (template, conv, rendered)
+
+
+def test_a_broken_gz_is_p010_in_render_and_stats(tmp_path: Path) -> None:
+    import gzip
+
+    import ftprep
+
+    data = gzip.compress(b'{"conversations": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n' * 50)
+    path = tmp_path / "c.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    assert "P010" in [d.code for d in ftprep.render(str(path), task="chat").diagnostics]
+    assert "P010" in [d.code for d in ftprep.stats(str(path), task="chat").diagnostics]
+
+
+def test_unknown_template_is_a_value_error(tmp_path: Path) -> None:
+    import pytest
+
+    import ftprep
+
+    with pytest.raises(ValueError, match="unknown chat template"):
+        ftprep.render(str(SAMPLE / "chat_good.jsonl"), chat_template="vicuna")

@@ -34,10 +34,14 @@ SCHEMA = "chat.schema.json"
 FIELDS = {"field_conversation": "conversations"}
 CANONICAL = ("conversations",)
 ROLES = ("system", "user", "assistant", "tool")
-SHAREGPT_ROLES = {"human": "user", "gpt": "assistant", "system": "system", "user": "user",
-                  "assistant": "assistant", "tool": "tool", "function_call": "assistant",
-                  "observation": "tool", "function_response": "tool", "bing": "assistant",
-                  "chatgpt": "assistant", "bard": "assistant"}
+# Role names of other formats (ShareGPT and friends), lower-cased, and the role
+# `ftprep convert` maps each to. check names them in its hint.
+ROLE_ALIASES = {
+    "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "model": "assistant",
+    "bot": "assistant", "chatgpt": "assistant", "bing": "assistant", "bard": "assistant",
+    "function_call": "assistant", "system": "system", "tool": "tool", "function": "tool",
+    "observation": "tool", "function_response": "tool", "ipython": "tool",
+}
 
 
 class Message(msgspec.Struct, frozen=True, gc=False):
@@ -130,7 +134,7 @@ def explain_messages(messages: list[t.Any], template: str | None, base: str,
         ok = True
         if not isinstance(role, str) or role not in ROLES:
             hint = (f"'{role}' is a ShareGPT role: run ftprep convert"
-                    if isinstance(role, str) and role in SHAREGPT_ROLES else "use system, user, assistant or tool")
+                    if isinstance(role, str) and role.lower() in ROLE_ALIASES else "use system, user, assistant or tool")
             out.append(Finding("C005", f"message {i} has role {json.dumps(role)}", at + ".role", hint))
             ok = False
         if not isinstance(content, str):

@@ -79,7 +79,7 @@ def get(name: str) -> Template:
     try:
         return TEMPLATES[name]
     except KeyError:
-        raise KeyError(f"unknown chat template {name!r}; choose from {', '.join(TEMPLATES)}") from None
+        raise ValueError(f"unknown chat template {name!r}; choose from {', '.join(TEMPLATES)}") from None
 
 
 def render(name: str, messages: list[Message], add_generation_prompt: bool = False,
