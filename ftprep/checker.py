@@ -12,8 +12,8 @@ import collections
 import glob
 import gzip
 import os
-import zlib
 import typing as t
+import zlib
 
 import msgspec
 
@@ -21,7 +21,15 @@ from ftprep import tasks as task_registry
 from ftprep.diagnostics import Diagnostic, FileReport, Report
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
-    SUFFIXES, SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
+    SUFFIXES,
+    SourceError,
+    TableError,
+    format_of,
+    is_image_set,
+    json_array,
+    open_bytes,
+    read_table,
+    sniff_json,
 )
 from ftprep.tasks import Task
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
@@ -115,7 +123,7 @@ def check_one(path: str, opts: Options) -> FileReport:
         from ftprep.remote import check_remote  # issue 5: Hub repos and URLs
 
         return check_remote(path, opts)
-    if opts.task == "image" or os.path.isdir(path) or path.lower().endswith(".zip"):
+    if is_image_set(path, opts.task):
         from ftprep.image import check_images  # issue 4
 
         return check_images(path, opts)
@@ -215,7 +223,9 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     report.rows = scan.rows
     finish(report, scan, task, opts, head, set(columns), line_of)
     if opts.tokenizer or opts.max_seq_len:
-        from ftprep.tokens import length_diagnostics  # issue 3: exact or estimated token lengths
+        from ftprep.tokens import (
+            length_diagnostics,  # issue 3: exact or estimated token lengths
+        )
 
         report.diagnostics += length_diagnostics(path, task, opts, shown, report.stats)
     return report

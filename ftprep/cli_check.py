@@ -15,6 +15,7 @@ from ftprep.cli_options import (
     check_options,
     format_option,
     image_options,
+    io_error,
     mapping_options,
     task_option,
     token_options,
@@ -45,7 +46,9 @@ def _validate(params: dict[str, t.Any]) -> None:
 
 def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
     """A progress bar for image sets, on a terminal only (never in pre-commit or CI logs)."""
-    if params.get("task") == "image" or any(os.path.isdir(p) or p.lower().endswith(".zip") for p in paths):
+    from ftprep.sources import is_image_set
+
+    if any(is_image_set(p, params.get("task")) for p in paths):
         from ftprep.image.progress import terminal_progress
 
         params["progress"] = terminal_progress(sys.stderr)
@@ -87,7 +90,10 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
     if html_path:
         from ftprep.html import write_html
 
-        write_html(report, html_path)
+        try:
+            write_html(report, html_path)
+        except OSError as e:
+            raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
     ctx.exit(0 if report.ok else 1)
 
 

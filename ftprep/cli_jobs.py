@@ -34,7 +34,10 @@ def _interactive() -> bool:
 
 
 def _emit(fmt: str, data: t.Any, text: str) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else text)
+    """All command output goes through here, redacted: a server that echoes the key must not print it."""
+    from ftprep.api.errors import redact
+
+    click.echo(redact(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else text))
 
 
 def _fail(message: str, hint: str = "", code: int = 2) -> t.NoReturn:
@@ -264,7 +267,9 @@ def watch(ctx: click.Context, job_id: str, interval: float, timeout: float | Non
         job = api.watch(job_id, interval=interval, on_change=changed, timeout=timeout)
     detail = f": {job.message}" if job.outcome != "completed" and job.message else ""
     if fmt == "json":  # one object per line, like the changes before it
-        click.echo(json.dumps({"id": job.id, "outcome": job.outcome, "job": job.to_json()}, ensure_ascii=False))
+        from ftprep.api.errors import redact
+
+        click.echo(redact(json.dumps({"id": job.id, "outcome": job.outcome, "job": job.to_json()}, ensure_ascii=False)))
     else:
         click.echo(f"job {job.id} {job.outcome}{detail}")
     ctx.exit(0 if job.outcome == "completed" else 1)

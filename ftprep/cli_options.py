@@ -70,6 +70,13 @@ token_options = _stack(
 )
 
 
+def io_error(message: str) -> click.ClickException:
+    """A one-line IO failure: exit 2, like a usage error, never a traceback."""
+    e = click.ClickException(message)
+    e.exit_code = 2
+    return e
+
+
 def format_option(choices: t.Sequence[str]) -> t.Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(list(choices)), default=None,
                         help=f"Output format (default {choices[0]}; github under GITHUB_ACTIONS).")

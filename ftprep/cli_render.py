@@ -9,7 +9,7 @@ import typing as t
 
 import click
 
-from ftprep.cli_options import apply_config, format_option, mapping_options, task_option
+from ftprep.cli_options import apply_config, format_option, io_error, mapping_options, task_option
 
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
 RENDER_KEYS = ("task", "chat_template", "field_instruction", "field_output", "field_conversation", "field_prompt",
@@ -116,8 +116,8 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
 
     Without --tokenizer every count is an estimate (about 4 characters per token).
     """
-    from ftprep.sources import SourceError
     from ftprep.lengths import stats as run_stats
+    from ftprep.sources import SourceError
 
     params = _settings(ctx, path, params)
     try:
@@ -131,7 +131,10 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
         from ftprep.html import write_html
 
         diags = sorted(result.diagnostics + result.length_diagnostics(), key=lambda d: -1 if d.row is None else d.row)
-        write_html(Report([FileReport(result.path, result.task, result.rows, diags)]), html_path, result)
+        try:
+            write_html(Report([FileReport(result.path, result.task, result.rows, diags)]), html_path, result)
+        except OSError as e:
+            raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -17,12 +17,26 @@ import typing as t
 
 import msgspec
 
-from ftprep import contract, shapes, tasks as task_registry
-from ftprep.checker import GZIP_ERRORS, TABLE_BATCH, check_file, probe_jsonl, undecompressable
-from ftprep.scan import decode_error
+from ftprep import contract, shapes
+from ftprep import tasks as task_registry
+from ftprep.checker import (
+    GZIP_ERRORS,
+    TABLE_BATCH,
+    check_file,
+    probe_jsonl,
+    undecompressable,
+)
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
+from ftprep.scan import decode_error
 from ftprep.sources import (
-    SourceError, TableError, format_of, json_array, open_bytes, read_table, sniff_json,
+    SourceError,
+    TableError,
+    format_of,
+    is_image_set,
+    json_array,
+    open_bytes,
+    read_table,
+    sniff_json,
     wrapped_key,
 )
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options, a, kind
@@ -147,7 +161,7 @@ def convert(
     opts = Options(task=task, field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
                    field_rejected=field_rejected, chat_template=chat_template, min_rows=min_rows, **extra)
-    if task == "image" or os.path.isdir(src) or src.lower().endswith(".zip"):
+    if is_image_set(src, task):
         from ftprep.image import convert_images  # issue 4
 
         return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip)

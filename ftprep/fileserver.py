@@ -72,7 +72,7 @@ class _Base(http.server.BaseHTTPRequestHandler):
         if "Content-Length" not in (headers or {}):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if not head:
+        if not head and self.command != "HEAD":  # a HEAD answer has headers only, whoever calls send
             self.wfile.write(body)
         self.owner.log.append(Logged(self.command, urllib.parse.urlsplit(self.path).path, status))
 

@@ -22,7 +22,7 @@ import tempfile
 import typing as t
 
 from ftprep.diagnostics import Report
-from ftprep.sources import first_line
+from ftprep.sources import first_line, is_image_set
 
 if t.TYPE_CHECKING:
     from ftprep.converter import Conversion
@@ -110,11 +110,15 @@ def push(
     Raises `DataErrors` (nothing uploaded), `AuthError`, `NamespaceError`,
     `NetworkError` or `HubError`; `ValueError` for a malformed repo id.
     """
-    if not REPO_RE.match(repo) or ".." in repo:
-        raise ValueError(f"invalid repo id {repo!r}: expected OWNER/NAME")
+    _valid_repo(repo)
     with staged(path, task=task, strict=strict, **check_options) as stage:
         return upload(stage, repo, private=private, revision=revision, message=message, token=token,
                       endpoint=endpoint, api=api)
+
+
+def _valid_repo(repo: str) -> None:
+    if not REPO_RE.match(repo) or ".." in repo:
+        raise ValueError(f"invalid repo id {repo!r}: expected OWNER/NAME")
 
 
 @dataclasses.dataclass
@@ -137,7 +141,7 @@ def staged(path: str | os.PathLike[str], *, task: str | None = None, strict: boo
     check_options.pop("drop_invalid", None)  # push never uploads a subset silently
     with tempfile.TemporaryDirectory(prefix="ftprep-push-") as tmp:
         src = str(path)
-        images = task == "image" or os.path.isdir(src) or src.lower().endswith(".zip")
+        images = is_image_set(src, task)
         folder = os.path.join(tmp, "repo")
         conv = convert(src, folder if images else os.path.join(folder, *DATA_FILE.split("/")), task=task,
                        **check_options)
@@ -152,6 +156,7 @@ def upload(stage: Stage, repo: str, *, private: bool = True, revision: str | Non
            message: str | None = None, token: str | None = None, endpoint: str | None = None,
            api: t.Any = None) -> PushResult:
     """Upload a staged folder to the dataset repo `repo` (see `push`)."""
+    _valid_repo(repo)
     if api is None:
         api = _api(token, endpoint)
     return _upload(api, stage.folder, stage.conversion, repo, stage.data_path, private, revision, message)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import re
 import typing as t
 from pathlib import Path
@@ -152,7 +153,8 @@ def estimate(model: str, hours: t.Any, *, task: str | None = None, params_b: flo
 
 
 def _whole_hours(hours: t.Any, lo: int, hi: int) -> int:
-    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours != int(hours):
+    if (isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours)
+            or hours != int(hours)):
         raise ValueError(f"hours must be a whole number from {lo} to {hi}, got {hours!r}")
     if not lo <= hours <= hi:
         raise ValueError(f"hours must be from {lo} to {hi}, got {hours:g}")

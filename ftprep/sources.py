@@ -22,6 +22,11 @@ FORMATS = {
 SUFFIXES = tuple(FORMATS) + tuple(f"{s}.gz" for s in FORMATS if s != ".parquet")
 
 
+def is_image_set(path: str, task: str | None = None) -> bool:
+    """An input the image task reads: `--task image`, a folder, or a zip."""
+    return task == "image" or (("://" not in path) and (os.path.isdir(path) or path.lower().endswith(".zip")))
+
+
 class SourceError(Exception):
     """The input cannot be read at all (missing, a directory, unknown type): exit 2."""
 

@@ -36,7 +36,6 @@ if t.TYPE_CHECKING:
 SUPPORTED_MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-70B-Instruct",
                     "Qwen/Qwen2.5-7B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")
 SUPPORTED_IMAGE_MODELS = ("flux", "sdxl")
-HUB_TASKS = ("text", "chat", "dpo", "grpo", "image")
 # Library argument -> request field, in the order they are written.
 FIELDS = {
     "repo": "dsRepo", "dataset_url": "datasetUrl",
@@ -226,7 +225,7 @@ def submit(
         if data is not None:
             from ftprep.hub import DataErrors, staged
 
-            kwargs = {k: v for k, v in mapping.items() if v is not None}
+            kwargs = {k: v for k, v in {**mapping, "image_model": image_model}.items() if v is not None}
             try:
                 stage = stack.enter_context(staged(os.fspath(data), task=task, chat_template=chat_template,
                                                    **kwargs, **check_options))

@@ -11,6 +11,7 @@ Trained tokens are the tokens that overlap the trained character spans
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import typing as t
 
@@ -103,6 +104,7 @@ def _end(enc: t.Any, b: int, size: int, n: int) -> int:
     return int(i) + (1 if enc.token_to_chars(i)[0] < b else 0)
 
 
+@functools.lru_cache(maxsize=4)  # several files, one tokenizer: load (and download) it once
 def load_tokenizer(spec: str) -> Exact:
     """A local tokenizer.json (or a folder with one), or a Hub model id."""
     try:

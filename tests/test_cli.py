@@ -145,3 +145,9 @@ def test_a_folder_of_data_files_checks_each_file() -> None:
     assert code == 1  # the broken samples
     code, out = run("check", str(SAMPLES / "images"), "--format", "json", "--isolated")
     assert code == 0 and json.loads(out)["files"][0]["task"] == "image"
+
+
+def test_an_unwritable_html_path_is_one_line_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", str(SAMPLES / "chat_good.jsonl"), "--isolated", "--html", str(tmp_path / "no" / "x.html")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write" in err and "Traceback" not in err

@@ -178,9 +178,6 @@ class Client:
                                           job=job)
             self._sleep(interval)
 
-    def find_jobs(self, name: str) -> list[Job]:
-        return [j for j in self.list_jobs() if j.name == name]
-
     # --- plumbing -------------------------------------------------------------
 
     def _call(self, method: str, path: str, *, json: t.Any = None, params: dict[str, str] | None = None) -> t.Any:

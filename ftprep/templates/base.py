@@ -73,10 +73,6 @@ def tojson(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def role(m: dict[str, t.Any]) -> str:
-    return t.cast(str, m["role"])
-
-
 # phi_4 writes a long built-in system prompt when a chat has none. ftprep does
 # not reproduce that text; it renders this marker and reports C015.
 PHI4_DEFAULT_MARKER = "[phi_4 built-in system prompt: injected by the trainer, not shown]"
