@@ -27,6 +27,7 @@ from ftprep.checker import (
     undecompressable,
 )
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
+from ftprep.files import publish
 from ftprep.scan import decode_error
 from ftprep.sources import (
     SourceError,
@@ -317,12 +318,12 @@ def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.arra
             try:
                 # Streams: scan the JSON Lines and sink to Parquet without loading it whole.
                 pl.scan_ndjson(staged, infer_schema_length=None).sink_parquet(parquet)
-                os.replace(parquet, dst)
+                publish(parquet, dst)
             finally:
                 if os.path.exists(parquet):
                     os.unlink(parquet)
         else:
-            os.replace(staged, dst)
+            publish(staged, dst)
     finally:
         if os.path.exists(staged):
             os.unlink(staged)

@@ -11,6 +11,8 @@ import os
 import tempfile
 import typing as t
 
+from ftprep.files import publish
+
 if t.TYPE_CHECKING:
     from ftprep.diagnostics import Report
     from ftprep.lengths import Stats
@@ -52,10 +54,7 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(page)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; a report is an ordinary file
-        os.replace(tmp, target)
+        publish(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -206,3 +206,19 @@ def test_every_role_check_names_convert_maps(tmp_path: Path) -> None:
     result, rows = convert(tmp_path, [{"conversations": [{"from": "human", "value": "q"},
                                                          {"from": "bard", "value": "a"}]}])
     assert rows[0]["conversations"][1]["role"] == "assistant"
+
+
+def test_outputs_get_an_ordinary_files_mode(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        _, rows = convert(tmp_path, [{"instruction": "a", "output": "b"}])
+        out = tmp_path / "out" / "train.jsonl"
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644  # mkstemp's 0600 would hide it from others
+        parquet = tmp_path / "o.parquet"
+        ftprep.convert(tmp_path / "src.jsonl", parquet, min_rows=1)
+        assert stat.S_IMODE(parquet.stat().st_mode) == 0o644
+    finally:
+        os.umask(mask)

@@ -24,6 +24,7 @@ import typing as t
 import warnings
 
 from ftprep.codes import ERROR
+from ftprep.files import publish
 from ftprep.image import captions as cap
 from ftprep.image.checker import MAX_WORKERS, scan
 from ftprep.image.inspect import (
@@ -174,7 +175,7 @@ def _write_zip(folder: str, names: list[str], texts: list[str], path: str) -> No
                 with open(os.path.join(folder, name), "rb") as f:
                     zf.writestr(_entry(name, zipfile.ZIP_STORED), f.read())
                 zf.writestr(_entry(stem + ".txt", zipfile.ZIP_DEFLATED), text.encode("utf-8"))
-        os.replace(staged, path)
+        publish(staged, path)
     finally:
         if os.path.exists(staged):
             os.unlink(staged)
