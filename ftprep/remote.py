@@ -71,6 +71,7 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
     from ftprep.checker import check_file
 
     suffix, _ = local_suffix(url)
+    shown = public_url(url)  # what reports say: no password, no presigned signature
     with tempfile.TemporaryDirectory(prefix="ftprep-url-") as tmp:
         local = os.path.join(tmp, "download" + suffix)
         try:
@@ -78,28 +79,37 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
             with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "ftprep"}) as client:
                 with client.stream("GET", url) as r:
                     if r.status_code != 200:
-                        return _single(url, opts, "H006", f"HTTP {r.status_code} {r.reason_phrase}; the trainer needs 200",
+                        return _single(shown, opts, "H006", f"HTTP {r.status_code} {r.reason_phrase}; the trainer needs 200",
                                        STATUS_HINTS.get(r.status_code, "the trainer needs HTTP 200 on a plain GET"))
                     declared = r.headers.get("Content-Length", "")
                     if declared.isdigit() and int(declared) > max_bytes:
-                        return _too_big(url, opts, f"{int(declared):,} bytes (Content-Length)", max_bytes)
+                        return _too_big(shown, opts, f"{int(declared):,} bytes (Content-Length)", max_bytes)
                     size = 0
                     with open(local, "wb") as f:
                         for chunk in r.iter_bytes(CHUNK):
                             size += len(chunk)
                             if size > max_bytes:
-                                return _too_big(url, opts, f"more than {max_bytes:,} bytes", max_bytes)
+                                return _too_big(shown, opts, f"more than {max_bytes:,} bytes", max_bytes)
                             f.write(chunk)
         except httpx.HTTPError as e:
-            raise SourceError(f"{url}: cannot download: {type(e).__name__}: {e}") from None
-        report = check_file(local, opts, display=url)
+            raise SourceError(f"{shown}: cannot download: {type(e).__name__}") from None
+        report = check_file(local, opts, display=shown)
         if suffix.removesuffix(".gz") not in (".json", ".jsonl", ".ndjson") and not any(
                 d.code == "P007" for d in report.diagnostics):
             # check_file adds P007 for custom_* tasks; at a URL every task is loaded as JSON.
             report.diagnostics.insert(0, Diagnostic(
-                "P007", f"the file is {suffix.lstrip('.')}; at a URL the trainer loads only JSON or JSON Lines", url,
+                "P007", f"the file is {suffix.lstrip('.')}; at a URL the trainer loads only JSON or JSON Lines", shown,
                 hint="convert it: ftprep convert ... -o data.jsonl"))
-        return _relabel(report, local, url)
+        return _relabel(report, local, shown)
+
+
+def public_url(url: str) -> str:
+    """The URL without user:password@ and with any query (a presigned URL's
+    signature) replaced by `?...`: safe to print, log and keep in a report."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "..." if parts.query else "", ""))
 
 
 def _single(url: str, opts: Options, code: str, message: str, hint: str | None = None) -> FileReport:

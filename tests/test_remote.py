@@ -101,6 +101,15 @@ def test_url_without_suffix_is_read_as_json(file_server) -> None:
     assert local_suffix(url + "?X-Amz-Signature=abc") == (".json", False)
     report = ftprep.check(url + "?X-Amz-Signature=abc", task="custom_text", min_rows=1)
     assert report.ok and report.rows == 5
+    assert report.files[0].path == url + "?..."  # the signature is a credential: never in a report
+
+
+def test_url_credentials_never_reach_a_report(file_server) -> None:
+    url = file_server.add("/gone.jsonl", b"", status=404)
+    secret = url.replace("http://", "http://user:hunter2@") + "?token=s3cret"
+    report = ftprep.check(secret, task="custom_chat")
+    text = json.dumps(report.to_json())
+    assert "hunter2" not in text and "s3cret" not in text and codes(report) == ["H006"]
 
 
 def test_url_redirect_is_followed(file_server) -> None:
