@@ -83,6 +83,10 @@ class Client:
         self._clock = clock
         headers = {"X-API-Key": key, "Accept": "application/json", "User-Agent": "ftprep"}
         if http_client is not None:
+            # A caller's client gets the same guards: our checked base URL, and no
+            # redirects (httpx would carry X-API-Key to another host).
+            http_client.base_url = self.base_url
+            http_client.follow_redirects = False
             http_client.headers.update(headers)
             self._http = http_client
         else:
