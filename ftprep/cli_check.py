@@ -33,17 +33,6 @@ def _reporter_name(fmt: str | None) -> str:
     return fmt
 
 
-def _validate(params: dict[str, t.Any]) -> None:
-    """Values from a config file skip click's choices: check them here."""
-    from ftprep.cli_options import TASK_CHOICES
-    from ftprep.tasks.base import CHAT_TEMPLATES
-
-    for key, allowed in (("task", TASK_CHOICES), ("chat_template", CHAT_TEMPLATES), ("image_model", ("flux", "sdxl"))):
-        value = params.get(key)
-        if value is not None and value not in allowed:
-            raise click.UsageError(f"invalid {key.replace('_', '-')} {value!r}; choose from {', '.join(allowed)}")
-
-
 def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
     """A progress bar for image sets, on a terminal only (never in pre-commit or CI logs)."""
     from ftprep.sources import is_image_set
@@ -79,7 +68,6 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
 
     params["fmt"] = fmt
     params = apply_config(ctx, paths, params)
-    _validate(params)
     fmt = _reporter_name(params.pop("fmt"))
     _progress(params, paths)
     try:
@@ -121,7 +109,6 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
 
     params["fmt"] = fmt
     params = apply_config(ctx, [input], params)
-    _validate(params)
     fmt = _reporter_name(params.pop("fmt"))
     if not params.get("also_zip"):
         params.pop("also_zip", None)

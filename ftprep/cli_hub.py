@@ -52,7 +52,6 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     from huggingface_hub.utils import disable_progress_bars
     from huggingface_hub.utils import logging as hf_logging
 
-    from ftprep.cli_check import _validate
     from ftprep.hub import DataErrors, HubError
     from ftprep.hub import push as run_push
     from ftprep.reporters import REPORTERS
@@ -64,7 +63,6 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     if not sys.stderr.isatty():
         disable_progress_bars()
     params = apply_config(ctx, [path], params)
-    _validate(params)
     params = {k: v for k, v in params.items() if v is not None}
     try:
         result = run_push(path, repo=repo, private=not public, revision=revision, message=message, **params)

@@ -34,11 +34,7 @@ def mark(text: str, spans: t.Sequence[tuple[int, int]], color: bool) -> str:
 
 
 def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[str, t.Any]:
-    params = apply_config(ctx, [path], params)
-    from ftprep.cli_check import _validate
-
-    _validate(params)
-    return params
+    return apply_config(ctx, [path], params)
 
 
 def _diag_line(d: t.Any) -> str:

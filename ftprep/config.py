@@ -23,6 +23,15 @@ KEYS: dict[str, type | tuple[type, ...]] = {
 }
 
 
+def _choices() -> dict[str, tuple[str, ...]]:
+    """Keys whose value is one of a set, as on the command line."""
+    from ftprep.tasks import TASK_NAMES
+    from ftprep.tasks.base import CHAT_TEMPLATES
+
+    return {"task": TASK_NAMES, "chat-template": CHAT_TEMPLATES, "image-model": ("flux", "sdxl"),
+            "format": ("text", "json", "github")}
+
+
 class ConfigError(Exception):
     pass
 
@@ -68,6 +77,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
             raise ConfigError(f"{p}: unknown key '{key}' in [tool.ftprep]{hint}")
         if not isinstance(value, KEYS[key]) or (KEYS[key] is int and isinstance(value, bool)):
             raise ConfigError(f"{p}: '{key}' must be {KEYS[key].__name__}")  # type: ignore[union-attr]
+        allowed = _choices().get(key)
+        if allowed is not None and value not in allowed:
+            raise ConfigError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}")
         out[key] = value
     return out
 
