@@ -212,6 +212,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         scan, line_of_table = scan_table(table, fmt, task, opts)
     elif fmt == "json":
         scan = scan_records(records, task, opts)
+        del records  # a token pass may read the file again: do not hold it twice
     else:
         scan = scan_jsonl(path, gz, task, opts)
     line_of: t.Callable[[int], int | None] = scan.line_of
@@ -227,7 +228,14 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
             length_diagnostics,  # issue 3: exact or estimated token lengths
         )
 
-        report.diagnostics += length_diagnostics(path, task, opts, shown, report.stats)
+        # Kept per code like every other finding: at most max_per_code, the rest counted.
+        kept: dict[str, int] = {}
+        for d in length_diagnostics(path, task, opts, shown, report.stats):
+            kept[d.code] = kept.get(d.code, 0) + 1
+            if kept[d.code] <= opts.max_per_code:
+                report.diagnostics.append(d)
+            else:
+                report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
     return report
 
 

@@ -165,16 +165,8 @@ def length_diagnostics(path: str, task: Task, opts: Options, display: str,
                    max_seq_len=opts.max_seq_len or DEFAULT_MAX_SEQ_LEN, display=display, options=opts)
     if stats_out is not None:
         stats_out["tokens"] = result
-    out = [d for d in result.diagnostics if d.code.startswith("T")]
-    over = [d for d in result.length_diagnostics() if d.code == "T001"]
-    cap = max(1, opts.max_per_code)
-    if len(over) > cap:
-        rest = len(over) - cap
-        over = over[:cap] + [Diagnostic("T001", f"{rest:,} more rows over {result.max_seq_len:,} tokens not shown",
-                                        display, hint="raise --max-per-code to list them")]
-    return sorted(out + over + [d for d in result.length_diagnostics() if d.code != "T001"],
-                  key=lambda d: (-1 if d.row is None else d.row))
-
+    found = [d for d in result.diagnostics if d.code.startswith("T")] + result.length_diagnostics()
+    return sorted(found, key=lambda d: -1 if d.row is None else d.row)
 
 __all__ = [
     "BASE_SEQ_LEN",

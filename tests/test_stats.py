@@ -210,3 +210,11 @@ def test_tokenizer_errors_are_usage_errors(tmp_path: Path) -> None:
     path = write(tmp_path, some_chats(3))
     assert main(["stats", path, "--tokenizer", str(bad)]) == 2
     assert main(["check", path, "--tokenizer", str(bad)]) == 2
+
+
+def test_over_length_rows_are_capped_like_every_code() -> None:
+    import ftprep
+
+    report = ftprep.check(str(SAMPLE / "chat_good.jsonl"), max_seq_len=1, max_per_code=2, min_rows=1)
+    assert [d.code for d in report.diagnostics] == ["T001", "T001"]
+    assert report.files[0].dropped == {"T001": 10} and report.warnings == 12
