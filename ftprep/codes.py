@@ -6,6 +6,9 @@ README's table of codes is checked against this registry by a test.
 
 Families: P parse and file, S columns, V values, C chat, D dataset,
 G grpo, T templates and tokens, M media (images), H hub and URL.
+
+Each code also names the trainer's stage that fails on the row or garbles it,
+so a finding says where the money would be lost (`STAGES`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,15 @@ import dataclasses
 ERROR = "error"
 WARNING = "warning"
 
+# The trainer's pipeline, in order: what a finding's `stage` can name.
+STAGES = {
+    "load": "datasets.load_dataset reads the file (pyarrow/pandas type inference), or the Hub or URL is fetched",
+    "prep": "the validator's prep: renames, str() of every value, drop rules, row minimum",
+    "template": "axolotl renders the conversation with the job's chat template",
+    "train": "tokenising, length filters and the trained spans of the run itself",
+    "eval": "the validator's evaluation on the held-out split (its own, older axolotl image)",
+}
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Code:
@@ -22,127 +34,132 @@ class Code:
     name: str
     severity: str
     summary: str
+    stage: str
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGES:
+            raise ValueError(f"{self.code}: unknown stage {self.stage!r}")
 
 
-def _table(*rows: tuple[str, str, str, str]) -> dict[str, Code]:
+def _table(*rows: tuple[str, str, str, str, str]) -> dict[str, Code]:
     return {r[0]: Code(*r) for r in rows}
 
 
 # --- P: parse and file --------------------------------------------------------
 PARSE = _table(
-    ("P001", "invalid-json", ERROR, "A record is not valid JSON."),
-    ("P002", "invalid-utf8", ERROR, "A record is not valid UTF-8."),
-    ("P003", "truncated-record", ERROR, "The last record is cut off (no closing newline, unparseable)."),
-    ("P004", "no-records", ERROR, "The file is empty or holds no records."),
-    ("P005", "record-not-object", ERROR, "A record is JSON but not an object."),
-    ("P006", "unreadable-table", ERROR, "A CSV, TSV or Parquet file cannot be parsed."),
-    ("P007", "url-format", ERROR, "custom_* data at a URL must be JSON or JSON Lines; the trainer does not parse CSV or Parquet there."),
-    ("P008", "url-size", ERROR, "custom_* data is over the trainer's 2,147,483,646-byte limit."),
-    ("P009", "json-not-array", ERROR, "A .json file is not an array of objects."),
-    ("P010", "undecompressable", ERROR, "A .gz file is corrupt or cut off: it cannot be decompressed."),
+    ("P001", "invalid-json", ERROR, "A record is not valid JSON.", "load"),
+    ("P002", "invalid-utf8", ERROR, "A record is not valid UTF-8.", "load"),
+    ("P003", "truncated-record", ERROR, "The last record is cut off (no closing newline, unparseable).", "load"),
+    ("P004", "no-records", ERROR, "The file is empty or holds no records.", "load"),
+    ("P005", "record-not-object", ERROR, "A record is JSON but not an object.", "load"),
+    ("P006", "unreadable-table", ERROR, "A CSV, TSV or Parquet file cannot be parsed.", "load"),
+    ("P007", "url-format", ERROR, "custom_* data at a URL must be JSON or JSON Lines; the trainer does not parse CSV or Parquet there.", "load"),
+    ("P008", "url-size", ERROR, "custom_* data is over the trainer's 2,147,483,646-byte limit.", "load"),
+    ("P009", "json-not-array", ERROR, "A .json file is not an array of objects.", "load"),
+    ("P010", "undecompressable", ERROR, "A .gz file is corrupt or cut off: it cannot be decompressed.", "load"),
 )
 
 # --- S: columns ---------------------------------------------------------------
 COLUMNS = _table(
-    ("S001", "missing-column", ERROR, "A required (mapped) column is absent from every record."),
-    ("S002", "rename-collision", ERROR, "Renaming a mapped column to the trainer's standard name would collide with an existing column."),
-    ("S003", "dropped-column", WARNING, "A column that looks like training data is not mapped; the trainer drops it."),
-    ("S004", "task-unknown", ERROR, "The task cannot be inferred from the columns; pass --task."),
-    ("S005", "unmappable-row", ERROR, "convert cannot map the row's shape to the task's canonical columns."),
+    ("S001", "missing-column", ERROR, "A required (mapped) column is absent from every record.", "prep"),
+    ("S002", "rename-collision", ERROR, "Renaming a mapped column to the trainer's standard name would collide with an existing column.", "prep"),
+    ("S003", "dropped-column", WARNING, "A column that looks like training data is not mapped; the trainer drops it.", "prep"),
+    ("S004", "task-unknown", ERROR, "The task cannot be inferred from the columns; pass --task.", "prep"),
+    ("S005", "unmappable-row", ERROR, "convert cannot map the row's shape to the task's canonical columns.", "prep"),
 )
 
 # --- V: values ----------------------------------------------------------------
 VALUES = _table(
-    ("V001", "missing-value", ERROR, "A required value is null or absent."),
-    ("V002", "empty-value", ERROR, "A required value is empty or whitespace only."),
-    ("V003", "not-text", ERROR, "A list or object where text is required; the trainer would train on its Python repr."),
-    ("V004", "not-string", WARNING, "A number or boolean where text is expected; it is stringified, and mixed types can fail to load."),
-    ("V005", "identical-pair", WARNING, "DPO chosen and rejected are identical: no preference signal."),
+    ("V001", "missing-value", ERROR, "A required value is null or absent.", "prep"),
+    ("V002", "empty-value", ERROR, "A required value is empty or whitespace only.", "prep"),
+    ("V003", "not-text", ERROR, "A list or object where text is required; the trainer would train on its Python repr.", "prep"),
+    ("V004", "not-string", WARNING, "A number or boolean where text is expected; it is stringified, and mixed types can fail to load.", "load"),
+    ("V005", "identical-pair", WARNING, "DPO chosen and rejected are identical: no preference signal.", "eval"),
 )
 
 # --- C: chat ------------------------------------------------------------------
 CHAT = _table(
-    ("C001", "conversation-not-list", ERROR, "The conversation is not a list of messages."),
-    ("C002", "empty-conversation", ERROR, "The conversation is empty."),
-    ("C003", "message-not-object", ERROR, "A message is not an object."),
-    ("C004", "message-keys", ERROR, "A message lacks the role/content keys (e.g. ShareGPT from/value); run ftprep convert."),
-    ("C005", "unknown-role", ERROR, "A role other than system, user, assistant or tool."),
-    ("C006", "content-not-string", ERROR, "A message's content is not a string."),
-    ("C007", "too-few-messages", ERROR, "Fewer than 2 messages; the trainer drops the row."),
-    ("C008", "no-assistant-turn", ERROR, "No assistant turn: nothing is trained on this row."),
-    ("C009", "last-turn-not-assistant", WARNING, "The conversation does not end with an assistant turn; the tail is not trained."),
-    ("C010", "empty-assistant", ERROR, "An assistant message is empty or whitespace only."),
-    ("C011", "empty-message", WARNING, "A non-assistant message is empty or whitespace only."),
-    ("C012", "template-raises", ERROR, "The chosen chat template raises on this conversation (role order or role not supported)."),
-    ("C013", "system-dropped", WARNING, "The chosen chat template drops or merges this system message."),
-    ("C014", "role-dropped", WARNING, "The chosen chat template silently drops messages with this role."),
-    ("C015", "default-system", WARNING, "The chosen chat template injects its own default system prompt when the row has none."),
-    ("C016", "control-token", WARNING, "Content holds a chat-template control token; it becomes a real special token."),
-    ("C017", "reasoning-dropped", WARNING, "The chosen chat template drops this <think> reasoning."),
-    ("C018", "template-version", WARNING, "The chosen chat template is missing from older trainer images."),
+    ("C001", "conversation-not-list", ERROR, "The conversation is not a list of messages.", "prep"),
+    ("C002", "empty-conversation", ERROR, "The conversation is empty.", "prep"),
+    ("C003", "message-not-object", ERROR, "A message is not an object.", "prep"),
+    ("C004", "message-keys", ERROR, "A message lacks the role/content keys (e.g. ShareGPT from/value); run ftprep convert.", "prep"),
+    ("C005", "unknown-role", ERROR, "A role other than system, user, assistant or tool.", "template"),
+    ("C006", "content-not-string", ERROR, "A message's content is not a string.", "prep"),
+    ("C007", "too-few-messages", ERROR, "Fewer than 2 messages; the trainer drops the row.", "prep"),
+    ("C008", "no-assistant-turn", ERROR, "No assistant turn: nothing is trained on this row.", "train"),
+    ("C009", "last-turn-not-assistant", WARNING, "The conversation does not end with an assistant turn; the tail is not trained.", "train"),
+    ("C010", "empty-assistant", ERROR, "An assistant message is empty or whitespace only.", "train"),
+    ("C011", "empty-message", WARNING, "A non-assistant message is empty or whitespace only.", "template"),
+    ("C012", "template-raises", ERROR, "The chosen chat template raises on this conversation (role order or role not supported).", "template"),
+    ("C013", "system-dropped", WARNING, "The chosen chat template drops or merges this system message.", "template"),
+    ("C014", "role-dropped", WARNING, "The chosen chat template silently drops messages with this role.", "template"),
+    ("C015", "default-system", WARNING, "The chosen chat template injects its own default system prompt when the row has none.", "template"),
+    ("C016", "control-token", WARNING, "Content holds a chat-template control token; it becomes a real special token.", "template"),
+    ("C017", "reasoning-dropped", WARNING, "The chosen chat template drops this <think> reasoning.", "template"),
+    ("C018", "template-version", WARNING, "The chosen chat template is missing from older trainer images.", "template"),
 )
 
 # --- D: dataset ---------------------------------------------------------------
 DATASET = _table(
-    ("D001", "duplicate-row", WARNING, "The row repeats an earlier row in the trained columns."),
-    ("D002", "too-few-rows", WARNING, "Fewer rows than the service's minimum."),
-    ("D003", "mostly-empty", ERROR, "More than 80% of rows are empty; the trainer's prep fails."),
+    ("D001", "duplicate-row", WARNING, "The row repeats an earlier row in the trained columns.", "train"),
+    ("D002", "too-few-rows", WARNING, "Fewer rows than the service's minimum.", "prep"),
+    ("D003", "mostly-empty", ERROR, "More than 80% of rows are empty; the trainer's prep fails.", "prep"),
 )
 
 # --- G: grpo ------------------------------------------------------------------
 GRPO = _table(
-    ("G001", "nested-extra", WARNING, "An extra GRPO column holds objects; the trainer str()s them to Python repr, not JSON."),
+    ("G001", "nested-extra", WARNING, "An extra GRPO column holds objects; the trainer str()s them to Python repr, not JSON.", "prep"),
 )
 
 # --- T: templates and tokens (issue 3) ----------------------------------------
 TOKENS: dict[str, Code] = _table(
-    ("T001", "over-length", WARNING, "The rendered row is longer than the sequence length; the trainer drops it."),
-    ("T002", "no-trained-tokens", WARNING, "The template leaves no trained (assistant) tokens in the row; it teaches nothing."),
-    ("T003", "response-cut", WARNING, "DPO: the trainer's cut of a response out of its rendering keeps the wrong text."),
+    ("T001", "over-length", WARNING, "The rendered row is longer than the sequence length; the trainer drops it.", "train"),
+    ("T002", "no-trained-tokens", WARNING, "The template leaves no trained (assistant) tokens in the row; it teaches nothing.", "train"),
+    ("T003", "response-cut", WARNING, "DPO: the trainer's cut of a response out of its rendering keeps the wrong text.", "train"),
 )
 
 # --- M: media, images (issue 4) -----------------------------------------------
 MEDIA = _table(
-    ("M001", "image-corrupt", ERROR, "An image does not fully decode (truncated or corrupt); the trainer crashes mid-run."),
-    ("M002", "not-an-image", ERROR, "A file is not an image, or its format is outside the allow-list."),
-    ("M003", "caption-missing", ERROR, "An image has no caption (.txt sidecar or metadata row); the trainer skips it."),
-    ("M004", "caption-empty", ERROR, "A caption is empty or whitespace only."),
-    ("M005", "image-too-small", ERROR, "The short side is under 256 px, the trainer's smallest bucket."),
-    ("M006", "image-too-large", ERROR, "More pixels than Pillow's bomb limit (refused from the header), or a file over the byte cap."),
-    ("M007", "unsafe-file-name", ERROR, "A metadata file_name is absolute, contains '..', or resolves outside the dataset root."),
-    ("M008", "symlink-escape", ERROR, "A symlink points outside the dataset root."),
-    ("M009", "zip-unsafe-member", ERROR, "A zip member would escape the root (absolute, '..', link, duplicate or encrypted)."),
-    ("M010", "zip-over-cap", ERROR, "A zip is over the size, member-count or compression-ratio cap."),
-    ("M011", "too-few-pairs", ERROR, "Fewer usable image/caption pairs than the service's minimum (10)."),
-    ("M012", "too-many-pairs", ERROR, "More usable image/caption pairs than the service's maximum (50)."),
-    ("M013", "caption-unreadable", ERROR, "A caption is not UTF-8 or is over the size cap; the trainer raises on it."),
-    ("M014", "metadata-invalid", ERROR, "metadata.jsonl/csv cannot be used (parse error, no file_name, bad caption column, duplicate rows)."),
-    ("M015", "image-not-found", ERROR, "A metadata row names an image that does not exist."),
-    ("M016", "low-resolution", WARNING, "The short side is under 1024 px, the training resolution."),
-    ("M017", "extreme-aspect-ratio", WARNING, "The aspect ratio is beyond 2:1; square crops lose most of the image."),
-    ("M018", "animated-image", WARNING, "An animated image: only its first frame is trained on."),
-    ("M019", "exif-rotation", WARNING, "EXIF orientation is set; kohya trains the image unrotated."),
-    ("M020", "duplicate-image", WARNING, "The image repeats another (same bytes or same pixels)."),
-    ("M021", "near-duplicate-image", WARNING, "The image is a near duplicate of another (perceptual hash)."),
-    ("M022", "caption-too-long", WARNING, "The caption is over the text encoder's limit (estimated tokens); the tail is cut."),
-    ("M023", "trigger-missing", WARNING, "The trigger word is missing from a caption."),
-    ("M024", "repeated-caption", WARNING, "Most images share the same caption: it teaches nothing."),
-    ("M025", "skipped-name", WARNING, "The trainer skips this file name (upper-case extension, .webp or another format)."),
-    ("M026", "split-keyword-name", WARNING, "A name like test-1.png makes datasets infer a split other than train."),
-    ("M027", "extension-mismatch", WARNING, "The file extension does not match the image's real format."),
-    ("M028", "multiline-caption", WARNING, "A caption has several lines; kohya keeps only the first."),
-    ("M029", "orphan-caption", WARNING, "A .txt caption has no image with the same stem."),
-    ("M030", "archive-junk", WARNING, "__MACOSX/, ._* or .DS_Store in a zip; beside a single folder it hides the images from the trainer."),
+    ("M001", "image-corrupt", ERROR, "An image does not fully decode (truncated or corrupt); the trainer crashes mid-run.", "prep"),
+    ("M002", "not-an-image", ERROR, "A file is not an image, or its format is outside the allow-list.", "prep"),
+    ("M003", "caption-missing", ERROR, "An image has no caption (.txt sidecar or metadata row); the trainer skips it.", "prep"),
+    ("M004", "caption-empty", ERROR, "A caption is empty or whitespace only.", "prep"),
+    ("M005", "image-too-small", ERROR, "The short side is under 256 px, the trainer's smallest bucket.", "prep"),
+    ("M006", "image-too-large", ERROR, "More pixels than Pillow's bomb limit (refused from the header), or a file over the byte cap.", "prep"),
+    ("M007", "unsafe-file-name", ERROR, "A metadata file_name is absolute, contains '..', or resolves outside the dataset root.", "prep"),
+    ("M008", "symlink-escape", ERROR, "A symlink points outside the dataset root.", "prep"),
+    ("M009", "zip-unsafe-member", ERROR, "A zip member would escape the root (absolute, '..', link, duplicate or encrypted).", "prep"),
+    ("M010", "zip-over-cap", ERROR, "A zip is over the size, member-count or compression-ratio cap.", "prep"),
+    ("M011", "too-few-pairs", ERROR, "Fewer usable image/caption pairs than the service's minimum (10).", "prep"),
+    ("M012", "too-many-pairs", ERROR, "More usable image/caption pairs than the service's maximum (50).", "prep"),
+    ("M013", "caption-unreadable", ERROR, "A caption is not UTF-8 or is over the size cap; the trainer raises on it.", "prep"),
+    ("M014", "metadata-invalid", ERROR, "metadata.jsonl/csv cannot be used (parse error, no file_name, bad caption column, duplicate rows).", "prep"),
+    ("M015", "image-not-found", ERROR, "A metadata row names an image that does not exist.", "prep"),
+    ("M016", "low-resolution", WARNING, "The short side is under 1024 px, the training resolution.", "train"),
+    ("M017", "extreme-aspect-ratio", WARNING, "The aspect ratio is beyond 2:1; square crops lose most of the image.", "train"),
+    ("M018", "animated-image", WARNING, "An animated image: only its first frame is trained on.", "train"),
+    ("M019", "exif-rotation", WARNING, "EXIF orientation is set; kohya trains the image unrotated.", "train"),
+    ("M020", "duplicate-image", WARNING, "The image repeats another (same bytes or same pixels).", "train"),
+    ("M021", "near-duplicate-image", WARNING, "The image is a near duplicate of another (perceptual hash).", "train"),
+    ("M022", "caption-too-long", WARNING, "The caption is over the text encoder's limit (estimated tokens); the tail is cut.", "train"),
+    ("M023", "trigger-missing", WARNING, "The trigger word is missing from a caption.", "train"),
+    ("M024", "repeated-caption", WARNING, "Most images share the same caption: it teaches nothing.", "train"),
+    ("M025", "skipped-name", WARNING, "The trainer skips this file name (upper-case extension, .webp or another format).", "prep"),
+    ("M026", "split-keyword-name", WARNING, "A name like test-1.png makes datasets infer a split other than train.", "prep"),
+    ("M027", "extension-mismatch", WARNING, "The file extension does not match the image's real format.", "prep"),
+    ("M028", "multiline-caption", WARNING, "A caption has several lines; kohya keeps only the first.", "train"),
+    ("M029", "orphan-caption", WARNING, "A .txt caption has no image with the same stem.", "prep"),
+    ("M030", "archive-junk", WARNING, "__MACOSX/, ._* or .DS_Store in a zip; beside a single folder it hides the images from the trainer.", "prep"),
 )
 
 # --- H: hub and URL (issue 5) -------------------------------------------------
 HUB: dict[str, Code] = _table(
-    ("H001", "hub-not-found", ERROR, "The Hub dataset repo or revision does not exist, or is private to this token."),
-    ("H002", "hub-load-fails", ERROR, "datasets.load_dataset fails on the repo, as the trainer's load would."),
-    ("H003", "several-configs", WARNING, "The repo has several configs; the trainer loads only the first."),
-    ("H004", "loading-script", WARNING, "The repo has a loading script; the trainer runs it, ftprep does not, so rows are not checked."),
-    ("H005", "split-schemas-differ", WARNING, "Splits have different columns or types; the trainer merges every split."),
-    ("H006", "url-status", ERROR, "The URL does not answer HTTP 200 to a GET without credentials."),
+    ("H001", "hub-not-found", ERROR, "The Hub dataset repo or revision does not exist, or is private to this token.", "load"),
+    ("H002", "hub-load-fails", ERROR, "datasets.load_dataset fails on the repo, as the trainer's load would.", "load"),
+    ("H003", "several-configs", WARNING, "The repo has several configs; the trainer loads only the first.", "load"),
+    ("H004", "loading-script", WARNING, "The repo has a loading script; the trainer runs it, ftprep does not, so rows are not checked.", "load"),
+    ("H005", "split-schemas-differ", WARNING, "Splits have different columns or types; the trainer merges every split.", "load"),
+    ("H006", "url-status", ERROR, "The URL does not answer HTTP 200 to a GET without credentials.", "load"),
 )
 
 CODES: dict[str, Code] = {

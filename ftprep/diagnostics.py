@@ -14,7 +14,7 @@ from ftprep.codes import CODES, severity_of
 
 ERROR = "error"
 WARNING = "warning"
-JSON_VERSION = 1
+JSON_VERSION = 2
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,6 +46,10 @@ class Diagnostic:
         return CODES[self.code].name
 
     @property
+    def stage(self) -> str:
+        return CODES[self.code].stage
+
+    @property
     def location(self) -> str:
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
@@ -66,6 +70,7 @@ class Diagnostic:
             "row": self.row,
             "field": self.field,
             "hint": self.hint,
+            "stage": self.stage,
         }
 
 

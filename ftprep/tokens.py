@@ -110,7 +110,7 @@ def load_tokenizer(spec: str) -> Exact:
     try:
         from tokenizers import Tokenizer
     except ImportError:
-        raise TokenizerError("exact token counts need the tokenizers package: pip install 'ftprep[tokens]'") from None
+        raise TokenizerError("exact token counts need the tokenizers package, a dependency of ftprep: reinstall it (pip install --force-reinstall ftprep)") from None
     path = spec
     if os.path.isdir(path):
         path = os.path.join(path, "tokenizer.json")
@@ -126,7 +126,7 @@ def load_tokenizer(spec: str) -> Exact:
 
         local = hf_hub_download(spec, "tokenizer.json")
     except ImportError:
-        raise TokenizerError("a Hub tokenizer needs huggingface_hub: pip install 'ftprep[hub]'") from None
+        raise TokenizerError("a Hub tokenizer needs huggingface_hub, a dependency of ftprep: reinstall it (pip install --force-reinstall ftprep)") from None
     except Exception as e:  # noqa: BLE001 - network, auth, missing file: one message
         raise TokenizerError(f"{spec}: cannot fetch tokenizer.json from the Hub ({type(e).__name__}: {e})") from None
     try:

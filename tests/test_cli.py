@@ -64,12 +64,12 @@ def test_usage_and_io_errors_exit_2_without_traceback(args: list[str], capsys: p
 def test_json_format_is_the_versioned_contract() -> None:
     code, out = run("check", str(SAMPLES / "dpo_broken.jsonl"), "--format", "json", "--isolated")
     doc = json.loads(out)
-    assert code == 1 and doc["version"] == 1
+    assert code == 1 and doc["version"] == 2
     assert set(doc["summary"]) == {"files", "rows", "errors", "warnings"}
     f = doc["files"][0]
     assert {"path", "task", "rows", "diagnostics"} <= set(f)
     for d in f["diagnostics"]:
-        assert set(d) == {"code", "severity", "message", "path", "line", "row", "field", "hint"}
+        assert set(d) == {"code", "severity", "message", "path", "line", "row", "field", "hint", "stage"}
         assert d["severity"] in ("error", "warning")
 
 

@@ -135,7 +135,7 @@ def test_readme_opens_with_the_two_commands() -> None:
 def test_readme_lists_every_code_task_and_command() -> None:
     text = README.read_text()
     for code in CODES.values():
-        assert re.search(rf"^\| `{code.code}` \| `{code.name}` \| {code.severity} \|", text, re.M), code.code
+        assert re.search(rf"^\| `{code.code}` \| `{code.name}` \| {code.severity} \| {code.stage} \|", text, re.M), code.code
     for task in TASKS:
         assert f"`{task}`" in text
     from ftprep.cli import COMMANDS

@@ -46,14 +46,14 @@ def test_github() -> None:
 def test_json() -> None:
     doc = json.loads(render("json", sample()))
     assert doc == {
-        "version": 1,
+        "version": 2,
         "summary": {"files": 1, "rows": 3, "errors": 1, "warnings": 1},
         "files": [{"path": "data/train.jsonl", "task": "chat", "task_inferred": True, "rows": 3, "diagnostics": [
             {"code": "C005", "severity": "error", "message": "message 0 has role \"human\"", "path": "data/train.jsonl",
              "line": 2, "row": 1,
-             "field": "$.conversations[0].role", "hint": "'human' is a ShareGPT role: run ftprep convert"},
+             "field": "$.conversations[0].role", "hint": "'human' is a ShareGPT role: run ftprep convert", "stage": "template"},
             {"code": "D001", "severity": "warning", "message": "duplicate of line 1 in the trained columns",
-             "path": "data/train.jsonl", "line": 3, "row": 2, "field": None, "hint": None},
+             "path": "data/train.jsonl", "line": 3, "row": 2, "field": None, "hint": None, "stage": "train"},
         ]}],
     }
 
