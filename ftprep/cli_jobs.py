@@ -173,7 +173,8 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
         if sub.push is not None:
             click.echo(f"pushed {getattr(sub.push, 'repo_id', '')} at {getattr(sub.push, 'commit', '')}")
         if sub.job.recovered_from:
-            click.echo(f"the create call failed ({sub.job.recovered_from}), but the job was stored:")
+            click.echo(f"the create call failed ({sub.job.recovered_from}), but the job was stored; "
+                       "it was not sent again:")
         click.echo(f"created job {sub.job.id} ({sub.job.status or 'no status'}); "
                    f"follow it with: ftprep jobs watch {sub.job.id}")
 
@@ -216,12 +217,33 @@ def _table(rows: list[list[str]]) -> str:
 @api_options
 @errors_handled
 def list_(status: str | None, fmt: str, api_key: str | None) -> None:
-    """List your jobs."""
+    """List your jobs, then the creates whose outcome is not known yet.
+
+    A create whose answer was lost is kept as pending (in $FTPREP_PENDING_DIR,
+    default ~/.cache/ftprep/pending) until a full list shows its job or a
+    `submit` of the same request resolves it.
+    """
+    from ftprep.api.pending import PendingStore, sort_listed
+
     with _client(api_key) as api:
         found = api.list_jobs(status)
+        scope = api.scope
+    store = PendingStore()
+    settled, unresolved = sort_listed(store, scope, found) if not status else ([], store.all(scope))
     header = ["ID", "NAME", "STATUS", "TASK", "MODEL", "HOURS", "CREATED"]
     text = _table([header] + [_row(j) for j in found]) if found else "no jobs"
-    _emit(fmt, [j.to_json() for j in found], text)
+    notes = [f"the create of {r.name!r} at {r.since} lost its answer ({r.cause}); it was stored as job {j.id}"
+             for r, j in settled]
+    if unresolved:
+        notes.append(f"{len(unresolved)} create(s) with an unknown outcome (the answer was lost; the job may still "
+                     "appear; submitting the same request again looks for it first):")
+        notes.append(_table([["NAME", "SENT", "CAUSE"]] + [[r.name, r.since, r.cause] for r in unresolved]))
+    if fmt == "json":  # stdout stays the job list; the notes go beside it
+        _emit(fmt, [j.to_json() for j in found], "")
+        for note in notes:
+            click.echo(note, err=True)
+    else:
+        _emit(fmt, None, "\n".join([text, "", *notes]) if notes else text)
 
 
 @jobs.command()
@@ -293,7 +315,8 @@ def cancel(ctx: click.Context, job_id: str, yes: bool, fmt: str, api_key: str | 
                 click.echo("not cancelled", err=True)
                 ctx.exit(1)
         job = api.cancel_job(job_id)
-    _emit(fmt, job.to_json(), f"cancelled job {job.id} ({job.status or job.message or 'cancel requested'})")
+    lost = f"; the answer was lost ({job.recovered_from}), the job shows it took effect" if job.recovered_from else ""
+    _emit(fmt, job.to_json(), f"cancelled job {job.id} ({job.status or job.message or 'cancel requested'}){lost}")
 
 
 @jobs.command()
@@ -317,4 +340,5 @@ def backup(job_id: str, fmt: str, api_key: str | None) -> None:
     with _client(api_key) as api:
         job = api.backup(job_id)
     where = job.raw.get("backupRepo") or job.message or "requested"
-    _emit(fmt, job.to_json(), f"backup of job {job.id}: {where}")
+    lost = f"; the answer was lost ({job.recovered_from}), the job shows it took effect" if job.recovered_from else ""
+    _emit(fmt, job.to_json(), f"backup of job {job.id}: {where}{lost}")

@@ -6,10 +6,13 @@ local check has passed and the caller has agreed to the price:
 1. build the request and validate it against `schemas/job.schema.json`;
 2. with DATA: check and convert it (locally); data errors stop here;
 3. estimate the cost (`ftprep.pricing`);
-4. without `dry_run`: list the jobs (the key works; the name is not taken:
-   names are how a failed create is found again), then ask `confirm`;
+4. without `dry_run`: list the jobs (the key works), resolve any earlier
+   create of this name whose outcome is unknown (`ftprep.api.pending`: if it
+   was stored, that job is the result and nothing is sent), check the name is
+   not taken (names are how a lost create is found again), then ask `confirm`;
 5. with DATA: upload the data converted in step 2 to `repo` (`ftprep.hub.upload`);
-6. create the job, once (`Client.create_job`).
+6. record the create as pending, create the job once (`Client.create_job`,
+   with an idempotency key), and drop the record once the outcome is known.
 
 With DATA the job's field options are those of the converted data, so they
 always name the pushed columns; the `field_*` arguments map the source columns.
@@ -29,6 +32,7 @@ from ftprep.pricing import Estimate, estimate
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
+    from ftprep.api.pending import PendingCreate, PendingStore
     from ftprep.diagnostics import Report
 
 # The models VoltageGPU documents ("Supported Base Models"). Others may work,
@@ -61,7 +65,8 @@ class Submission:
     """What `submit` did. `state` is one of:
     "dry-run" (nothing sent), "planned" (passed to `confirm`), "stopped" (data errors),
     "declined" (confirm said no), "created", or "recovered" (the create call
-    failed but the job list shows the job was stored)."""
+    failed, here or in an earlier submit of the same request, but the job list
+    shows the job was stored; nothing was sent again)."""
 
     request: dict[str, t.Any]
     estimate: Estimate
@@ -193,6 +198,7 @@ def submit(
     dry_run: bool = False,
     client: Client | None = None,
     confirm: t.Callable[[Submission], bool] | None = None,
+    pending: PendingStore | None = None,
     **check_options: t.Any,
 ) -> Submission:
     """Create a fine-tuning job (see the module docstring for the order of steps).
@@ -200,7 +206,8 @@ def submit(
     Raises `RequestInvalid` for a request the API would refuse (or a name
     already taken), `ftprep.api.ApiError` subclasses for API failures, and
     whatever `ftprep.push` raises. Data errors are not raised: the returned
-    `Submission` has state "stopped" and the `report`.
+    `Submission` has state "stopped" and the `report`. `pending` holds the
+    creates whose outcome is unknown (default: `PendingStore()`, the user's cache).
     """
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
@@ -242,19 +249,32 @@ def submit(
         plan = Submission(request, plan_estimate, "dry-run" if dry_run else "planned", warnings, report)
         if dry_run:
             return plan
-        return _create(plan, stage, name, private, client, confirm)
+        return _create(plan, stage, name, private, client, confirm, pending)
 
 
 def _create(plan: Submission, stage: t.Any, name: str, private: bool, client: Client | None,
-            confirm: t.Callable[[Submission], bool] | None) -> Submission:
-    """Check the name is free, confirm, push the stage if any, then create the job once."""
+            confirm: t.Callable[[Submission], bool] | None, pending: PendingStore | None) -> Submission:
+    """Resolve earlier creates of the name, check it is free, confirm, push the
+    stage if any, then create the job once."""
+    from ftprep.api.pending import PendingCreate, PendingStore, request_hash, settle
+
     own_client = client is None
     if client is None:
         from ftprep.api import Client
 
         client = Client()
+    store = pending if pending is not None else PendingStore()
+    digest = request_hash(plan.request)
     try:
         existing = client.list_jobs()
+        earlier = settle(client, store, name, digest)
+        if earlier.job is not None:
+            plan.job, plan.state = earlier.job, "recovered"
+            return plan
+        if earlier.other is not None:
+            raise RequestInvalid([f"an earlier submit of job {name!r} with other options lost its answer, and it "
+                                  f"was stored as job {earlier.other.id} ({earlier.other.status or 'unknown state'}); "
+                                  "choose another --name, or cancel that job first"])
         taken = [j for j in existing if j.name == name]
         if taken:
             raise RequestInvalid([f"a job named {name!r} already exists ({taken[0].id}, "
@@ -267,13 +287,41 @@ def _create(plan: Submission, stage: t.Any, name: str, private: bool, client: Cl
             from ftprep.hub import upload
 
             plan.push = upload(stage, plan.request["dsRepo"], private=private)
-        job = client.create_job(plan.request, existing_ids={j.id for j in existing})
+        job = _create_once(client, store, plan.request, digest, existing, earlier.reuse)
     finally:
         if own_client:
             client.close()
     plan.job = job
     plan.state = "recovered" if job.recovered_from else "created"
     return plan
+
+
+def _create_once(client: Client, store: PendingStore, request: dict[str, t.Any], digest: str,
+                 existing: list[Job], reuse: PendingCreate | None) -> Job:
+    """POST the request with a record written first: a process killed while the
+    request is out, or an answer that is lost, leaves the record for the next submit."""
+    from ftprep.api.errors import ApiError, CreateUnconfirmed
+    from ftprep.api.pending import PendingCreate
+
+    name = request["name"]
+    record = PendingCreate(name, digest, client.scope, known_ids=[j.id for j in existing if j.name == name])
+    if reuse is not None:  # the same request again: a service that honours the key stores it once
+        record.idempotency_key = reuse.idempotency_key
+    store.add(record)
+    try:
+        job = client.create_job(request, existing_ids={j.id for j in existing},
+                                idempotency_key=record.idempotency_key)
+    except CreateUnconfirmed as e:
+        record.cause = e.cause or record.cause
+        store.add(record)
+        e.hint = ("the create is recorded as pending (`ftprep jobs list` shows it); submitting the same request "
+                  "again first looks for the job and sends nothing if it was stored")
+        raise
+    except ApiError:
+        store.remove(record)  # refused, or never sent: known not to exist
+        raise
+    store.remove(record)
+    return job
 
 
 def _to_args(job_fields: dict[str, str]) -> dict[str, str]:

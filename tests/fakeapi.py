@@ -6,7 +6,11 @@ pending → training → evaluating → completed (or → failed for names liste
 `outcomes`), advanced by each GET of the job (`advance="poll"`) or by the clock
 (`advance="time"`). Failures are injected per method with `fail(...)`: any
 status (401, 404, 429 with Retry-After, 5xx...), a body that is not JSON, slow
-answers, and a 5xx *after* the job was stored. Every request is kept in `log`.
+answers, answers trickled a byte at a time (`trickle`), a 5xx *after* the job
+was stored (`store=True`), and a 5xx answered at once with the job stored
+`store_after` seconds later, as a gateway 504 in front of a slow backend.
+With `idempotency=True` a create that repeats an `Idempotency-Key` gets the job
+stored the first time. Every request is kept in `log`.
 
     with FakeApi() as api:
         client = Client(api.key, api.url)
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import http
 import http.server
 import json
 import re
@@ -46,6 +51,7 @@ class Logged:
     status: int                     # 0 until answered
     body: t.Any
     key: str | None
+    idempotency_key: str | None = None
 
 
 @dataclasses.dataclass
@@ -58,6 +64,8 @@ class Fault:
     delay: float = 0.0              # sleep before handling
     delay_after: float = 0.0        # sleep after handling, before answering
     store: bool = False             # handle the request normally first (e.g. store the job), then answer the fault
+    store_after: float | None = None  # answer the fault at once; handle the request this many seconds later
+    trickle: float = 0.0            # send the answer (status line included) one byte per this many seconds
     times: int = 1
 
 
@@ -65,8 +73,10 @@ class FakeApi:
     def __init__(self, key: str = "volt_test_9f8e7d6c5b4a", *, advance: str = "poll",
                  seconds_per_state: float = 0.5, job_shape: str = "bare", list_shape: str = "bare",
                  id_key: str = "id", error_key: str = "message", echo_key: bool = False,
-                 sequential_ids: bool = False) -> None:
+                 sequential_ids: bool = False, idempotency: bool = False) -> None:
         self.key = key
+        self.idempotency = idempotency
+        self.keys: dict[str, str] = {}       # Idempotency-Key -> id of the job it stored
         # Sequential ids (ft_000000000001, ...) let the README name a job it created.
         self.sequential_ids = sequential_ids
         self.advance = advance
@@ -190,7 +200,7 @@ class FakeApi:
         return {self.error_key: message}
 
     def handle(self, method: str, path: str, query: dict[str, str], body: t.Any,
-               key: str | None) -> tuple[int, t.Any, dict[str, str]]:
+               key: str | None, idempotency_key: str | None = None) -> tuple[int, t.Any, dict[str, str]]:
         if key != self.key:
             shown = f": {key}" if self.echo_key and key else ""
             return 401, self._error(f"Invalid API key{shown}"), {}
@@ -208,7 +218,15 @@ class FakeApi:
                 problem = _invalid(body)
                 if problem:
                     return 400, self._error(problem), {}
-                return 201, self._shape_job(self._new_job(body)), {}
+                with self._lock:
+                    seen = self.keys.get(idempotency_key or "") if self.idempotency else None
+                if seen in self.jobs:
+                    return 200, self._shape_job(self.jobs[seen]), {}
+                job = self._new_job(body)
+                if idempotency_key and self.idempotency:
+                    with self._lock:
+                        self.keys[idempotency_key] = job["id"]
+                return 201, self._shape_job(job), {}
             return 405, self._error("method not allowed"), {}
         if not path.startswith(base + "/"):
             return 404, self._error(f"no route {path}"), {}
@@ -280,9 +298,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parsed = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(parsed.query))
         key = self.headers.get("X-API-Key")
+        idem = self.headers.get("Idempotency-Key")
         method = self.command
         # Logged on arrival: a client that times out has still sent the request.
-        entry = Logged(method, parsed.path, query, 0, body, key)
+        entry = Logged(method, parsed.path, query, 0, body, key, idem)
         fault = None
         with fake._lock:
             fake.log.append(entry)
@@ -297,8 +316,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if fault is not None:
             time.sleep(fault.delay)
             status, payload = 200, None
-            if fault.store or (fault.status is None and fault.body is None):
-                status, payload, headers = fake.handle(method, parsed.path, query, body, key)
+            if fault.store_after is not None:
+                timer = threading.Timer(fault.store_after, fake.handle, (method, parsed.path, query, body, key, idem))
+                timer.daemon = True
+                timer.start()
+            elif fault.store or (fault.status is None and fault.body is None):
+                status, payload, headers = fake.handle(method, parsed.path, query, body, key, idem)
             time.sleep(fault.delay_after)
             if fault.status is not None:
                 status = fault.status
@@ -308,7 +331,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 payload = fake._error(f"injected HTTP {fault.status}")
             headers = {**headers, **fault.headers}
         else:
-            status, payload, headers = fake.handle(method, parsed.path, query, body, key)
+            status, payload, headers = fake.handle(method, parsed.path, query, body, key, idem)
         entry.status = status
         if isinstance(payload, bytes):
             data, ctype = payload, "text/html"
@@ -316,6 +339,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             data, ctype = payload.encode(), "text/html"
         else:
             data, ctype = json.dumps(payload).encode(), "application/json"
+        if fault is not None and fault.trickle:
+            self._trickle(status, ctype, data, headers, fault.trickle)
+            return
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -326,5 +352,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout tests)
+
+    def _trickle(self, status: int, ctype: str, data: bytes, headers: dict[str, str], every: float) -> None:
+        """The whole answer, one byte at a time: each read gets something, so
+        only a deadline over the whole call stops the client."""
+        head = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}", f"Content-Type: {ctype}",
+                f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in headers.items())]
+        raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+        try:
+            for i in range(len(raw)):
+                self.wfile.write(raw[i:i + 1])
+                self.wfile.flush()
+                time.sleep(every)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
 
     do_GET = do_POST = do_PATCH = do_DELETE = _serve

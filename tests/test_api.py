@@ -35,6 +35,14 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def pending_dir(tmp_path, monkeypatch):
+    """Records of pending creates go to the test's folder, never the user's cache."""
+    folder = tmp_path / "pending"
+    monkeypatch.setenv("FTPREP_PENDING_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def api():
     with FakeApi() as fake:
@@ -51,6 +59,8 @@ def client(api: FakeApi, clock: Clock | None = None, **kw) -> Client:
         kw.setdefault("sleep", clock.sleep)
         kw.setdefault("clock", clock)
     kw.setdefault("timeout", 2.0)
+    kw.setdefault("recovery_seconds", 0.3)
+    kw.setdefault("poll_seconds", 0.02)
     return Client(api.key, api.url, **kw)
 
 
@@ -230,11 +240,12 @@ def test_5xx_after_store_recovers_the_job(api):
     assert api.count("POST") == 1 and len(api.jobs) == 1 and job.id in api.jobs
 
 
-def test_5xx_without_store_reports_none_created(api):
+def test_5xx_without_store_is_an_unknown_outcome_never_none_created(api):
     api.fail("POST", status=500)
-    with client(api) as c, pytest.raises(JobNotCreated, match="none was created"):
+    with client(api) as c, pytest.raises(CreateUnconfirmed, match="within 0.3 s: the outcome is unknown") as info:
         c.create_job(REQUEST)
-    assert api.count("POST") == 1 and api.jobs == {}
+    assert api.count("POST") == 1 and api.jobs == {} and api.count("GET") >= 2  # it kept looking
+    assert info.value.cause == "HTTP 500: injected HTTP 500" and "safe" not in info.value.hint
 
 
 def test_timeout_after_store_recovers(api, clock):
@@ -254,10 +265,10 @@ def test_timeout_before_store_waits_for_the_job_to_appear(api):
     assert api.count("GET", "fine-tuning") >= 2
 
 
-def test_timeout_never_stored_reports_none_after_the_window(api, clock):
+def test_timeout_never_stored_is_unknown_after_the_window(api, clock):
     api.fail("POST", status=504, delay=1.0)
-    with client(api, clock, timeout=0.3, recovery_seconds=5) as c:
-        with pytest.raises(JobNotCreated, match="within 5 s"):
+    with client(api, clock, timeout=0.3, recovery_seconds=5, poll_seconds=1) as c:
+        with pytest.raises(CreateUnconfirmed, match="within 5 s: the outcome is unknown"):
             c.create_job(REQUEST)
     assert api.count("POST") == 1 and sum(clock.sleeps) == pytest.approx(5)
 
@@ -267,7 +278,7 @@ def test_unreadable_2xx_create_is_looked_up(api):
     api.fail("POST", status=200, body={"ok": True})
     with client(api) as c:
         assert c.create_job(REQUEST).recovered_from.startswith("the answer could not be read")
-        with pytest.raises(JobNotCreated):
+        with pytest.raises(CreateUnconfirmed):
             c.create_job({**REQUEST, "name": "other"})
     assert api.count("POST") == 2
 
@@ -275,14 +286,14 @@ def test_unreadable_2xx_create_is_looked_up(api):
 def test_existing_job_of_the_same_name_is_not_mistaken_for_the_new_one(api):
     old = api.add_job("my-run")
     api.fail("POST", status=503)
-    with client(api) as c, pytest.raises(JobNotCreated):
+    with client(api) as c, pytest.raises(CreateUnconfirmed):
         c.create_job(REQUEST, existing_ids={old["id"]})
 
 
 def test_unreadable_job_list_leaves_the_outcome_open(api, clock):
     api.fail("POST", status=502, store=True)
     api.fail("GET", status=500, times=100)
-    with client(api, clock, retry_seconds=3) as c, pytest.raises(CreateUnconfirmed, match="may or may not exist"):
+    with client(api, clock, retry_seconds=3) as c, pytest.raises(CreateUnconfirmed, match="could not be read .*the outcome is unknown"):
         c.create_job(REQUEST)
     assert api.count("POST") == 1
 

@@ -22,6 +22,17 @@ SUBMIT = ["submit", "--name", "my-run", "--task", "chat", "--model", MODEL, "--r
           "--hours", "2", "--chat-template", "qwen3"]
 
 
+@pytest.fixture(autouse=True)
+def pending_dir(tmp_path, monkeypatch):
+    """Records of pending creates go to the test's folder, never the user's cache."""
+    folder = tmp_path / "pending"
+    monkeypatch.setenv("FTPREP_PENDING_DIR", str(folder))
+    # A lost create is looked for 0.3 s, not a minute.
+    monkeypatch.setenv("FTPREP_CREATE_WINDOW", "0.3")
+    monkeypatch.setenv("FTPREP_POLL_SECONDS", "0.02")
+    return folder
+
+
 @pytest.fixture
 def api():
     with FakeApi() as fake:
@@ -102,12 +113,16 @@ def test_submit_json_and_recovery(api):
     assert api.count("POST") == 1
 
 
-def test_submit_failure_without_a_job(api):
+def test_submit_failure_without_a_job_is_unknown_never_safe(api, pending_dir):
     api.fail("POST", status=500)
     r = run(api, *SUBMIT, "--yes")
     assert r.exit_code == 2 and api.count("POST") == 1 and api.jobs == {}
-    assert r.stderr.strip().endswith("none was created; nothing was created and nothing is charged; it is safe "
-                                     "to submit again")
+    assert "failed (HTTP 500: injected HTTP 500) and no job with that name appeared within 0.3 s: the outcome is " \
+           "unknown" in r.stderr and "safe" not in r.stderr and len(r.stderr.splitlines()) == 1
+    assert r.stderr.strip().endswith("the create is recorded as pending (`ftprep jobs list` shows it); submitting "
+                                     "the same request again first looks for the job and sends nothing if it was "
+                                     "stored")
+    assert len(list(pending_dir.glob("*.json"))) == 1
 
 
 def test_submit_invalid_request(api):

@@ -16,6 +16,14 @@ MODEL = "Qwen/Qwen2.5-7B-Instruct"
 BASE = {"name": "my-run", "model": MODEL, "hours": 2}
 
 
+@pytest.fixture(autouse=True)
+def pending_dir(tmp_path, monkeypatch):
+    """Records of pending creates go to the test's folder, never the user's cache."""
+    folder = tmp_path / "pending"
+    monkeypatch.setenv("FTPREP_PENDING_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def api():
     with FakeApi() as fake:

@@ -12,8 +12,8 @@ import typing as t
 
 from ftprep.api.errors import (
     ApiError, AuthError, BadRequest, ConfigError, Conflict, CreateUnconfirmed, Forbidden, JobNotCreated,
-    MalformedResponse, NetworkError, NotFound, RateLimited, ServerError, StatusError, Unprocessable,
-    WatchTimeout,
+    MalformedResponse, NetworkError, NotFound, OutcomeUnknown, RateLimited, ServerError, StatusError,
+    Unprocessable, WatchTimeout,
 )
 from ftprep.api.models import STATES, Job, parse_job, parse_jobs
 
@@ -22,7 +22,8 @@ _LAZY = {"Client": "ftprep.api.client", "DEFAULT_BASE_URL": "ftprep.api.client"}
 __all__ = [
     "DEFAULT_BASE_URL", "STATES", "ApiError", "AuthError", "BadRequest", "Client", "ConfigError", "Conflict",
     "CreateUnconfirmed", "Forbidden", "Job", "JobNotCreated", "MalformedResponse", "NetworkError", "NotFound",
-    "RateLimited", "ServerError", "StatusError", "Unprocessable", "WatchTimeout", "parse_job", "parse_jobs",
+    "OutcomeUnknown", "RateLimited", "ServerError", "StatusError", "Unprocessable", "WatchTimeout", "parse_job",
+    "parse_jobs",
 ]
 
 

@@ -6,14 +6,21 @@
 
 Safety rules, because jobs are charged upfront:
 
-- GET, PATCH and DELETE are retried with backoff on connection errors,
-  timeouts, 429 and 5xx (honouring Retry-After on 429 and 503), within
-  `retry_seconds` and `max_attempts`. A Retry-After beyond that budget ends
-  the retries at once.
-- POST (create) is never sent twice. When its outcome is unknown (timeout, 5xx,
-  dropped connection, unreadable 2xx body), the client lists the jobs to find
-  one with the request's name: it returns that job (`recovered_from` says why)
-  or raises `JobNotCreated`; if even the list cannot be read, `CreateUnconfirmed`.
+- Every call (with its retries and checks) ends within `deadline` seconds in
+  all ($FTPREP_API_DEADLINE, default 60), however slowly the server answers.
+- GET is retried with backoff on connection errors, timeouts, 429 and 5xx
+  (honouring Retry-After on 429 and 503), within `retry_seconds` and
+  `max_attempts`. A Retry-After beyond that budget ends the retries at once.
+- A change (cancel, rename, backup) whose answer is lost (timeout, 5xx,
+  dropped connection) is never simply sent again: the job is read first, and
+  if it shows the change took effect, that is the result. It is sent again
+  only when the job shows it did not, or when it never left (no connection).
+- POST (create) is never sent twice. It carries an `Idempotency-Key` (the
+  service may honour it). When its outcome is unknown, the client looks for a
+  job with the request's name for `recovery_seconds` ($FTPREP_CREATE_WINDOW,
+  default 60): it returns that job (`recovered_from` says why) or raises
+  `CreateUnconfirmed`, "the outcome is unknown", never "nothing was created".
+  `JobNotCreated` means the request never left (no connection).
 - The key is sent only as `X-API-Key`, only over https (plain http is allowed
   for loopback test servers), never follows redirects, and is redacted from
   every error message and log line.
@@ -24,35 +31,48 @@ or a whole `http_client=` to test without a network.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import random
 import re
 import time
 import typing as t
-from urllib.parse import quote
 
 import httpx
 
 from ftprep.api import errors
+from ftprep.api.deadline import expired, install, remaining, within
 from ftprep.api.errors import (
-    ApiError, ConfigError, CreateUnconfirmed, JobNotCreated, MalformedResponse, NetworkError, RateLimited,
+    ApiError, ConfigError, CreateUnconfirmed, JobNotCreated, MalformedResponse, NetworkError, OutcomeUnknown,
 )
-from ftprep.api.models import Job, error_message, parse_job, parse_jobs
+from ftprep.api.models import Job, parse_job, parse_jobs
+from ftprep.api.pending import scope_of
+from ftprep.api.wire import (
+    ENV_URL, LOOPBACK, ROUTE, check_base_url, describe, job_path, parse_retry_after, seconds_setting, show,
+    status_error,
+)
+from ftprep.api.wire import body as read_body
 
 DEFAULT_BASE_URL = "https://api.voltagegpu.com/api/volt"
 ENV_KEY = "VOLTAGEGPU_API_KEY"
-ENV_URL = "VOLTAGEGPU_BASE_URL"
-ROUTE = "fine-tuning"
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+ENV_DEADLINE = "FTPREP_API_DEADLINE"
+ENV_WINDOW = "FTPREP_CREATE_WINDOW"
+ENV_POLL = "FTPREP_POLL_SECONDS"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+__all__ = ["DEFAULT_BASE_URL", "LOOPBACK", "Client", "check_base_url", "parse_retry_after"]
 
 log = logging.getLogger("ftprep.api")
+# The connection never opened, so the request was not sent.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class Client:
     """The fine-tuning API. `api_key` defaults to $VOLTAGEGPU_API_KEY and
-    `base_url` to $VOLTAGEGPU_BASE_URL, then to the public API."""
+    `base_url` to $VOLTAGEGPU_BASE_URL, then to the public API. `deadline`,
+    `recovery_seconds` and `poll_seconds` default to $FTPREP_API_DEADLINE (60),
+    $FTPREP_CREATE_WINDOW (60) and $FTPREP_POLL_SECONDS (1, the first wait
+    between looks for a lost create; it doubles up to 8 times that)."""
 
     def __init__(
         self,
@@ -62,9 +82,11 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
         timeout: float = 30.0,
+        deadline: float | None = None,
         retry_seconds: float = 60.0,
         max_attempts: int = 5,
-        recovery_seconds: float = 30.0,
+        recovery_seconds: float | None = None,
+        poll_seconds: float | None = None,
         sleep: t.Callable[[float], None] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
     ) -> None:
@@ -75,10 +97,14 @@ class Client:
             raise ConfigError("the API key holds spaces or non-ASCII characters, so it cannot be sent in a header")
         errors.register_secret(key)
         self.base_url = check_base_url(base_url or os.environ.get(ENV_URL) or DEFAULT_BASE_URL)
+        # Which account a pending create belongs to, without writing the key anywhere.
+        self.scope = scope_of(self.base_url, key)
         self.timeout = timeout
+        self.deadline = seconds_setting(deadline, ENV_DEADLINE, 60.0)
         self.retry_seconds = retry_seconds
         self.max_attempts = max_attempts
-        self.recovery_seconds = recovery_seconds
+        self.recovery_seconds = seconds_setting(recovery_seconds, ENV_WINDOW, 60.0)
+        self.poll_seconds = seconds_setting(poll_seconds, ENV_POLL, 1.0)
         self._sleep = sleep
         self._clock = clock
         headers = {"X-API-Key": key, "Accept": "application/json", "User-Agent": "ftprep"}
@@ -92,6 +118,7 @@ class Client:
         else:
             self._http = httpx.Client(base_url=self.base_url, headers=headers, transport=transport,
                                       timeout=timeout, follow_redirects=False)
+        install(self._http)
 
     def __repr__(self) -> str:  # the key is deliberately absent
         return f"Client(base_url={self.base_url!r})"
@@ -114,52 +141,72 @@ class Client:
 
     def get_job(self, job_id: str) -> Job:
         """GET /fine-tuning/:id."""
-        body = self._call("GET", _job_path(job_id))
+        body = self._call("GET", job_path(job_id))
         job = parse_job(body, fallback_id=job_id)
         if job.status is None and job.name is None and job.id == job_id and job.raw is body:
             raise MalformedResponse(f"GET job {job_id}: the answer holds no job: {str(body)[:100]}")
         return job
 
-    def create_job(self, request: dict[str, t.Any], *, existing_ids: t.Collection[str] = ()) -> Job:
+    def create_job(self, request: dict[str, t.Any], *, existing_ids: t.Collection[str] = (),
+                   idempotency_key: str | None = None) -> Job:
         """POST /fine-tuning, exactly once. `existing_ids` are jobs known before
         the call; recovery never mistakes one of them for the new job."""
         name = request.get("name")
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
         try:
-            response = self._http.request("POST", ROUTE, json=request)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
-            # The connection never opened: the request was not sent.
-            raise JobNotCreated(f"cannot connect to {self.base_url} ({_describe(e)}): the request was not "
+            with within(self.deadline):
+                response = self._http.request("POST", ROUTE, json=request, headers=headers)
+        except NOT_SENT as e:
+            raise JobNotCreated(f"cannot connect to {self.base_url} ({describe(e)}): the request was not "
                                 "sent, so no job was created") from None
         except httpx.TimeoutException:
-            return self._recover(name, f"no answer within {self.timeout:g} s", existing_ids, patient=True)
+            return self._recover(name, self._no_answer(), existing_ids)
         except httpx.TransportError as e:
-            return self._recover(name, f"the connection failed: {_describe(e)}", existing_ids, patient=True)
+            return self._recover(name, f"the connection failed: {describe(e)}", existing_ids)
         log.debug("POST %s -> %s", ROUTE, response.status_code)
         if response.status_code >= 500:
-            err = self._status_error(response, "POST", ROUTE)
-            return self._recover(name, err.message, existing_ids, patient=False)
+            return self._recover(name, status_error(response, "POST", ROUTE).message, existing_ids)
         if response.status_code >= 300:
-            err = self._status_error(response, "POST", ROUTE)
+            err = status_error(response, "POST", ROUTE)
             err.hint = f"no job was created; {err.hint}"
             raise err
         try:
-            return parse_job(self._body(response, "POST", ROUTE))
+            return parse_job(read_body(response, "POST", ROUTE))
         except MalformedResponse as e:
-            return self._recover(name, f"the answer could not be read: {e.message}", existing_ids, patient=False)
+            return self._recover(name, f"the answer could not be read: {e.message}", existing_ids)
+
+    def find_created(self, name: str, *, known_ids: t.Collection[str] = (), age: float = 0.0) -> Job | None:
+        """The job a create of `name` stored, looking until `recovery_seconds`
+        after it was sent (`age` seconds ago), at least once; None if none
+        appeared by then. Raises `ApiError` when the job list cannot be read."""
+        start = self._clock()
+        window = self.recovery_seconds - age
+        delay = self.poll_seconds
+        while True:
+            matches = [j for j in self.list_jobs() if j.name == name and j.id not in known_ids]
+            if matches:
+                if all(j.created_at for j in matches):
+                    return max(matches, key=lambda j: j.created_at or "")
+                return matches[-1]
+            left = window - (self._clock() - start)
+            if left <= 0:
+                return None
+            self._sleep(min(delay, left))
+            delay = min(delay * 2, 8 * self.poll_seconds)
 
     def cancel_job(self, job_id: str) -> Job:
         """DELETE /fine-tuning/:id. Jobs cancelled before training starts are refunded."""
-        return parse_job(self._call("DELETE", _job_path(job_id)) or {}, fallback_id=job_id)
+        return self._change("DELETE", job_id, None, lambda job: job.outcome == "cancelled", "cancel")
 
     def rename_model(self, job_id: str, model_name: str) -> Job:
         """PATCH /fine-tuning/:id {"action": "rename", "modelName": ...}."""
-        body = self._call("PATCH", _job_path(job_id), json={"action": "rename", "modelName": model_name})
-        return parse_job(body or {}, fallback_id=job_id)
+        return self._change("PATCH", job_id, {"action": "rename", "modelName": model_name},
+                            lambda job: job.raw.get("modelName") == model_name, "rename")
 
     def backup(self, job_id: str) -> Job:
         """PATCH /fine-tuning/:id {"action": "backup"}: back up the training repo."""
-        return parse_job(self._call("PATCH", _job_path(job_id), json={"action": "backup"}) or {},
-                         fallback_id=job_id)
+        return self._change("PATCH", job_id, {"action": "backup"}, lambda job: bool(job.raw.get("backupRepo")),
+                            "backup")
 
     def watch(self, job_id: str, interval: float = 30.0,
               on_change: t.Callable[[Job, str | None], None] | None = None, *,
@@ -184,135 +231,114 @@ class Client:
 
     # --- plumbing -------------------------------------------------------------
 
-    def _call(self, method: str, path: str, *, json: t.Any = None, params: dict[str, str] | None = None) -> t.Any:
-        """An idempotent request with retries; returns the decoded body (None if empty)."""
-        deadline = self._clock() + self.retry_seconds
-        attempt = 0
-        while True:
-            attempt += 1
-            wait: float | None = None
-            try:
-                response = self._http.request(method, path, json=json, params=params)
-            except httpx.TimeoutException:
-                err: ApiError = NetworkError(f"{method} {_show(path)}: no answer within {self.timeout:g} s")
-            except httpx.TransportError as e:
-                err = NetworkError(f"{method} {_show(path)}: cannot reach {self.base_url}: {_describe(e)}")
-            else:
-                log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
-                if response.status_code < 300:
-                    return self._body(response, method, path)
-                err = self._status_error(response, method, path)
-                if response.status_code in (429, 503):  # both may say when to come back
-                    wait = parse_retry_after(response.headers.get("retry-after"))
-                elif response.status_code < 500:
+    def _no_answer(self) -> str:
+        if expired():
+            return f"no complete answer within the {self.deadline:g} s deadline"
+        return f"no answer within {self.timeout:g} s"
+
+    def _attempt(self, method: str, path: str, **kw: t.Any) -> tuple[httpx.Response | None, ApiError | None, bool]:
+        """One request: (response, None, True), or (None, the failure, whether it may have been sent)."""
+        try:
+            return self._http.request(method, path, **kw), None, True
+        except NOT_SENT as e:
+            return None, NetworkError(f"{method} {show(path)}: cannot reach {self.base_url}: {describe(e)}"), False
+        except httpx.TimeoutException:
+            return None, NetworkError(f"{method} {show(path)}: {self._no_answer()}"), True
+        except httpx.TransportError as e:
+            return None, NetworkError(f"{method} {show(path)}: cannot reach {self.base_url}: {describe(e)}"), True
+
+    def _backoff(self, attempt: int, err: ApiError, wait: float | None, budget_end: float,
+                 note: str = "") -> None:
+        """Sleep before attempt `attempt + 1`, or raise `err` when the attempts,
+        the retry budget or the deadline are spent."""
+        if wait is None:
+            wait = min(0.5 * 2 ** (attempt - 1), 8.0) * random.uniform(1.0, 1.25)
+        left = remaining()
+        if attempt >= self.max_attempts or self._clock() + wait > budget_end or (left is not None and wait >= left):
+            if attempt > 1 or note:
+                err.message = f"{err.message} (gave up after {attempt} attempt{'s' * (attempt > 1)}{note})"
+                err.args = (err.message,)
+            raise err
+        log.debug("retrying in %.2f s", wait)
+        self._sleep(wait)
+
+    def _call(self, method: str, path: str, *, params: dict[str, str] | None = None) -> t.Any:
+        """A GET with retries, within the deadline; returns the decoded body (None if empty)."""
+        with within(self.deadline):
+            budget_end = self._clock() + self.retry_seconds
+            attempt = 0
+            while True:
+                attempt += 1
+                wait: float | None = None
+                response, err, _ = self._attempt(method, path, params=params)
+                if response is not None:
+                    log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
+                    if response.status_code < 300:
+                        return read_body(response, method, path)
+                    err = status_error(response, method, path)
+                    if response.status_code in (429, 503):  # both may say when to come back
+                        wait = parse_retry_after(response.headers.get("retry-after"))
+                    elif response.status_code < 500:
+                        raise err
+                assert err is not None
+                if expired():
                     raise err
-            if wait is None:
-                wait = min(0.5 * 2 ** (attempt - 1), 8.0) * random.uniform(1.0, 1.25)
-            if attempt >= self.max_attempts or self._clock() + wait > deadline:
-                if attempt > 1:
-                    err.message = f"{err.message} (gave up after {attempt} attempts)"
-                    err.args = (err.message,)
-                raise err
-            log.debug("retrying %s %s in %.2f s", method, path, wait)
-            self._sleep(wait)
+                self._backoff(attempt, err, wait, budget_end)
 
-    def _body(self, response: httpx.Response, method: str, path: str) -> t.Any:
-        if not response.content.strip():
-            return None
+    def _change(self, method: str, job_id: str, body: t.Any, applied: t.Callable[[Job], bool], what: str) -> Job:
+        """A change that must not be applied twice: after a lost answer, read the
+        job; the change is sent again only when the job shows it did not take effect."""
+        path = job_path(job_id)
+        with within(self.deadline):
+            budget_end = self._clock() + self.retry_seconds
+            attempt = 0
+            while True:
+                attempt += 1
+                wait: float | None = None
+                response, err, sent = self._attempt(method, path, json=body)
+                if response is not None:
+                    log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
+                    if response.status_code < 300:
+                        return parse_job(read_body(response, method, path) or {}, fallback_id=job_id)
+                    err = status_error(response, method, path)
+                    if response.status_code == 429:  # refused before it was acted on
+                        sent, wait = False, parse_retry_after(response.headers.get("retry-after"))
+                    elif response.status_code < 500:
+                        raise err
+                    elif response.status_code == 503:
+                        wait = parse_retry_after(response.headers.get("retry-after"))
+                assert err is not None
+                note = ""
+                if sent:
+                    job = self._check(job_id, what, err)
+                    if applied(job):
+                        job.recovered_from = err.message
+                        return job
+                    note = f"; job {job_id} shows the {what} did not take effect"
+                self._backoff(attempt, err, wait, budget_end, note)
+
+    def _check(self, job_id: str, what: str, err: ApiError) -> Job:
         try:
-            return response.json()
-        except ValueError:
-            snippet = response.text[:80]
-            raise MalformedResponse(f"{method} {_show(path)}: HTTP {response.status_code} with a body that is "
-                                    f"not JSON: {snippet!r}") from None
+            return self.get_job(job_id)
+        except ApiError as e:
+            raise OutcomeUnknown(f"the {what} of job {job_id} failed ({err.message}) and the job could not be "
+                                 f"read to check whether it took effect ({e.message})",
+                                 hint=f"run `ftprep jobs show {job_id}` to see before you try again") from None
 
-    def _status_error(self, response: httpx.Response, method: str, path: str) -> errors.StatusError:
-        status = response.status_code
-        try:
-            message = error_message(response.json())
-        except ValueError:
-            message = response.text.strip()[:200] or None
-        message = message or response.reason_phrase or "no message"
-        cls = errors.for_status(status)
-        if 300 <= status < 400:
-            return errors.StatusError(f"unexpected redirect (HTTP {status}) to {response.headers.get('location')}; "
-                                      f"check {ENV_URL}", status=status, method=method, path=path)
-        text = f"HTTP {status}: {message}"
-        if cls is RateLimited:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if retry_after is not None:
-                text += f" (retry after {retry_after:g} s)"
-            return RateLimited(text, retry_after=retry_after, status=status, method=method, path=path)
-        return cls(text, status=status, method=method, path=path)
-
-    def _recover(self, name: t.Any, cause: str, existing_ids: t.Collection[str], *, patient: bool) -> Job:
-        """Find the job a failed create may have stored. `patient` (after a
-        timeout, when the server may still be working) keeps looking for
-        `recovery_seconds`; after a 5xx the server has finished, so one look."""
+    def _recover(self, name: t.Any, cause: str, existing_ids: t.Collection[str]) -> Job:
+        """Find the job a create with an unknown outcome may have stored."""
         if not isinstance(name, str) or not name:
-            raise CreateUnconfirmed(f"creating the job failed ({cause}) and it has no name to look it up by")
-        deadline = self._clock() + (self.recovery_seconds if patient else 0.0)
-        delay = 1.0
-        while True:
-            try:
-                jobs = self.list_jobs()
-            except ApiError as e:
-                raise CreateUnconfirmed(f"creating job {name!r} failed ({cause}) and the job list could not be "
-                                        f"read ({e.message}): the job may or may not exist") from None
-            matches = [j for j in jobs if j.name == name and j.id not in existing_ids]
-            if matches:
-                job = max(matches, key=lambda j: j.created_at or "") if all(j.created_at for j in matches) \
-                    else matches[-1]
-                job.recovered_from = cause
-                log.debug("create failed (%s) but job %s exists", cause, job.id)
-                return job
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                waited = f" within {self.recovery_seconds:g} s" if patient else ""
-                raise JobNotCreated(f"creating job {name!r} failed ({cause}) and no job with that name "
-                                    f"appeared in the job list{waited}, so none was created")
-            self._sleep(min(delay, remaining))
-            delay = min(delay * 2, 8.0)
-
-
-def check_base_url(url: str) -> str:
-    """The base URL, refusing to send the key in clear text to a remote host."""
-    try:
-        parsed = httpx.URL(url)
-    except Exception:
-        raise ConfigError(f"{ENV_URL} is not a URL: {url!r}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ConfigError(f"{ENV_URL} must be an http(s) URL, got {url!r}")
-    if parsed.scheme == "http" and parsed.host not in LOOPBACK:
-        raise ConfigError(f"refusing to send the API key over plain http to {parsed.host}; use https")
-    return str(parsed).rstrip("/")
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _job_path(job_id: str) -> str:
-    job_id = str(job_id).strip()
-    if not job_id or job_id in (".", "..") or not job_id.isprintable() or any(c.isspace() for c in job_id):
-        raise ValueError(f"invalid job id {job_id!r}")
-    return f"{ROUTE}/{quote(job_id, safe='')}"
-
-
-def _show(path: str) -> str:
-    return "/" + path
-
-
-def _describe(e: Exception) -> str:
-    return str(e) or type(e).__name__
+            raise CreateUnconfirmed(f"creating the job failed ({cause}) and it has no name to look it up by",
+                                    cause=cause)
+        try:
+            job = self.find_created(name, known_ids=existing_ids)
+        except ApiError as e:
+            raise CreateUnconfirmed(f"creating job {name!r} failed ({cause}) and the job list could not be "
+                                    f"read ({e.message}): the outcome is unknown", cause=cause) from None
+        if job is None:
+            raise CreateUnconfirmed(f"creating job {name!r} failed ({cause}) and no job with that name appeared "
+                                    f"within {self.recovery_seconds:g} s: the outcome is unknown, the server may "
+                                    "still store it", cause=cause)
+        job.recovered_from = cause
+        log.debug("create failed (%s) but job %s exists", cause, job.id)
+        return job

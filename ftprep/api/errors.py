@@ -13,8 +13,9 @@
     │   ├── Unprocessable       422
     │   ├── RateLimited         429; `.retry_after` seconds, when the server said
     │   └── ServerError         5xx
-    ├── JobNotCreated           create failed and the job list shows no such job: nothing to pay
-    ├── CreateUnconfirmed       create failed and the job list could not be read: it may exist
+    ├── JobNotCreated           the create never left (no connection): nothing to pay
+    ├── OutcomeUnknown          a change's answer was lost and the job could not be read to check it
+    │   └── CreateUnconfirmed   a create's answer was lost and no job has appeared (yet): it may exist
     └── WatchTimeout            `watch` gave up before the job finished; `.job` is the last state
 
 Messages never hold the API key: every message passes through `redact`
@@ -133,11 +134,20 @@ class ServerError(StatusError):
 
 
 class JobNotCreated(ApiError):
+    # Only raised when the request never left, so this is known, not hoped.
     hint = "nothing was created and nothing is charged; it is safe to submit again"
 
 
-class CreateUnconfirmed(ApiError):
+class OutcomeUnknown(ApiError):
+    hint = "run `ftprep jobs list` to see whether it took effect before you try again"
+
+
+class CreateUnconfirmed(OutcomeUnknown):
     hint = "run `ftprep jobs list` to see whether the job exists before you submit again"
+
+    def __init__(self, message: str, *, cause: str = "", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.cause = redact(cause)  # why the answer was lost: "HTTP 504: ...", "no answer within 30 s"
 
 
 class WatchTimeout(ApiError):
