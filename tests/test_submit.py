@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from fakeapi import FakeApi
 from ftprep import pricing
-from ftprep.api import Client
+from ftprep.api import ApiError, Client, CreateUnconfirmed
+from ftprep.api.pending import PendingStore
 from ftprep.submit import RequestInvalid, build_request, model_warnings, submit, validate_request
 
 MODEL = "Qwen/Qwen2.5-7B-Instruct"
@@ -231,3 +237,137 @@ def test_no_push_when_the_api_key_is_wrong(api, hub, tmp_path):
         submit(chat_file(tmp_path), name="r", task="chat", model=MODEL, hours=1, repo="alice/submit-2",
                client=bad, min_rows=1)
     assert hub.commits("alice/submit-2") == 0 and api.count("POST") == 0
+
+
+# --- a lost create answer never charges twice ---------------------------------------------
+
+CHAT = dict(name="my-run", task="chat", model=MODEL, hours=1, repo="alice/d")
+
+
+def impatient(api):
+    """A client that stops looking for a lost create at once, as a user who
+    pressed Ctrl-C would: the record is all that is left of the create."""
+    return Client(api.key, api.url, timeout=2.0, recovery_seconds=0.01, poll_seconds=0.01)
+
+
+def patient(api, window=60.0):
+    return Client(api.key, api.url, timeout=2.0, recovery_seconds=window, poll_seconds=0.02)
+
+
+def lose_the_answer(api, pending_dir, store_after):
+    """Submit once against a gateway that answers 504 and (unless None) stores the job later."""
+    api.fail("POST", status=504, store_after=store_after) if store_after is not None else api.fail("POST", status=504)
+    with impatient(api) as c, pytest.raises(CreateUnconfirmed) as info:
+        submit(**CHAT, client=c)
+    assert "the outcome is unknown" in info.value.message and "safe" not in f"{info.value.message} {info.value.hint}"
+    assert "recorded as pending" in info.value.hint
+    (record,) = PendingStore(pending_dir).all()
+    assert record.name == "my-run" and record.cause == "HTTP 504: injected HTTP 504"
+    return record
+
+
+def later(record, seconds):
+    """The user comes back `seconds` after the lost create: the record says when it was sent."""
+    PendingStore(record.path.parent).add(dataclasses.replace(record, sent_at=record.sent_at - seconds))
+
+
+def wait_for_jobs(api, n=1):
+    deadline = time.monotonic() + 5
+    while len(api.jobs) < n:
+        assert time.monotonic() < deadline, "the fake never stored the job"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("user_waits", [0, 5, 70])
+def test_stored_after_a_504_one_job_whatever_the_user_does_next(api, pending_dir, user_waits):
+    record = lose_the_answer(api, pending_dir, store_after=0.6)
+    if user_waits:
+        wait_for_jobs(api)
+        later(record, user_waits)
+    else:
+        assert api.jobs == {}  # at once: the job is not there yet, the resubmit must wait for it
+    with patient(api) as c:
+        sub = submit(**CHAT, client=c)
+        assert sub.state == "recovered" and "HTTP 504" in sub.job.recovered_from
+        assert list(api.jobs) == [sub.job.id] and api.count("POST") == 1
+        assert PendingStore(pending_dir).all() == []
+        with pytest.raises(RequestInvalid, match="already exists"):  # and once more: the name is taken
+            submit(**CHAT, client=c)
+    assert api.count("POST") == 1 and len(api.jobs) == 1
+
+
+@pytest.mark.parametrize("user_waits", [0, 70])
+def test_never_stored_one_job_after_the_window(api, pending_dir, user_waits):
+    record = lose_the_answer(api, pending_dir, store_after=None)
+    later(record, user_waits)
+    before = len(api.log)
+    with patient(api, window=60 if user_waits else 1.0) as c:
+        sub = submit(**CHAT, client=c)
+    assert sub.state == "created" and list(api.jobs) == [sub.job.id] and PendingStore(pending_dir).all() == []
+    posts = [r for r in api.log if r.method == "POST"]
+    assert len(posts) == 2 and posts[0].idempotency_key == posts[1].idempotency_key == record.idempotency_key
+    methods = [r.method for r in api.log[before:]]
+    if user_waits:  # the window is over: the name check's list, one look, then the create
+        assert methods == ["GET", "GET", "POST"]
+    else:  # at once: it looks until the window after the lost create is over
+        assert methods[-1] == "POST" and methods.count("GET") >= 4 and time.time() >= record.sent_at + 1.0
+
+
+def test_a_service_that_honours_the_key_stores_once_even_without_the_record(pending_dir):
+    with FakeApi(idempotency=True) as api:
+        api.fail("POST", status=504, store=True)
+        with Client(api.key, api.url, recovery_seconds=0.01, poll_seconds=0.01) as c:
+            sub = submit(**CHAT, client=c)  # found at the first look
+        assert sub.state == "recovered"
+        (post,) = [r for r in api.log if r.method == "POST"]
+        assert post.idempotency_key and len(post.idempotency_key) == 32 and api.keys == {post.idempotency_key:
+                                                                                          sub.job.id}
+
+
+def test_a_different_request_under_the_name_of_a_lost_create_is_refused(api, pending_dir):
+    lose_the_answer(api, pending_dir, store_after=0.1)
+    with patient(api) as c, pytest.raises(RequestInvalid, match="with other options lost its answer, and it was "
+                                                                 "stored as job ft_"):
+        submit(**{**CHAT, "hours": 3}, client=c)
+    assert api.count("POST") == 1 and len(api.jobs) == 1
+
+
+def test_an_unreadable_job_list_keeps_the_record_and_sends_nothing(api, pending_dir):
+    lose_the_answer(api, pending_dir, store_after=None)
+    with patient(api) as c:
+        api.fail("GET", status=500, times=100, path="fine-tuning")
+        c.retry_seconds = 0.5
+        with pytest.raises(ApiError):
+            submit(**CHAT, client=c)
+    assert api.count("POST") == 1 and len(PendingStore(pending_dir).all()) == 1
+
+
+def test_a_definite_answer_leaves_no_record(api, pending_dir):
+    api.fail("POST", status=422)
+    with patient(api) as c:
+        with pytest.raises(ApiError, match="HTTP 422"):
+            submit(**CHAT, client=c)
+        assert submit(**CHAT, client=c).state == "created"
+    assert PendingStore(pending_dir).all() == [] and list(pending_dir.iterdir()) == []
+
+
+def test_a_process_killed_while_the_create_is_out_leaves_a_record_that_resolves(api, pending_dir):
+    # The backend stores the job 0.5 s after the POST arrives; the process is killed as soon as it has sent it.
+    api.fail("POST", store=True, delay=0.5)
+    env = {**os.environ, "VOLTAGEGPU_API_KEY": api.key, "VOLTAGEGPU_BASE_URL": api.url}
+    proc = subprocess.Popen([sys.executable, "-m", "ftprep", "submit", "--name", "my-run", "--task", "chat",
+                             "--model", MODEL, "--repo", "alice/d", "--hours", "1", "--yes"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while api.count("POST") == 0:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.01)
+    finally:
+        proc.kill()
+        proc.wait()
+    (record,) = PendingStore(pending_dir).all()
+    assert record.name == "my-run" and api.jobs == {}
+    with patient(api) as c:
+        sub = submit(**CHAT, client=c)
+    assert sub.state == "recovered" and api.count("POST") == 1 and len(api.jobs) == 1
