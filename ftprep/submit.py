@@ -280,6 +280,7 @@ def _create(plan: Submission, stage: t.Any, name: str, private: bool, client: Cl
             raise RequestInvalid([f"a job named {name!r} already exists ({taken[0].id}, "
                                   f"{taken[0].status or 'unknown state'}); choose another --name "
                                   "(names are how a failed create is found again)"])
+        store.check_writable()  # before the user is asked to pay: no create goes out unrecorded
         if confirm is not None and not confirm(plan):
             plan.state = "declined"
             return plan

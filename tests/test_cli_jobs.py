@@ -305,3 +305,64 @@ def test_the_key_never_appears_in_any_output(tmp_path, caplog):
     for text in outputs:
         assert secret not in text and wrong not in text
     assert any("***" in text for text in outputs)
+
+
+# --- lost answers and the deadline -------------------------------------------------------
+
+def test_jobs_list_shows_the_creates_whose_outcome_is_unknown(api, pending_dir):
+    api.fail("POST", status=504)
+    assert run(api, *SUBMIT, "--yes").exit_code == 2
+    r = run(api, "jobs", "list")
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert lines[0] == "no jobs" and lines[2].startswith("1 create(s) with an unknown outcome")
+    assert lines[3].split() == ["NAME", "SENT", "CAUSE"]
+    assert lines[4].split()[0] == "my-run" and lines[4].endswith("HTTP 504: injected HTTP 504")
+    r = run(api, "jobs", "list", "--format", "json")
+    assert json.loads(r.stdout) == [] and "1 create(s) with an unknown outcome" in r.stderr
+    # The backend stores it after all: the next full list shows the job and settles the record.
+    job = api.add_job("my-run")
+    r = run(api, "jobs", "list")
+    assert r.stdout.splitlines()[-1].startswith("the create of 'my-run' at ") and r.stdout.rstrip().endswith(
+        f"lost its answer (HTTP 504: injected HTTP 504); it was stored as job {job['id']}")
+    assert list(pending_dir.glob("*.json")) == []
+    assert "unknown" not in run(api, "jobs", "list").stdout
+
+
+def test_submit_again_after_a_lost_answer_reports_the_stored_job(api, monkeypatch):
+    api.fail("POST", status=504, store_after=0.5)
+    monkeypatch.setenv("FTPREP_CREATE_WINDOW", "0.05")
+    assert run(api, *SUBMIT, "--yes").exit_code == 2  # gave up before the job was stored
+    monkeypatch.setenv("FTPREP_CREATE_WINDOW", "10")
+    r = run(api, *SUBMIT, "--yes")
+    assert r.exit_code == 0, r.output
+    (job_id,) = api.jobs
+    assert "the create call failed (HTTP 504: injected HTTP 504, in the submit of " in r.stdout
+    assert "but the job was stored; it was not sent again:" in r.stdout and f"created job {job_id}" in r.stdout
+    assert api.count("POST") == 1
+
+
+def test_cancel_and_backup_under_502_are_sent_once_and_verified(api):
+    job = api.add_job("to-cancel")
+    api.fail("DELETE", status=502, store=True)
+    r = run(api, "jobs", "cancel", job["id"], "--yes")
+    assert r.exit_code == 0 and r.stdout == (f"cancelled job {job['id']} (cancelled); the answer was lost (HTTP 502: "
+                                             "injected HTTP 502), the job shows it took effect\n")
+    done = api.add_job("done", status="completed")
+    api.fail("PATCH", status=502, store=True)
+    r = run(api, "jobs", "backup", done["id"])
+    assert r.exit_code == 0 and r.stdout.startswith(f"backup of job {done['id']}: voltage-backups/done; the answer")
+    assert api.count("DELETE") == 1 and api.count("PATCH") == 1
+
+
+def test_a_trickling_server_cannot_hold_a_command_past_its_deadline(api, monkeypatch):
+    monkeypatch.setenv("FTPREP_API_DEADLINE", "0.5")
+    api.fail("GET", trickle=0.05)
+    start = time.monotonic()
+    r = run(api, "jobs", "list")
+    assert time.monotonic() - start < 2.0
+    assert r.exit_code == 2 and r.stderr == ("ftprep: error: GET /fine-tuning: no complete answer within the 0.5 s "
+                                             "deadline; check the network and VOLTAGEGPU_BASE_URL, then try again\n")
+    monkeypatch.setenv("FTPREP_API_DEADLINE", "soon")
+    r = run(api, "jobs", "list")
+    assert r.exit_code == 2 and "FTPREP_API_DEADLINE must be a number of seconds, got 'soon'" in r.stderr

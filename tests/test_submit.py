@@ -371,3 +371,12 @@ def test_a_process_killed_while_the_create_is_out_leaves_a_record_that_resolves(
     with patient(api) as c:
         sub = submit(**CHAT, client=c)
     assert sub.state == "recovered" and api.count("POST") == 1 and len(api.jobs) == 1
+
+
+def test_no_create_without_a_place_for_its_record(api, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    asked = []
+    with patient(api) as c, pytest.raises(OSError, match="cannot keep the record of a create in .*FTPREP_PENDING_DIR"):
+        submit(**CHAT, client=c, pending=PendingStore(blocker / "pending"), confirm=asked.append)
+    assert api.count("POST") == 0 and asked == []

@@ -180,7 +180,7 @@ class Client:
         after it was sent (`age` seconds ago), at least once; None if none
         appeared by then. Raises `ApiError` when the job list cannot be read."""
         start = self._clock()
-        window = self.recovery_seconds - age
+        window = self.recovery_seconds - max(age, 0.0)  # a record from the future (a clock set back) waits no longer
         delay = self.poll_seconds
         while True:
             matches = [j for j in self.list_jobs() if j.name == name and j.id not in known_ids]

@@ -87,6 +87,17 @@ class PendingStore:
         safe = "".join(c if c.isalnum() or c == "-" else "_" for c in record.name)[:80]
         return self.folder / f"{record.scope}.{safe}.{record.request_hash[:16]}.json"
 
+    def check_writable(self) -> None:
+        """Raise OSError, with the setting to change, unless records can be written:
+        a create is not sent without one."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.folder, os.W_OK | os.X_OK):
+                raise PermissionError(13, "permission denied")
+        except OSError as e:
+            raise OSError(f"cannot keep the record of a create in {self.folder} ({e.strerror or e}); "
+                          f"set {ENV_DIR} to a writable folder") from None
+
     def add(self, record: PendingCreate) -> PendingCreate:
         """Write `record` atomically (a reader never sees half a record)."""
         self.folder.mkdir(parents=True, exist_ok=True)
