@@ -256,7 +256,7 @@ def _create(plan: Submission, stage: t.Any, name: str, private: bool, client: Cl
             confirm: t.Callable[[Submission], bool] | None, pending: PendingStore | None) -> Submission:
     """Resolve earlier creates of the name, check it is free, confirm, push the
     stage if any, then create the job once."""
-    from ftprep.api.pending import PendingCreate, PendingStore, request_hash, settle
+    from ftprep.api.pending import PendingStore, request_hash, settle
 
     own_client = client is None
     if client is None:

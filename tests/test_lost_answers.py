@@ -195,3 +195,12 @@ def test_records_are_written_whole_scoped_and_never_dropped_unread(pending_dir):
     assert store.named("my-run", "scope-a") == []
     on_disk = json.loads(next(pending_dir.glob("scope-b.*.json")).read_text())
     assert set(on_disk) == {"name", "request_hash", "scope", "idempotency_key", "sent_at", "known_ids", "cause"}
+
+
+def test_a_create_trickled_past_its_deadline_is_looked_for_not_resent(api):
+    api.fail("POST", trickle=0.05, store=True)
+    with client(api, deadline=0.4, recovery_seconds=2) as c:
+        start = time.monotonic()
+        job = c.create_job(REQUEST)
+        assert time.monotonic() - start < 1.5
+    assert job.recovered_from == "no complete answer within the 0.4 s deadline" and api.count("POST") == 1

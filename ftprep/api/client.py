@@ -153,16 +153,20 @@ class Client:
         the call; recovery never mistakes one of them for the new job."""
         name = request.get("name")
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
-        try:
-            with within(self.deadline):
+        with within(self.deadline):
+            try:
                 response = self._http.request("POST", ROUTE, json=request, headers=headers)
-        except NOT_SENT as e:
-            raise JobNotCreated(f"cannot connect to {self.base_url} ({describe(e)}): the request was not "
-                                "sent, so no job was created") from None
-        except httpx.TimeoutException:
-            return self._recover(name, self._no_answer(), existing_ids)
-        except httpx.TransportError as e:
-            return self._recover(name, f"the connection failed: {describe(e)}", existing_ids)
+            except NOT_SENT as e:
+                raise JobNotCreated(f"cannot connect to {self.base_url} ({describe(e)}): the request was not "
+                                    "sent, so no job was created") from None
+            except httpx.TimeoutException:
+                lost = self._no_answer()  # read here: only inside `within` does it know the deadline passed
+            except httpx.TransportError as e:
+                lost = f"the connection failed: {describe(e)}"
+            else:
+                lost = None
+        if lost is not None:
+            return self._recover(name, lost, existing_ids)
         log.debug("POST %s -> %s", ROUTE, response.status_code)
         if response.status_code >= 500:
             return self._recover(name, status_error(response, "POST", ROUTE).message, existing_ids)
