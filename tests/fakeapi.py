@@ -356,7 +356,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _trickle(self, status: int, ctype: str, data: bytes, headers: dict[str, str], every: float) -> None:
         """The whole answer, one byte at a time: each read gets something, so
         only a deadline over the whole call stops the client."""
-        head = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}", f"Content-Type: {ctype}",
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Unknown"
+        head = [f"HTTP/1.1 {status} {phrase}", f"Content-Type: {ctype}",
                 f"Content-Length: {len(data)}", *(f"{k}: {v}" for k, v in headers.items())]
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + data
         try:

@@ -48,7 +48,8 @@ class Job:
     hours: float | None = None
     created_at: str | None = None
     raw: dict[str, t.Any] = dataclasses.field(default_factory=dict, repr=False)
-    # Set when create_job failed but the job list showed the job was stored.
+    # Set when a call's answer was lost but it took effect: a create found in
+    # the job list, or a cancel, rename or backup seen on the job.
     recovered_from: str | None = None
 
     @property
