@@ -43,3 +43,17 @@ def file_server():
     with FileServer() as server:
         yield server
 # --- end issue 5 ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pending_creates(tmp_path_factory: pytest.TempPathFactory):
+    """Records of creates whose outcome is unknown go to a temp folder, never the user's cache;
+    subprocesses inherit it through the environment."""
+    folder = tmp_path_factory.mktemp("pending")
+    old = os.environ.get("FTPREP_PENDING_DIR")
+    os.environ["FTPREP_PENDING_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("FTPREP_PENDING_DIR", None)
+    else:
+        os.environ["FTPREP_PENDING_DIR"] = old
