@@ -83,6 +83,9 @@ def _history(r: Record, shape: str) -> list[dict[str, t.Any]] | None:
 
 def _answer(message: dict[str, t.Any], field: str) -> object:
     msg = parse_messages([message], field)[0]
+    if msg["role"] is None or msg["content"] is None:
+        keys = ", ".join(sorted(map(str, message))) or "none"
+        raise Unmappable(f"'{field}' is an object but not a message (keys: {keys})", field)
     if msg["role"] != "assistant":
         raise Unmappable(f"'{field}' is a {msg['role']} message, not an assistant answer", field)
     return msg["content"]

@@ -94,10 +94,18 @@ def mapper(task: str, shape: str, opts: Options) -> t.Callable[[Record], Mapped]
     if base == "text":
         plain = _text(shape, opts)
     elif base == "dpo":
-        plain = preference.normalizer(shape, opts)
+        pairs = preference.normalizer(shape, opts)
+        return lambda r: (pairs(r), _tools_dropped(r, "prompt") + _tools_dropped(r.get("input"), "prompt"))
     else:
         plain = _grpo(opts)
     return lambda r: (plain(r), [])
+
+
+def _tools_dropped(r: object, col: str) -> list[Finding]:
+    if not isinstance(r, dict):
+        return []
+    return [Finding("S006", f"dropped column '{c}' (tool schemas): the trainer's prep keeps only the "
+                    "conversation", c) for c in chat_columns.TOOLS_COLUMNS if c != col and chat_columns.present(r.get(c))]
 
 
 def normalizer(task: str, shape: str, opts: Options) -> t.Callable[[Record], Record]:
@@ -171,10 +179,7 @@ def _chat(r: Record, col: str, template: str | None) -> Mapped:
         notes.append(Finding("C021", f"wrote the tool call(s) of turn(s) {_listed(as_text)} as assistant text "
                              "holding the call's JSON", f"{col}[{as_text[0]}]",
                              "with --chat-template qwen3 they are written in qwen3's <tool_call> markup"))
-    for c in chat_columns.TOOLS_COLUMNS:
-        if c != col and chat_columns.present(r.get(c)):
-            notes.append(Finding("S006", f"dropped column '{c}' (tool schemas): the trainer's prep keeps only the "
-                                 "conversation", c))
+    notes += _tools_dropped(r, col)
     system = r.get("system")
     if isinstance(system, str) and system.strip() and not (msgs and msgs[0]["role"] == "system"):
         msgs.insert(0, {"role": "system", "content": system})
