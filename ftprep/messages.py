@@ -123,7 +123,7 @@ def from_parts(parts: list[t.Any], at: str, template: str | None) -> tuple[str, 
         else:
             raise Unmappable(f"content part {j} has type {json.dumps(typ)}, which convert cannot map", where, "C006")
     content = "".join(texts)
-    if reasoning:
+    if "".join(reasoning):  # an empty reasoning part carries nothing: no empty think block
         content = THINK_OPEN + "".join(reasoning) + THINK_CLOSE + content
     if not calls:
         return content, False
