@@ -21,9 +21,10 @@ import typing as t
 from ftprep import messages as message_reader
 from ftprep import preference
 from ftprep.diagnostics import Diagnostic
-from ftprep.messages import Unmappable, flatten, is_message_list, join, parse_messages, scalar
+from ftprep.messages import Unmappable, flatten, is_message_list, join, scalar
 from ftprep.tasks import chat_columns
 from ftprep.tasks.base import Finding, Options
+from ftprep.tasks.chat import ROLE_ALIASES
 
 __all__ = ["Unmappable", "detect", "mapper", "normalizer", "parse_messages"]
 
@@ -65,8 +66,9 @@ def detect(task: str, columns: t.Collection[str], opts: Options, sample: Record 
         chosen = (sample or {}).get(opts.field_chosen or "chosen")
         if isinstance(chosen, list):
             return "preference-messages"
-        if isinstance(chosen, dict):
-            return "sharegpt-preference"
+        if isinstance(chosen, dict) or (sample is None and "prompt" not in cols
+                                        and any(c in cols for c in CONVERSATION_COLUMNS)):
+            return "sharegpt-preference"  # the prompt is the conversation column
         if opts.field_prompt or "prompt" in cols:
             return "prompt-chosen-rejected"
         return "hh-rlhf"
@@ -74,10 +76,21 @@ def detect(task: str, columns: t.Collection[str], opts: Options, sample: Record 
 
 
 # --- messages -----------------------------------------------------------------
+def parse_messages(value: list[t.Any], field: str) -> list[dict[str, t.Any]]:
+    """Messages for a viewer (render): mapped where convert maps them, else each
+    message's role and content as they are, for the viewer to judge. (convert
+    itself uses the strict `ftprep.messages.parse_messages`.)"""
+    try:
+        return message_reader.parse_messages(value, field)
+    except Unmappable:
+        return [{"role": chat_columns.role_of(m, ROLE_ALIASES), "content": m.get("content", m.get("value"))}
+                if isinstance(m, dict) else m for m in value]
+
+
 def as_text(value: object, field: str) -> object:
     """Message lists become text; other values pass through for the check to judge."""
     if is_message_list(value):
-        msgs = parse_messages(value, field)
+        msgs = message_reader.parse_messages(value, field)
         if msgs and msgs[-1]["role"] == "assistant":
             return msgs[-1]["content"]
         return flatten(msgs)

@@ -147,3 +147,21 @@ def test_convert_hints_never_send_the_user_to_convert(tmp_path: Path) -> None:
     result = ftprep.convert(str(source), str(tmp_path / "o.jsonl"), task="dpo", min_rows=1)
     assert not result.written
     assert result.report.diagnostics and all("ftprep convert" not in (d.hint or "") for d in result.report.diagnostics)
+
+
+def test_cli_convert_that_writes_nothing_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ftprep.cli import main
+
+    out = tmp_path / "o.jsonl"
+    code = main(["convert", str(HERE / "mllm_demo.json"), "-o", str(out), "--task", "chat", "--min-rows", "1"])
+    assert code == 1 and not out.exists()  # one row is multimodal: refused, so nothing is written without --drop-invalid
+    code = main(["convert", str(HERE / "kto_en_demo.json"), "-o", str(out), "--task", "chat", "--min-rows", "1"])
+    assert code == 0 and len(out.read_text().splitlines()) == 2
+    only_bad = tmp_path / "bad.jsonl"
+    only_bad.write_text(json.dumps({"messages": [{"role": "user", "content": "<image>x"},
+                                                 {"role": "assistant", "content": "y"}]}) + "\n")
+    capsys.readouterr()
+    code = main(["convert", str(only_bad), "-o", str(tmp_path / "b.jsonl"), "--task", "chat", "--min-rows", "1",
+                 "--drop-invalid"])
+    assert code == 1 and not (tmp_path / "b.jsonl").exists()
+    assert "no row is left to write" in capsys.readouterr().out
