@@ -44,14 +44,18 @@ ROLE_ALIASES = {
 }
 
 
+Weight = t.Annotated[float, msgspec.Meta(gt=0)]
+
+
 class Message(msgspec.Struct, frozen=True, gc=False):
     role: t.Literal["system", "user", "assistant", "tool"]
     content: NonBlank
     # Tool calls change how templates render and raise: always explain those rows.
     tool_calls: NEVER = msgspec.UNSET  # type: ignore[assignment]
-    # Per-message weights are dropped by the trainer's prep: explain says what that trains.
-    weight: NEVER = msgspec.UNSET  # type: ignore[assignment]
-    loss_weight: NEVER = msgspec.UNSET  # type: ignore[assignment]
+    # Per-message weights are dropped by the trainer's prep: a weight of 0 (a
+    # masked turn, C019) fails the decode and goes to explain; positive ones are clean.
+    weight: Weight = msgspec.UNSET  # type: ignore[assignment]
+    loss_weight: Weight = msgspec.UNSET  # type: ignore[assignment]
 
 
 Conversation = t.Annotated[tuple[Message, ...], msgspec.Meta(min_length=2)]
