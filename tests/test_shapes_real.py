@@ -165,3 +165,53 @@ def test_cli_convert_that_writes_nothing_exits_1(tmp_path: Path, capsys: pytest.
                  "--drop-invalid"])
     assert code == 1 and not (tmp_path / "b.jsonl").exists()
     assert "no row is left to write" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("fixture", "opts", "rows", "convert_codes", "check_codes"), CASES, ids=_ids())
+def test_fast_and_explain_paths_agree_on_real_shapes(fixture: str, opts: dict, rows: int,
+                                                     convert_codes: set, check_codes: set) -> None:
+    fast = ftprep.check(str(HERE / fixture), min_rows=1, **opts).to_json()
+    assert fast == ftprep.check(str(HERE / fixture), min_rows=1, explain_all=True, **opts).to_json()
+
+
+def _one(messages_: list, tmp_path: Path, **opts: object) -> tuple[list, list]:
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"messages": messages_}) + "\n")
+    out = tmp_path / "o.jsonl"
+    result = ftprep.convert(str(source), str(out), task="chat", min_rows=1, **opts)
+    rows = [json.loads(x)["conversations"] for x in out.read_text().splitlines()] if result.written else []
+    return rows, result.report.codes()
+
+
+def test_content_parts_in_both_spellings_join_their_text(tmp_path: Path) -> None:
+    rows, codes = _one([{"role": "user", "content": [{"type": "text", "text": "a "}, {"type": "text", "value": "b"}]},
+                        {"role": "assistant", "content": [{"type": "text", "value": "c"}]}], tmp_path)
+    assert rows == [[{"role": "user", "content": "a b"}, {"role": "assistant", "content": "c"}]] and codes == []
+
+
+def test_a_part_convert_cannot_map_is_refused_not_stringified(tmp_path: Path) -> None:
+    rows, codes = _one([{"role": "user", "content": [{"type": "file", "value": "x.pdf"}]},
+                        {"role": "assistant", "content": "ok"}], tmp_path)
+    assert rows == [] and codes == ["C006"]
+
+
+def test_every_assistant_turn_masked_is_refused(tmp_path: Path) -> None:
+    rows, codes = _one([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 0}], tmp_path)
+    assert rows == [] and codes == ["S005"]
+
+
+def test_qwen3_tool_call_after_text_keeps_both(tmp_path: Path) -> None:
+    call = '{"name": "f", "arguments": {}}'
+    rows, codes = _one([{"role": "user", "content": "q"},
+                        {"role": "assistant", "content": [{"type": "text", "value": "Let me look."},
+                                                          {"type": "tool_call", "value": call},
+                                                          {"type": "tool_call", "value": call}]},
+                        {"role": "tool", "content": "r"}, {"role": "assistant", "content": "done"}],
+                       tmp_path, chat_template="qwen3")
+    expected = f"Let me look.\n<tool_call>\n{call}\n</tool_call>\n<tool_call>\n{call}\n</tool_call>"
+    assert rows[0][1]["content"] == expected and "C021" not in codes
+    rows, codes = _one([{"role": "user", "content": "q"},
+                        {"role": "assistant", "content": [{"type": "text", "value": "Let me look."},
+                                                          {"type": "tool_call", "value": call}]},
+                        {"role": "tool", "content": "r"}, {"role": "assistant", "content": "done"}], tmp_path)
+    assert rows[0][1]["content"] == f"Let me look.\n{call}" and "C021" in codes
