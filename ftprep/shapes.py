@@ -142,16 +142,36 @@ def _text(shape: str, opts: Options) -> t.Callable[[Record], Record]:
     folds = [c for c in ("input", "context") if c not in (inst, out)]
 
     def normalize(r: Record) -> Record:
+        media = next((c for c in chat_columns.MEDIA_COLUMNS if c not in (inst, out) and chat_columns.present(r.get(c))),
+                     None)
+        if media:
+            raise Unmappable(f"column '{media}' makes the row multimodal; the trainer is text-only and would train "
+                             "its placeholders as literal text", media, "C022", message_reader.MEDIA_HINT)
         instruction = r.get(inst)
         extra = [r.get(c) for c in folds]
         system = r.get("system") if "system" not in (inst, out) else None
+        history = _history_text(r.get("history")) if "history" not in (inst, out) else None
         # Fold only into a real instruction: a blank one must stay blank and be reported.
         if isinstance(instruction, str) and instruction.strip() and (
-                any(isinstance(e, str) and e.strip() for e in extra) or system):
-            instruction = join(system, instruction, *extra)
+                any(isinstance(e, str) and e.strip() for e in extra) or system or history):
+            instruction = join(instruction, *extra)
+            if history:  # LLaMA-Factory alpaca `history`: the earlier turns, labelled as in DPO prompts
+                instruction = f"{history}\n\nUser: {instruction}"
+            instruction = join(system, instruction)
         return {"instruction": scalar(instruction), "output": scalar(r.get(out))}
 
     return normalize
+
+
+def _history_text(history: object) -> str | None:
+    """Earlier [instruction, response] pairs as labelled turns; anything else is refused."""
+    if history is None or history == []:
+        return None
+    if not (isinstance(history, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in history)):
+        raise Unmappable("'history' is not a list of [instruction, response] pairs of text", "history")
+    return flatten([{"role": role, "content": text} for q, a in history
+                    for role, text in (("user", q), ("assistant", a))])
 
 
 def _listed(indices: list[int]) -> str:

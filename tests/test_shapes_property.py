@@ -65,7 +65,8 @@ dpo_rows = st.one_of(
     st.builds(lambda m, c, r: {"input": {"messages": m}, "preferred_output": [c], "non_preferred_output": [r]},
               turns(openai_msg), assistant, assistant),
 )
-text_rows = st.fixed_dictionaries({"instruction": text, "output": text}, optional={"input": text, "system": text})
+text_rows = st.fixed_dictionaries({"instruction": text, "output": text},
+                                  optional={"input": text, "system": text, "history": st.lists(st.lists(text, min_size=2, max_size=2), max_size=2)})
 
 SEPARATORS = ["\n\n", "\n", messages.THINK_OPEN, messages.THINK_CLOSE, messages.CALL_OPEN, messages.CALL_CLOSE]
 

@@ -1,6 +1,6 @@
 """Real dataset shapes: each fixture in tests/realdata/ is a small file with the
 structure of a public dataset (LLaMA-Factory's data/ demos and v1 format,
-FastChat ShareGPT, OpenAI chat and preference, HH-RLHF, UltraFeedback,
+LLaMA-Factory's alpaca `history`, FastChat ShareGPT, OpenAI chat and preference, HH-RLHF, UltraFeedback,
 axolotl's one-conversation fixture). Each converts to exactly the rows in
 tests/realdata/expected/, with the findings that say what was dropped, cut or
 refused; `check` on the raw file names what the trainer would do to it.
@@ -25,6 +25,7 @@ EXPECTED = HERE / "expected"
 CASES = [
     ("alpaca_en_demo.json", {}, 3, set(), {"S003"}),
     ("identity.json", {}, 2, set(), set()),
+    ("alpaca_history.json", {}, 2, {"C022"}, {"S003"}),
     ("glaive_toolcall_en_demo.json", {}, 2, {"C021", "S006"}, {"S006"}),
     ("glaive_toolcall_en_demo.json", {"chat_template": "qwen3"}, 2, {"S006"}, {"S006"}),
     ("dpo_en_demo.json", {}, 3, set(), {"V003"}),
