@@ -156,6 +156,12 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     if fmt == "json":
         fmt = sniff_json(path, gz)
     shown = display or path
+    if fmt == "record":
+        report = FileReport(shown, opts.task)
+        report.diagnostics.append(Diagnostic(
+            "P009", "the top level is one record (an object), not an array of records; the trainer reads one row",
+            shown, hint="ftprep convert reads it as one record and writes JSON Lines; add the other records"))
+        return report
     if fmt == "wrapped":
         report = FileReport(shown, opts.task)
         report.diagnostics.append(Diagnostic(

@@ -134,8 +134,8 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
             if params.get("also_zip"):
                 click.echo(f"wrote the trainer zip to {str(result.output).rstrip('/')}.zip")
         else:
-            click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); "
-                       "fix the errors or pass --drop-invalid")
+            advice = "no row is left to write" if params.get("drop_invalid") else "fix the errors or pass --drop-invalid"
+            click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); {advice}")
     ctx.exit(0 if result.written else 1)
 
 

@@ -66,6 +66,8 @@ COLUMNS = _table(
     ("S003", "dropped-column", WARNING, "A column that looks like training data is not mapped; the trainer drops it.", "prep"),
     ("S004", "task-unknown", ERROR, "The task cannot be inferred from the columns; pass --task.", "prep"),
     ("S005", "unmappable-row", ERROR, "convert cannot map the row's shape to the task's canonical columns.", "prep"),
+    ("S006", "tools-dropped", WARNING, "A tools column (function schemas) is dropped by the trainer's prep, which keeps only the conversation; convert drops it too.", "prep"),
+    ("S007", "kto-undesirable", ERROR, "A KTO row labelled undesirable (label false): the trainer's prep drops the label and trains the answer as a target.", "prep"),
 )
 
 # --- V: values ----------------------------------------------------------------
@@ -75,6 +77,8 @@ VALUES = _table(
     ("V003", "not-text", ERROR, "A list or object where text is required; the trainer would train on its Python repr.", "prep"),
     ("V004", "not-string", WARNING, "A number or boolean where text is expected; it is stringified, and mixed types can fail to load.", "load"),
     ("V005", "identical-pair", WARNING, "DPO chosen and rejected are identical: no preference signal.", "eval"),
+    ("V006", "pair-prompts-differ", ERROR, "DPO chosen and rejected conversations have different prompts: the pair does not rank two answers to one prompt.", "train"),
+    ("V007", "undesirable-dropped", WARNING, "convert dropped the rows a KTO label marks undesirable, which SFT would train as targets.", "prep"),
 )
 
 # --- C: chat ------------------------------------------------------------------
@@ -97,6 +101,10 @@ CHAT = _table(
     ("C016", "control-token", WARNING, "Content holds a chat-template control token; it becomes a real special token.", "template"),
     ("C017", "reasoning-dropped", WARNING, "The chosen chat template drops this <think> reasoning.", "template"),
     ("C018", "template-version", WARNING, "The chosen chat template is missing from older trainer images.", "template"),
+    ("C019", "masked-turn", WARNING, "An assistant turn is masked by a per-message weight (weight 0, loss_weight 0); the trainer's prep drops weights and trains it.", "prep"),
+    ("C020", "masked-turn-cut", WARNING, "convert cut masked assistant turns from the end of a conversation, so that they are not trained.", "prep"),
+    ("C021", "tool-call-text", WARNING, "convert wrote a tool call (function_call turn, tool_call part) as assistant text holding its JSON: the template has no tool-call rendering convert can target.", "template"),
+    ("C022", "multimodal-row", ERROR, "A multimodal row (images column, media part, <image> placeholder): the trainer is text-only and trains the placeholders as literal text.", "train"),
 )
 
 # --- D: dataset ---------------------------------------------------------------

@@ -104,11 +104,13 @@ def read_records(path: str) -> tuple[list[str], Source]:
                 yield None, i, Diagnostic("P006", f"cannot read {fmt} after {i:,} rows: {e}", path)
 
         return list(df.columns), table()
-    if fmt in ("json", "wrapped"):
+    if fmt in ("json", "wrapped", "record"):
         try:
             records = json_array(path, gz)
             if fmt == "wrapped":  # {"data": [...]}: the records under their key
                 records = records[wrapped_key(records)]
+            elif fmt == "record":  # one object that is itself a record (one conversation)
+                records = [records]
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             return [], iter([(None, 0, Diagnostic("P001", f"invalid JSON: {e}", path))])
         if not isinstance(records, list):
@@ -178,7 +180,7 @@ def convert(
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
     records, sample = _peek(records)
     shape = shapes.detect(name, columns, opts, sample)
-    normalize = shapes.normalizer(name, shape, opts)
+    normalize = shapes.mapper(name, shape, opts)
     canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows, tokenizer=opts.tokenizer,
                         max_seq_len=opts.max_seq_len)
 
@@ -187,6 +189,8 @@ def convert(
     source_lines = array.array("q")
     source_rows = array.array("q")
     head: list[Diagnostic] = []
+    notes = shapes.Notes(src)
+    skipped = 0
     rows_in = 0
     encoder = msgspec.json.Encoder()
     fd, tmp = tempfile.mkstemp(prefix=".ftprep-", suffix=".jsonl", dir=folder)
@@ -202,10 +206,14 @@ def convert(
                                            line=line, row=row))
                     continue
                 try:
-                    out = normalize(rec)
+                    out, changed = normalize(rec)
                 except shapes.Unmappable as e:
                     head.append(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
-                                           hint="fix the record, or map other columns with --field-*"))
+                                           hint=e.hint or "fix the record, or map other columns with --field-*"))
+                    continue
+                notes.add(changed, line, row)
+                if out is None:  # dropped by design (a KTO row labelled undesirable): reported by `notes`
+                    skipped += 1
                     continue
                 f.write(encoder.encode(out) + b"\n")
                 source_lines.append(line or 0)
@@ -216,14 +224,14 @@ def convert(
             mapped = [d for d in mapped if d.code != "P004"]
         # The row minimum is about what would be written, judged below.
         mapped = [d for d in mapped if d.code != "D002"]
-        diags = head + mapped
+        diags = head + notes.diagnostics() + mapped
         file_report = FileReport(src, name, rows=rows_in, task_inferred=task is None,
                                  diagnostics=sorted(diags, key=lambda d: -1 if d.row is None else d.row),
                                  dropped=checked.dropped)
         report = Report([file_report])
         bad = {d.row for d in diags if d.severity == ERROR and d.row is not None}
         file_level = [d for d in diags if d.severity == ERROR and d.row is None]
-        kept = rows_in - len(bad) if drop_invalid else rows_in
+        kept = rows_in - len(bad) - skipped if drop_invalid else rows_in - skipped
         if 0 < kept < min_rows:
             file_report.diagnostics.insert(0, Diagnostic(
                 "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
@@ -231,6 +239,11 @@ def convert(
         job = JOB_FIELDS[name.removeprefix("custom_")]
         if file_level or (bad and not drop_invalid):
             return Conversion(report, None, name, shape, rows_in, 0, len(bad), False, job)
+        if _writable(source_rows, bad) == 0:  # an empty output would train nothing: not written
+            file_report.diagnostics.insert(0, Diagnostic(
+                "P004", f"no rows to write: all {rows_in:,} source rows were dropped or refused", src,
+                hint="see the findings above; fix or map the rows"))
+            return Conversion(report, None, name, shape, rows_in, 0, rows_in, False, job)
         written = _finish(tmp, dst, out_fmt, bad, source_rows, name)
         return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True, job)
     finally:
@@ -289,7 +302,19 @@ def _to_source(d: Diagnostic, src: str, lines: array.array, rows: array.array) -
         if 0 <= n < len(rows):
             where = f"line {lines[n]}" if lines[n] else f"row {rows[n]}"
             message = message.replace(f"line {n + 1}", where, 1)
-    return dataclasses.replace(d, path=src, line=line, row=row, message=message)
+    hint = d.hint
+    if hint and "ftprep convert" in hint:  # printed by convert itself: it cannot map this value
+        hint = "convert cannot map this value: fix the record, or map other columns with --field-*"
+    return dataclasses.replace(d, path=src, line=line, row=row, message=message, hint=hint)
+
+
+def _writable(source_rows: array.array, bad: set[int]) -> int:
+    """How many mapped rows survive the `bad` ones (source rows are ascending)."""
+    import bisect
+
+    hit = sum(1 for b in bad if (k := bisect.bisect_left(source_rows, b)) < len(source_rows) and source_rows[k] == b)
+    return len(source_rows) - hit
+
 
 
 def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.array, task: str) -> int:

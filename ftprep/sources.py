@@ -60,8 +60,9 @@ def open_bytes(path: str | os.PathLike[str], gz: bool) -> t.BinaryIO:
 
 def sniff_json(path: str | os.PathLike[str], gz: bool) -> str:
     """A `.json` file may hold an array or JSON Lines; `datasets` reads both.
-    A single object that wraps the records (`{"data": [...]}`) is "wrapped":
-    the trainer would see one row."""
+    A single object that wraps the records (`{"data": [...]}`) is "wrapped",
+    one that is itself a record (`{"conversations": [...messages]}`) is
+    "record": the trainer would see one row either way."""
     with open_bytes(path, gz) as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
@@ -73,9 +74,21 @@ def sniff_json(path: str | os.PathLike[str], gz: bool) -> str:
             doc = msgspec.json.decode(data)
         except (msgspec.DecodeError, UnicodeDecodeError):
             return "jsonl"
+        if isinstance(doc, dict) and one_record(doc, multiline=b"\n" in data.strip()):
+            return "record"
         if isinstance(doc, dict) and wrapped_key(doc):
             return "wrapped"
     return "jsonl"
+
+
+def one_record(doc: dict[str, t.Any], multiline: bool) -> bool:
+    """An object that is itself one record, not a wrapper of records: its list
+    holds messages (one conversation, as axolotl's `conversation.json`), or it
+    has no list of objects and spans several lines (a pretty-printed record)."""
+    key = wrapped_key(doc)
+    if key is None:
+        return multiline
+    return all(("role" in m or "from" in m) and ("content" in m or "value" in m) for m in doc[key])
 
 
 def wrapped_key(doc: dict[str, t.Any]) -> str | None:

@@ -68,7 +68,7 @@ def test_parallel_scan_matches_sequential(case: Path, monkeypatch: pytest.Monkey
 
 
 # --- random rows: both paths, and the schemas --------------------------------------------
-CONTROL = ["<|im_end|>", "[INST]", "<｜User｜>", "<start_of_turn>", "<eos>", "</think>", "<think>"]
+CONTROL = ["<|im_end|>", "[INST]", "<｜User｜>", "<start_of_turn>", "<eos>", "</think>", "<think>", "<image>", "<video>"]
 text = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", " ", "\n\t", "\u3000", "\u00a0", "ok", "café", "a<b", "[x]", "\\u003c"]),
@@ -80,11 +80,16 @@ message = st.one_of(
     st.fixed_dictionaries({"role": role, "content": st.one_of(st.none(), st.integers(), st.lists(text, max_size=2))}),
     st.fixed_dictionaries({"from": role, "value": text}),
     st.fixed_dictionaries({"role": role, "content": text, "tool_calls": st.just([{"id": "abc"}])}),
+    # Per-message weights (OpenAI/ShareGPT `weight`, LLaMA-Factory v1 `loss_weight`).
+    st.fixed_dictionaries({"role": role, "content": text},
+                          optional={"weight": st.sampled_from([0, 1, 0.0, False, True]),
+                                    "loss_weight": st.sampled_from([0.0, 1.0])}),
     text,
 )
 value = st.one_of(text, st.none(), st.integers(), st.lists(text, max_size=2), st.dictionaries(st.text(max_size=3), text, max_size=2))
 chat_row = st.fixed_dictionaries({"conversations": st.one_of(st.lists(message, max_size=5), value)},
-                                 optional={"system": text})
+                                 optional={"system": text, "label": st.one_of(st.booleans(), text), "tools": value,
+                                           "images": st.one_of(st.lists(text, max_size=2), value)})
 text_row = st.fixed_dictionaries({}, optional={"instruction": value, "output": value, "input": value, "instruct": value})
 dpo_row = st.fixed_dictionaries({}, optional={"prompt": value, "chosen": value, "rejected": value})
 grpo_row = st.fixed_dictionaries({}, optional={"prompt": value, "extra": value})

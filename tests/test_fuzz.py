@@ -46,10 +46,16 @@ def test_random_json_rows(tmp_path: Path, rows: list, task: str | None, template
 
 @FUZZ
 @given(rows=st.lists(st.dictionaries(st.sampled_from(["instruction", "output", "conversations", "prompt", "chosen",
-                                                     "rejected", "messages", "input"]), json_value, max_size=4),
+                                                     "rejected", "messages", "input", "label", "tools", "images",
+                                                     "chosen_messages", "rejected_messages", "preferred_output",
+                                                     "non_preferred_output"]), json_value, max_size=4),
                      max_size=6))
 def test_random_records_in_known_columns(tmp_path: Path, rows: list) -> None:
     path = tmp_path / "x.json"
     path.write_text(json.dumps(rows))
     report = ftprep.check(str(path))
     assert report.files[0].rows == len(rows) or report.files[0].task is None
+    # Every public shape's columns, with random values: convert maps or refuses, never raises.
+    result = ftprep.convert(str(path), str(tmp_path / "out.jsonl"), drop_invalid=True, min_rows=1)
+    assert result.rows_in == (len(rows) if result.task else 0)
+    assert result.written == (result.rows_written > 0)

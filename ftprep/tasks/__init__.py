@@ -72,6 +72,9 @@ TASK_NAMES: tuple[str, ...] = tuple(TASKS) + ("image",)
 
 # Columns that identify a task, in the order they are tried.
 _CONVERSATION = ("conversations", "messages", "conversation", "chat", "dialog")
+# Plain and conversational pairs, OpenAI's preference format, LLaMA-Factory v1 DPO.
+_PREFERENCE = (("chosen", "rejected"), ("preferred_output", "non_preferred_output"),
+               ("chosen_messages", "rejected_messages"))
 _TEXT_PAIRS = (("instruction", "output"), ("instruction", "response"), ("prompt", "completion"),
                ("question", "answer"), ("input", "output"), ("instruction", "input"))
 
@@ -85,7 +88,7 @@ def infer(columns: t.Collection[str], opts: Options) -> str | None:
     if opts.field_instruction or opts.field_output:
         return "text"
     cols = set(columns)
-    if {"chosen", "rejected"} <= cols:
+    if any(set(pair) <= cols for pair in _PREFERENCE):
         return "dpo"
     if any(c in cols for c in _CONVERSATION):
         return "chat"

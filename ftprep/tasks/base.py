@@ -45,13 +45,19 @@ _BR = sorted({s[1:] for s in CONTROL_TOKENS if s.startswith("[")}, key=len, reve
 assert all(s[0] in "<[" for s in CONTROL_TOKENS)
 
 
-def control_patterns() -> dict[str, re.Pattern[str]]:
-    """First character -> the pattern of the control tokens that start with it."""
-    return {"<": re.compile("<(?:" + "|".join(re.escape(s) for s in _LT) + ")"),
+# LLaMA-Factory's media placeholders: not control tokens, but a row holding one
+# must leave the fast path too (the chat rules report multimodal rows).
+MEDIA_TOKENS = ("<image>", "<video>", "<audio>")
+
+
+def control_patterns(extra: tuple[str, ...] = MEDIA_TOKENS) -> dict[str, re.Pattern[str]]:
+    """First character -> the pattern of the control tokens (and `extra`) that start with it."""
+    lt = sorted({*_LT, *(s[1:] for s in extra)}, key=len, reverse=True)
+    return {"<": re.compile("<(?:" + "|".join(re.escape(s) for s in lt) + ")"),
             "[": re.compile(r"\[(?:" + "|".join(re.escape(s) for s in _BR) + ")")}
 
 
-_PATTERNS = control_patterns()
+_PATTERNS = control_patterns(())
 
 
 # A key declared with this type makes any row that has it fail the typed

@@ -14,7 +14,7 @@ import typing as t
 
 import msgspec
 
-from ftprep.tasks import chat_rules
+from ftprep.tasks import chat_columns, chat_rules
 from ftprep.tasks.base import (
     MISSING,
     NEVER,
@@ -44,11 +44,18 @@ ROLE_ALIASES = {
 }
 
 
+Weight = t.Annotated[float, msgspec.Meta(gt=0)]
+
+
 class Message(msgspec.Struct, frozen=True, gc=False):
     role: t.Literal["system", "user", "assistant", "tool"]
     content: NonBlank
     # Tool calls change how templates render and raise: always explain those rows.
     tool_calls: NEVER = msgspec.UNSET  # type: ignore[assignment]
+    # Per-message weights are dropped by the trainer's prep: a weight of 0 (a
+    # masked turn, C019) fails the decode and goes to explain; positive ones are clean.
+    weight: Weight = msgspec.UNSET  # type: ignore[assignment]
+    loss_weight: Weight = msgspec.UNSET  # type: ignore[assignment]
 
 
 Conversation = t.Annotated[tuple[Message, ...], msgspec.Meta(min_length=2)]
@@ -63,7 +70,9 @@ def jpath(col: str) -> str:
 
 
 def row_type(opts: Options) -> type:
-    return struct_type("ChatRow", [(column(opts), Conversation)], never=["system"])
+    # Columns the trainer's prep drops that change what the row means (chat_columns).
+    dropped = ["system", chat_columns.LABEL_COLUMN, *chat_columns.TOOLS_COLUMNS, *chat_columns.MEDIA_COLUMNS]
+    return struct_type("ChatRow", [(column(opts), Conversation)], never=dropped)
 
 
 def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:
@@ -104,6 +113,7 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     base = jpath(col)
     out = dropped_columns(obj, {col}, ("system",), "system prompts must be messages inside the conversation")
     value = parse_conversation(obj.get(col, MISSING))
+    out += chat_columns.explain(obj, value, col, ROLE_ALIASES)
     if value is MISSING or value is None:
         what = "absent" if value is MISSING else "null"
         return [Finding("V001", f"conversation '{col}' is {what}", col)] + out
