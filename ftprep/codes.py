@@ -75,6 +75,7 @@ VALUES = _table(
     ("V003", "not-text", ERROR, "A list or object where text is required; the trainer would train on its Python repr.", "prep"),
     ("V004", "not-string", WARNING, "A number or boolean where text is expected; it is stringified, and mixed types can fail to load.", "load"),
     ("V005", "identical-pair", WARNING, "DPO chosen and rejected are identical: no preference signal.", "eval"),
+    ("V010", "unfilled-placeholder", WARNING, "Trained text (assistant turns, text output, DPO chosen) holds an unfilled placeholder: {{name}}, {name}, <PLACEHOLDER>, [INSERT ...] or [YOUR ...], outside code, math and JSON; the model learns to write it. One finding per file, with the count.", "train"),
 )
 
 # --- C: chat ------------------------------------------------------------------
