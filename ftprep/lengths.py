@@ -46,6 +46,10 @@ class Stats:
     empty_trained: list[tuple[int | None, int]] = dataclasses.field(default_factory=list)
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
     injected_system: int = 0
+    # Rows the trainer's prep drops; "trainer" or "converted": what was rendered (see `ftprep.render`).
+    dropped: int = 0
+    view: str = "trainer"
+    shape: str | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
     hours: float | None = None
     throughput: float = THROUGHPUT
@@ -134,7 +138,8 @@ class Stats:
         return {
             "path": self.path, "task": self.task, "chat_template": self.chat_template,
             "tokenizer": self.tokenizer, "estimate": est, "rows": self.rows, "rendered": self.rendered,
-            "rejected": self.rejected, "tokens_per_row": self.summary(),
+            "rejected": self.rejected, "dropped": self.dropped, "view": self.view, "shape": self.shape,
+            "tokens_per_row": self.summary(),
             "trained_tokens_per_row": self.summary(self.trained) if self.trains else None,
             "total_tokens": self.total_tokens, "total_trained_tokens": self.total_trained if self.trains else None,
             "max_seq_len": self.max_seq_len,
@@ -166,9 +171,12 @@ def stats(
     rows: int | None = None,
     display: str | None = None,
     options: Options | None = None,
+    as_converted: bool = False,
 ) -> Stats:
     """Token statistics of a data file, rendered with `chat_template` (default chatml).
 
+    The rows are what the trainer's prep makes of the file as given, or with
+    `as_converted` the rows `ftprep convert` would write (see `ftprep.render`).
     `tokenizer` is a tokenizer.json path, a Hub id, or a loaded
     `tokenizers.Tokenizer`; without one every count is an estimate.
     Raises ValueError (TokenizerError) for a tokenizer that cannot be loaded,
@@ -186,10 +194,10 @@ def stats(
         field_instruction=field_instruction or opts.field_instruction, field_output=field_output or opts.field_output)
     count = counter(tokenizer)
     where = display or path
-    name, entries = iter_entries(path, opts, limit=rows, display=where)
+    name, view, shape, entries = iter_entries(path, opts, limit=rows, display=where, as_converted=as_converted)
     template = opts.chat_template or DEFAULT_TEMPLATE
     result = Stats(where, name, template if name.removeprefix("custom_") != "text" else None, count.name,
-                   count.exact, max_seq_len, hours=hours, throughput=throughput)
+                   count.exact, max_seq_len, hours=hours, throughput=throughput, view=view, shape=shape)
     if name.removeprefix("custom_") != "text":
         lost = missing_specials(count, get(template).specials)
         if lost:
@@ -202,6 +210,7 @@ def stats(
     for entry in entries:
         result.rows += 1
         result.diagnostics += entry.diagnostics
+        result.dropped += entry.dropped
         if entry.ok:
             batch.append(entry)
             result.injected_system += entry.default_system

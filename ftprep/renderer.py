@@ -1,19 +1,22 @@
 """`ftprep.render` (this module is `ftprep.renderer`): each row as the trainer's chat template renders it.
 
-Rows are read with `converter.guarded_records` and prepared the way the trainer
-prepares them before templating:
+By default a row is what the trainer gets from the file as given (`ftprep.prep`):
+only the mapped columns (the API's defaults unless --field-* says otherwise),
+str() of text values, a conversation json-loaded from a string, messages
+without a role or content dropped, and rows the prep drops shown as dropped,
+with the reason. `as_converted=True` renders the rows `ftprep convert` would
+write instead (the shape detected and mapped, `input` folded in, ShareGPT
+roles mapped), through the same prep: a view of the converted file, labelled
+as such.
 
-- chat: the conversation column is json-loaded when it is a string; messages
-  without a role or content (or with null ones) are dropped and a conversation
-  left with fewer than 2 messages is dropped (C007); roles pass through as they
-  are; only the message keys the template reads are kept; tool-call arguments
-  given as JSON strings are decoded. ShareGPT `{from, value}` messages are
-  mapped to `{role, content}` as `ftprep convert` does.
-- dpo: the canonical prompt/chosen/rejected (`shapes`); the prompt is one user
-  message rendered with the generation prompt; each response is rendered after
-  a dummy user turn and cut out at its first occurrence, then right-stripped
-  (axolotl 0.18-0.20 `chat_template.default`).
-- grpo: the canonical prompt as one user message, with the generation prompt.
+Then, per task:
+
+- chat: only the message keys the template reads are kept; tool-call
+  arguments given as JSON strings are decoded; roles pass through as they are.
+- dpo: the prompt is one user message rendered with the generation prompt;
+  each response is rendered after a dummy user turn and cut out at its first
+  occurrence, then right-stripped (axolotl 0.18-0.20 `chat_template.default`).
+- grpo: the prompt as one user message, with the generation prompt.
 - text: instruction followed by output (no chat template; output is trained).
 
 A row the template rejects becomes a Diagnostic (C012, or the code of the
@@ -34,6 +37,7 @@ if t.TYPE_CHECKING:
 
 DEFAULT_TEMPLATE = "chatml"  # Gradients' default chat_template, and the trainer's DPO wrapping
 DUMMY_USER = {"role": "user", "content": "[[dummy_message]]"}
+TRAINER, CONVERTED = "trainer", "converted"  # the two views
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -52,6 +56,8 @@ class Entry:
     # The data has assistant text to train on (so an empty span set means the
     # template removed it).
     expects_training: bool = False
+    # The trainer's prep drops the row (not rendered, and no failure of the job).
+    dropped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -65,12 +71,16 @@ class Entry:
 
 @dataclasses.dataclass(slots=True)
 class RenderResult:
-    """What `render` returns: one Entry per row read."""
+    """What `render` returns: one Entry per row read. `view` is "trainer" (the
+    file as given) or "converted" (the rows `ftprep convert` writes; `shape`
+    names the source shape it mapped)."""
 
     path: str
     task: str
     chat_template: str | None
     entries: list[Entry] = dataclasses.field(default_factory=list)
+    view: str = TRAINER
+    shape: str | None = None
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -78,10 +88,24 @@ class RenderResult:
 
     @property
     def rejected(self) -> int:
+        """Rows not rendered, dropped ones included."""
         return sum(1 for e in self.entries if not e.ok)
+
+    @property
+    def dropped(self) -> int:
+        return sum(1 for e in self.entries if e.dropped)
 
     def to_json(self) -> list[str | dict[str, str] | None]:
         return [e.to_json() for e in self.entries]
+
+
+class Rows(t.NamedTuple):
+    """A lazy render of one file: its task, view, source shape and entries."""
+
+    task: str
+    view: str
+    shape: str | None
+    entries: t.Iterator[Entry]
 
 
 def render(
@@ -97,9 +121,12 @@ def render(
     field_instruction: str | None = None,
     field_output: str | None = None,
     default_system: str | None = None,
+    as_converted: bool = False,
 ) -> RenderResult:
     """Render the first `rows` rows of `path` (all when None) with `chat_template`.
 
+    By default the rows are what the trainer's prep makes of the file as given;
+    `as_converted` renders the rows `ftprep convert` would write instead.
     `default_system` is the text phi_4 injects when a chat has no system
     message; by default a marker stands in for it (and C015 is reported).
     Raises ValueError for an unknown task or template, SourceError when the file
@@ -108,14 +135,15 @@ def render(
     opts = Options(task=task, field_conversation=field_conversation, field_prompt=field_prompt,
                    field_chosen=field_chosen, field_rejected=field_rejected,
                    field_instruction=field_instruction, field_output=field_output, chat_template=chat_template)
-    name, entries = iter_entries(path, opts, limit=rows, default_system=default_system)
-    return RenderResult(path, name, chat_template or (DEFAULT_TEMPLATE if name != "text" else None), list(entries))
+    found = iter_entries(path, opts, limit=rows, default_system=default_system, as_converted=as_converted)
+    return RenderResult(path, found.task, chat_template or (DEFAULT_TEMPLATE if found.task != "text" else None),
+                        list(found.entries), found.view, found.shape)
 
 
 def iter_entries(path: str, opts: Options, *, limit: int | None = None, display: str | None = None,
-                 default_system: str | None = None) -> tuple[str, t.Iterator[Entry]]:
-    """(task name, lazy Entry per row). Raises ValueError when the task is unknown."""
-    from ftprep import shapes, tasks
+                 default_system: str | None = None, as_converted: bool = False) -> Rows:
+    """The lazy Entry of each row. Raises ValueError when the task is unknown."""
+    from ftprep import prep, shapes, tasks
     from ftprep.converter import guarded_records
     from ftprep.templates import get
 
@@ -128,14 +156,30 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
     if name not in tasks.TASKS:
         raise ValueError(f"{path}: cannot render task {name!r}; choose from {', '.join(tasks.TASKS)}")
     base = name.removeprefix("custom_")
-    shape = shapes.detect(name, columns, opts)
     where = display or path
-    if base == "chat":
-        col = opts.field_conversation or (shape if shape != "mapped" else "conversations")
-        one: t.Callable[[dict[str, t.Any]], Outcome] = lambda rec: _chat(rec, col, template, default_system)
-    else:
+    normalize: t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None = None
+    shape = None
+    cols = prep.columns(name, opts)
+    if as_converted:
+        first = next(records, None)  # the first record tells a DPO shape, as in convert
+        records = _chain(first, records) if first is not None else iter(())
+        sample = first[2] if first is not None and isinstance(first[2], dict) else None
+        shape = shapes.detect(name, columns, opts, sample)
         normalize = shapes.normalizer(name, shape, opts)
-        one = lambda rec: _canonical(rec, base, normalize, template)
+        cols = prep.columns(name, Options())  # convert writes the canonical columns
+
+    def one(rec: dict[str, t.Any]) -> Outcome:
+        if normalize is not None:
+            try:
+                rec = normalize(rec)
+            except shapes.Unmappable as e:
+                return _fail(e.code, f"convert does not write this row: {e}", e.field)
+        got = prep.prepare(rec, name, cols)
+        if isinstance(got, prep.Drop):
+            return Outcome(None, problems=[(got.code, got.message, got.field, got.hint)], dropped=got.dropped)
+        if base == "chat":
+            return _chat(got, cols["messages"], template, default_system)
+        return _canonical(got, base, template)
 
     def entries() -> t.Iterator[Entry]:
         for n, (line, row, rec) in enumerate(records):
@@ -150,7 +194,12 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
                 continue
             yield _place(one(rec), line, row, where)
 
-    return name, entries()
+    return Rows(name, CONVERTED if as_converted else TRAINER, shape, entries())
+
+
+def _chain(first: t.Any, rest: t.Iterator[t.Any]) -> t.Iterator[t.Any]:
+    yield first
+    yield from rest
 
 
 class Outcome(t.NamedTuple):
@@ -162,24 +211,25 @@ class Outcome(t.NamedTuple):
     injected: bool = False
     problems: t.Sequence[tuple[str, str, str | None, str | None]] = ()
     expects: bool = False
+    dropped: bool = False
 
 
 def _place(o: Outcome, line: int | None, row: int, where: str) -> Entry:
     diags = tuple(Diagnostic(code, msg, where, line=line, row=row, field=field, hint=hint)
                   for code, msg, field, hint in o.problems)
-    return Entry(line, row, o.text, o.spans, o.pair, diags, o.injected, o.expects)
+    return Entry(line, row, o.text, o.spans, o.pair, diags, o.injected, o.expects, o.dropped)
 
 
 def _fail(code: str, message: str, field: str | None = None, hint: str | None = None) -> Outcome:
     return Outcome(None, problems=[(code, message, field, hint)])
 
 
-def _chat(rec: dict[str, t.Any], col: str, template: Template, default_system: str | None) -> Outcome:
+def _chat(got: t.Any, col: str, template: Template, default_system: str | None) -> Outcome:
     from ftprep.tasks.chat import jpath
     from ftprep.templates import TemplateError
 
     at = jpath(col)
-    messages = trainer_messages(rec.get(col), template)
+    messages = template_messages(got.values["messages"], template)
     if isinstance(messages, tuple):
         code, message = messages
         return _fail(code, message, col)
@@ -188,7 +238,7 @@ def _chat(rec: dict[str, t.Any], col: str, template: Template, default_system: s
     except TemplateError as e:
         return _fail(e.code, f"{template.name} raises: {e.message}", at,
                      "fix the role order or roles" if e.code == "C012" else None)
-    problems = []
+    problems = list(got.notes)
     injected = template.injects_system and messages[0]["role"] != "system" and default_system is None
     if injected:
         problems.append(("C015", "phi_4 injects its built-in reasoning system prompt (shown as a marker)", at,
@@ -199,24 +249,21 @@ def _chat(rec: dict[str, t.Any], col: str, template: Template, default_system: s
 
 
 def trainer_messages(value: object, template: Template) -> list[dict[str, t.Any]] | tuple[str, str]:
-    """The messages the trainer hands the template, or (code, message) when the row
-    never reaches it."""
-    from ftprep import shapes
-    from ftprep.tasks.chat import parse_conversation
+    """The messages the trainer hands the template for a conversation value as
+    given, or (code, message) when the row never reaches it."""
+    from ftprep import prep
 
-    value = parse_conversation(value)
-    if value is None:
-        return "V001", "the conversation is absent or null"
-    if not isinstance(value, list):
-        return "C001", f"the conversation is a {type(value).__name__}, not a list; the trainer raises"
+    got = prep.conversation({"conversations": value}, "conversations")
+    if isinstance(got, prep.Drop):
+        return got.code, got.message
+    return template_messages(got.values["messages"], template)
+
+
+def template_messages(kept: list[dict[str, t.Any]], template: Template) -> list[dict[str, t.Any]] | tuple[str, str]:
+    """axolotl's messages from the ones prep kept: role, content and the keys the
+    template reads (nulls removed), tool-call arguments decoded from JSON."""
     out: list[dict[str, t.Any]] = []
-    for m in value:
-        if not isinstance(m, dict):
-            continue
-        if "role" not in m and "content" not in m and "from" in m and "value" in m:
-            m = shapes.parse_messages([m], "message")[0]
-        if m.get("role") is None or m.get("content") is None:
-            continue  # the trainer's prep drops it
+    for m in kept:
         msg = {"role": m["role"], "content": m["content"]}
         for key in template.keys:
             if m.get(key) is not None:
@@ -231,8 +278,6 @@ def trainer_messages(value: object, template: Template) -> list[dict[str, t.Any]
                     except ValueError:
                         return "C012", "tool call arguments are not valid JSON; the trainer raises JSONDecodeError"
         out.append(msg)
-    if len(out) < 2:
-        return "C007", f"{len(out)} usable message(s); the trainer drops conversations with fewer than 2"
     return out
 
 
@@ -245,31 +290,19 @@ def _without_none(value: t.Any) -> t.Any:
     return value
 
 
-def _canonical(rec: dict[str, t.Any], base: str, normalize: t.Callable[[dict[str, t.Any]], dict[str, t.Any]],
-               template: Template) -> Outcome:
-    from ftprep import shapes
+def _canonical(got: t.Any, base: str, template: Template) -> Outcome:
+    """text, dpo and grpo values as prep leaves them (strings), rendered."""
     from ftprep.templates import TemplateError
 
-    try:
-        row = normalize(rec)
-    except shapes.Unmappable as e:
-        return _fail(e.code, str(e), e.field)
-    keys = {"text": ("instruction", "output"), "dpo": ("prompt", "chosen", "rejected"), "grpo": ("prompt",)}[base]
-    for k in keys:
-        v = row.get(k)
-        if not isinstance(v, str):
-            return _fail("V001" if v is None else "V003", f"{k} is {'null or absent' if v is None else 'not text'}", k)
-        if not v.strip() and (base != "text" or k == "instruction"):
-            return _fail("V002", f"{k} is empty; the trainer drops the row", k)
+    row, problems = got.values, list(got.notes)
     if base == "text":
         text = row["instruction"] + row["output"]
-        return Outcome(text, ((len(row["instruction"]), len(text)),) if row["output"] else (),
+        return Outcome(text, ((len(row["instruction"]), len(text)),) if row["output"] else (), problems=problems,
                        expects=bool(row["output"].strip()))
     try:
         prompt = template.render([{"role": "user", "content": row["prompt"]}], True)
         if base == "grpo":
-            return Outcome(prompt.text)
-        problems = []
+            return Outcome(prompt.text, problems=problems)
         pair = {"prompt": prompt}
         for k in ("chosen", "rejected"):
             pair[k], cut = dpo_response(template, row[k])
@@ -296,5 +329,6 @@ def dpo_response(template: Template, content: str) -> tuple[Rendered, str | None
     return Rendered(text, ((0, len(text)),) if text else ()), cut
 
 
-__all__ = ["Entry", "RenderResult", "dpo_response", "iter_entries", "render", "trainer_messages"]
+__all__ = ["CONVERTED", "TRAINER", "Entry", "RenderResult", "Rows", "dpo_response", "iter_entries", "render",
+           "template_messages", "trainer_messages"]
 

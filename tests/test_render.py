@@ -46,7 +46,7 @@ def test_trainer_prep_of_chat_rows(tmp_path: Path) -> None:
     rows = [
         chat(("user", "q"), ("assistant", None), ("assistant", "a")),            # null content: message dropped
         {"conversations": json.dumps([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}])},
-        {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},  # ShareGPT mapped
+        {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},  # ShareGPT: dropped, C004
         chat(("user", "only one")),                                               # dropped: C007
         {"conversations": "not a list"},                                          # C001
         {"other": 1},                                                             # V001
@@ -57,11 +57,14 @@ def test_trainer_prep_of_chat_rows(tmp_path: Path) -> None:
     result = render(write(tmp_path, rows), task="chat", chat_template="chatml")
     got = result.to_json()
     simple = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
-    assert got[0] == simple and got[1] == simple and got[2] == simple and got[8] == simple
-    assert got[3:8] == [None] * 5
+    assert got[0] == simple and got[1] == simple and got[8] == simple
+    assert got[2:8] == [None] * 6
     codes = {d.line: d.code for d in result.diagnostics}
-    assert codes == {4: "C007", 5: "C001", 6: "V001", 7: "P005", 8: "P001"}
-    assert result.rejected == 5
+    assert codes == {3: "C004", 4: "C007", 5: "C001", 6: "V001", 7: "P005", 8: "P001", 9: "S003"}
+    assert result.rejected == 6
+    # Prep drops ShareGPT, one-message and absent conversations; it keeps a string and axolotl raises on it.
+    assert [e.line for e in result.entries if e.dropped] == [3, 4, 6] and result.dropped == 3
+    assert "'Unknown messages format'" in result.entries[4].diagnostics[0].message
 
 
 def test_template_keys_are_kept_only_where_the_template_reads_them(tmp_path: Path) -> None:
