@@ -2,7 +2,8 @@
 
 Gradients' prep (`validator/tasks/task_prep.py`, `core/dataset_utils.py`):
 
-- only the mapped columns are kept; a record without one reads null (the
+- the mapped columns are renamed to the standard names (a name already taken
+  raises), and only they are kept; a record without one reads null (the
   loader fills absent keys), and prep raises only when no record has it;
 - text, dpo, grpo: every value becomes `str(value)`, null becomes "" (so a list
   is trained as its Python repr, a number as its digits);
@@ -24,11 +25,13 @@ from __future__ import annotations
 import json
 import typing as t
 
-from ftprep.tasks.base import MISSING, Options, a, kind
+from ftprep.tasks.base import MISSING, Options, a, collisions, kind
 
 # (code, message, field, hint): the same codes `check` gives for the cause.
 Note = tuple[str, str, t.Optional[str], t.Optional[str]]
 CONVERSATION_COLUMNS = ("conversations", "messages", "conversation", "chat", "dialog")
+# The standard names prep renames the mapped columns to, in its order.
+STANDARD = {"instruction": "instruct", "output": "output", "prompt": "prompt", "chosen": "chosen", "rejected": "rejected"}
 # Columns that hold training text but that the API cannot map, per task: prep drops them.
 DATA_LIKE = {"text": ("input", "context", "system", "history"), "chat": ("system",), "dpo": ("system",)}
 
@@ -71,6 +74,8 @@ def prepare(rec: dict[str, t.Any], task: str, cols: dict[str, str]) -> Prepared 
     if base == "chat":
         got = conversation(rec, cols["messages"])
         return got._replace(notes=lost + got.notes) if isinstance(got, Prepared) else got
+    for f in collisions(rec, [(col, STANDARD[key]) for key, col in cols.items()]):
+        return Drop(f.code, f"{f.message}: the trainer's prep raises", f.field, f.hint, dropped=False)
     values: dict[str, str] = {}
     notes: list[Note] = list(lost)
     for key, col in cols.items():

@@ -209,3 +209,115 @@ def test_unknown_template_is_a_value_error(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="unknown chat template"):
         ftprep.render(str(SAMPLE / "chat_good.jsonl"), chat_template="vicuna")
+
+
+# --- the trainer's view of the file as given, and the converted view ---------------------
+def test_alpaca_input_is_dropped_by_the_trainer_and_folded_in_by_convert(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"instruction": "Translate.", "input": "Bonjour", "output": "Hello"},
+                            {"instruction": "Say hi.", "input": "", "output": "Hi"}])
+    trainer = render(path)
+    assert trainer.view == "trainer" and trainer.to_json() == ["Translate.Hello", "Say hi.Hi"]
+    # Only the non-empty input loses text: one S003, on line 1.
+    assert [(d.line, d.code) for d in trainer.diagnostics] == [(1, "S003")]
+    converted = render(path, as_converted=True)
+    assert converted.view == "converted" and converted.shape == "alpaca"
+    assert converted.to_json() == ["Translate.\n\nBonjour" + "Hello", "Say hi.Hi"] and not converted.diagnostics
+
+
+def test_sharegpt_rows_are_dropped_by_the_trainer_and_rendered_after_convert(tmp_path: Path) -> None:
+    rows = [{"conversations": [{"from": "human", "value": f"q{i}"}, {"from": "gpt", "value": "a"}]} for i in range(3)]
+    path = write(tmp_path, rows)
+    trainer = render(path)
+    assert trainer.to_json() == [None] * 3 and trainer.dropped == 3
+    assert {d.code for d in trainer.diagnostics} == {"C004"}
+    assert "from, value" in trainer.diagnostics[0].message and "--as-converted" in trainer.diagnostics[0].hint
+    assert "C004" in ftprep.check(path, min_rows=1).codes()  # check says the same
+    converted = render(path, as_converted=True)
+    assert converted.to_json()[0] == "<|im_start|>user\nq0<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
+    runner = CliRunner()
+    out = runner.invoke(cli, ["render", path])
+    assert out.exit_code == 1
+    assert "view: what the trainer gets from this file as given" in out.stdout
+    assert "(dropped by the trainer's prep)" in out.stdout
+    assert out.stdout.rstrip().endswith("0 of 3 rows rendered; 3 dropped by the trainer's prep")
+    conv = runner.invoke(cli, ["render", path, "--as-converted"])
+    assert conv.exit_code == 0 and "view: AFTER ftprep convert (source shape conversations)" in conv.stdout
+    assert conv.stdout.rstrip().endswith("all rows rendered")
+
+
+def test_an_unmapped_conversation_column_is_a_dropped_row_with_the_mapping_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}])
+    result = render(path)
+    (d,) = result.diagnostics
+    assert result.entries[0].dropped and d.code == "V001" and d.hint == "map it: --field-conversation messages"
+    assert render(path, field_conversation="messages").entries[0].ok
+    assert render(path, as_converted=True).entries[0].ok
+
+
+def test_text_values_are_strd_as_the_trainer_does(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"instruction": "Add 1 and 2.", "output": 3},
+                            {"instruction": None, "output": "kept"},
+                            {"instruction": "List", "output": ["a", "b"]},
+                            {"instruction": "q", "instruct": "taken", "output": "a"}])
+    result = render(path, task="text")
+    assert result.to_json()[:3] == ["Add 1 and 2.3", "kept", "List['a', 'b']"]
+    codes = [[d.code for d in e.diagnostics] for e in result.entries]
+    assert codes == [["V004"], ["V001"], ["V003"], ["S002"]]
+    # A rename collision is not a dropped row: the trainer's prep raises on the file.
+    assert result.entries[3].text is None and not result.entries[3].dropped
+
+
+def test_dpo_and_grpo_rows_prep_drops(tmp_path: Path) -> None:
+    hh = write(tmp_path, [{"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: go"}],
+               "hh.jsonl")
+    trainer = render(hh, task="dpo")
+    assert trainer.entries[0].dropped and trainer.diagnostics[0].code == "V001"
+    assert "'prompt' is absent" in trainer.diagnostics[0].message
+    assert render(hh, task="dpo", as_converted=True).to_json()[0]["chosen"] == "hello<|im_end|>"
+    lists = write(tmp_path, [{"prompt": "p", "chosen": [{"role": "assistant", "content": "c"}], "rejected": "r"}],
+                  "l.jsonl")
+    shown = render(lists, task="dpo").to_json()[0]["chosen"]
+    assert shown.startswith("[{'role': 'assistant', 'content': 'c'}]")  # the Python repr the trainer trains on
+    grpo = write(tmp_path, [{"prompt": ""}, {"prompt": " "}, {"prompt": "ok"}], "g.jsonl")
+    entries = render(grpo, task="grpo").entries
+    assert [e.dropped for e in entries] == [True, False, False] and entries[1].ok  # only "" is dropped
+
+
+def test_stats_count_the_same_rows_as_render(tmp_path: Path) -> None:
+    rows = [{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},
+            chat(("user", "q"), ("assistant", "a"))]
+    path = write(tmp_path, rows)
+    s = ftprep.stats(path)
+    assert (s.rows, s.rendered, s.dropped, s.view) == (2, 1, 1, "trainer")
+    c = ftprep.stats(path, as_converted=True)
+    assert (c.rendered, c.dropped, c.view, c.shape) == (2, 0, "converted", "conversations")
+    out = CliRunner().invoke(cli, ["stats", path, "--as-converted"])
+    assert "view: AFTER ftprep convert" in out.stdout.splitlines()[1]
+    plain = CliRunner().invoke(cli, ["stats", path, "--format", "json"])
+    doc = json.loads(plain.stdout)
+    assert (doc["dropped"], doc["view"], doc["rendered"]) == (1, "trainer", 1)
+
+
+def test_render_and_check_agree_on_random_rows(tmp_path: Path) -> None:
+    """A row render does not render (or renders with an error) is a row check reports an error on.
+    (Not the converse: check also reports rows that render but train nothing, e.g. C008.)"""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    from test_engine import ROWS, TEMPLATES
+
+    from ftprep.scan import AGGREGATED  # reported once per file, at the first row
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(task=st.sampled_from(sorted(ROWS)), data=st.data(), template=TEMPLATES)
+    def agree(task: str, data: st.DataObject, template: str | None) -> None:
+        rows = data.draw(st.lists(ROWS[task], min_size=1, max_size=4))
+        path = write(tmp_path, rows)
+        template = template if task == "chat" else None
+        report = ftprep.check(path, task=task, min_rows=1, chat_template=template).files[0]
+        errors = {d.line for d in report.diagnostics if d.severity == "error"}
+        once = {d.code for d in report.diagnostics if d.code in AGGREGATED}
+        for e in render(path, task=task, chat_template=template).entries:
+            if not e.ok or any(d.severity == "error" for d in e.diagnostics):
+                assert e.line in errors or None in errors or once & {d.code for d in e.diagnostics}, (
+                    rows[e.row], e.diagnostics, report.diagnostics)
+
+    agree()
