@@ -49,8 +49,7 @@ def view_label(view: str, shape: str | None) -> str:
     """What a render or stats run shows: the trainer's view of the file, or convert's output."""
     if view == "converted":
         return (f"view: AFTER ftprep convert (source shape {shape}), not what the trainer gets from this file")
-    return ("view: what the trainer gets from this file as given (mapped columns only, prep's drop rules; "
-            "--as-converted shows convert's output)")
+    return "view: what the trainer gets from this file as given (--as-converted shows what ftprep convert writes)"
 
 
 def outcome_line(total: int, rendered: int, dropped: int) -> str:

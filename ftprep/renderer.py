@@ -160,6 +160,8 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
     normalize: t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None = None
     shape = None
     cols = prep.columns(name, opts)
+    # A mapped column the first records lack (all of them, for tables and arrays): prep raises on the file.
+    absent = {c for c in cols.values() if columns and c not in columns}
     if as_converted:
         first = next(records, None)  # the first record tells a DPO shape, as in convert
         records = _chain(first, records) if first is not None else iter(())
@@ -167,6 +169,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
         shape = shapes.detect(name, columns, opts, sample)
         normalize = shapes.normalizer(name, shape, opts)
         cols = prep.columns(name, Options())  # convert writes the canonical columns
+        absent = set()
 
     def one(rec: dict[str, t.Any]) -> Outcome:
         if normalize is not None:
@@ -174,7 +177,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
                 rec = normalize(rec)
             except shapes.Unmappable as e:
                 return _fail(e.code, f"convert does not write this row: {e}", e.field)
-        got = prep.prepare(rec, name, cols)
+        got = prep.prepare(rec, name, cols, absent)
         if isinstance(got, prep.Drop):
             return Outcome(None, problems=[(got.code, got.message, got.field, got.hint)], dropped=got.dropped)
         if base == "chat":

@@ -237,7 +237,7 @@ def test_sharegpt_rows_are_dropped_by_the_trainer_and_rendered_after_convert(tmp
     runner = CliRunner()
     out = runner.invoke(cli, ["render", path])
     assert out.exit_code == 1
-    assert "view: what the trainer gets from this file as given" in out.stdout
+    assert "view: what the trainer gets from this file as given (--as-converted" in out.stdout
     assert "(dropped by the trainer's prep)" in out.stdout
     assert out.stdout.rstrip().endswith("0 of 3 rows rendered; 3 dropped by the trainer's prep")
     conv = runner.invoke(cli, ["render", path, "--as-converted"])
@@ -245,13 +245,21 @@ def test_sharegpt_rows_are_dropped_by_the_trainer_and_rendered_after_convert(tmp
     assert conv.stdout.rstrip().endswith("all rows rendered")
 
 
-def test_an_unmapped_conversation_column_is_a_dropped_row_with_the_mapping_hint(tmp_path: Path) -> None:
-    path = write(tmp_path, [{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}])
+def test_an_unmapped_conversation_column_fails_prep_and_a_missing_value_drops_the_row(tmp_path: Path) -> None:
+    msgs = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    path = write(tmp_path, [{"messages": msgs}])
     result = render(path)
     (d,) = result.diagnostics
-    assert result.entries[0].dropped and d.code == "V001" and d.hint == "map it: --field-conversation messages"
+    # No record has 'conversations': the trainer's prep raises on the file (check: S001).
+    assert not result.entries[0].ok and not result.entries[0].dropped
+    assert d.code == "S001" and d.hint == "map it: --field-conversation messages"
+    assert "S001" in ftprep.check(path, min_rows=1).codes()
     assert render(path, field_conversation="messages").entries[0].ok
     assert render(path, as_converted=True).entries[0].ok
+    # One record without the column reads null: prep skips just that row.
+    some = write(tmp_path, [{"conversations": msgs}, {"messages": msgs}], "some.jsonl")
+    second = render(some).entries[1]
+    assert second.dropped and second.diagnostics[0].code == "V001"
 
 
 def test_text_values_are_strd_as_the_trainer_does(tmp_path: Path) -> None:
@@ -271,8 +279,10 @@ def test_dpo_and_grpo_rows_prep_drops(tmp_path: Path) -> None:
     hh = write(tmp_path, [{"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: go"}],
                "hh.jsonl")
     trainer = render(hh, task="dpo")
-    assert trainer.entries[0].dropped and trainer.diagnostics[0].code == "V001"
-    assert "'prompt' is absent" in trainer.diagnostics[0].message
+    assert not trainer.entries[0].ok and trainer.diagnostics[0].code == "S001"
+    assert "no record read has the column 'prompt'" in trainer.diagnostics[0].message
+    blank = write(tmp_path, [{"prompt": "p", "chosen": " ", "rejected": "r"}], "b.jsonl")
+    assert render(blank, task="dpo").entries[0].dropped  # _validate_dpo_data drops blank values
     assert render(hh, task="dpo", as_converted=True).to_json()[0]["chosen"] == "hello<|im_end|>"
     lists = write(tmp_path, [{"prompt": "p", "chosen": [{"role": "assistant", "content": "c"}], "rejected": "r"}],
                   "l.jsonl")
