@@ -43,7 +43,12 @@ CLEAN = [
     "<p>Hello</p>\n<div>{name}</div>",
     "Use {% if user %}{{ user }}{% endif %} in Jinja.",
     "The set {1, 2, 3} has three elements.",
+    "So we can find a sequence {x_n} in [a, b] with a convergent subsequence {x_nk}; the set {x} is closed.",
     "Plain prose with no slots at all.",
+    'In C#: Console.WriteLine($"Hello {name}");',
+    "Set it like this:\napi_key = '[YOUR_API_KEY]'\nclient = Client(api_key)",
+    'let s = format!("{name}");',
+    "greeting = {salutation}",
 ]
 
 

@@ -179,27 +179,28 @@ def control_tokens(text: str, field: str) -> list[Finding]:
 # Unfilled template slots in trained text (V010): the model would learn to
 # write them. A text is searched for, in this order:
 #   {{name}}, {{ user.name }}   double braces around a dotted identifier;
-#   {name}                      single braces around a bare identifier;
+#   {name}                      single braces around a bare identifier (not {x}, {x_n});
 #   <PLACEHOLDER>, <YOUR_NAME>  3+ capitals, digits, _ or - between <>;
 #   [INSERT ...], [YOUR ...]    a capitalised slot word in square brackets.
 # (Lorem ipsum is left out: its substring search would cost the fast path ~10% more.)
 # Code, markup and math are never searched: fenced blocks, `inline code`,
-# $...$, $$...$$, \(...\) and \[...\] are cut out first. In a text that still
-# looks like code or JSON (a code keyword at a line start, f"..", .format(,
-# print(, =>, {% %}, a closing </tag>, "key": or a text wrapped in {} or [])
-# braces and <CAPS> are not searched at all. A single brace after a letter,
-# digit, backslash, $, ^, _, %, # or } is LaTeX, shell or a format spec, not a
-# slot. <CAPS> skips upper-case HTML tags, key names (<ENTER>) and token names
+# $...$, $$...$$, \(...\) and \[...\] are cut out first, and a text that still
+# looks like code or JSON (a code keyword or `name =` at a line start, f"..",
+# $"..", .format(, print(, format!(, =>, {% %}, a closing </tag>, "key": or
+# a text wrapped in {} or []) is not searched at all. A single brace after a
+# letter, digit, backslash, $, ^, _, %, # or } is LaTeX, shell or a format
+# spec, not a slot. <CAPS> skips upper-case HTML tags, key names (<ENTER>) and token names
 # (<UNK>); [Your Name] in mixed case is a slot a drafted letter leaves for its
 # reader, and [1] a citation: neither is searched.
 _CODE_SPANS = re.compile(r"(`{3,}|~{3,})[^\n]*\n.*?(?:\n[ \t]*\1|\Z)|`[^`\n]+`|\$\$.*?\$\$|\$[^$\n]+\$"
                          r"|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 _CODE_LIKE = re.compile(
     r"^[ \t]*(?:def|class|import|from\s+\S+\s+import|return|function|const|let|var|public|private|static"
-    r"|#include|package|using|fn|func|SELECT)\b|\bf[\"']|\.format\(|\bprint(?:f|ln)?!?\(|console\.log\(|=>"
-    r"|\{%|%\}|</[A-Za-z]|\"[^\"\n]{1,40}\"\s*:", re.M)
+    r"|#include|package|using|fn|func|SELECT)\b|^[ \t]*[A-Za-z_][\w.]*[ \t]*=[^=]|\bf[\"']|\$\"|\.format\("
+    r"|\b(?:print|printf|println|format)!?\(|console\.log\(|=>|\{%|%\}|</[A-Za-z]|\"[^\"\n]{1,40}\"\s*:", re.M)
 _DOUBLE = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}")
-_SINGLE = re.compile(r"(?<![\w\\$^_%#{}])\{[A-Za-z_]\w*\}(?!\})")
+# 2+ characters, and not a letter and a subscript ({x}, {x_n}: math sets and sequences).
+_SINGLE = re.compile(r"(?<![\w\\$^_%#{}])\{(?![A-Za-z](?:_\w*)?\})[A-Za-z_]\w+\}(?!\})")
 _CAPS = re.compile(r"(?<![\w<])<([A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)*)>")
 _SLOT = re.compile(r"\[(?:INSERT|YOUR|ENTER|ADD|FILL IN|PLACEHOLDER|TBD|TODO)\b[^\[\]\n]{0,60}\]")
 _NOT_SLOTS = frozenset(
@@ -218,13 +219,10 @@ def placeholder(text: str) -> str | None:
     if not ("{" in text or "<" in text or "[" in text):
         return None
     prose = _CODE_SPANS.sub(" ", text) if "`" in text or "~~~" in text or "$" in text or "\\" in text else text
-    m = _SLOT.search(prose)
-    if m:
-        return m.group()
     stripped = prose.strip()
     if (stripped[:1] in "{[" and stripped[-1:] in "}]") or _CODE_LIKE.search(prose):
         return None
-    found = [m for m in (_DOUBLE.search(prose), _SINGLE.search(prose)) if m]
+    found = [m for m in (_SLOT.search(prose), _DOUBLE.search(prose), _SINGLE.search(prose)) if m]
     found += [m for m in _CAPS.finditer(prose) if len(m.group(1)) >= 3 and m.group(1) not in _NOT_SLOTS
               and not re.fullmatch(r"F\d+", m.group(1))][:1]
     return min(found, key=lambda m: m.start()).group() if found else None
