@@ -30,7 +30,7 @@ import json
 import typing as t
 
 from ftprep.diagnostics import Diagnostic
-from ftprep.tasks.base import Options, a, kind
+from ftprep.tasks.base import Options, a, conversation_placeholders, kind, placeholders
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Rendered, Template
@@ -182,7 +182,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
             return Outcome(None, problems=[(got.code, got.message, got.field, got.hint)], dropped=got.dropped)
         if base == "chat":
             return _chat(got, cols["messages"], template, default_system)
-        return _canonical(got, base, template)
+        return _canonical(got, base, template, cols)
 
     def entries() -> t.Iterator[Entry]:
         for n, (line, row, rec) in enumerate(records):
@@ -241,7 +241,7 @@ def _chat(got: t.Any, col: str, template: Template, default_system: str | None) 
     except TemplateError as e:
         return _fail(e.code, f"{template.name} raises: {e.message}", at,
                      "fix the role order or roles" if e.code == "C012" else None)
-    problems = list(got.notes)
+    problems = list(got.notes) + [tuple(f) for f in conversation_placeholders(got.values["messages"], col)]
     injected = template.injects_system and messages[0]["role"] != "system" and default_system is None
     if injected:
         problems.append(("C015", "phi_4 injects its built-in reasoning system prompt (shown as a marker)", at,
@@ -293,11 +293,14 @@ def _without_none(value: t.Any) -> t.Any:
     return value
 
 
-def _canonical(got: t.Any, base: str, template: Template) -> Outcome:
+def _canonical(got: t.Any, base: str, template: Template, cols: dict[str, str]) -> Outcome:
     """text, dpo and grpo values as prep leaves them (strings), rendered."""
     from ftprep.templates import TemplateError
 
     row, problems = got.values, list(got.notes)
+    trained = {"text": ("output", "the output"), "dpo": ("chosen", "the chosen response")}.get(base)
+    if trained:  # check's V010, per row here
+        problems += [tuple(f) for f in placeholders(row[trained[0]], cols[trained[0]], trained[1])]
     if base == "text":
         text = row["instruction"] + row["output"]
         return Outcome(text, ((len(row["instruction"]), len(text)),) if row["output"] else (), problems=problems,

@@ -331,3 +331,13 @@ def test_render_and_check_agree_on_random_rows(tmp_path: Path) -> None:
                     rows[e.row], e.diagnostics, report.diagnostics)
 
     agree()
+
+
+def test_render_marks_placeholders_in_trained_text_per_row(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"question": "Who are you?", "answer": "I am {{name}}."},
+                            {"question": "Greet {user}", "answer": "Hello."}])
+    result = render(path, field_instruction="question", field_output="answer")
+    assert [[(d.code, d.field) for d in e.diagnostics] for e in result.entries] == [[("V010", "answer")], []]
+    chats = write(tmp_path, [chat(("user", "{{q}}"), ("assistant", "Fine.")),
+                             chat(("user", "q"), ("assistant", "Call me <BOT_NAME>."))], "c.jsonl")
+    assert [[d.code for d in e.diagnostics] for e in render(chats).entries] == [[], ["V010"]]
