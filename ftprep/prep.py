@@ -15,7 +15,8 @@ Gradients' prep (`validator/tasks/task_prep.py`, `core/dataset_utils.py`):
 - grpo: rows whose prompt is "" are dropped.
 
 `prepare` returns the values the template gets, with notes on what prep did to
-them, or a `Drop` when the row never reaches the template. The load's own type
+them, or a `Drop` when the row never reaches the template; `template_messages`
+is what axolotl then hands a chat template. The load's own type
 inference (dates, CSV numbers and NA tokens) is not modelled here: values are
 those of the file as decoded.
 """
@@ -26,6 +27,9 @@ import json
 import typing as t
 
 from ftprep.tasks.base import MISSING, Options, a, collisions, kind
+
+if t.TYPE_CHECKING:
+    from ftprep.templates import Template
 
 # (code, message, field, hint): the same codes `check` gives for the cause.
 Note = tuple[str, str, t.Optional[str], t.Optional[str]]
@@ -178,4 +182,45 @@ def _too_few(value: list[t.Any], kept: list[t.Any], col: str) -> Drop:
                 "prep drops conversations with fewer than 2", col)
 
 
-__all__ = ["Drop", "Prepared", "as_text", "columns", "conversation", "prepare", "unmapped"]
+def trainer_messages(value: object, template: Template) -> list[dict[str, t.Any]] | tuple[str, str]:
+    """The messages the trainer hands the template for a conversation value as
+    given, or (code, message) when the row never reaches it."""
+    got = conversation({"conversations": value}, "conversations")
+    if isinstance(got, Drop):
+        return got.code, got.message
+    return template_messages(got.values["messages"], template)
+
+
+def template_messages(kept: list[dict[str, t.Any]], template: Template) -> list[dict[str, t.Any]] | tuple[str, str]:
+    """axolotl's messages from the ones prep kept: role, content and the keys the
+    template reads (nulls removed), tool-call arguments decoded from JSON."""
+    out: list[dict[str, t.Any]] = []
+    for m in kept:
+        msg = {"role": m["role"], "content": m["content"]}
+        for key in template.keys:
+            if m.get(key) is not None:
+                msg[key] = _without_none(m[key])
+        calls = msg.get("tool_calls")
+        if isinstance(calls, list):
+            for call in calls:
+                fn = call.get("function") if isinstance(call, dict) else None
+                if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
+                    try:
+                        fn["arguments"] = json.loads(fn["arguments"])
+                    except ValueError:
+                        return "C012", "tool call arguments are not valid JSON; the trainer raises JSONDecodeError"
+        out.append(msg)
+    return out
+
+
+def _without_none(value: t.Any) -> t.Any:
+    """axolotl's remove_none_values: nulls are removed at every depth."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value if v is not None]
+    return value
+
+
+__all__ = ["Drop", "Prepared", "as_text", "columns", "conversation", "prepare", "template_messages",
+           "trainer_messages", "unmapped"]

@@ -26,7 +26,6 @@ problem) and its entry is None. Nothing here raises for bad data.
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing as t
 
 from ftprep.diagnostics import Diagnostic
@@ -228,11 +227,12 @@ def _fail(code: str, message: str, field: str | None = None, hint: str | None = 
 
 
 def _chat(got: t.Any, col: str, template: Template, default_system: str | None) -> Outcome:
+    from ftprep import prep
     from ftprep.tasks.chat import jpath
     from ftprep.templates import TemplateError
 
     at = jpath(col)
-    messages = template_messages(got.values["messages"], template)
+    messages = prep.template_messages(got.values["messages"], template)
     if isinstance(messages, tuple):
         code, message = messages
         return _fail(code, message, col)
@@ -249,48 +249,6 @@ def _chat(got: t.Any, col: str, template: Template, default_system: str | None) 
     expects = any(m["role"] == "assistant" and isinstance(m["content"], str) and m["content"].strip()
                   for m in messages)
     return Outcome(r.text, r.spans, None, injected, problems, expects)
-
-
-def trainer_messages(value: object, template: Template) -> list[dict[str, t.Any]] | tuple[str, str]:
-    """The messages the trainer hands the template for a conversation value as
-    given, or (code, message) when the row never reaches it."""
-    from ftprep import prep
-
-    got = prep.conversation({"conversations": value}, "conversations")
-    if isinstance(got, prep.Drop):
-        return got.code, got.message
-    return template_messages(got.values["messages"], template)
-
-
-def template_messages(kept: list[dict[str, t.Any]], template: Template) -> list[dict[str, t.Any]] | tuple[str, str]:
-    """axolotl's messages from the ones prep kept: role, content and the keys the
-    template reads (nulls removed), tool-call arguments decoded from JSON."""
-    out: list[dict[str, t.Any]] = []
-    for m in kept:
-        msg = {"role": m["role"], "content": m["content"]}
-        for key in template.keys:
-            if m.get(key) is not None:
-                msg[key] = _without_none(m[key])
-        calls = msg.get("tool_calls")
-        if isinstance(calls, list):
-            for call in calls:
-                fn = call.get("function") if isinstance(call, dict) else None
-                if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                    try:
-                        fn["arguments"] = json.loads(fn["arguments"])
-                    except ValueError:
-                        return "C012", "tool call arguments are not valid JSON; the trainer raises JSONDecodeError"
-        out.append(msg)
-    return out
-
-
-def _without_none(value: t.Any) -> t.Any:
-    """axolotl's remove_none_values: nulls are removed at every depth."""
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value if v is not None]
-    return value
 
 
 def _canonical(got: t.Any, base: str, template: Template, cols: dict[str, str]) -> Outcome:
@@ -335,6 +293,4 @@ def dpo_response(template: Template, content: str) -> tuple[Rendered, str | None
     return Rendered(text, ((0, len(text)),) if text else ()), cut
 
 
-__all__ = ["CONVERTED", "TRAINER", "Entry", "RenderResult", "Rows", "dpo_response", "iter_entries", "render",
-           "template_messages", "trainer_messages"]
-
+__all__ = ["CONVERTED", "TRAINER", "Entry", "RenderResult", "Rows", "dpo_response", "iter_entries", "render"]
