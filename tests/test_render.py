@@ -341,3 +341,19 @@ def test_render_marks_placeholders_in_trained_text_per_row(tmp_path: Path) -> No
     chats = write(tmp_path, [chat(("user", "{{q}}"), ("assistant", "Fine.")),
                              chat(("user", "q"), ("assistant", "Call me <BOT_NAME>."))], "c.jsonl")
     assert [[d.code for d in e.diagnostics] for e in render(chats).entries] == [[], ["V010"]]
+
+
+@pytest.mark.parametrize("rows,task", [
+    ([{"instruction": "Translate.", "input": "Bonjour", "output": "Hello"},
+      {"instruction": "Say hi.", "input": "", "output": "Hi", "system": "Be kind."}], "text"),
+    ([{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}], "system": "S."},
+      {"messages": [{"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2"}]}], "chat"),
+    ([{"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: go"}], "dpo"),
+])
+def test_the_converted_view_is_the_trainer_view_of_converts_output(tmp_path: Path, rows: list, task: str) -> None:
+    src = write(tmp_path, rows, "src.jsonl")
+    out = str(tmp_path / "out.jsonl")
+    done = ftprep.convert(src, out, task=task, min_rows=1, drop_invalid=True)
+    assert done.written
+    view = render(src, task=task, as_converted=True).to_json()
+    assert render(out, task=task).to_json() == [v for v in view if v is not None]
