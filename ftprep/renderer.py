@@ -28,8 +28,10 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ftprep import prep
 from ftprep.diagnostics import Diagnostic
 from ftprep.tasks.base import Options, a, conversation_placeholders, kind, placeholders
+from ftprep.templates.base import TemplateError
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Rendered, Template
@@ -142,8 +144,9 @@ def render(
 def iter_entries(path: str, opts: Options, *, limit: int | None = None, display: str | None = None,
                  default_system: str | None = None, as_converted: bool = False) -> Rows:
     """The lazy Entry of each row. Raises ValueError when the task is unknown."""
-    from ftprep import prep, shapes, tasks
+    from ftprep import shapes, tasks
     from ftprep.converter import guarded_records
+    from ftprep.tasks.chat import jpath
     from ftprep.templates import get
 
     template = get(opts.chat_template or DEFAULT_TEMPLATE)
@@ -169,6 +172,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
         normalize = shapes.normalizer(name, shape, opts)
         cols = prep.columns(name, Options())  # convert writes the canonical columns
         absent = set()
+    at = jpath(cols["messages"]) if base == "chat" else ""
 
     def one(rec: dict[str, t.Any]) -> Outcome:
         if normalize is not None:
@@ -180,7 +184,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
         if isinstance(got, prep.Drop):
             return Outcome(None, problems=[(got.code, got.message, got.field, got.hint)], dropped=got.dropped)
         if base == "chat":
-            return _chat(got, cols["messages"], template, default_system)
+            return _chat(got, cols["messages"], at, template, default_system)
         return _canonical(got, base, template, cols)
 
     def entries() -> t.Iterator[Entry]:
@@ -226,12 +230,7 @@ def _fail(code: str, message: str, field: str | None = None, hint: str | None = 
     return Outcome(None, problems=[(code, message, field, hint)])
 
 
-def _chat(got: t.Any, col: str, template: Template, default_system: str | None) -> Outcome:
-    from ftprep import prep
-    from ftprep.tasks.chat import jpath
-    from ftprep.templates import TemplateError
-
-    at = jpath(col)
+def _chat(got: t.Any, col: str, at: str, template: Template, default_system: str | None) -> Outcome:
     messages = prep.template_messages(got.values["messages"], template)
     if isinstance(messages, tuple):
         code, message = messages
@@ -253,8 +252,6 @@ def _chat(got: t.Any, col: str, template: Template, default_system: str | None) 
 
 def _canonical(got: t.Any, base: str, template: Template, cols: dict[str, str]) -> Outcome:
     """text, dpo and grpo values as prep leaves them (strings), rendered."""
-    from ftprep.templates import TemplateError
-
     row, problems = got.values, list(got.notes)
     trained = {"text": ("output", "the output"), "dpo": ("chosen", "the chosen response")}.get(base)
     if trained:  # check's V010, per row here
