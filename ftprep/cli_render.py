@@ -80,8 +80,9 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
     columns, its prep's drop rules (dropped rows are shown with the reason).
     --as-converted shows the rows `ftprep convert` would write instead.
     Trained (assistant) text is coloured on a terminal, else put between [[ and ]].
-    --format json prints one entry per row: the text, or null where the template
-    raises (dpo: {prompt, chosen, rejected}). The default template is chatml.
+    --format json prints one entry per row: the text, or null where prep drops
+    the row or the trainer fails on it (the reasons go to stderr; dpo: {prompt,
+    chosen, rejected}). The default template is chatml.
     """
     from ftprep.renderer import render as run_render
     from ftprep.sources import SourceError
