@@ -185,7 +185,7 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
         out.append("dpo: a row is the prompt plus its longer response; trained = both responses")
     elif base == "grpo":
         out.append("grpo: a row is the prompt with its generation prompt; completions are generated at run time")
-    out += grouped(s.diagnostics)
+    out += grouped(s.diagnostics, s.counts)
     out.append("")
     head = f"{'':<28}" + "".join(f"{k:>9}" for k in ("min", "p50", "p90", "p99", "max"))
     out.append(head)
@@ -213,19 +213,21 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
     return out
 
 
-def grouped(diagnostics: t.Sequence[t.Any], lines: int = 5) -> list[str]:
-    """One line per code: the first finding, how many rows have it, and their first lines."""
+def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None = None, lines: int = 5) -> list[str]:
+    """One line per code: the first finding, how many rows have it (`counts`, when
+    more were found than kept), and their first lines."""
     by_code: dict[str, list[t.Any]] = {}
     for d in diagnostics:
         by_code.setdefault(d.code, []).append(d)
     out = []
     for found in by_code.values():
-        if len(found) == 1:
+        n = max(len(found), (counts or {}).get(found[0].code, 0))
+        if n == 1:
             out.append(_diag_line(found[0]))
             continue
         where = ", ".join(str(d.line if d.line is not None else f"row {d.row}") for d in found[:lines])
-        more = ", ..." if len(found) > lines else ""
-        out.append(f"{_diag_line(found[0])} [{len(found):,} rows: lines {where}{more}]")
+        more = ", ..." if n > lines else ""
+        out.append(f"{_diag_line(found[0])} [{n:,} rows: lines {where}{more}]")
     return out
 
 

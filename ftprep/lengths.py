@@ -25,6 +25,10 @@ from ftprep.tokens import BASE_SEQ_LEN, BATCH, DEFAULT_MAX_SEQ_LEN, counter, mis
 # The time view's assumption: LoRA on a ~7B model on one H100 at ~35% of its
 # bf16 peak (6 x 7e9 FLOPs per token). Real trainers differ several-fold.
 THROUGHPUT = 8_000
+# Row findings kept per code (the counts stay exact): a 1M-row alpaca file has an
+# S003 on every row, and stats only shows the first few. T codes, which
+# `check --tokenizer` reads from here, are all kept.
+KEPT_PER_CODE = 1000
 THROUGHPUT_NOTE = "~7B model, LoRA, one H100 at ~35% utilisation; real speed varies several-fold with model, GPUs, settings"
 
 
@@ -45,6 +49,7 @@ class Stats:
     row_ids: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
     empty_trained: list[tuple[int | None, int]] = dataclasses.field(default_factory=list)
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)  # rows per code, all of them
     injected_system: int = 0
     # Rows the trainer's prep drops; "trainer" or "converted": what was rendered (see `ftprep.render`).
     dropped: int = 0
@@ -150,6 +155,7 @@ class Stats:
             "histogram": [{"low": a, "high": b, "rows": c} for a, b, c in self.histogram()],
             "time": self.time_view(), "notes": self.notes,
             "diagnostics": [dict(d.to_json(), path=d.path) for d in self.diagnostics],
+            "diagnostic_counts": dict(self.counts),
         }
 
 
@@ -209,7 +215,10 @@ def stats(
     batch: list[t.Any] = []
     for entry in entries:
         result.rows += 1
-        result.diagnostics += entry.diagnostics
+        for d in entry.diagnostics:
+            n = result.counts[d.code] = result.counts.get(d.code, 0) + 1
+            if n <= KEPT_PER_CODE or d.code.startswith("T"):
+                result.diagnostics.append(d)
         result.dropped += entry.dropped
         if entry.ok:
             batch.append(entry)

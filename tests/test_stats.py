@@ -231,3 +231,16 @@ def test_stats_group_row_findings_per_code_and_count_dropped_rows(tmp_path: Path
     assert res.exit_code == 1  # C004 is an error, as in check
     converted = CliRunner().invoke(cli, ["stats", path, "--as-converted"])
     assert converted.exit_code == 0 and "8 rows, 8 rendered" in converted.stdout.splitlines()[0]
+
+
+def test_stats_keep_the_first_findings_per_code_and_count_them_all(tmp_path: Path, monkeypatch) -> None:
+    import ftprep.lengths
+
+    monkeypatch.setattr(ftprep.lengths, "KEPT_PER_CODE", 3)
+    rows = [{"instruction": f"q{i}", "input": "x", "output": "a"} for i in range(10)]
+    s = stats(write(tmp_path, rows))
+    assert len(s.diagnostics) == 3 and s.counts == {"S003": 10}
+    from ftprep.cli_render import stats_text
+
+    line = next(ln for ln in stats_text(s) if " S003 " in ln)
+    assert line.endswith("[10 rows: lines 1, 2, 3, ...]")

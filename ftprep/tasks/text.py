@@ -15,9 +15,9 @@ from ftprep.tasks.base import (
     NonBlank,
     Options,
     check_text,
-    placeholders,
     collisions,
     dropped_columns,
+    placeholders,
     struct_type,
 )
 
