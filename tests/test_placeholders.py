@@ -20,6 +20,8 @@ FLAGGED = [
     ("The meeting is on [INSERT DATE] at [INSERT TIME].", "[INSERT DATE]"),
     ("Sincerely,\n[YOUR NAME]", "[YOUR NAME]"),
     ("Use `x` first. Then I, {{name}}, will answer.", "{{name}}"),
+    ("{{name}}", "{{name}}"),  # an answer that is only the slot
+    ("[INSERT ANSWER]", "[INSERT ANSWER]"),
 ]
 # Code, markup, math, JSON and citations: never a placeholder.
 CLEAN = [
@@ -31,6 +33,8 @@ CLEAN = [
     "const s = `Hi ${name}`; // template literal",
     '{"name": "Ada", "role": "{role}"}',
     '[{"id": 1}, {"id": 2}]',
+    '[1, 2, 3]',
+    '{"template": "{{name}}"}',
     "The area is $\\frac{1}{2}bh$ and $$x^{2} + y_{i}$$.",
     "Write \\frac{a}{b} for a fraction and \\text{cm} for units.",
     "Set ${HOME}/bin on your PATH.",

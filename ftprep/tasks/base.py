@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import itertools
+import json
 import re
 import typing as t
 
@@ -187,7 +188,7 @@ def control_tokens(text: str, field: str) -> list[Finding]:
 # $...$, $$...$$, \(...\) and \[...\] are cut out first, and a text that still
 # looks like code or JSON (a code keyword or `name =` at a line start, f"..",
 # $"..", .format(, print(, format!(, =>, {% %}, a closing </tag>, "key": or
-# a text wrapped in {} or []) is not searched at all. A single brace after a
+# a JSON object or array) is not searched at all. A single brace after a
 # letter, digit, backslash, $, ^, _, %, # or } is LaTeX, shell or a format
 # spec, not a slot. <CAPS> skips upper-case HTML tags, key names (<ENTER>) and token names
 # (<UNK>); [Your Name] in mixed case is a slot a drafted letter leaves for its
@@ -219,13 +220,23 @@ def placeholder(text: str) -> str | None:
     if not ("{" in text or "<" in text or "[" in text):
         return None
     prose = _CODE_SPANS.sub(" ", text) if "`" in text or "~~~" in text or "$" in text or "\\" in text else text
-    stripped = prose.strip()
-    if (stripped[:1] in "{[" and stripped[-1:] in "}]") or _CODE_LIKE.search(prose):
+    if _CODE_LIKE.search(prose) or _is_json(prose.strip()):
         return None
     found = [m for m in (_SLOT.search(prose), _DOUBLE.search(prose), _SINGLE.search(prose)) if m]
     found += [m for m in _CAPS.finditer(prose) if len(m.group(1)) >= 3 and m.group(1) not in _NOT_SLOTS
               and not re.fullmatch(r"F\d+", m.group(1))][:1]
     return min(found, key=lambda m: m.start()).group() if found else None
+
+
+def _is_json(text: str) -> bool:
+    """A JSON object or array (an answer that is data, not prose)."""
+    if not (text[:1] in "{[" and text[-1:] in "}]"):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def placeholders(value: object, field: str, what: str) -> list[Finding]:
