@@ -1,5 +1,9 @@
 """`ftprep.stats` (this module is `ftprep.lengths`): how long the rows are in tokens, as the trainer renders them.
 
+The rows are the ones `ftprep.render` shows: what the trainer gets from the
+file as given (rows its prep drops are counted as dropped, not measured), or
+with `as_converted` the rows `ftprep convert` would write.
+
 Per dataset: tokens per row (min, p50, p90, p99, max), trained tokens per row,
 rows over the sequence length (which the trainer drops) with their lines, rows
 with nothing trained, total tokens, and a rough time view. Counts are exact
