@@ -73,12 +73,13 @@ def columns(task: str, opts: Options) -> dict[str, str]:
 
 
 def prepare(rec: dict[str, t.Any], task: str, cols: dict[str, str], absent: t.Collection[str] = ()) -> Prepared | Drop:
-    """`absent`: mapped columns that no record read has; the trainer's prep raises on the file."""
+    """`absent`: mapped columns the first records lack (the trainer's prep raises when no record has one)."""
     base = task.removeprefix("custom_")
     for col in cols.values():
         if col in absent and col not in rec:
             other = next((c for c in CONVERSATION_COLUMNS if c != col and c in rec), None) if base == "chat" else None
-            return Drop("S001", f"no record read has the column '{col}': the trainer's prep raises (column not found)",
+            return Drop("S001", f"the column '{col}' is in none of the first records: the trainer's prep raises "
+                        "(column not found) unless a later record has it",
                         col, f"map it: --field-conversation {other}" if other else "map your columns with --field-*",
                         dropped=False)
     lost = tuple(unmapped(rec, base, cols))

@@ -280,7 +280,7 @@ def test_dpo_and_grpo_rows_prep_drops(tmp_path: Path) -> None:
                "hh.jsonl")
     trainer = render(hh, task="dpo")
     assert not trainer.entries[0].ok and trainer.diagnostics[0].code == "S001"
-    assert "no record read has the column 'prompt'" in trainer.diagnostics[0].message
+    assert "the column 'prompt' is in none of the first records" in trainer.diagnostics[0].message
     blank = write(tmp_path, [{"prompt": "p", "chosen": " ", "rejected": "r"}], "b.jsonl")
     assert render(blank, task="dpo").entries[0].dropped  # _validate_dpo_data drops blank values
     assert render(hh, task="dpo", as_converted=True).to_json()[0]["chosen"] == "hello<|im_end|>"
