@@ -13,7 +13,10 @@ from ftprep.cli_options import apply_config, format_option, io_error, mapping_op
 
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
 RENDER_KEYS = ("task", "chat_template", "field_instruction", "field_output", "field_conversation", "field_prompt",
-               "field_chosen", "field_rejected")
+               "field_chosen", "field_rejected", "as_converted")
+AS_CONVERTED = click.option("--as-converted", is_flag=True,
+                            help="Show the rows `ftprep convert` would write (shape mapped, input folded in) "
+                                 "instead of what the trainer gets from this file.")
 
 
 def _use_color(color: bool | None) -> bool:
@@ -38,7 +41,26 @@ def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[s
 
 
 def _diag_line(d: t.Any) -> str:
-    return f"{d.location}: {d.code} {d.message}" + (f" [{d.field}]" if d.field else "")
+    return (f"{d.location}: {d.code} {d.message}" + (f" [{d.field}]" if d.field else "")
+            + (f" (hint: {d.hint})" if d.hint else ""))
+
+
+def view_label(view: str, shape: str | None) -> str:
+    """What a render or stats run shows: the trainer's view of the file, or convert's output."""
+    if view == "converted":
+        return (f"view: AFTER ftprep convert (source shape {shape}), not what the trainer gets from this file")
+    return "view: what the trainer gets from this file as given (--as-converted shows what ftprep convert writes)"
+
+
+def outcome_line(total: int, rendered: int, dropped: int) -> str:
+    if rendered == total:
+        return "all rows rendered"
+    parts = [f"{rendered:,} of {total:,} rows rendered"]
+    if dropped:
+        parts.append(f"{dropped:,} dropped by the trainer's prep")
+    if total - rendered - dropped:
+        parts.append(f"{total - rendered - dropped:,} not rendered (the trainer fails on them or cannot read them)")
+    return "; ".join(parts)
 
 
 @click.command()
@@ -46,6 +68,7 @@ def _diag_line(d: t.Any) -> str:
 @task_option()
 @mapping_options
 @click.option("--rows", type=click.IntRange(1), help="Render only the first N rows.")
+@AS_CONVERTED
 @click.option("--color/--no-color", default=None, help="Colour trained spans (default: on a terminal).")
 @format_option(("text", "json"))
 @click.pass_context
@@ -53,9 +76,13 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
            **params: t.Any) -> None:
     """Show each row as the trainer's chat template renders it.
 
+    The rows are what the trainer gets from the file as given: only the mapped
+    columns, its prep's drop rules (dropped rows are shown with the reason).
+    --as-converted shows the rows `ftprep convert` would write instead.
     Trained (assistant) text is coloured on a terminal, else put between [[ and ]].
-    --format json prints one entry per row: the text, or null where the template
-    raises (dpo: {prompt, chosen, rejected}). The default template is chatml.
+    --format json prints one entry per row: the text, or null where prep drops
+    the row or the trainer fails on it (the reasons go to stderr; dpo: {prompt,
+    chosen, rejected}). The default template is chatml.
     """
     from ftprep.renderer import render as run_render
     from ftprep.sources import SourceError
@@ -75,6 +102,7 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
     template = f", template {result.chat_template}" if result.chat_template else ""
     click.echo(f"{path}: task {result.task}{template}, {len(result.entries):,} rows; trained text "
                + ("in colour" if use else f"between {OPEN} and {CLOSE}"))
+    click.echo(view_label(result.view, result.shape))
     for e in result.entries:
         where = f"line {e.line}" if e.line is not None else f"row {e.row}"
         click.echo(click.style(f"--- {where} ---", dim=True) if use else f"--- {where} ---")
@@ -87,9 +115,9 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
         elif e.text is not None:
             click.echo(mark(e.text, e.spans, use))
         else:
-            click.echo("(not rendered)")
-    click.echo(f"{result.rejected:,} of {len(result.entries):,} rows not rendered" if result.rejected
-               else "all rows rendered")
+            click.echo("(dropped by the trainer's prep)" if e.dropped else "(not rendered)")
+    total = len(result.entries)
+    click.echo(outcome_line(total, total - result.rejected, result.dropped))
     ctx.exit(1 if errors else 0)
 
 
@@ -104,6 +132,7 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
 @click.option("--throughput", type=click.FloatRange(min=0, min_open=True), default=8000, show_default=True,
               help="Assumed training tokens per second, for the time view.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
+@AS_CONVERTED
 @format_option(("text", "json"))
 @click.pass_context
 def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None, **params: t.Any) -> None:
@@ -145,7 +174,10 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
 
     est = "" if s.exact else " (estimate)"
     template = f", template {s.chat_template}" if s.chat_template else ""
-    out = [f"{s.path}: task {s.task}{template}, {s.rows:,} rows, {s.rendered:,} rendered"]
+    dropped = f", {s.dropped:,} dropped by the trainer's prep" if s.dropped else ""
+    out = [f"{s.path}: task {s.task}{template}, {s.rows:,} rows, {s.rendered:,} rendered{dropped}"]
+    if s.view != "trainer":
+        out.append(view_label(s.view, s.shape))
     out.append(f"tokens: exact, tokenizer {s.tokenizer}" if s.exact else
                f"tokens: ESTIMATE, {s.tokenizer}; pass --tokenizer for exact counts")
     base = s.task.removeprefix("custom_")
@@ -153,8 +185,7 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
         out.append("dpo: a row is the prompt plus its longer response; trained = both responses")
     elif base == "grpo":
         out.append("grpo: a row is the prompt with its generation prompt; completions are generated at run time")
-    for d in s.diagnostics:
-        out.append(_diag_line(d))
+    out += grouped(s.diagnostics, s.counts)
     out.append("")
     head = f"{'':<28}" + "".join(f"{k:>9}" for k in ("min", "p50", "p90", "p99", "max"))
     out.append(head)
@@ -179,6 +210,24 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
     out += [""] + histogram_text(s, width)
     out += [""] + time_text(s)
     out += [f"note: {n}" for n in s.notes]
+    return out
+
+
+def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None = None, lines: int = 5) -> list[str]:
+    """One line per code: the first finding, how many rows have it (`counts`, when
+    more were found than kept), and their first lines."""
+    by_code: dict[str, list[t.Any]] = {}
+    for d in diagnostics:
+        by_code.setdefault(d.code, []).append(d)
+    out = []
+    for found in by_code.values():
+        n = max(len(found), (counts or {}).get(found[0].code, 0))
+        if n == 1:
+            out.append(_diag_line(found[0]))
+            continue
+        where = ", ".join(str(d.line if d.line is not None else f"row {d.row}") for d in found[:lines])
+        more = ", ..." if n > lines else ""
+        out.append(f"{_diag_line(found[0])} [{n:,} rows: lines {where}{more}]")
     return out
 
 

@@ -79,6 +79,7 @@ VALUES = _table(
     ("V005", "identical-pair", WARNING, "DPO chosen and rejected are identical: no preference signal.", "eval"),
     ("V006", "pair-prompts-differ", ERROR, "DPO chosen and rejected conversations have different prompts: the pair does not rank two answers to one prompt.", "train"),
     ("V007", "undesirable-dropped", WARNING, "convert dropped the rows a KTO label marks undesirable, which SFT would train as targets.", "prep"),
+    ("V010", "unfilled-placeholder", WARNING, "Trained text (assistant turns, text output, DPO chosen) holds an unfilled placeholder: {{name}}, {name}, <PLACEHOLDER>, [INSERT ...] or [YOUR ...], outside code, math and JSON; the model learns to write it. One finding per file, with the count.", "train"),
 )
 
 # --- C: chat ------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """`ftprep.stats` (this module is `ftprep.lengths`): how long the rows are in tokens, as the trainer renders them.
 
+The rows are the ones `ftprep.render` shows: what the trainer gets from the
+file as given (rows its prep drops are counted as dropped, not measured), or
+with `as_converted` the rows `ftprep convert` would write.
+
 Per dataset: tokens per row (min, p50, p90, p99, max), trained tokens per row,
 rows over the sequence length (which the trainer drops) with their lines, rows
 with nothing trained, total tokens, and a rough time view. Counts are exact
@@ -25,6 +29,10 @@ from ftprep.tokens import BASE_SEQ_LEN, BATCH, DEFAULT_MAX_SEQ_LEN, counter, mis
 # The time view's assumption: LoRA on a ~7B model on one H100 at ~35% of its
 # bf16 peak (6 x 7e9 FLOPs per token). Real trainers differ several-fold.
 THROUGHPUT = 8_000
+# Row findings kept per code (the counts stay exact): a 1M-row alpaca file has an
+# S003 on every row, and stats only shows the first few. T codes, which
+# `check --tokenizer` reads from here, are all kept.
+KEPT_PER_CODE = 1000
 THROUGHPUT_NOTE = "~7B model, LoRA, one H100 at ~35% utilisation; real speed varies several-fold with model, GPUs, settings"
 
 
@@ -45,7 +53,12 @@ class Stats:
     row_ids: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
     empty_trained: list[tuple[int | None, int]] = dataclasses.field(default_factory=list)
     diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)  # rows per code, all of them
     injected_system: int = 0
+    # Rows the trainer's prep drops; "trainer" or "converted": what was rendered (see `ftprep.render`).
+    dropped: int = 0
+    view: str = "trainer"
+    shape: str | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
     hours: float | None = None
     throughput: float = THROUGHPUT
@@ -134,7 +147,8 @@ class Stats:
         return {
             "path": self.path, "task": self.task, "chat_template": self.chat_template,
             "tokenizer": self.tokenizer, "estimate": est, "rows": self.rows, "rendered": self.rendered,
-            "rejected": self.rejected, "tokens_per_row": self.summary(),
+            "rejected": self.rejected, "dropped": self.dropped, "view": self.view, "shape": self.shape,
+            "tokens_per_row": self.summary(),
             "trained_tokens_per_row": self.summary(self.trained) if self.trains else None,
             "total_tokens": self.total_tokens, "total_trained_tokens": self.total_trained if self.trains else None,
             "max_seq_len": self.max_seq_len,
@@ -145,6 +159,7 @@ class Stats:
             "histogram": [{"low": a, "high": b, "rows": c} for a, b, c in self.histogram()],
             "time": self.time_view(), "notes": self.notes,
             "diagnostics": [dict(d.to_json(), path=d.path) for d in self.diagnostics],
+            "diagnostic_counts": dict(self.counts),
         }
 
 
@@ -166,9 +181,12 @@ def stats(
     rows: int | None = None,
     display: str | None = None,
     options: Options | None = None,
+    as_converted: bool = False,
 ) -> Stats:
     """Token statistics of a data file, rendered with `chat_template` (default chatml).
 
+    The rows are what the trainer's prep makes of the file as given, or with
+    `as_converted` the rows `ftprep convert` would write (see `ftprep.render`).
     `tokenizer` is a tokenizer.json path, a Hub id, or a loaded
     `tokenizers.Tokenizer`; without one every count is an estimate.
     Raises ValueError (TokenizerError) for a tokenizer that cannot be loaded,
@@ -186,10 +204,10 @@ def stats(
         field_instruction=field_instruction or opts.field_instruction, field_output=field_output or opts.field_output)
     count = counter(tokenizer)
     where = display or path
-    name, entries = iter_entries(path, opts, limit=rows, display=where)
+    name, view, shape, entries = iter_entries(path, opts, limit=rows, display=where, as_converted=as_converted)
     template = opts.chat_template or DEFAULT_TEMPLATE
     result = Stats(where, name, template if name.removeprefix("custom_") != "text" else None, count.name,
-                   count.exact, max_seq_len, hours=hours, throughput=throughput)
+                   count.exact, max_seq_len, hours=hours, throughput=throughput, view=view, shape=shape)
     if name.removeprefix("custom_") != "text":
         lost = missing_specials(count, get(template).specials)
         if lost:
@@ -201,7 +219,11 @@ def stats(
     batch: list[t.Any] = []
     for entry in entries:
         result.rows += 1
-        result.diagnostics += entry.diagnostics
+        for d in entry.diagnostics:
+            n = result.counts[d.code] = result.counts.get(d.code, 0) + 1
+            if n <= KEPT_PER_CODE or d.code.startswith("T"):
+                result.diagnostics.append(d)
+        result.dropped += entry.dropped
         if entry.ok:
             batch.append(entry)
             result.injected_system += entry.default_system

@@ -1,19 +1,22 @@
 """`ftprep.render` (this module is `ftprep.renderer`): each row as the trainer's chat template renders it.
 
-Rows are read with `converter.guarded_records` and prepared the way the trainer
-prepares them before templating:
+By default a row is what the trainer gets from the file as given (`ftprep.prep`):
+only the mapped columns (the API's defaults unless --field-* says otherwise),
+str() of text values, a conversation json-loaded from a string, messages
+without a role or content dropped, and rows the prep drops shown as dropped,
+with the reason. `as_converted=True` renders the rows `ftprep convert` would
+write instead (the shape detected and mapped, `input` folded in, ShareGPT
+roles mapped), through the same prep: a view of the converted file, labelled
+as such.
 
-- chat: the conversation column is json-loaded when it is a string; messages
-  without a role or content (or with null ones) are dropped and a conversation
-  left with fewer than 2 messages is dropped (C007); roles pass through as they
-  are; only the message keys the template reads are kept; tool-call arguments
-  given as JSON strings are decoded. ShareGPT `{from, value}` messages are
-  mapped to `{role, content}` as `ftprep convert` does.
-- dpo: the canonical prompt/chosen/rejected (`shapes`); the prompt is one user
-  message rendered with the generation prompt; each response is rendered after
-  a dummy user turn and cut out at its first occurrence, then right-stripped
-  (axolotl 0.18-0.20 `chat_template.default`).
-- grpo: the canonical prompt as one user message, with the generation prompt.
+Then, per task:
+
+- chat: only the message keys the template reads are kept; tool-call
+  arguments given as JSON strings are decoded; roles pass through as they are.
+- dpo: the prompt is one user message rendered with the generation prompt;
+  each response is rendered after a dummy user turn and cut out at its first
+  occurrence, then right-stripped (axolotl 0.18-0.20 `chat_template.default`).
+- grpo: the prompt as one user message, with the generation prompt.
 - text: instruction followed by output (no chat template; output is trained).
 
 A row the template rejects becomes a Diagnostic (C012, or the code of the
@@ -23,17 +26,19 @@ problem) and its entry is None. Nothing here raises for bad data.
 from __future__ import annotations
 
 import dataclasses
-import json
 import typing as t
 
+from ftprep import prep
 from ftprep.diagnostics import Diagnostic
-from ftprep.tasks.base import Options, a, kind
+from ftprep.tasks.base import Options, a, conversation_placeholders, kind, placeholders
+from ftprep.templates.base import TemplateError
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Rendered, Template
 
 DEFAULT_TEMPLATE = "chatml"  # Gradients' default chat_template, and the trainer's DPO wrapping
 DUMMY_USER = {"role": "user", "content": "[[dummy_message]]"}
+TRAINER, CONVERTED = "trainer", "converted"  # the two views
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -52,6 +57,8 @@ class Entry:
     # The data has assistant text to train on (so an empty span set means the
     # template removed it).
     expects_training: bool = False
+    # The trainer's prep drops the row (not rendered, and no failure of the job).
+    dropped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -65,12 +72,16 @@ class Entry:
 
 @dataclasses.dataclass(slots=True)
 class RenderResult:
-    """What `render` returns: one Entry per row read."""
+    """What `render` returns: one Entry per row read. `view` is "trainer" (the
+    file as given) or "converted" (the rows `ftprep convert` writes; `shape`
+    names the source shape it mapped)."""
 
     path: str
     task: str
     chat_template: str | None
     entries: list[Entry] = dataclasses.field(default_factory=list)
+    view: str = TRAINER
+    shape: str | None = None
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -78,10 +89,24 @@ class RenderResult:
 
     @property
     def rejected(self) -> int:
+        """Rows not rendered, dropped ones included."""
         return sum(1 for e in self.entries if not e.ok)
+
+    @property
+    def dropped(self) -> int:
+        return sum(1 for e in self.entries if e.dropped)
 
     def to_json(self) -> list[str | dict[str, str] | None]:
         return [e.to_json() for e in self.entries]
+
+
+class Rows(t.NamedTuple):
+    """A lazy render of one file: its task, view, source shape and entries."""
+
+    task: str
+    view: str
+    shape: str | None
+    entries: t.Iterator[Entry]
 
 
 def render(
@@ -97,9 +122,12 @@ def render(
     field_instruction: str | None = None,
     field_output: str | None = None,
     default_system: str | None = None,
+    as_converted: bool = False,
 ) -> RenderResult:
     """Render the first `rows` rows of `path` (all when None) with `chat_template`.
 
+    By default the rows are what the trainer's prep makes of the file as given;
+    `as_converted` renders the rows `ftprep convert` would write instead.
     `default_system` is the text phi_4 injects when a chat has no system
     message; by default a marker stands in for it (and C015 is reported).
     Raises ValueError for an unknown task or template, SourceError when the file
@@ -108,15 +136,17 @@ def render(
     opts = Options(task=task, field_conversation=field_conversation, field_prompt=field_prompt,
                    field_chosen=field_chosen, field_rejected=field_rejected,
                    field_instruction=field_instruction, field_output=field_output, chat_template=chat_template)
-    name, entries = iter_entries(path, opts, limit=rows, default_system=default_system)
-    return RenderResult(path, name, chat_template or (DEFAULT_TEMPLATE if name != "text" else None), list(entries))
+    found = iter_entries(path, opts, limit=rows, default_system=default_system, as_converted=as_converted)
+    return RenderResult(path, found.task, chat_template or (DEFAULT_TEMPLATE if found.task != "text" else None),
+                        list(found.entries), found.view, found.shape)
 
 
 def iter_entries(path: str, opts: Options, *, limit: int | None = None, display: str | None = None,
-                 default_system: str | None = None) -> tuple[str, t.Iterator[Entry]]:
-    """(task name, lazy Entry per row). Raises ValueError when the task is unknown."""
+                 default_system: str | None = None, as_converted: bool = False) -> Rows:
+    """The lazy Entry of each row. Raises ValueError when the task is unknown."""
     from ftprep import shapes, tasks
     from ftprep.converter import guarded_records
+    from ftprep.tasks.chat import jpath
     from ftprep.templates import get
 
     template = get(opts.chat_template or DEFAULT_TEMPLATE)
@@ -128,14 +158,34 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
     if name not in tasks.TASKS:
         raise ValueError(f"{path}: cannot render task {name!r}; choose from {', '.join(tasks.TASKS)}")
     base = name.removeprefix("custom_")
-    shape = shapes.detect(name, columns, opts)
     where = display or path
-    if base == "chat":
-        col = opts.field_conversation or (shape if shape != "mapped" else "conversations")
-        one: t.Callable[[dict[str, t.Any]], Outcome] = lambda rec: _chat(rec, col, template, default_system)
-    else:
+    normalize: t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None = None
+    shape = None
+    cols = prep.columns(name, opts)
+    # A mapped column the first records lack (all of them, for tables and arrays): prep raises on the file.
+    absent = {c for c in cols.values() if columns and c not in columns}
+    if as_converted:
+        first = next(records, None)  # the first record tells a DPO shape, as in convert
+        records = _chain(first, records) if first is not None else iter(())
+        sample = first[2] if first is not None and isinstance(first[2], dict) else None
+        shape = shapes.detect(name, columns, opts, sample)
         normalize = shapes.normalizer(name, shape, opts)
-        one = lambda rec: _canonical(rec, base, normalize, template)
+        cols = prep.columns(name, Options())  # convert writes the canonical columns
+        absent = set()
+    at = jpath(cols["messages"]) if base == "chat" else ""
+
+    def one(rec: dict[str, t.Any]) -> Outcome:
+        if normalize is not None:
+            try:
+                rec = normalize(rec)
+            except shapes.Unmappable as e:
+                return _fail(e.code, f"convert does not write this row: {e}", e.field)
+        got = prep.prepare(rec, name, cols, absent)
+        if isinstance(got, prep.Drop):
+            return Outcome(None, problems=[(got.code, got.message, got.field, got.hint)], dropped=got.dropped)
+        if base == "chat":
+            return _chat(got, cols["messages"], at, template, default_system)
+        return _canonical(got, base, template, cols)
 
     def entries() -> t.Iterator[Entry]:
         for n, (line, row, rec) in enumerate(records):
@@ -150,7 +200,12 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
                 continue
             yield _place(one(rec), line, row, where)
 
-    return name, entries()
+    return Rows(name, CONVERTED if as_converted else TRAINER, shape, entries())
+
+
+def _chain(first: t.Any, rest: t.Iterator[t.Any]) -> t.Iterator[t.Any]:
+    yield first
+    yield from rest
 
 
 class Outcome(t.NamedTuple):
@@ -162,24 +217,21 @@ class Outcome(t.NamedTuple):
     injected: bool = False
     problems: t.Sequence[tuple[str, str, str | None, str | None]] = ()
     expects: bool = False
+    dropped: bool = False
 
 
 def _place(o: Outcome, line: int | None, row: int, where: str) -> Entry:
     diags = tuple(Diagnostic(code, msg, where, line=line, row=row, field=field, hint=hint)
                   for code, msg, field, hint in o.problems)
-    return Entry(line, row, o.text, o.spans, o.pair, diags, o.injected, o.expects)
+    return Entry(line, row, o.text, o.spans, o.pair, diags, o.injected, o.expects, o.dropped)
 
 
 def _fail(code: str, message: str, field: str | None = None, hint: str | None = None) -> Outcome:
     return Outcome(None, problems=[(code, message, field, hint)])
 
 
-def _chat(rec: dict[str, t.Any], col: str, template: Template, default_system: str | None) -> Outcome:
-    from ftprep.tasks.chat import jpath
-    from ftprep.templates import TemplateError
-
-    at = jpath(col)
-    messages = trainer_messages(rec.get(col), template)
+def _chat(got: t.Any, col: str, at: str, template: Template, default_system: str | None) -> Outcome:
+    messages = prep.template_messages(got.values["messages"], template)
     if isinstance(messages, tuple):
         code, message = messages
         return _fail(code, message, col)
@@ -188,7 +240,7 @@ def _chat(rec: dict[str, t.Any], col: str, template: Template, default_system: s
     except TemplateError as e:
         return _fail(e.code, f"{template.name} raises: {e.message}", at,
                      "fix the role order or roles" if e.code == "C012" else None)
-    problems = []
+    problems = list(got.notes) + [tuple(f) for f in conversation_placeholders(got.values["messages"], col)]
     injected = template.injects_system and messages[0]["role"] != "system" and default_system is None
     if injected:
         problems.append(("C015", "phi_4 injects its built-in reasoning system prompt (shown as a marker)", at,
@@ -198,78 +250,20 @@ def _chat(rec: dict[str, t.Any], col: str, template: Template, default_system: s
     return Outcome(r.text, r.spans, None, injected, problems, expects)
 
 
-def trainer_messages(value: object, template: Template) -> list[dict[str, t.Any]] | tuple[str, str]:
-    """The messages the trainer hands the template, or (code, message) when the row
-    never reaches it."""
-    from ftprep import shapes
-    from ftprep.tasks.chat import parse_conversation
-
-    value = parse_conversation(value)
-    if value is None:
-        return "V001", "the conversation is absent or null"
-    if not isinstance(value, list):
-        return "C001", f"the conversation is a {type(value).__name__}, not a list; the trainer raises"
-    out: list[dict[str, t.Any]] = []
-    for m in value:
-        if not isinstance(m, dict):
-            continue
-        if "role" not in m and "content" not in m and "from" in m and "value" in m:
-            m = shapes.parse_messages([m], "message")[0]
-        if m.get("role") is None or m.get("content") is None:
-            continue  # the trainer's prep drops it
-        msg = {"role": m["role"], "content": m["content"]}
-        for key in template.keys:
-            if m.get(key) is not None:
-                msg[key] = _without_none(m[key])
-        calls = msg.get("tool_calls")
-        if isinstance(calls, list):
-            for call in calls:
-                fn = call.get("function") if isinstance(call, dict) else None
-                if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                    try:
-                        fn["arguments"] = json.loads(fn["arguments"])
-                    except ValueError:
-                        return "C012", "tool call arguments are not valid JSON; the trainer raises JSONDecodeError"
-        out.append(msg)
-    if len(out) < 2:
-        return "C007", f"{len(out)} usable message(s); the trainer drops conversations with fewer than 2"
-    return out
-
-
-def _without_none(value: t.Any) -> t.Any:
-    """axolotl's remove_none_values: nulls are removed at every depth."""
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value if v is not None]
-    return value
-
-
-def _canonical(rec: dict[str, t.Any], base: str, normalize: t.Callable[[dict[str, t.Any]], dict[str, t.Any]],
-               template: Template) -> Outcome:
-    from ftprep import shapes
-    from ftprep.templates import TemplateError
-
-    try:
-        row = normalize(rec)
-    except shapes.Unmappable as e:
-        return _fail(e.code, str(e), e.field)
-    keys = {"text": ("instruction", "output"), "dpo": ("prompt", "chosen", "rejected"), "grpo": ("prompt",)}[base]
-    for k in keys:
-        v = row.get(k)
-        if not isinstance(v, str):
-            return _fail("V001" if v is None else "V003", f"{k} is {'null or absent' if v is None else 'not text'}", k)
-        if not v.strip() and (base != "text" or k == "instruction"):
-            return _fail("V002", f"{k} is empty; the trainer drops the row", k)
+def _canonical(got: t.Any, base: str, template: Template, cols: dict[str, str]) -> Outcome:
+    """text, dpo and grpo values as prep leaves them (strings), rendered."""
+    row, problems = got.values, list(got.notes)
+    trained = {"text": ("output", "the output"), "dpo": ("chosen", "the chosen response")}.get(base)
+    if trained:  # check's V010, per row here
+        problems += [tuple(f) for f in placeholders(row[trained[0]], cols[trained[0]], trained[1])]
     if base == "text":
         text = row["instruction"] + row["output"]
-        return Outcome(text, ((len(row["instruction"]), len(text)),) if row["output"] else (),
+        return Outcome(text, ((len(row["instruction"]), len(text)),) if row["output"] else (), problems=problems,
                        expects=bool(row["output"].strip()))
     try:
         prompt = template.render([{"role": "user", "content": row["prompt"]}], True)
         if base == "grpo":
-            return Outcome(prompt.text)
-        problems = []
+            return Outcome(prompt.text, problems=problems)
         pair = {"prompt": prompt}
         for k in ("chosen", "rejected"):
             pair[k], cut = dpo_response(template, row[k])
@@ -296,5 +290,4 @@ def dpo_response(template: Template, content: str) -> tuple[Rendered, str | None
     return Rendered(text, ((0, len(text)),) if text else ()), cut
 
 
-__all__ = ["Entry", "RenderResult", "dpo_response", "iter_entries", "render", "trainer_messages"]
-
+__all__ = ["CONVERTED", "TRAINER", "Entry", "RenderResult", "Rows", "dpo_response", "iter_entries", "render"]

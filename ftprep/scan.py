@@ -19,13 +19,13 @@ import typing as t
 import msgspec
 
 from ftprep.tasks import Task
-from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
+from ftprep.tasks.base import Finding, Options, a, control_patterns, kind, placeholder_suspects
 from ftprep.tasks import chat_rules
 
 # 1 MB: blocks that stay in the cache measured fastest (8 MB blocks were ~25% slower).
 BLOCK = 1 << 20
 # Codes reported once per file, at their first row, with the count of rows.
-AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "G001"})
+AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "G001", "V010"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
 # A finding placed in its input: (line, row, code, message, field, hint).
@@ -245,6 +245,7 @@ class RowChecker:
                 thinking = [k for k in candidates if "</think>" in texts[k]]
                 if thinking:
                     suspects.update(self._think_rows(rows, thinking))
+        suspects.update(self._rows_of(rows, placeholder_suspects(texts)))
         for k in sorted(suspects):
             i = line_of[k]
             self.explain_obj(scan, self.generic.decode(lines[i]), first_line + i, first_row + row_of[k])

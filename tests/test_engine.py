@@ -69,10 +69,14 @@ def test_parallel_scan_matches_sequential(case: Path, monkeypatch: pytest.Monkey
 
 # --- random rows: both paths, and the schemas --------------------------------------------
 CONTROL = ["<|im_end|>", "[INST]", "<｜User｜>", "<start_of_turn>", "<eos>", "</think>", "<think>", "<image>", "<video>"]
+# Placeholders (V010) and the code, math and markup that must not count as one.
+PLACEHOLDERS = ["{{name}}", "{{ a.b }}", "{name}", "<NAME_X>", "[INSERT X]", "[YOUR NAME]",
+                "`{x}`", "{{`x` y}}", "$x^{2}$", "f\"{x}\"", "<DIV>", "{\"a\": 1}", "```\n{{x}}\n```", "\\frac{a}{b}"]
 text = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", " ", "\n\t", "\u3000", "\u00a0", "ok", "café", "a<b", "[x]", "\\u003c"]),
     st.builds(lambda a, c, b: a + c + b, st.text(max_size=4), st.sampled_from(CONTROL), st.text(max_size=4)),
+    st.builds(lambda a, c, b: a + c + b, st.text(max_size=4), st.sampled_from(PLACEHOLDERS), st.text(max_size=4)),
 )
 role = st.sampled_from(["system", "user", "assistant", "tool", "human", "gpt", ""])
 message = st.one_of(

@@ -46,7 +46,7 @@ def test_trainer_prep_of_chat_rows(tmp_path: Path) -> None:
     rows = [
         chat(("user", "q"), ("assistant", None), ("assistant", "a")),            # null content: message dropped
         {"conversations": json.dumps([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}])},
-        {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},  # ShareGPT mapped
+        {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},  # ShareGPT: dropped, C004
         chat(("user", "only one")),                                               # dropped: C007
         {"conversations": "not a list"},                                          # C001
         {"other": 1},                                                             # V001
@@ -57,11 +57,14 @@ def test_trainer_prep_of_chat_rows(tmp_path: Path) -> None:
     result = render(write(tmp_path, rows), task="chat", chat_template="chatml")
     got = result.to_json()
     simple = "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
-    assert got[0] == simple and got[1] == simple and got[2] == simple and got[8] == simple
-    assert got[3:8] == [None] * 5
+    assert got[0] == simple and got[1] == simple and got[8] == simple
+    assert got[2:8] == [None] * 6
     codes = {d.line: d.code for d in result.diagnostics}
-    assert codes == {4: "C007", 5: "C001", 6: "V001", 7: "P005", 8: "P001"}
-    assert result.rejected == 5
+    assert codes == {3: "C004", 4: "C007", 5: "C001", 6: "V001", 7: "P005", 8: "P001", 9: "S003"}
+    assert result.rejected == 6
+    # Prep drops ShareGPT, one-message and absent conversations; it keeps a string and axolotl raises on it.
+    assert [e.line for e in result.entries if e.dropped] == [3, 4, 6] and result.dropped == 3
+    assert "'Unknown messages format'" in result.entries[4].diagnostics[0].message
 
 
 def test_template_keys_are_kept_only_where_the_template_reads_them(tmp_path: Path) -> None:
@@ -206,3 +209,151 @@ def test_unknown_template_is_a_value_error(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="unknown chat template"):
         ftprep.render(str(SAMPLE / "chat_good.jsonl"), chat_template="vicuna")
+
+
+# --- the trainer's view of the file as given, and the converted view ---------------------
+def test_alpaca_input_is_dropped_by_the_trainer_and_folded_in_by_convert(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"instruction": "Translate.", "input": "Bonjour", "output": "Hello"},
+                            {"instruction": "Say hi.", "input": "", "output": "Hi"}])
+    trainer = render(path)
+    assert trainer.view == "trainer" and trainer.to_json() == ["Translate.Hello", "Say hi.Hi"]
+    # Only the non-empty input loses text: one S003, on line 1.
+    assert [(d.line, d.code) for d in trainer.diagnostics] == [(1, "S003")]
+    converted = render(path, as_converted=True)
+    assert converted.view == "converted" and converted.shape == "alpaca"
+    assert converted.to_json() == ["Translate.\n\nBonjour" + "Hello", "Say hi.Hi"] and not converted.diagnostics
+
+
+def test_sharegpt_rows_are_dropped_by_the_trainer_and_rendered_after_convert(tmp_path: Path) -> None:
+    rows = [{"conversations": [{"from": "human", "value": f"q{i}"}, {"from": "gpt", "value": "a"}]} for i in range(3)]
+    path = write(tmp_path, rows)
+    trainer = render(path)
+    assert trainer.to_json() == [None] * 3 and trainer.dropped == 3
+    assert {d.code for d in trainer.diagnostics} == {"C004"}
+    assert "from, value" in trainer.diagnostics[0].message and "--as-converted" in trainer.diagnostics[0].hint
+    assert "C004" in ftprep.check(path, min_rows=1).codes()  # check says the same
+    converted = render(path, as_converted=True)
+    assert converted.to_json()[0] == "<|im_start|>user\nq0<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n"
+    runner = CliRunner()
+    out = runner.invoke(cli, ["render", path])
+    assert out.exit_code == 1
+    assert "view: what the trainer gets from this file as given (--as-converted" in out.stdout
+    assert "(dropped by the trainer's prep)" in out.stdout
+    assert out.stdout.rstrip().endswith("0 of 3 rows rendered; 3 dropped by the trainer's prep")
+    conv = runner.invoke(cli, ["render", path, "--as-converted"])
+    assert conv.exit_code == 0 and "view: AFTER ftprep convert (source shape conversations)" in conv.stdout
+    assert conv.stdout.rstrip().endswith("all rows rendered")
+
+
+def test_an_unmapped_conversation_column_fails_prep_and_a_missing_value_drops_the_row(tmp_path: Path) -> None:
+    msgs = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
+    path = write(tmp_path, [{"messages": msgs}])
+    result = render(path)
+    (d,) = result.diagnostics
+    # No record has 'conversations': the trainer's prep raises on the file (check: S001).
+    assert not result.entries[0].ok and not result.entries[0].dropped
+    assert d.code == "S001" and d.hint == "map it: --field-conversation messages"
+    assert "S001" in ftprep.check(path, min_rows=1).codes()
+    assert render(path, field_conversation="messages").entries[0].ok
+    assert render(path, as_converted=True).entries[0].ok
+    # One record without the column reads null: prep skips just that row.
+    some = write(tmp_path, [{"conversations": msgs}, {"messages": msgs}], "some.jsonl")
+    second = render(some).entries[1]
+    assert second.dropped and second.diagnostics[0].code == "V001"
+
+
+def test_text_values_are_strd_as_the_trainer_does(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"instruction": "Add 1 and 2.", "output": 3},
+                            {"instruction": None, "output": "kept"},
+                            {"instruction": "List", "output": ["a", "b"]},
+                            {"instruction": "q", "instruct": "taken", "output": "a"}])
+    result = render(path, task="text")
+    assert result.to_json()[:3] == ["Add 1 and 2.3", "kept", "List['a', 'b']"]
+    codes = [[d.code for d in e.diagnostics] for e in result.entries]
+    assert codes == [["V004"], ["V001"], ["V003"], ["S002"]]
+    # A rename collision is not a dropped row: the trainer's prep raises on the file.
+    assert result.entries[3].text is None and not result.entries[3].dropped
+
+
+def test_dpo_and_grpo_rows_prep_drops(tmp_path: Path) -> None:
+    hh = write(tmp_path, [{"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: go"}],
+               "hh.jsonl")
+    trainer = render(hh, task="dpo")
+    assert not trainer.entries[0].ok and trainer.diagnostics[0].code == "S001"
+    assert "the column 'prompt' is in none of the first records" in trainer.diagnostics[0].message
+    blank = write(tmp_path, [{"prompt": "p", "chosen": " ", "rejected": "r"}], "b.jsonl")
+    assert render(blank, task="dpo").entries[0].dropped  # _validate_dpo_data drops blank values
+    assert render(hh, task="dpo", as_converted=True).to_json()[0]["chosen"] == "hello<|im_end|>"
+    lists = write(tmp_path, [{"prompt": "p", "chosen": [{"role": "assistant", "content": "c"}], "rejected": "r"}],
+                  "l.jsonl")
+    shown = render(lists, task="dpo").to_json()[0]["chosen"]
+    assert shown.startswith("[{'role': 'assistant', 'content': 'c'}]")  # the Python repr the trainer trains on
+    grpo = write(tmp_path, [{"prompt": ""}, {"prompt": " "}, {"prompt": "ok"}], "g.jsonl")
+    entries = render(grpo, task="grpo").entries
+    assert [e.dropped for e in entries] == [True, False, False] and entries[1].ok  # only "" is dropped
+
+
+def test_stats_count_the_same_rows_as_render(tmp_path: Path) -> None:
+    rows = [{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},
+            chat(("user", "q"), ("assistant", "a"))]
+    path = write(tmp_path, rows)
+    s = ftprep.stats(path)
+    assert (s.rows, s.rendered, s.dropped, s.view) == (2, 1, 1, "trainer")
+    c = ftprep.stats(path, as_converted=True)
+    assert (c.rendered, c.dropped, c.view, c.shape) == (2, 0, "converted", "conversations")
+    out = CliRunner().invoke(cli, ["stats", path, "--as-converted"])
+    assert "view: AFTER ftprep convert" in out.stdout.splitlines()[1]
+    plain = CliRunner().invoke(cli, ["stats", path, "--format", "json"])
+    doc = json.loads(plain.stdout)
+    assert (doc["dropped"], doc["view"], doc["rendered"]) == (1, "trainer", 1)
+
+
+def test_render_and_check_agree_on_random_rows(tmp_path: Path) -> None:
+    """A row render does not render (or renders with an error) is a row check reports an error on.
+    (Not the converse: check also reports rows that render but train nothing, e.g. C008.)"""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    from test_engine import ROWS, TEMPLATES
+
+    from ftprep.scan import AGGREGATED  # reported once per file, at the first row
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(task=st.sampled_from(sorted(ROWS)), data=st.data(), template=TEMPLATES)
+    def agree(task: str, data: st.DataObject, template: str | None) -> None:
+        rows = data.draw(st.lists(ROWS[task], min_size=1, max_size=4))
+        path = write(tmp_path, rows)
+        template = template if task == "chat" else None
+        report = ftprep.check(path, task=task, min_rows=1, chat_template=template).files[0]
+        errors = {d.line for d in report.diagnostics if d.severity == "error"}
+        once = {d.code for d in report.diagnostics if d.code in AGGREGATED}
+        for e in render(path, task=task, chat_template=template).entries:
+            if not e.ok or any(d.severity == "error" for d in e.diagnostics):
+                assert e.line in errors or None in errors or once & {d.code for d in e.diagnostics}, (
+                    rows[e.row], e.diagnostics, report.diagnostics)
+
+    agree()
+
+
+def test_render_marks_placeholders_in_trained_text_per_row(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"question": "Who are you?", "answer": "I am {{name}}."},
+                            {"question": "Greet {user}", "answer": "Hello."}])
+    result = render(path, field_instruction="question", field_output="answer")
+    assert [[(d.code, d.field) for d in e.diagnostics] for e in result.entries] == [[("V010", "answer")], []]
+    chats = write(tmp_path, [chat(("user", "{{q}}"), ("assistant", "Fine.")),
+                             chat(("user", "q"), ("assistant", "Call me <BOT_NAME>."))], "c.jsonl")
+    assert [[d.code for d in e.diagnostics] for e in render(chats).entries] == [[], ["V010"]]
+
+
+@pytest.mark.parametrize("rows,task", [
+    ([{"instruction": "Translate.", "input": "Bonjour", "output": "Hello"},
+      {"instruction": "Say hi.", "input": "", "output": "Hi", "system": "Be kind."}], "text"),
+    ([{"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}], "system": "S."},
+      {"messages": [{"role": "user", "content": "q2"}, {"role": "assistant", "content": "a2"}]}], "chat"),
+    ([{"chosen": "\n\nHuman: hi\n\nAssistant: hello", "rejected": "\n\nHuman: hi\n\nAssistant: go"}], "dpo"),
+])
+def test_the_converted_view_is_the_trainer_view_of_converts_output(tmp_path: Path, rows: list, task: str) -> None:
+    src = write(tmp_path, rows, "src.jsonl")
+    out = str(tmp_path / "out.jsonl")
+    done = ftprep.convert(src, out, task=task, min_rows=1, drop_invalid=True)
+    assert done.written
+    view = render(src, task=task, as_converted=True).to_json()
+    assert render(out, task=task).to_json() == [v for v in view if v is not None]

@@ -218,3 +218,29 @@ def test_over_length_rows_are_capped_like_every_code() -> None:
     report = ftprep.check(str(SAMPLE / "chat_good.jsonl"), max_seq_len=1, max_per_code=2, min_rows=1)
     assert [d.code for d in report.diagnostics] == ["T001", "T001"]
     assert report.files[0].dropped == {"T001": 10} and report.warnings == 12
+
+
+def test_stats_group_row_findings_per_code_and_count_dropped_rows(tmp_path: Path) -> None:
+    rows = [{"conversations": [{"from": "human", "value": f"q{i}"}, {"from": "gpt", "value": "a"}]} for i in range(7)]
+    path = write(tmp_path, rows + [chat(("user", "q"), ("assistant", "a"))])
+    res = CliRunner().invoke(cli, ["stats", path])
+    lines = res.stdout.splitlines()
+    assert lines[0].endswith("8 rows, 1 rendered, 7 dropped by the trainer's prep")
+    c004 = [ln for ln in lines if " C004 " in ln]
+    assert len(c004) == 1 and c004[0].endswith("[7 rows: lines 1, 2, 3, 4, 5, ...]")
+    assert res.exit_code == 1  # C004 is an error, as in check
+    converted = CliRunner().invoke(cli, ["stats", path, "--as-converted"])
+    assert converted.exit_code == 0 and "8 rows, 8 rendered" in converted.stdout.splitlines()[0]
+
+
+def test_stats_keep_the_first_findings_per_code_and_count_them_all(tmp_path: Path, monkeypatch) -> None:
+    import ftprep.lengths
+
+    monkeypatch.setattr(ftprep.lengths, "KEPT_PER_CODE", 3)
+    rows = [{"instruction": f"q{i}", "input": "x", "output": "a"} for i in range(10)]
+    s = stats(write(tmp_path, rows))
+    assert len(s.diagnostics) == 3 and s.counts == {"S003": 10}
+    from ftprep.cli_render import stats_text
+
+    line = next(ln for ln in stats_text(s) if " S003 " in ln)
+    assert line.endswith("[10 rows: lines 1, 2, 3, ...]")

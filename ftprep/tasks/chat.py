@@ -23,6 +23,7 @@ from ftprep.tasks.base import (
     Options,
     a,
     control_tokens,
+    conversation_placeholders,
     dropped_columns,
     kind,
     struct_type,
@@ -122,7 +123,7 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
                         "store a list of {role, content} objects")] + out
     if not value:
         return [Finding("C002", f"conversation '{col}' is empty", col)] + out
-    return out + explain_messages(value, opts.chat_template, base)
+    return out + explain_messages(value, opts.chat_template, base) + conversation_placeholders(value, col)
 
 
 def explain_messages(messages: list[t.Any], template: str | None, base: str,

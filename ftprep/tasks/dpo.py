@@ -17,6 +17,7 @@ from ftprep.tasks.base import (
     check_text,
     collisions,
     dropped_columns,
+    placeholders,
     struct_type,
 )
 
@@ -54,6 +55,7 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     prompt, chosen, rejected = columns(opts)
     out = check_text(obj.get(prompt, MISSING), prompt, "prompt")
     out += check_text(obj.get(chosen, MISSING), chosen, "chosen")
+    out += placeholders(obj.get(chosen), chosen, "the chosen response")
     out += check_text(obj.get(rejected, MISSING), rejected, "rejected")
     c, r = obj.get(chosen), obj.get(rejected)
     if isinstance(c, str) and c.strip() and c == r:

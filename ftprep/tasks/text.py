@@ -17,6 +17,7 @@ from ftprep.tasks.base import (
     check_text,
     collisions,
     dropped_columns,
+    placeholders,
     struct_type,
 )
 
@@ -57,6 +58,7 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     instruction, output = columns(opts)
     out = check_text(obj.get(instruction, MISSING), instruction, "instruction")
     out += check_text(obj.get(output, MISSING), output, "output")
+    out += placeholders(obj.get(output), output, "the output")
     out += collisions(obj, renames(opts))
     out += dropped_columns(obj, {instruction, output}, DATA_LIKE, "ftprep convert folds it into the instruction")
     return out
