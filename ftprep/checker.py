@@ -18,7 +18,8 @@ import zlib
 import msgspec
 
 from ftprep import tasks as task_registry
-from ftprep.diagnostics import Diagnostic, FileReport, Report
+from ftprep.diagnostics import Diagnostic, FileReport, Report, duplicate_message
+from ftprep.elements import element_lines
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
     SUFFIXES,
@@ -215,14 +216,13 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         del records  # a token pass may read the file again: do not hold it twice
     else:
         scan = scan_jsonl(path, gz, task, opts)
-    line_of: t.Callable[[int], int | None] = scan.line_of
-    if fmt == "json":
-        scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
-        line_of = _no_line
+    placer: Placer = lambda rows: scan.line_of
+    if fmt == "json":  # a record's line is found in the raw bytes, for the rows that have findings
+        placer = lambda rows: element_lines(path, gz, rows).get  # noqa: E731
     if table is not None:
-        line_of = line_of_table
+        placer = lambda rows: line_of_table  # noqa: E731
     report.rows = scan.rows
-    finish(report, scan, task, opts, head, set(columns), line_of)
+    finish(report, scan, task, opts, head, set(columns), placer)
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import (
             length_diagnostics,  # issue 3: exact or estimated token lengths
@@ -299,10 +299,6 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int)
     return total
 
 
-def _no_line(row: int) -> None:
-    return None
-
-
 def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan, t.Callable[[int], int | None]]:
     """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
     checker = RowChecker(task, opts)
@@ -331,35 +327,44 @@ def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
     return scan
 
 
+# Where rows start: given the rows that have findings, a row -> line lookup.
+Placer = t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
+
+
+def missing_column(task: Task, opts: Options, col: str, keys: t.Collection[str], path: str) -> Diagnostic:
+    """S001 for a mapped column absent from every record, with the mapping to try."""
+    option, default = next(((o, d) for o, d in task.fields.items() if opts.field(o, d) == col), ("", col))
+    guess = next((c for c in (default, *CANDIDATES.get(default, ())) if c in keys and c != col), None)
+    hint = (f"map it: --{option.replace('_', '-')} {guess}" if guess and option
+            else f"columns found: {', '.join(sorted(keys)[:12]) or 'none'}")
+    return Diagnostic("S001", f"required column '{col}' is missing from every record", path, field=col, hint=hint)
+
+
 def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list[Finding],
-           columns: set[str], line_of: t.Callable[[int], int | None]) -> None:
+           columns: set[str], placer: Placer) -> None:
     path = report.path
     out: list[Diagnostic] = [Diagnostic(f.code, f.message, path, field=f.field, hint=f.hint) for f in head]
     counts = dict(scan.counts)
     found = scan.found
     if scan.rows == 0 and not found:
         out.append(Diagnostic("P004", "no records", path, hint="the file is empty"))
-    missing = [c for c in task.mapped(opts).values() if scan.rows and scan.absent.get(c, 0) == scan.rows]
+    # Rows that are not objects (a bad JSON line) cannot hide a missing column.
+    records = scan.rows - scan.unparsed
+    missing = [c for c in task.mapped(opts).values() if records and scan.absent.get(c, 0) == records]
     for col in missing:
-        keys = columns | scan.keys
-        guess = next((c for c in CANDIDATES.get(col, ()) if c in keys), None)
-        option = next((o for o, d in task.fields.items() if opts.field(o, d) == col), "")
-        hint = (f"map it: --{option.replace('_', '-')} {guess}" if guess
-                else f"columns found: {', '.join(sorted(keys)[:12]) or 'none'}")
-        out.append(Diagnostic("S001", f"required column '{col}' is missing from every record", path,
-                              field=col, hint=hint))
+        out.append(missing_column(task, opts, col, columns | scan.keys, path))
         found = [f for f in found if not (f[2] == "V001" and f[4] == col)]
         counts["V001"] = counts.get("V001", 0) - scan.absent[col]
     if scan.rows and not missing and task.name not in ("chat", "custom_chat") and scan.empty_rows * 5 > scan.rows * 4:
         out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
                               "above 80%", path))
     for line, row, code, message, field, hint in found:
-        if code in AGGREGATED:
-            n = scan.firsts.get((code, field), 1)
-            if n > 1:
-                message = f"{message} (and {n - 1:,} more row{'s' if n > 2 else ''})"
-        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint))
-    out += duplicates(scan.hashes, path, line_of)
+        many: dict[str, t.Any] = {}
+        if code in AGGREGATED:  # one finding for every row with this cause
+            key = (code, field)
+            many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
+        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint, **many))
+    out += duplicates(scan.hashes, path)
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
@@ -369,17 +374,16 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     report.dropped = {c: n - kept.get(c, 0) for c, n in counts.items()
                       if c not in AGGREGATED and n - kept.get(c, 0) > 0}
     out.sort(key=lambda d: (-1 if d.row is None else d.row))
-    report.diagnostics = out
+    wanted = {r for d in out for r in (d.row, d.first_row, *(d.rows or ())) if r is not None}
+    line_of = placer(wanted) if wanted else scan.line_of
+    report.diagnostics = [d.placed(line_of) for d in out]
 
 
-def duplicates(hashes: t.Any, path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:
-    """D001 for each row whose trained columns repeat an earlier row."""
-    out = []
-    for row, first in duplicate_rows(hashes):
-        line, first_line = line_of(row), line_of(first)
-        where = f"line {first_line}" if first_line else f"row {first}"
-        out.append(Diagnostic("D001", f"duplicate of {where} in the trained columns", path, line=line, row=row))
-    return out
+def duplicates(hashes: t.Any, path: str) -> list[Diagnostic]:
+    """D001 for each row whose trained columns repeat an earlier row; `placed`
+    gives both their lines and the message."""
+    return [Diagnostic("D001", duplicate_message(row, first, None), path, row=row, first_row=first)
+            for row, first in duplicate_rows(hashes)]
 
 
 # Above this many rows, keys are split into buckets so that only one bucket's

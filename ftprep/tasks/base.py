@@ -198,13 +198,25 @@ def collisions(columns: t.Iterable[str], renames: list[tuple[str, str]]) -> list
     return out
 
 
-def dropped_columns(columns: t.Iterable[str], mapped: t.Collection[str], candidates: t.Iterable[str],
+def holds_data(value: object) -> bool:
+    """False for a value whose loss loses nothing: null, blank text, an empty list or object."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, dict)):
+        return bool(value)
+    return True
+
+
+def dropped_columns(row: dict[str, t.Any], mapped: t.Collection[str], candidates: t.Iterable[str],
                     why: str) -> list[Finding]:
-    present = set(columns)
+    """S003 for each unmapped column of the row that holds data; an empty one
+    loses nothing when the trainer drops it."""
     return [
         Finding("S003", f"column '{c}' is not mapped; the trainer drops it ({why})", c,
                 "fold it into a mapped column with ftprep convert")
-        for c in candidates if c in present and c not in mapped
+        for c in candidates if c in row and c not in mapped and holds_data(row[c])
     ]
 
 
