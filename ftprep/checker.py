@@ -8,8 +8,6 @@ dataset-level findings (missing columns, duplicates, row count, emptiness).
 from __future__ import annotations
 
 import array
-import collections
-import glob
 import gzip
 import os
 import typing as t
@@ -19,10 +17,11 @@ import msgspec
 
 from ftprep import tasks as task_registry
 from ftprep.diagnostics import Diagnostic, FileReport, Report, duplicate_message
+from ftprep.duplicates import duplicate_rows
 from ftprep.elements import element_lines
+from ftprep.inputs import expand
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
-    SUFFIXES,
     SourceError,
     TableError,
     format_of,
@@ -83,40 +82,6 @@ def check(
             raise ValueError(f"unknown task {task!r}; choose from {', '.join(task_registry.TASK_NAMES)}")
     report = Report([check_one(p, opts) for p in expand(paths, task)])
     return report.strict() if strict else report
-
-
-def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]], task: str | None = None) -> list[str]:
-    """Globs to their files, and a folder of data files to those files (a folder
-    without any is an image set). Other inputs pass as they are."""
-    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    out: list[str] = []
-    for p in map(str, items):
-        if "://" not in p and any(c in p for c in "*?[") and not os.path.exists(p):
-            hits = sorted(glob.glob(p, recursive=True))
-            if not hits:
-                raise SourceError(f"{p}: no file matches")
-            out += hits
-        elif task != "image" and os.path.isdir(p) and (data := data_files(p)):
-            out += data
-        else:
-            out.append(p)
-    return out
-
-
-# JSON files that sit beside data but are not data (tokenizers, model and Hub metadata).
-NOT_DATA = frozenset({"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json",
-                      "generation_config.json", "dataset_info.json", "dataset_infos.json", "package.json",
-                      "package-lock.json"})
-
-
-def data_files(folder: str) -> list[str]:
-    """The data files below a folder, sorted; hidden folders are skipped."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(root, f) for f in sorted(files)
-                  if f.lower().endswith(SUFFIXES) and f.lower() not in NOT_DATA]
-    return found
 
 
 def check_one(path: str, opts: Options) -> FileReport:
@@ -384,47 +349,6 @@ def duplicates(hashes: t.Any, path: str) -> list[Diagnostic]:
     gives both their lines and the message."""
     return [Diagnostic("D001", duplicate_message(row, first, None), path, row=row, first_row=first)
             for row, first in duplicate_rows(hashes)]
-
-
-# Above this many rows, keys are split into buckets so that only one bucket's
-# set is alive at a time (a set of 5M ints alone would take ~400 MB).
-BUCKETED = 200_000
-BUCKETS = 64
-
-
-def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
-    """(row, first row with the same key) for every repeat; key 0 means no key."""
-    if len(hashes) < 2:
-        return []
-    if len(hashes) <= BUCKETED:  # the common case, no repeats: one C-level pass decides
-        keys = set(hashes)
-        keys.discard(0)
-        if len(keys) == len(hashes) - hashes.count(0):
-            return []
-    if len(hashes) > BUCKETED:
-        buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
-        put = [b.append for b in buckets]
-        for h in hashes:
-            put[h & (BUCKETS - 1)](h)
-        repeated: set[int] = set()
-        for bucket in buckets:
-            if len(set(bucket)) != len(bucket):
-                repeated.update(h for h, n in collections.Counter(bucket).items() if n > 1)
-        del buckets
-        repeated.discard(0)
-        if not repeated:
-            return []
-    else:
-        repeated = None  # type: ignore[assignment]
-    first: dict[int, int] = {}
-    pairs = []
-    for row, h in enumerate(hashes):
-        if h == 0 or (repeated is not None and h not in repeated):
-            continue
-        j = first.setdefault(h, row)
-        if j != row:
-            pairs.append((row, j))
-    return pairs
 
 
 __all__ = ["check", "check_file", "SourceError"]

@@ -23,11 +23,10 @@ from ftprep.checker import (
     GZIP_ERRORS,
     TABLE_BATCH,
     check_file,
-    missing_column,
     probe_jsonl,
     undecompressable,
 )
-from ftprep.elements import element_lines
+from ftprep.source_findings import ColumnGauge, json_lines
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.files import publish
 from ftprep.scan import decode_error
@@ -190,7 +189,7 @@ def convert(
     source_rows = array.array("q")
     head: list[Diagnostic] = []
     rows_in = 0
-    gauge = _ColumnGauge(task_registry.get(name), opts)
+    gauge = ColumnGauge(task_registry.get(name), opts)
     encoder = msgspec.json.Encoder()
     fd, tmp = tempfile.mkstemp(prefix=".ftprep-", suffix=".jsonl", dir=folder)
     try:
@@ -218,7 +217,7 @@ def convert(
         checked = check_file(tmp, canonical, display=src)
         mapped = [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
         mapped = gauge.missing(mapped, checked.dropped, columns, src)
-        mapped, head = _json_lines(src, mapped), _json_lines(src, head)
+        mapped, head = json_lines(src, mapped), json_lines(src, head)
         if head and not source_rows:  # every record failed before mapping: "no records" says nothing
             mapped = [d for d in mapped if d.code != "P004"]
         # The row minimum is about what would be written, judged below.
@@ -296,60 +295,6 @@ def _to_source(d: Diagnostic, src: str, lines: array.array, rows: array.array) -
         return rows[r] if r < len(rows) else r
 
     return d.placed(line_of, row_of, path=src)
-
-
-def _json_lines(src: str, diags: list[Diagnostic]) -> list[Diagnostic]:
-    """A JSON array's records have no line until its raw bytes are scanned for them."""
-    wanted = {r for d in diags if d.line is None for r in (d.row, d.first_row, *(d.rows or ())) if r is not None}
-    if not wanted:
-        return diags
-    fmt, gz = format_of(src)
-    if fmt != "json" or sniff_json(src, gz) != "json":
-        return diags
-    line_of = element_lines(src, gz, wanted).get
-    return [d.placed(line_of) if d.line is None else d for d in diags]
-
-
-class _ColumnGauge:
-    """Finds a mapped source column absent from every record. Its rows convert
-    to nulls, and each would get a V001; one S001 says it once instead."""
-
-    def __init__(self, task: t.Any, opts: Options) -> None:
-        self.task, self.opts = task, opts
-        # source column -> the canonical column it fills
-        self.feeds = {opts.field(o, d): d for o, d in task.fields.items()}
-        self.absent = dict.fromkeys(self.feeds, 0)
-        self.nulls = dict.fromkeys(self.feeds.values(), 0)
-        self.records = self.rows = 0
-
-    def source(self, rec: dict[str, t.Any]) -> None:
-        self.records += 1
-        for col in self.feeds:
-            if col not in rec:
-                self.absent[col] += 1
-
-    def written(self, out: dict[str, t.Any]) -> None:
-        self.rows += 1
-        for col in self.nulls:
-            if out.get(col) is None:
-                self.nulls[col] += 1
-
-    def missing(self, diags: list[Diagnostic], dropped: dict[str, int], columns: list[str],
-                src: str) -> list[Diagnostic]:
-        """`diags` with one S001 for each missing column instead of its per-row V001s;
-        `dropped` loses the V001s that were not kept."""
-        found = [c for c, n in self.absent.items() if self.rows and n == self.records
-                 and self.nulls[self.feeds[c]] == self.rows]
-        for col in found:
-            canonical = self.feeds[col]
-            kept = [d for d in diags if not (d.code == "V001" and d.field == canonical)]
-            unshown = self.nulls[canonical] - (len(diags) - len(kept))
-            if unshown > 0 and dropped.get("V001"):
-                dropped["V001"] = max(0, dropped["V001"] - unshown)
-                if not dropped["V001"]:
-                    del dropped["V001"]
-            diags = [missing_column(self.task, self.opts, col, columns, src), *kept]
-        return diags
 
 
 def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.array, task: str) -> int:

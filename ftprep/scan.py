@@ -131,7 +131,7 @@ class RowChecker:
         self.encoder = msgspec.json.Encoder()
         self.clean = task.is_clean(opts)
         self.texts = task.texts(opts)
-        self.key = getattr(task.module, "row_hash", hash)
+        self.key = getattr(task.module, "row_hash", None) or trained_key(task.row_type(opts))
         self.required = list(task.mapped(opts).values())
         self.tokens = control_patterns()
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
@@ -301,6 +301,18 @@ class RowChecker:
             scan.add(line, row, decode_error(text, e, truncated))
             return 0
         return self.explain_obj(scan, obj, line, row)
+
+
+def trained_key(row_type: t.Any) -> t.Callable[[t.Any], int]:
+    """A row's duplicate key: the hash of its trained columns (`f0`, `f1`, ...)
+    only, so that a dropped column (empty or absent) does not make two rows differ."""
+    import operator
+
+    names = [f for f in getattr(row_type, "__struct_fields__", ()) if f.startswith("f")]
+    if not names:
+        return hash
+    get = operator.attrgetter(*names)
+    return lambda row: hash(get(row))
 
 
 def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:

@@ -188,13 +188,13 @@ def test_duplicates_are_found_across_worker_ranges(tmp_path: Path, monkeypatch: 
 
 def test_duplicates_in_buckets_match_the_plain_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above BUCKETED rows the keys are split into buckets; the answer must not change."""
-    import ftprep.checker as checker
+    import ftprep.duplicates as duplicates
 
     rows = [json.dumps({"instruction": f"q{i % 300}", "output": "a"}) for i in range(1000)]
     path = tmp_path / "d.jsonl"
     path.write_text("\n".join(rows) + "\n")
     plain = ftprep.check(str(path), min_rows=1).to_json()
-    monkeypatch.setattr(checker, "BUCKETED", 10)
+    monkeypatch.setattr(duplicates, "BUCKETED", 10)
     bucketed = ftprep.check(str(path), min_rows=1).to_json()
     assert bucketed == plain
     dups = [d for d in plain["files"][0]["diagnostics"] if d["code"] == "D001"]

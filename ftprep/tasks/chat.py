@@ -63,7 +63,7 @@ def jpath(col: str) -> str:
 
 
 def row_type(opts: Options) -> type:
-    return struct_type("ChatRow", [(column(opts), Conversation)], never=["system"])
+    return struct_type("ChatRow", [(column(opts), Conversation)], droppable=["system"])
 
 
 def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:
