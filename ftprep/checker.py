@@ -195,12 +195,17 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
 
         # Kept per code like every other finding: at most max_per_code, the rest counted.
         kept: dict[str, int] = {}
+        lengths: list[Diagnostic] = []
         for d in length_diagnostics(path, task, opts, shown, report.stats):
             kept[d.code] = kept.get(d.code, 0) + 1
             if kept[d.code] <= opts.max_per_code:
-                report.diagnostics.append(d)
+                lengths.append(d)
             else:
                 report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
+        if fmt == "json" and lengths:  # their records' lines, like every other finding's
+            line_of = placer({d.row for d in lengths if d.row is not None})
+            lengths = [d.placed(line_of) for d in lengths]
+        report.diagnostics += lengths
     return report
 
 

@@ -38,7 +38,7 @@ def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[s
 
 
 def _diag_line(d: t.Any) -> str:
-    return f"{d.location}: {d.code} {d.message}" + (f" [{d.field}]" if d.field else "")
+    return f"{d.location}: {d.code} {d.text}" + (f" [{d.field}]" if d.field else "")
 
 
 @click.command()

@@ -175,6 +175,16 @@ def test_json_array_lines_in_every_format(tmp_path: Path) -> None:
     assert (doc[1]["first_line"], doc[1]["first_row"]) == (starts[2], 2)
 
 
+def test_json_array_lines_for_length_findings(tmp_path: Path) -> None:
+    rows = [{"conversations": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]},
+            {"conversations": [{"role": "user", "content": "Tell me a story. " * 20},
+                               {"role": "assistant", "content": "Once upon a time. " * 20}]}]
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(rows, indent=2))  # row 1 starts on line 14
+    report = ftprep.check(str(path), task="chat", max_seq_len=40, min_rows=1)
+    assert [(d.code, d.row, d.line) for d in report.diagnostics] == [("T001", 1, 14)]
+
+
 def test_json_array_lines_in_convert(tmp_path: Path) -> None:
     path, starts = json_array_fixture(tmp_path)
     conv = ftprep.convert(str(path), str(tmp_path / "o.jsonl"), min_rows=1)
