@@ -2,11 +2,11 @@
 
 A JSON array is decoded whole, so its records carry no line numbers. This
 scan finds them afterwards, only for the records that have findings, and stops
-after the last of them. It reads the raw bytes in blocks cut at newlines,
-drops every string with C-level byte operations (JSON strings hold no raw
-newline, so line counts survive), and tracks nesting depth over what is
-left: brackets and commas. Memory is one block, or the longest line (a
-minified array is one line, and its decode held the whole file anyway).
+after the last of them. It reads the raw bytes in blocks, drops escape pairs
+and string content with C-level byte operations (carrying across a block's
+end whether it cut a string or an escape), and tracks nesting depth over what
+is left: brackets and commas. JSON strings hold no raw newline, so line
+counts survive. Memory is one block, however the file is laid out.
 """
 
 from __future__ import annotations
@@ -21,30 +21,28 @@ STRUCTURE = re.compile(rb"[\[\]{},]")
 NON_SPACE = re.compile(rb"[^ \t\r\n]")
 
 
-def _unquoted(text: bytes) -> bytes:
-    """`text` with each string replaced by `0`. JSON strings hold no raw newline, so text
-    that ends on a newline ends outside any string. Escaped backslashes go
-    first, then escaped quotes; the quotes left alternate open and close."""
-    text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
-    return b"0".join(text.split(b'"')[::2])  # a string becomes 0: still a value
-
-
 def _blocks(f: t.BinaryIO) -> t.Iterator[bytes]:
-    """The file without the content of its strings, in blocks that end on a
-    newline (a line longer than a block is read whole)."""
-    carry: list[bytes] = []  # the start of a line that goes on past the block
+    """The file block by block, each string replaced by `0` (the part of a
+    string in a block, when a block's end cuts it). Only escape pairs and
+    string content are dropped, so newlines stay where they were."""
+    inside = False  # the block starts inside a string
+    skip = False  # the block starts with the byte an escape pair escapes
     while True:
         raw = f.read(BLOCK)
         if not raw:
-            if carry:
-                yield _unquoted(b"".join(carry))
             return
-        cut = raw.rfind(b"\n") + 1
-        if not cut:
-            carry.append(raw)
-            continue
-        yield _unquoted(b"".join([*carry, raw[:cut]]))
-        carry = [raw[cut:]]
+        if skip:
+            raw, skip = raw[1:], False
+        # Escaped backslashes go first, then escaped quotes: the quotes left
+        # alternate open and close. A search costs far less than a copy.
+        for escape in (b"\\\\", b'\\"'):
+            if escape in raw:
+                raw = raw.replace(escape, b"")
+        if raw.endswith(b"\\"):  # an escape cut by the block's end
+            raw, skip = raw[:-1], True
+        parts = ((b'"' + raw) if inside else raw).split(b'"')
+        inside = len(parts) % 2 == 0  # an odd number of quotes: the last string goes on
+        yield b"0".join(parts[::2])
 
 
 def element_lines(path: str, gz: bool, rows: t.Collection[int]) -> dict[int, int]:

@@ -51,9 +51,14 @@ def render(name: str, report: Report) -> str:
 
 # --- a wrong --field-conversation: one S001 -------------------------------------------------
 @pytest.mark.parametrize("bad_line", [None, 250])
-def test_missing_column_is_one_finding_in_check(tmp_path: Path, bad_line: int | None) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_missing_column_is_one_finding_in_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                bad_line: int | None, workers: int) -> None:
+    import ftprep.checker as checker
+
     path = write_jsonl(tmp_path / "sg.jsonl", sharegpt(500), bad_line)
-    report = ftprep.check(str(path), task="chat", field_conversation="messages", min_rows=1)
+    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)  # workers=2: ranges merged, counts summed
+    report = ftprep.check(str(path), task="chat", field_conversation="messages", min_rows=1, workers=workers)
     expected = ["S001"] + (["P001"] if bad_line else [])
     assert codes(report) == expected
     s001 = report.diagnostics[0]
