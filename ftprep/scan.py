@@ -131,7 +131,10 @@ class RowChecker:
         self.encoder = msgspec.json.Encoder()
         self.clean = task.is_clean(opts)
         self.texts = task.texts(opts)
-        self.key = getattr(task.module, "row_hash", None) or trained_key(task.row_type(opts))
+        # A task with its own row_hash trains every column (GRPO extras reach the
+        # reward functions); the others train only their mapped columns.
+        self.whole_row = hasattr(task.module, "row_hash")
+        self.key = task.module.row_hash if self.whole_row else trained_key(task.row_type(opts))
         self.required = list(task.mapped(opts).values())
         self.tokens = control_patterns()
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
@@ -162,7 +165,8 @@ class RowChecker:
             return 0
         # Keyed on the trained columns only: decoded into the row type when that
         # works, so that the key equals the fast path's for the same trained values.
-        trained = self.encoder.encode(obj if not self.required else {c: obj[c] for c in self.required})
+        whole = self.whole_row or not self.required
+        trained = self.encoder.encode(obj if whole else {c: obj[c] for c in self.required})
         try:
             return self.key(self.typed.decode(trained)) or 1
         except (msgspec.ValidationError, msgspec.DecodeError):

@@ -217,6 +217,16 @@ def test_fast_and_explained_rows_are_duplicates_of_each_other(tmp_path: Path) ->
     assert [(d.code, d.row, d.first_row) for d in report.diagnostics] == [("S003", 1, None), ("D001", 1, 0)]
 
 
+def test_grpo_rows_differ_by_their_extra_columns(tmp_path: Path) -> None:
+    """Extras reach the reward functions: rows with one prompt and different extras are not copies."""
+    rows = [{"prompt": "p", "extra": "1"}, {"prompt": "p", "extra": "2"}, {"prompt": "p", "extra": "1"},
+            {"prompt": "p", "extra": {"a": 1}}, {"prompt": "p", "extra": {"a": 1}}]
+    path = write_jsonl(tmp_path / "g.jsonl", rows)
+    for explain_all in (False, True):
+        report = ftprep.check(str(path), task="grpo", min_rows=1, explain_all=explain_all)
+        assert [(d.row, d.first_row) for d in report.diagnostics if d.code == "D001"] == [(2, 0), (4, 3)]
+
+
 def test_to_source_uses_fields_not_the_message() -> None:
     d = Diagnostic("D001", "whatever text", "tmp.jsonl", line=3, row=2, first_line=1, first_row=0)
     moved = _to_source(d, "src.json", array.array("q", [11, 0, 19]), array.array("q", [4, 6, 9]))
