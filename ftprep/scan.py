@@ -134,11 +134,18 @@ class RowChecker:
         # A task with its own row_hash trains every column (GRPO extras reach the
         # reward functions); the others train only their mapped columns.
         self.whole_row = hasattr(task.module, "row_hash")
-        self.key = task.module.row_hash if self.whole_row else trained_key(task.row_type(opts))
+        self.trained = None if self.whole_row else trained_columns(task.row_type(opts))
+        self.key = task.module.row_hash if self.whole_row else hash
         self.required = list(task.mapped(opts).values())
         self.tokens = control_patterns()
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
         self.conversation = task.mapped(opts).get("field_conversation")
+
+    def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
+        """Duplicate keys of typed rows, at C speed (no Python call per row)."""
+        if self.trained is None:
+            return map(self.key, rows)
+        return map(hash, map(self.trained, rows))
 
     # -- explain path ---------------------------------------------------------
     def explain_obj(self, scan: Scan, obj: t.Any, line: int | None, row: int) -> int:
@@ -168,7 +175,7 @@ class RowChecker:
         whole = self.whole_row or not self.required
         trained = self.encoder.encode(obj if whole else {c: obj[c] for c in self.required})
         try:
-            return self.key(self.typed.decode(trained)) or 1
+            return next(self.keys([self.typed.decode(trained)])) or 1
         except (msgspec.ValidationError, msgspec.DecodeError):
             return hash(trained) or 1
 
@@ -216,7 +223,7 @@ class RowChecker:
         scan.lines += len(lines)
         if not failed:
             scan.rows += len(rows)
-            scan.hashes.extend(map(self.key, rows))
+            scan.hashes.extend(self.keys(rows))
             self._typed_rows(scan, lines, rows, range(len(rows)), range(len(rows)), first_line, first_row)
             return
         bad = set(failed)
@@ -227,7 +234,7 @@ class RowChecker:
         row_of = [row_index[i] for i in line_of]
         scan.rows += len(counted)
         keys = [0] * len(counted)
-        for k, key in zip(row_of, map(self.key, rows)):
+        for k, key in zip(row_of, self.keys(rows)):
             keys[k] = key
         if blank:  # lines and rows part ways: remember where
             for r, i in enumerate(counted):
@@ -307,16 +314,13 @@ class RowChecker:
         return self.explain_obj(scan, obj, line, row)
 
 
-def trained_key(row_type: t.Any) -> t.Callable[[t.Any], int]:
-    """A row's duplicate key: the hash of its trained columns (`f0`, `f1`, ...)
-    only, so that a dropped column (empty or absent) does not make two rows differ."""
+def trained_columns(row_type: t.Any) -> t.Callable[[t.Any], t.Any] | None:
+    """What a typed row's duplicate key hashes: its trained columns (`f0`, `f1`,
+    ...) only, so that a dropped column (empty or absent) does not make rows differ."""
     import operator
 
     names = [f for f in getattr(row_type, "__struct_fields__", ()) if f.startswith("f")]
-    if not names:
-        return hash
-    get = operator.attrgetter(*names)
-    return lambda row: hash(get(row))
+    return operator.attrgetter(*names) if names else None
 
 
 def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
