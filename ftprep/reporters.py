@@ -2,7 +2,8 @@
 
 JSON is the versioned contract (`version: 2`); text is for people and may
 change. Every reporter shows the same structured finding: its message with the
-count of further rows (`Diagnostic.text`), its line, field and hint. `REPORTERS` drives the CLI's `--format` choices.
+count of further rows (`Diagnostic.text`), its line, field and hint.
+`REPORTERS` drives the CLI's `--format` choices.
 """
 
 from __future__ import annotations
