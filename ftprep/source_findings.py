@@ -54,10 +54,13 @@ class ColumnGauge:
 
     def missing(self, diags: list[Diagnostic], dropped: dict[str, int], columns: list[str],
                 src: str) -> list[Diagnostic]:
-        """`diags` with one S001 for each missing column instead of its per-row V001s;
-        `dropped` loses the V001s that were not kept."""
+        """`diags` with one S001 for each missing column instead of its per-row V001s
+        (and no D003: those rows are empty because of it); `dropped` loses the
+        V001s that were not kept."""
         found = [c for c, n in self.absent.items() if self.rows and n == self.records
                  and self.nulls[self.feeds[c]] == self.rows]
+        if not found:
+            return diags
         for col in found:
             canonical = self.feeds[col]
             kept = [d for d in diags if not (d.code == "V001" and d.field == canonical)]
@@ -66,8 +69,9 @@ class ColumnGauge:
                 dropped["V001"] = max(0, dropped["V001"] - unshown)
                 if not dropped["V001"]:
                     del dropped["V001"]
-            diags = [missing_column(self.task, self.opts, col, columns, src), *kept]
-        return diags
+            diags = kept
+        s001 = [missing_column(self.task, self.opts, col, columns, src) for col in found]
+        return s001 + [d for d in diags if d.code != "D003"]
 
 
 __all__ = ["ColumnGauge", "json_lines"]

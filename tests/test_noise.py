@@ -100,6 +100,20 @@ def test_missing_column_cli_counts(tmp_path: Path, capsys: pytest.CaptureFixture
     assert sum(" V001 " in ln or " D001 " in ln for ln in capsys.readouterr().out.splitlines()) == 0
 
 
+@pytest.mark.parametrize("task", ["text", "dpo"])
+def test_every_missing_column_is_one_finding_in_check_and_convert(tmp_path: Path, task: str) -> None:
+    """Rows empty only because their columns are missing: no D003 either."""
+    path = write_jsonl(tmp_path / "qa.jsonl", [{"question": f"q{i}", "answer": f"a{i}"} for i in range(50)])
+    fields = {"text": {"field_instruction": "prompt", "field_output": "response"}, "dpo": {}}[task]
+    report = ftprep.check(str(path), task=task, min_rows=1, **fields)
+    conv = ftprep.convert(str(path), str(tmp_path / "o.jsonl"), task=task, min_rows=1, **fields)
+    expected = {"text": ["prompt", "response"], "dpo": ["prompt", "chosen", "rejected"]}[task]
+    for got in (report, conv.report):
+        assert [(d.code, d.field) for d in got.diagnostics] == [("S001", c) for c in expected]
+    option = "field-instruction" if task == "text" else "field-prompt"
+    assert conv.report.diagnostics[0].hint == f"map it: --{option} question"
+
+
 def test_rows_without_a_trained_value_are_not_duplicates(tmp_path: Path) -> None:
     """Some rows lack the column (a V001 each); they are not reported as copies of each other."""
     rows = [{"conversations": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]}
