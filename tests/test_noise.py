@@ -285,8 +285,8 @@ JSON = st.recursive(
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(records=st.lists(JSON, max_size=8), indent=st.sampled_from([None, 1, 2]), block=st.sampled_from([1, 3, 16, 4096]),
-       ascii_only=st.booleans())
+@given(records=st.lists(JSON, max_size=8), indent=st.sampled_from([None, 1, 2]),
+       block=st.sampled_from([1, 3, 16, 4096]), ascii_only=st.booleans())
 def test_element_lines_match_a_real_decoder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, records: list,
                                             indent: int | None, block: int, ascii_only: bool) -> None:
     text = "\n" + json.dumps(records, indent=indent, ensure_ascii=ascii_only)
