@@ -183,6 +183,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         scan = scan_jsonl(path, gz, task, opts)
     placer: Placer = lambda rows: scan.line_of
     if fmt == "json":  # a record's line is found in the raw bytes, for the rows that have findings
+        scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
         placer = lambda rows: element_lines(path, gz, rows).get  # noqa: E731
     if table is not None:
         placer = lambda rows: line_of_table  # noqa: E731
@@ -344,9 +345,16 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     report.dropped = {c: n - kept.get(c, 0) for c, n in counts.items()
                       if c not in AGGREGATED and n - kept.get(c, 0) > 0}
     out.sort(key=lambda d: (-1 if d.row is None else d.row))
-    wanted = {r for d in out for r in (d.row, d.first_row, *(d.rows or ())) if r is not None}
-    line_of = placer(wanted) if wanted else scan.line_of
-    report.diagnostics = [d.placed(line_of) for d in out]
+    # Lines are looked up for the findings that lack some: all of a JSON array's,
+    # a duplicate's original, the rows an aggregated finding stands for.
+    unplaced = [i for i, d in enumerate(out) if (d.line is None and d.row is not None)
+                or d.first_row is not None or d.rows is not None]
+    if unplaced:
+        line_of = placer({r for i in unplaced for r in (out[i].row, out[i].first_row, *(out[i].rows or ()))
+                          if r is not None})
+        for i in unplaced:
+            out[i] = out[i].placed(line_of)
+    report.diagnostics = out
 
 
 def duplicates(hashes: t.Any, path: str) -> list[Diagnostic]:
