@@ -335,7 +335,7 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
             key = (code, field)
             many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
         out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint, **many))
-    out += duplicates(scan.hashes, path)
+    pairs = duplicate_rows(scan.hashes)
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
@@ -344,24 +344,27 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
         kept[d.code] = kept.get(d.code, 0) + 1
     report.dropped = {c: n - kept.get(c, 0) for c, n in counts.items()
                       if c not in AGGREGATED and n - kept.get(c, 0) > 0}
+    # Lines are looked up, once, for the findings that lack some: all of a JSON
+    # array's, the rows an aggregated finding stands for, both rows of a duplicate.
+    unplaced = [i for i, d in enumerate(out) if (d.line is None and d.row is not None) or d.rows is not None]
+    wanted = {r for i in unplaced for r in (out[i].row, *(out[i].rows or ())) if r is not None}
+    wanted.update(r for pair in pairs for r in pair)
+    line_of = placer(wanted) if wanted else scan.line_of
+    for i in unplaced:
+        out[i] = out[i].placed(line_of)
+    out += duplicates(pairs, path, line_of)
     out.sort(key=lambda d: (-1 if d.row is None else d.row))
-    # Lines are looked up for the findings that lack some: all of a JSON array's,
-    # a duplicate's original, the rows an aggregated finding stands for.
-    unplaced = [i for i, d in enumerate(out) if (d.line is None and d.row is not None)
-                or d.first_row is not None or d.rows is not None]
-    if unplaced:
-        line_of = placer({r for i in unplaced for r in (out[i].row, out[i].first_row, *(out[i].rows or ()))
-                          if r is not None})
-        for i in unplaced:
-            out[i] = out[i].placed(line_of)
     report.diagnostics = out
 
 
-def duplicates(hashes: t.Any, path: str) -> list[Diagnostic]:
-    """D001 for each row whose trained columns repeat an earlier row; `placed`
-    gives both their lines and the message."""
-    return [Diagnostic("D001", duplicate_message(row, first, None), path, row=row, first_row=first)
-            for row, first in duplicate_rows(hashes)]
+def duplicates(pairs: list[tuple[int, int]], path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:
+    """D001 for each row whose trained columns repeat an earlier row: both rows, by line where known."""
+    out = []
+    for row, first in pairs:
+        first_line = line_of(first)
+        out.append(Diagnostic("D001", duplicate_message(row, first, first_line), path, line=line_of(row), row=row,
+                              first_line=first_line, first_row=first))
+    return out
 
 
 __all__ = ["check", "check_file", "SourceError"]

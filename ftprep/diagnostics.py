@@ -72,16 +72,6 @@ class Diagnostic:
         more = self.count - 1
         return f"{self.message} (and {more:,} more row{'s' if more > 1 else ''})" if more > 0 else self.message
 
-    def line_list(self) -> list[int]:
-        if self.lines is not None:
-            return list(self.lines)
-        return [] if self.line is None else [self.line]
-
-    def row_list(self) -> list[int]:
-        if self.rows is not None:
-            return list(self.rows)
-        return [] if self.row is None else [self.row]
-
     def placed(self, line_of: t.Callable[[int], int | None], row_of: t.Callable[[int], int] | None = None,
                path: str | None = None) -> Diagnostic:
         """The same finding with each line looked up from its row (None: unknown),
@@ -121,8 +111,9 @@ class Diagnostic:
             "hint": self.hint,
             "stage": self.stage,
             "count": self.count,
-            "lines": self.line_list(),
-            "rows": self.row_list(),
+            # Every finding lists its lines and rows: its own, or those it stands for.
+            "lines": list(self.lines) if self.lines is not None else [] if self.line is None else [self.line],
+            "rows": list(self.rows) if self.rows is not None else [] if self.row is None else [self.row],
             "first_line": self.first_line,
             "first_row": self.first_row,
         }
