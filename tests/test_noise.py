@@ -9,6 +9,7 @@ aggregated finding carries `count`, `lines` and `rows` in its JSON.
 from __future__ import annotations
 
 import array
+import gzip
 import io
 import json
 from pathlib import Path
@@ -192,6 +193,9 @@ def test_json_array_lines_in_every_format(tmp_path: Path) -> None:
     doc = json.loads(render("json", report))["files"][0]["diagnostics"]
     assert [(d["line"], d["lines"]) for d in doc] == [(starts[r], [starts[r]]) for _, r, _ in got]
     assert (doc[1]["first_line"], doc[1]["first_row"]) == (starts[2], 2)
+    gz = tmp_path / "arr.json.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    assert [(d.code, d.row, d.line) for d in ftprep.check(str(gz), min_rows=1).diagnostics] == got
 
 
 def test_json_array_lines_for_length_findings(tmp_path: Path) -> None:
