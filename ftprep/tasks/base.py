@@ -209,14 +209,16 @@ def holds_data(value: object) -> bool:
     return True
 
 
-def dropped_columns(row: dict[str, t.Any], mapped: t.Collection[str], candidates: t.Iterable[str],
-                    why: str) -> list[Finding]:
+def dropped_columns(row: t.Mapping[str, t.Any] | t.Iterable[str], mapped: t.Collection[str],
+                    candidates: t.Iterable[str], why: str) -> list[Finding]:
     """S003 for each unmapped column of the row that holds data; an empty one
-    loses nothing when the trainer drops it."""
+    loses nothing when the trainer drops it. Given only column names, every
+    column counts as holding data."""
+    values = row if isinstance(row, t.Mapping) else dict.fromkeys(row, True)
     return [
         Finding("S003", f"column '{c}' is not mapped; the trainer drops it ({why})", c,
                 "fold it into a mapped column with ftprep convert")
-        for c in candidates if c in row and c not in mapped and holds_data(row[c])
+        for c in candidates if c in values and c not in mapped and holds_data(values[c])
     ]
 
 
