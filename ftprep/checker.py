@@ -16,6 +16,7 @@ import zlib
 import msgspec
 
 from ftprep import tasks as task_registry
+from ftprep.columns import missing_column
 from ftprep.diagnostics import Diagnostic, FileReport, Report, duplicate_message
 from ftprep.duplicates import duplicate_rows
 from ftprep.elements import element_lines
@@ -39,15 +40,8 @@ GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 PARALLEL_MIN_BYTES = 48 << 20
 TABLE_BATCH = 5_000
 PROBE_RECORDS = 200
-# Suggested mappings when a required column is missing: option -> candidates.
-CANDIDATES = {
-    "conversations": ("messages", "conversation", "chat", "dialog", "turns"),
-    "instruction": ("prompt", "question", "query", "input"),
-    "output": ("response", "completion", "answer", "target"),
-    "prompt": ("question", "instruction", "query", "input"),
-    "chosen": ("preferred", "accepted", "response_chosen"),
-    "rejected": ("dispreferred", "response_rejected"),
-}
+# Where rows start: given the rows that have findings, a row -> line lookup.
+Placer = t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
 
 
 def check(
@@ -296,19 +290,6 @@ def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
     for start in range(0, len(records), TABLE_BATCH):
         checker.records(scan, records[start:start + TABLE_BATCH])
     return scan
-
-
-# Where rows start: given the rows that have findings, a row -> line lookup.
-Placer = t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
-
-
-def missing_column(task: Task, opts: Options, col: str, keys: t.Collection[str], path: str) -> Diagnostic:
-    """S001 for a mapped column absent from every record, with the mapping to try."""
-    option, default = next(((o, d) for o, d in task.fields.items() if opts.field(o, d) == col), ("", col))
-    guess = next((c for c in (default, *CANDIDATES.get(default, ())) if c in keys and c != col), None)
-    hint = (f"map it: --{option.replace('_', '-')} {guess}" if guess and option
-            else f"columns found: {', '.join(sorted(keys)[:12]) or 'none'}")
-    return Diagnostic("S001", f"required column '{col}' is missing from every record", path, field=col, hint=hint)
 
 
 def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list[Finding],

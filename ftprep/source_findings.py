@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ftprep.checker import missing_column
+from ftprep.columns import missing_column
 from ftprep.diagnostics import Diagnostic
 from ftprep.elements import element_lines
 from ftprep.sources import format_of, sniff_json
