@@ -85,8 +85,10 @@ def test_missing_column_is_one_finding_in_convert(tmp_path: Path, bad_line: int 
 
 def test_missing_column_is_one_finding_in_submit(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "sg.jsonl", sharegpt(500), 250)
-    sub = ftprep.submit(str(path), name="run", task="chat", model="Qwen/Qwen2.5-7B-Instruct", hours=1,
-                        repo="alice/d", field_conversation="messages", dry_run=True, min_rows=1)
+    from ftprep.submit import submit  # ftprep.submit can be the module once another test imported it
+
+    sub = submit(str(path), name="run", task="chat", model="Qwen/Qwen2.5-7B-Instruct", hours=1,
+                 repo="alice/d", field_conversation="messages", dry_run=True, min_rows=1)
     assert sub.state == "stopped" and codes(sub.report) == ["S001", "P001"]
 
 
