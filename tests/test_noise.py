@@ -155,14 +155,18 @@ def test_aggregated_lines_are_capped_and_merged_across_workers(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import ftprep.checker as checker
 
-    path = write_jsonl(tmp_path / "a.jsonl", alpaca(["context"] * 60))
-    sequential = ftprep.check(str(path), min_rows=1, workers=1)
-    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)
-    parallel = ftprep.check(str(path), min_rows=1, workers=2)
-    assert parallel.to_json() == sequential.to_json()
-    [d] = sequential.files[0].to_json()["diagnostics"]
+    every = write_jsonl(tmp_path / "a.jsonl", alpaca(["context"] * 60))
+    [d] = ftprep.check(str(every), min_rows=1).files[0].to_json()["diagnostics"]
     assert d["count"] == 60 and d["lines"] == list(range(1, MAX_PLACES + 1)) and d["rows"] == list(range(MAX_PLACES))
     assert d["message"].endswith("(and 59 more rows)")
+    # Every 4th row holds data: both worker ranges add rows to one finding.
+    some = write_jsonl(tmp_path / "b.jsonl", alpaca(["" if i % 4 else "context" for i in range(60)]))
+    sequential = ftprep.check(str(some), min_rows=1, workers=1)
+    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)
+    parallel = ftprep.check(str(some), min_rows=1, workers=2)
+    assert parallel.to_json() == sequential.to_json()
+    [d] = parallel.diagnostics
+    assert d.count == 15 and d.rows == tuple(range(0, 60, 4)) and d.to_json()["lines"] == list(range(1, 61, 4))
 
 
 # --- JSON arrays: every record has its line ------------------------------------------------------
