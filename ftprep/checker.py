@@ -8,8 +8,6 @@ dataset-level findings (missing columns, duplicates, row count, emptiness).
 from __future__ import annotations
 
 import array
-import collections
-import glob
 import gzip
 import os
 import typing as t
@@ -18,10 +16,13 @@ import zlib
 import msgspec
 
 from ftprep import tasks as task_registry
-from ftprep.diagnostics import Diagnostic, FileReport, Report
+from ftprep.columns import missing_column
+from ftprep.diagnostics import Diagnostic, FileReport, Report, duplicate_message
+from ftprep.duplicates import duplicate_rows
+from ftprep.elements import element_lines
+from ftprep.inputs import expand
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
-    SUFFIXES,
     SourceError,
     TableError,
     format_of,
@@ -39,15 +40,8 @@ GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 PARALLEL_MIN_BYTES = 48 << 20
 TABLE_BATCH = 5_000
 PROBE_RECORDS = 200
-# Suggested mappings when a required column is missing: option -> candidates.
-CANDIDATES = {
-    "conversations": ("messages", "conversation", "chat", "dialog", "turns"),
-    "instruction": ("prompt", "question", "query", "input"),
-    "output": ("response", "completion", "answer", "target"),
-    "prompt": ("question", "instruction", "query", "input"),
-    "chosen": ("preferred", "accepted", "response_chosen"),
-    "rejected": ("dispreferred", "response_rejected"),
-}
+# Where rows start: given the rows that have findings, a row -> line lookup.
+Placer = t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
 
 
 def check(
@@ -82,40 +76,6 @@ def check(
             raise ValueError(f"unknown task {task!r}; choose from {', '.join(task_registry.TASK_NAMES)}")
     report = Report([check_one(p, opts) for p in expand(paths, task)])
     return report.strict() if strict else report
-
-
-def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]], task: str | None = None) -> list[str]:
-    """Globs to their files, and a folder of data files to those files (a folder
-    without any is an image set). Other inputs pass as they are."""
-    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    out: list[str] = []
-    for p in map(str, items):
-        if "://" not in p and any(c in p for c in "*?[") and not os.path.exists(p):
-            hits = sorted(glob.glob(p, recursive=True))
-            if not hits:
-                raise SourceError(f"{p}: no file matches")
-            out += hits
-        elif task != "image" and os.path.isdir(p) and (data := data_files(p)):
-            out += data
-        else:
-            out.append(p)
-    return out
-
-
-# JSON files that sit beside data but are not data (tokenizers, model and Hub metadata).
-NOT_DATA = frozenset({"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "config.json",
-                      "generation_config.json", "dataset_info.json", "dataset_infos.json", "package.json",
-                      "package-lock.json"})
-
-
-def data_files(folder: str) -> list[str]:
-    """The data files below a folder, sorted; hidden folders are skipped."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(root, f) for f in sorted(files)
-                  if f.lower().endswith(SUFFIXES) and f.lower() not in NOT_DATA]
-    return found
 
 
 def check_one(path: str, opts: Options) -> FileReport:
@@ -221,14 +181,14 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         del records  # a token pass may read the file again: do not hold it twice
     else:
         scan = scan_jsonl(path, gz, task, opts)
-    line_of: t.Callable[[int], int | None] = scan.line_of
-    if fmt == "json":
+    placer: Placer = lambda rows: scan.line_of
+    if fmt == "json":  # a record's line is found in the raw bytes, for the rows that have findings
         scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
-        line_of = _no_line
+        placer = lambda rows: element_lines(path, gz, rows).get  # noqa: E731
     if table is not None:
-        line_of = line_of_table
+        placer = lambda rows: line_of_table  # noqa: E731
     report.rows = scan.rows
-    finish(report, scan, task, opts, head, set(columns), line_of)
+    finish(report, scan, task, opts, head, set(columns), placer)
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import (
             length_diagnostics,  # issue 3: exact or estimated token lengths
@@ -236,12 +196,17 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
 
         # Kept per code like every other finding: at most max_per_code, the rest counted.
         kept: dict[str, int] = {}
+        lengths: list[Diagnostic] = []
         for d in length_diagnostics(path, task, opts, shown, report.stats):
             kept[d.code] = kept.get(d.code, 0) + 1
             if kept[d.code] <= opts.max_per_code:
-                report.diagnostics.append(d)
+                lengths.append(d)
             else:
                 report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
+        if fmt == "json" and lengths:  # their records' lines, like every other finding's
+            line_of = placer({d.row for d in lengths if d.row is not None})
+            lengths = [d.placed(line_of) for d in lengths]
+        report.diagnostics += lengths
     return report
 
 
@@ -305,10 +270,6 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int)
     return total
 
 
-def _no_line(row: int) -> None:
-    return None
-
-
 def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan, t.Callable[[int], int | None]]:
     """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
     checker = RowChecker(task, opts)
@@ -338,34 +299,30 @@ def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
 
 
 def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list[Finding],
-           columns: set[str], line_of: t.Callable[[int], int | None]) -> None:
+           columns: set[str], placer: Placer) -> None:
     path = report.path
     out: list[Diagnostic] = [Diagnostic(f.code, f.message, path, field=f.field, hint=f.hint) for f in head]
     counts = dict(scan.counts)
     found = scan.found
     if scan.rows == 0 and not found:
         out.append(Diagnostic("P004", "no records", path, hint="the file is empty"))
-    missing = [c for c in task.mapped(opts).values() if scan.rows and scan.absent.get(c, 0) == scan.rows]
+    # Rows that are not objects (a bad JSON line) cannot hide a missing column.
+    records = scan.rows - scan.unparsed
+    missing = [c for c in task.mapped(opts).values() if records and scan.absent.get(c, 0) == records]
     for col in missing:
-        keys = columns | scan.keys
-        guess = next((c for c in CANDIDATES.get(col, ()) if c in keys), None)
-        option = next((o for o, d in task.fields.items() if opts.field(o, d) == col), "")
-        hint = (f"map it: --{option.replace('_', '-')} {guess}" if guess
-                else f"columns found: {', '.join(sorted(keys)[:12]) or 'none'}")
-        out.append(Diagnostic("S001", f"required column '{col}' is missing from every record", path,
-                              field=col, hint=hint))
+        out.append(missing_column(task, opts, col, columns | scan.keys, path))
         found = [f for f in found if not (f[2] == "V001" and f[4] == col)]
         counts["V001"] = counts.get("V001", 0) - scan.absent[col]
     if scan.rows and not missing and task.name not in ("chat", "custom_chat") and scan.empty_rows * 5 > scan.rows * 4:
         out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
                               "above 80%", path))
     for line, row, code, message, field, hint in found:
-        if code in AGGREGATED:
-            n = scan.firsts.get((code, field), 1)
-            if n > 1:
-                message = f"{message} (and {n - 1:,} more row{'s' if n > 2 else ''})"
-        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint))
-    out += duplicates(scan.hashes, path, line_of)
+        many: dict[str, t.Any] = {}
+        if code in AGGREGATED:  # one finding for every row with this cause
+            key = (code, field)
+            many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
+        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint, **many))
+    pairs = duplicate_rows(scan.hashes)
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
@@ -374,59 +331,27 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
         kept[d.code] = kept.get(d.code, 0) + 1
     report.dropped = {c: n - kept.get(c, 0) for c, n in counts.items()
                       if c not in AGGREGATED and n - kept.get(c, 0) > 0}
+    # Lines are looked up, once, for the findings that lack some: all of a JSON
+    # array's, the rows an aggregated finding stands for, both rows of a duplicate.
+    unplaced = [i for i, d in enumerate(out) if (d.line is None and d.row is not None) or d.rows is not None]
+    wanted = {r for i in unplaced for r in (out[i].row, *(out[i].rows or ())) if r is not None}
+    wanted.update(r for pair in pairs for r in pair)
+    line_of = placer(wanted) if wanted else scan.line_of
+    for i in unplaced:
+        out[i] = out[i].placed(line_of)
+    out += duplicates(pairs, path, line_of)
     out.sort(key=lambda d: (-1 if d.row is None else d.row))
     report.diagnostics = out
 
 
-def duplicates(hashes: t.Any, path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:
-    """D001 for each row whose trained columns repeat an earlier row."""
+def duplicates(pairs: list[tuple[int, int]], path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:
+    """D001 for each row whose trained columns repeat an earlier row: both rows, by line where known."""
     out = []
-    for row, first in duplicate_rows(hashes):
-        line, first_line = line_of(row), line_of(first)
-        where = f"line {first_line}" if first_line else f"row {first}"
-        out.append(Diagnostic("D001", f"duplicate of {where} in the trained columns", path, line=line, row=row))
+    for row, first in pairs:
+        first_line = line_of(first)
+        out.append(Diagnostic("D001", duplicate_message(row, first, first_line), path, line=line_of(row), row=row,
+                              first_line=first_line, first_row=first))
     return out
-
-
-# Above this many rows, keys are split into buckets so that only one bucket's
-# set is alive at a time (a set of 5M ints alone would take ~400 MB).
-BUCKETED = 200_000
-BUCKETS = 64
-
-
-def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
-    """(row, first row with the same key) for every repeat; key 0 means no key."""
-    if len(hashes) < 2:
-        return []
-    if len(hashes) <= BUCKETED:  # the common case, no repeats: one C-level pass decides
-        keys = set(hashes)
-        keys.discard(0)
-        if len(keys) == len(hashes) - hashes.count(0):
-            return []
-    if len(hashes) > BUCKETED:
-        buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
-        put = [b.append for b in buckets]
-        for h in hashes:
-            put[h & (BUCKETS - 1)](h)
-        repeated: set[int] = set()
-        for bucket in buckets:
-            if len(set(bucket)) != len(bucket):
-                repeated.update(h for h, n in collections.Counter(bucket).items() if n > 1)
-        del buckets
-        repeated.discard(0)
-        if not repeated:
-            return []
-    else:
-        repeated = None  # type: ignore[assignment]
-    first: dict[int, int] = {}
-    pairs = []
-    for row, h in enumerate(hashes):
-        if h == 0 or (repeated is not None and h not in repeated):
-            continue
-        j = first.setdefault(h, row)
-        if j != row:
-            pairs.append((row, j))
-    return pairs
 
 
 __all__ = ["check", "check_file", "SourceError"]

@@ -41,7 +41,7 @@ def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[s
 
 
 def _diag_line(d: t.Any) -> str:
-    return (f"{d.location}: {d.code} {d.message}" + (f" [{d.field}]" if d.field else "")
+    return (f"{d.location}: {d.code} {d.text}" + (f" [{d.field}]" if d.field else "")
             + (f" (hint: {d.hint})" if d.hint else ""))
 
 

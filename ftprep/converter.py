@@ -26,6 +26,7 @@ from ftprep.checker import (
     probe_jsonl,
     undecompressable,
 )
+from ftprep.source_findings import ColumnGauge, json_lines
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.files import publish
 from ftprep.scan import decode_error
@@ -192,6 +193,7 @@ def convert(
     notes = shapes.Notes(src)
     skipped = 0
     rows_in = 0
+    gauge = ColumnGauge(task_registry.get(name), opts)
     encoder = msgspec.json.Encoder()
     fd, tmp = tempfile.mkstemp(prefix=".ftprep-", suffix=".jsonl", dir=folder)
     try:
@@ -205,6 +207,7 @@ def convert(
                     head.append(Diagnostic("P005", f"record is {a(kind(rec))}, not an object", src,
                                            line=line, row=row))
                     continue
+                gauge.source(rec)
                 try:
                     out, changed = normalize(rec)
                 except shapes.Unmappable as e:
@@ -215,11 +218,14 @@ def convert(
                 if out is None:  # dropped by design (a KTO row labelled undesirable): reported by `notes`
                     skipped += 1
                     continue
+                gauge.written(out)
                 f.write(encoder.encode(out) + b"\n")
                 source_lines.append(line or 0)
                 source_rows.append(row)
         checked = check_file(tmp, canonical, display=src)
         mapped = [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
+        mapped = gauge.missing(mapped, checked.dropped, columns, src)
+        mapped, head = json_lines(src, mapped), json_lines(src, head)
         if head and not source_rows:  # every record failed before mapping: "no records" says nothing
             mapped = [d for d in mapped if d.code != "P004"]
         # The row minimum is about what would be written, judged below.
@@ -291,21 +297,20 @@ def _output_format(dst: str, task: str | None) -> str:
 
 
 def _to_source(d: Diagnostic, src: str, lines: array.array, rows: array.array) -> Diagnostic:
+    """A finding on the converted rows, moved to the source rows and lines."""
     if d.row is None:
         return dataclasses.replace(d, path=src, line=None)
-    row = rows[d.row] if d.row < len(rows) else d.row
-    line = lines[d.row] if d.row < len(lines) and lines[d.row] else None
-    message = d.message
-    if d.code == "D001" and "line " in message:
-        # "duplicate of line N" names an output line: point at the source row instead.
-        n = int(message.split("line ")[1].split()[0]) - 1
-        if 0 <= n < len(rows):
-            where = f"line {lines[n]}" if lines[n] else f"row {rows[n]}"
-            message = message.replace(f"line {n + 1}", where, 1)
-    hint = d.hint
-    if hint and "ftprep convert" in hint:  # printed by convert itself: it cannot map this value
-        hint = "convert cannot map this value: fix the record, or map other columns with --field-*"
-    return dataclasses.replace(d, path=src, line=line, row=row, message=message, hint=hint)
+
+    def line_of(r: int) -> int | None:
+        return (lines[r] or None) if r < len(lines) else None
+
+    def row_of(r: int) -> int:
+        return rows[r] if r < len(rows) else r
+
+    d = d.placed(line_of, row_of, path=src)
+    if d.hint and "ftprep convert" in d.hint:  # printed by convert itself: it cannot map this value
+        d = dataclasses.replace(d, hint="convert cannot map this value: fix the record, or map other columns with --field-*")
+    return d
 
 
 def _writable(source_rows: array.array, bad: set[int]) -> int:
@@ -314,7 +319,6 @@ def _writable(source_rows: array.array, bad: set[int]) -> int:
 
     hit = sum(1 for b in bad if (k := bisect.bisect_left(source_rows, b)) < len(source_rows) and source_rows[k] == b)
     return len(source_rows) - hit
-
 
 
 def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.array, task: str) -> int:

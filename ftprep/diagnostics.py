@@ -15,6 +15,9 @@ from ftprep.codes import CODES, severity_of
 ERROR = "error"
 WARNING = "warning"
 JSON_VERSION = 2
+# An aggregated finding lists at most this many of the places it stands for;
+# `count` says how many there are.
+MAX_PLACES = 20
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -24,6 +27,11 @@ class Diagnostic:
     `line` is the 1-based line where the record starts (JSONL, CSV) or None;
     `row` is the 0-based record index, or None for file-level problems;
     `field` is a column name or a JSON path such as `$.conversations[2].role`.
+
+    One finding can stand for many rows (a cause reported once, at its first
+    row): `count` is how many, `lines`/`rows` the first of them (at most
+    `MAX_PLACES`; None means just this finding's own `line`/`row`).
+    `first_line`/`first_row` name the earlier row a duplicate (D001) repeats.
     """
 
     code: str
@@ -34,6 +42,11 @@ class Diagnostic:
     field: str | None = None
     hint: str | None = None
     severity: str = ""
+    count: int = 1
+    lines: tuple[int, ...] | None = None
+    rows: tuple[int, ...] | None = None
+    first_line: int | None = None
+    first_row: int | None = None
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -53,6 +66,32 @@ class Diagnostic:
     def location(self) -> str:
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
+    @property
+    def text(self) -> str:
+        """The message with the number of further rows, as people read it."""
+        more = self.count - 1
+        return f"{self.message} (and {more:,} more row{'s' if more > 1 else ''})" if more > 0 else self.message
+
+    def placed(self, line_of: t.Callable[[int], int | None], row_of: t.Callable[[int], int] | None = None,
+               path: str | None = None) -> Diagnostic:
+        """The same finding with each line looked up from its row (None: unknown),
+        and each row mapped by `row_of` (convert: an output row to its source row).
+        A duplicate's message names the line, or else the row, it repeats."""
+        def line(row: int | None, known: int | None) -> int | None:
+            return known if row is None else line_of(row)
+
+        def row(r: int | None) -> int | None:
+            return r if r is None or row_of is None else row_of(r)
+
+        d = dataclasses.replace(
+            self, path=self.path if path is None else path, line=line(self.row, self.line), row=row(self.row),
+            lines=None if self.rows is None else tuple(n for r in self.rows if (n := line_of(r)) is not None),
+            rows=self.rows if self.rows is None or row_of is None else tuple(map(row_of, self.rows)),
+            first_line=line(self.first_row, self.first_line), first_row=row(self.first_row))
+        if d.code == "D001" and d.first_row is not None:
+            d = dataclasses.replace(d, message=duplicate_message(d.row, d.first_row, d.first_line))
+        return d
+
     def sort_key(self) -> tuple[int, int, str]:
         return (
             -1 if self.row is None else self.row,
@@ -64,14 +103,28 @@ class Diagnostic:
         return {
             "code": self.code,
             "severity": self.severity,
-            "message": self.message,
+            "message": self.text,
             "path": self.path,
             "line": self.line,
             "row": self.row,
             "field": self.field,
             "hint": self.hint,
             "stage": self.stage,
+            "count": self.count,
+            # Every finding lists its lines and rows: its own, or those it stands for.
+            "lines": list(self.lines) if self.lines is not None else [] if self.line is None else [self.line],
+            "rows": list(self.rows) if self.rows is not None else [] if self.row is None else [self.row],
+            "first_line": self.first_line,
+            "first_row": self.first_row,
         }
+
+
+def duplicate_message(row: int | None, first_row: int, first_line: int | None) -> str:
+    """D001's message: the copy is named by its own location, the original here;
+    without lines (a Hub repo) both rows are named."""
+    if first_line is not None:
+        return f"duplicate of line {first_line} in the trained columns"
+    return f"row {row} is a duplicate of row {first_row} in the trained columns"
 
 
 @dataclasses.dataclass(slots=True)

@@ -155,7 +155,7 @@ def table(diagnostics: t.Sequence[t.Any]) -> str:
         hint = f'<br><span class=note>hint: {e(d.hint)}</span>' if d.hint else ""
         rows.append(f"<tr><td class=n>{'' if d.line is None else d.line}</td>"
                     f"<td class=n>{'' if d.row is None else d.row}</td><td>{e(d.code)} {e(d.name)}</td>"
-                    f"<td class={e(d.severity)}>{e(d.severity)}</td><td>{e(d.message)}{hint}</td>"
+                    f"<td class={e(d.severity)}>{e(d.severity)}</td><td>{e(d.text)}{hint}</td>"
                     f"<td>{e(d.field or '')}</td></tr>")
     rows.append("</table>")
     return "".join(rows)

@@ -184,11 +184,11 @@ def _write_rows(splits: dict[str, t.Any], path: str) -> None:
 
 def _unline(report: FileReport) -> FileReport:
     """Lines of the temporary file mean nothing to the user: report merged row numbers only."""
-    def fix(d: Diagnostic) -> Diagnostic:
-        msg = re.sub(r"duplicate of line (\d+)", lambda m: f"duplicate of row {int(m[1]) - 1}", d.message)
-        return dataclasses.replace(d, line=None, message=msg)
+    def no_line(row: int) -> None:
+        return None
 
-    return dataclasses.replace(report, diagnostics=[fix(d) for d in report.diagnostics])
+    unlined = [dataclasses.replace(d.placed(no_line), line=None) for d in report.diagnostics]
+    return dataclasses.replace(report, diagnostics=unlined)
 
 
 def _check_images(url: str, splits: dict[str, t.Any], columns: list[str], opts: Options, tmp: str) -> FileReport:

@@ -1,7 +1,9 @@
 """Reporters: a `Report` to text, JSON or GitHub workflow annotations.
 
-JSON is the versioned contract (`version: 1`); text is for people and may
-change. `REPORTERS` drives the CLI's `--format` choices.
+JSON is the versioned contract (`version: 2`); text is for people and may
+change. Every reporter shows the same structured finding: its message with the
+count of further rows (`Diagnostic.text`), its line, field and hint.
+`REPORTERS` drives the CLI's `--format` choices.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ def text(report: Report, stream: t.TextIO, summary: bool = True) -> None:
             stream.write(f"{f.path}: task {f.task}{inferred}, {f.rows:,} rows\n")
         for d in f.diagnostics:
             extra = f" [{d.field}]" if d.field else ""
-            stream.write(f"{d.location}: {d.code} {d.message}{extra}\n")
+            stream.write(f"{d.location}: {d.code} {d.text}{extra}\n")
             if d.hint:
                 stream.write(f"    hint: {d.hint}\n")
         for code, n in sorted(f.dropped.items()):
@@ -52,7 +54,7 @@ def github(report: Report, stream: t.TextIO) -> None:
             if d.line is not None:
                 props += f",line={d.line}"
             props += f",title={_escape(d.code + ' ' + d.name, True)}"
-            msg = d.message + (f" [{d.field}]" if d.field else "") + (f" (hint: {d.hint})" if d.hint else "")
+            msg = d.text + (f" [{d.field}]" if d.field else "") + (f" (hint: {d.hint})" if d.hint else "")
             stream.write(f"::{level} {props}::{_escape(msg)}\n")
     s = report.summary()
     stream.write(f"ftprep: {s['files']} file(s), {s['rows']:,} rows, {s['errors']:,} error(s), "

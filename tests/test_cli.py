@@ -69,7 +69,9 @@ def test_json_format_is_the_versioned_contract() -> None:
     f = doc["files"][0]
     assert {"path", "task", "rows", "diagnostics"} <= set(f)
     for d in f["diagnostics"]:
-        assert set(d) == {"code", "severity", "message", "path", "line", "row", "field", "hint", "stage"}
+        assert set(d) == {"code", "severity", "message", "path", "line", "row", "field", "hint", "stage",
+                          "count", "lines", "rows", "first_line", "first_row"}
+        assert d["count"] >= 1 and d["lines"] == ([] if d["line"] is None else [d["line"]])
         assert d["severity"] in ("error", "warning")
 
 

@@ -118,6 +118,24 @@ def test_fast_and_explain_paths_agree_on_random_rows(tmp_path: Path, task: str, 
     assert fast == slow
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(task=st.sampled_from(sorted(ROWS)), data=st.data())
+def test_fast_and_explain_paths_agree_on_repeated_rows(tmp_path: Path, task: str, data: st.DataObject) -> None:
+    """Duplicates are keyed alike on both paths (a dropped column does not make rows differ),
+    in JSON Lines and in an indented JSON array, whose findings all get a line."""
+    distinct = data.draw(st.lists(ROWS[task], min_size=1, max_size=4))
+    order = data.draw(st.lists(st.integers(0, len(distinct) - 1), min_size=2, max_size=8))
+    rows = [distinct[i] for i in order]
+    args = {"task": task, "min_rows": 1}
+    for name, text in (("rows.jsonl", "".join(json.dumps(r) + "\n" for r in rows)),
+                       ("rows.json", json.dumps(rows, indent=1))):
+        path = tmp_path / name
+        path.write_text(text)
+        fast = ftprep.check(str(path), **args)
+        assert fast.to_json() == ftprep.check(str(path), explain_all=True, **args).to_json()
+        assert all(d.line is not None for d in fast.diagnostics if d.row is not None)
+
+
 def _schema(task: str) -> jsonschema.protocols.Validator:
     schema = json.loads((ROOT / "schemas" / f"{task}.schema.json").read_text())
     cls = jsonschema.validators.validator_for(schema)
@@ -197,13 +215,13 @@ def test_duplicates_are_found_across_worker_ranges(tmp_path: Path, monkeypatch: 
 
 def test_duplicates_in_buckets_match_the_plain_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above BUCKETED rows the keys are split into buckets; the answer must not change."""
-    import ftprep.checker as checker
+    import ftprep.duplicates as duplicates
 
     rows = [json.dumps({"instruction": f"q{i % 300}", "output": "a"}) for i in range(1000)]
     path = tmp_path / "d.jsonl"
     path.write_text("\n".join(rows) + "\n")
     plain = ftprep.check(str(path), min_rows=1).to_json()
-    monkeypatch.setattr(checker, "BUCKETED", 10)
+    monkeypatch.setattr(duplicates, "BUCKETED", 10)
     bucketed = ftprep.check(str(path), min_rows=1).to_json()
     assert bucketed == plain
     dups = [d for d in plain["files"][0]["diagnostics"] if d["code"] == "D001"]

@@ -55,6 +55,8 @@ def test_random_records_in_known_columns(tmp_path: Path, rows: list) -> None:
     path.write_text(json.dumps(rows))
     report = ftprep.check(str(path))
     assert report.files[0].rows == len(rows) or report.files[0].task is None
+    # Every record of a JSON array has a line (one line: the array is not indented).
+    assert all(d.line == 1 for d in report.diagnostics if d.row is not None)
     # Every public shape's columns, with random values: convert maps or refuses, never raises.
     result = ftprep.convert(str(path), str(tmp_path / "out.jsonl"), drop_invalid=True, min_rows=1)
     assert result.rows_in == (len(rows) if result.task else 0)

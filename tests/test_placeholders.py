@@ -88,7 +88,8 @@ def test_one_finding_per_file_with_the_count_and_the_first_line(tmp_path: Path) 
         found = v010(ftprep.check(path, min_rows=1, explain_all=explain_all))
         assert len(found) == 1, found
         assert found[0].line == 2 and found[0].severity == "warning"
-        assert found[0].message.endswith("(and 12 more rows)") and "'{{name}}' in assistant message 1" in found[0].message
+        assert found[0].text.endswith("(and 12 more rows)") and "'{{name}}' in assistant message 1" in found[0].text
+        assert found[0].count == 13 and found[0].lines[:3] == (2, 3, 4)
 
 
 def test_only_trained_text_counts(tmp_path: Path) -> None:

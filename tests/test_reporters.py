@@ -13,7 +13,8 @@ def sample() -> Report:
     f = FileReport("data/train.jsonl", "chat", rows=3, task_inferred=True, diagnostics=[
         Diagnostic("C005", "message 0 has role \"human\"", "data/train.jsonl", line=2, row=1,
                    field="$.conversations[0].role", hint="'human' is a ShareGPT role: run ftprep convert"),
-        Diagnostic("D001", "duplicate of line 1 in the trained columns", "data/train.jsonl", line=3, row=2),
+        Diagnostic("D001", "duplicate of line 1 in the trained columns", "data/train.jsonl", line=3, row=2,
+                   first_line=1, first_row=0),
     ])
     return Report([f])
 
@@ -51,9 +52,11 @@ def test_json() -> None:
         "files": [{"path": "data/train.jsonl", "task": "chat", "task_inferred": True, "rows": 3, "diagnostics": [
             {"code": "C005", "severity": "error", "message": "message 0 has role \"human\"", "path": "data/train.jsonl",
              "line": 2, "row": 1,
-             "field": "$.conversations[0].role", "hint": "'human' is a ShareGPT role: run ftprep convert", "stage": "template"},
+             "field": "$.conversations[0].role", "hint": "'human' is a ShareGPT role: run ftprep convert", "stage": "template",
+             "count": 1, "lines": [2], "rows": [1], "first_line": None, "first_row": None},
             {"code": "D001", "severity": "warning", "message": "duplicate of line 1 in the trained columns",
-             "path": "data/train.jsonl", "line": 3, "row": 2, "field": None, "hint": None, "stage": "train"},
+             "path": "data/train.jsonl", "line": 3, "row": 2, "field": None, "hint": None, "stage": "train",
+             "count": 1, "lines": [3], "rows": [2], "first_line": 1, "first_row": 0},
         ]}],
     }
 

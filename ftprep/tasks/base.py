@@ -310,24 +310,48 @@ def collisions(columns: t.Iterable[str], renames: list[tuple[str, str]]) -> list
     return out
 
 
-def dropped_columns(columns: t.Iterable[str], mapped: t.Collection[str], candidates: t.Iterable[str],
-                    why: str) -> list[Finding]:
-    present = set(columns)
+def holds_data(value: object) -> bool:
+    """False for a value whose loss loses nothing: null, blank text, an empty list or object."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, dict)):
+        return bool(value)
+    return True
+
+
+def dropped_columns(row: t.Mapping[str, t.Any] | t.Iterable[str], mapped: t.Collection[str],
+                    candidates: t.Iterable[str], why: str) -> list[Finding]:
+    """S003 for each unmapped column of the row that holds data; an empty one
+    loses nothing when the trainer drops it. Given only column names, every
+    column counts as holding data."""
+    values = row if isinstance(row, t.Mapping) else dict.fromkeys(row, True)
     return [
         Finding("S003", f"column '{c}' is not mapped; the trainer drops it ({why})", c,
                 "fold it into a mapped column with ftprep convert")
-        for c in candidates if c in present and c not in mapped
+        for c in candidates if c in values and c not in mapped and holds_data(values[c])
     ]
 
 
+# A dropped column may pass the fast path only when it holds nothing (S003
+# names only values that hold data); anything else sends the row to `explain`.
+NOTHING = t.Optional[t.Literal[""]]
+
+
 def struct_type(name: str, fields: list[tuple[str, t.Any]], never: t.Iterable[str] = (),
-                frozen: bool = True) -> type[msgspec.Struct]:
+                frozen: bool = True, droppable: t.Iterable[str] = ()) -> type[msgspec.Struct]:
     """Build the typed row struct for a mapping. Column names can be anything,
-    so attributes are positional (`f0`, `f1`, ...) renamed to the real keys."""
+    so attributes are positional (`f0`, `f1`, ...: the trained columns) renamed
+    to the real keys. A `never` column fails the decode whenever it is present,
+    a `droppable` one unless it is null or ""."""
     spec: list[tuple[str, t.Any, t.Any]] = []
     taken = {c for c, _ in fields}
     for i, (column, typ) in enumerate(fields):
         spec.append((f"f{i}", typ, msgspec.field(name=column)))
     for j, column in enumerate(c for c in never if c not in taken):
         spec.append((f"n{j}", NEVER, msgspec.field(default=msgspec.UNSET, name=column)))
+    taken.update(never)
+    for j, column in enumerate(c for c in droppable if c not in taken):
+        spec.append((f"d{j}", NOTHING, msgspec.field(default=msgspec.UNSET, name=column)))
     return msgspec.defstruct(name, spec, frozen=frozen, gc=False)  # type: ignore[return-value]

@@ -71,9 +71,10 @@ def jpath(col: str) -> str:
 
 
 def row_type(opts: Options) -> type:
-    # Columns the trainer's prep drops that change what the row means (chat_columns).
-    dropped = ["system", chat_columns.LABEL_COLUMN, *chat_columns.TOOLS_COLUMNS, *chat_columns.MEDIA_COLUMNS]
-    return struct_type("ChatRow", [(column(opts), Conversation)], never=dropped)
+    # Columns the trainer's prep drops that change what the row means (chat_columns);
+    # a system column counts only when it holds text.
+    dropped = [chat_columns.LABEL_COLUMN, *chat_columns.TOOLS_COLUMNS, *chat_columns.MEDIA_COLUMNS]
+    return struct_type("ChatRow", [(column(opts), Conversation)], never=dropped, droppable=["system"])
 
 
 def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:

@@ -39,8 +39,8 @@ def renames(opts: Options) -> list[tuple[str, str]]:
 
 
 def row_type(opts: Options) -> type:
-    never = [std for src, std in renames(opts) if src != std] + list(DATA_LIKE)
-    return struct_type("DpoRow", [(c, NonBlank) for c in columns(opts)], never=never)
+    never = [std for src, std in renames(opts) if src != std]
+    return struct_type("DpoRow", [(c, NonBlank) for c in columns(opts)], never=never, droppable=DATA_LIKE)
 
 
 def is_clean(row: t.Any) -> bool:

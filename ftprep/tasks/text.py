@@ -41,8 +41,8 @@ def renames(opts: Options) -> list[tuple[str, str]]:
 
 def row_type(opts: Options) -> type:
     instruction, output = columns(opts)
-    never = [std for src, std in renames(opts) if src != std] + list(DATA_LIKE)
-    return struct_type("TextRow", [(instruction, NonBlank), (output, NonBlank)], never=never)
+    never = [std for src, std in renames(opts) if src != std]
+    return struct_type("TextRow", [(instruction, NonBlank), (output, NonBlank)], never=never, droppable=DATA_LIKE)
 
 
 def is_clean(row: t.Any) -> bool:

@@ -1,0 +1,51 @@
+"""Which rows repeat an earlier row: one 8-byte key per row in, (row, first
+row) pairs out, in bounded memory however many rows there are."""
+
+from __future__ import annotations
+
+import array
+import collections
+import typing as t
+
+# Above this many rows, keys are split into buckets so that only one bucket's
+# set is alive at a time (a set of 5M ints alone would take ~400 MB).
+BUCKETED = 200_000
+BUCKETS = 64
+
+
+def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
+    """(row, first row with the same key) for every repeat; key 0 means no key."""
+    if len(hashes) < 2:
+        return []
+    if len(hashes) <= BUCKETED:  # the common case, no repeats: one C-level pass decides
+        keys = set(hashes)
+        keys.discard(0)
+        if len(keys) == len(hashes) - hashes.count(0):
+            return []
+    if len(hashes) > BUCKETED:
+        buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
+        put = [b.append for b in buckets]
+        for h in hashes:
+            put[h & (BUCKETS - 1)](h)
+        repeated: set[int] = set()
+        for bucket in buckets:
+            if len(set(bucket)) != len(bucket):
+                repeated.update(h for h, n in collections.Counter(bucket).items() if n > 1)
+        del buckets
+        repeated.discard(0)
+        if not repeated:
+            return []
+    else:
+        repeated = None  # type: ignore[assignment]
+    first: dict[int, int] = {}
+    pairs = []
+    for row, h in enumerate(hashes):
+        if h == 0 or (repeated is not None and h not in repeated):
+            continue
+        j = first.setdefault(h, row)
+        if j != row:
+            pairs.append((row, j))
+    return pairs
+
+
+__all__ = ["duplicate_rows"]
