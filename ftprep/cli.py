@@ -67,9 +67,10 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     except click.ClickException as e:
         e.show()
         return 2 if isinstance(e, click.UsageError) or e.exit_code == 2 else e.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:
         click.echo("Aborted.", err=True)
-        return 2
+        # Ctrl-C (click turns it into Abort): the conventional 128 + SIGINT.
+        return 130 if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt) else 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

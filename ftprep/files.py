@@ -58,30 +58,61 @@ def _prefix() -> str:
     return f"{PREFIX}{os.getpid()}-{HOST}-"
 
 
+# While above 0, a signal `terminating` catches waits in `_pending` (see `_held`).
+_depth = 0
+_pending: list[int] = []
+
+
+@contextlib.contextmanager
+def _held() -> t.Iterator[None]:
+    """A signal caught by `terminating` is held back until the end of this block, so
+    that a file is never created without being registered, nor forgotten before it is
+    removed. (A signal mask would not do: Python runs its handlers in the main thread
+    whichever thread the signal reached.)"""
+    global _depth
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if not _depth and _pending:
+            _interrupt(_pending.pop())
+
+
+def _interrupt(signum: int) -> t.NoReturn:
+    _pending.clear()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
 def temp_file(folder: str, suffix: str = "") -> tuple[int, str]:
     """(fd, path) of a new registered temporary file in `folder`."""
-    fd, path = tempfile.mkstemp(prefix=_prefix(), suffix=suffix, dir=folder)
-    _live.add(path)
+    with _held():
+        fd, path = tempfile.mkstemp(prefix=_prefix(), suffix=suffix, dir=folder)
+        _live.add(path)
     return fd, path
 
 
 def temp_dir(folder: str) -> str:
     """A new registered temporary folder in `folder`."""
-    path = tempfile.mkdtemp(prefix=_prefix(), dir=folder)
-    _live.add(path)
+    with _held():
+        path = tempfile.mkdtemp(prefix=_prefix(), dir=folder)
+        _live.add(path)
     return path
 
 
 def discard(path: str) -> None:
     """Remove a temporary file or folder (if it is still there) and forget it."""
-    _live.discard(path)
-    try:
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            os.unlink(path)
-    except FileNotFoundError:
-        pass
+    with _held():
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except FileNotFoundError:
+            pass
+        _live.discard(path)
 
 
 def publish(tmp: str, target: str, mode: int | None = None) -> None:
@@ -93,14 +124,16 @@ def publish(tmp: str, target: str, mode: int | None = None) -> None:
         except OSError:
             mode = 0o666 & ~umask()
     os.chmod(tmp, mode)
-    os.replace(tmp, target)
-    _live.discard(tmp)
+    with _held():
+        os.replace(tmp, target)
+        _live.discard(tmp)
 
 
 def rename(tmp: str, target: str) -> None:
     """Move a finished temporary folder to `target` (which must not exist)."""
-    os.rename(tmp, target)
-    _live.discard(tmp)
+    with _held():
+        os.rename(tmp, target)
+        _live.discard(tmp)
 
 
 def alive(pid: int) -> bool:
@@ -163,23 +196,28 @@ def refuse_input(output: str, inputs: t.Iterable[str], what: str = "the output")
 
 @contextlib.contextmanager
 def terminating() -> t.Iterator[None]:
-    """While inside: SIGTERM unwinds like Ctrl-C does (SystemExit(143) instead of
-    KeyboardInterrupt), and on the way out of an interruption every temporary
-    still registered is removed. Outside the main thread, or when a handler is
-    already set by the embedding program, signals are left alone."""
+    """While inside: SIGTERM unwinds like Ctrl-C does (SystemExit(143) where Ctrl-C
+    raises KeyboardInterrupt), neither lands inside `_held`, and on the way out of an
+    interruption every temporary still registered is removed. Outside the main
+    thread, or when the embedding program set its own handlers, signals are left alone."""
     owner = os.getpid()
 
     def stop(signum: int, frame: t.Any) -> None:
         if os.getpid() != owner:  # a forked worker: die as the default action would
             os._exit(128 + signum)
-        raise SystemExit(128 + signum)
+        if _depth:
+            _pending.append(signum)
+            return
+        _interrupt(signum)
 
-    previous = None
+    previous: dict[int, t.Any] = {}
+    defaults = {signal.SIGTERM: signal.SIG_DFL, signal.SIGINT: signal.default_int_handler}
     try:
-        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            previous = signal.signal(signal.SIGTERM, stop)
+        for signum, default in defaults.items():
+            if signal.getsignal(signum) == default:
+                previous[signum] = signal.signal(signum, stop)
     except ValueError:  # not the main thread
-        previous = None
+        pass
     try:
         yield
     except (KeyboardInterrupt, SystemExit):
@@ -188,5 +226,5 @@ def terminating() -> t.Iterator[None]:
                 discard(path)
         raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
