@@ -58,13 +58,13 @@ def _prefix() -> str:
     return f"{PREFIX}{os.getpid()}-{HOST}-"
 
 
-# While above 0, a signal `terminating` catches waits in `_pending` (see `_held`).
+# While above 0, a signal `terminating` catches waits in `_pending` (see `held`).
 _depth = 0
 _pending: list[int] = []
 
 
 @contextlib.contextmanager
-def _held() -> t.Iterator[None]:
+def held() -> t.Iterator[None]:
     """A signal caught by `terminating` is held back until the end of this block, so
     that a file is never created without being registered, nor forgotten before it is
     removed. (A signal mask would not do: Python runs its handlers in the main thread
@@ -88,7 +88,7 @@ def _interrupt(signum: int) -> t.NoReturn:
 
 def temp_file(folder: str, suffix: str = "") -> tuple[int, str]:
     """(fd, path) of a new registered temporary file in `folder`."""
-    with _held():
+    with held():
         fd, path = tempfile.mkstemp(prefix=_prefix(), suffix=suffix, dir=folder)
         _live.add(path)
     return fd, path
@@ -96,7 +96,7 @@ def temp_file(folder: str, suffix: str = "") -> tuple[int, str]:
 
 def temp_dir(folder: str) -> str:
     """A new registered temporary folder in `folder`."""
-    with _held():
+    with held():
         path = tempfile.mkdtemp(prefix=_prefix(), dir=folder)
         _live.add(path)
     return path
@@ -104,7 +104,7 @@ def temp_dir(folder: str) -> str:
 
 def discard(path: str) -> None:
     """Remove a temporary file or folder (if it is still there) and forget it."""
-    with _held():
+    with held():
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
@@ -124,14 +124,14 @@ def publish(tmp: str, target: str, mode: int | None = None) -> None:
         except OSError:
             mode = 0o666 & ~umask()
     os.chmod(tmp, mode)
-    with _held():
+    with held():
         os.replace(tmp, target)
         _live.discard(tmp)
 
 
 def rename(tmp: str, target: str) -> None:
     """Move a finished temporary folder to `target` (which must not exist)."""
-    with _held():
+    with held():
         os.rename(tmp, target)
         _live.discard(tmp)
 
@@ -197,7 +197,7 @@ def refuse_input(output: str, inputs: t.Iterable[str], what: str = "the output")
 @contextlib.contextmanager
 def terminating() -> t.Iterator[None]:
     """While inside: SIGTERM unwinds like Ctrl-C does (SystemExit(143) where Ctrl-C
-    raises KeyboardInterrupt), neither lands inside `_held`, and on the way out of an
+    raises KeyboardInterrupt), neither lands inside `held`, and on the way out of an
     interruption every temporary still registered is removed. Outside the main
     thread, or when the embedding program set its own handlers, signals are left alone."""
     owner = os.getpid()

@@ -103,6 +103,7 @@ def stdin_copy(fmt: str = "jsonl", stream: t.BinaryIO | None = None) -> t.Iterat
     if fmt not in STDIN_FORMATS:
         raise ValueError(f"unknown input format {fmt!r}; choose from {', '.join(STDIN_FORMATS)}")
     source = stream if stream is not None else sys.stdin.buffer
+    files.sweep(tempfile.gettempdir())  # copies left by killed runs
     folder = files.temp_dir(tempfile.gettempdir())
     try:
         head = source.read(2)

@@ -120,6 +120,18 @@ def test_also_zip_replaces_only_a_zip_ftprep_wrote(tmp_path: Path, capsys: pytes
     assert staged(tmp_path) == []
 
 
+def test_replacing_an_image_output_keeps_its_modes(tmp_path: Path) -> None:
+    src = image_set(tmp_path / "set")
+    out = tmp_path / "out"
+    argv = ["convert", str(src), "-o", str(out), "--task", "image", "--min-pairs", "1", "--also-zip", "--isolated"]
+    assert main(argv) == 0
+    out.chmod(0o700)
+    Path(f"{out}.zip").chmod(0o600)
+    assert main(argv) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700 and stat.S_IMODE(Path(f"{out}.zip").stat().st_mode) == 0o600
+    assert staged(tmp_path) == []
+
+
 def test_also_zip_never_replaces_a_hard_link_to_the_input_zip(tmp_path: Path) -> None:
     folder = image_set(tmp_path / "set")
     src = tmp_path / "in.zip"

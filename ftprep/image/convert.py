@@ -21,6 +21,7 @@ import concurrent.futures
 import io
 import math
 import os
+import stat
 import typing as t
 import warnings
 
@@ -179,13 +180,16 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
 
 
 def _install(tmp: str, dst: str) -> None:
+    """Put the finished folder at `dst`; a folder it replaces passes on its mode."""
     if not os.path.isdir(dst):
         files.rename(tmp, dst)
         return
+    os.chmod(tmp, stat.S_IMODE(os.stat(dst).st_mode))
     old = files.temp_dir(os.path.dirname(os.path.abspath(dst)))
-    os.rmdir(old)
-    os.rename(dst, old)
-    files.rename(tmp, dst)
+    with files.held():  # a signal between the two renames would leave no folder at dst
+        os.rmdir(old)
+        os.rename(dst, old)
+        files.rename(tmp, dst)
     files.discard(old)
 
 
