@@ -58,9 +58,13 @@ def cli() -> None:
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
+    from ftprep.files import terminating
+
     try:
-        # Without standalone mode click returns the code given to ctx.exit().
-        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="ftprep", standalone_mode=False)
+        # SIGTERM unwinds every command (exit 143), so that temporary folders are removed.
+        with terminating():
+            # Without standalone mode click returns the code given to ctx.exit().
+            rv = cli.main(args=list(argv) if argv is not None else None, prog_name="ftprep", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as e:
         return int(e.exit_code)

@@ -31,7 +31,6 @@ from ftprep.files import discard, publish, refuse_input, sweep, temp_file, termi
 from ftprep.scan import decode_error
 from ftprep.sources import (
     UNCLOSED_HINT,
-    SourceError,
     TableError,
     format_of,
     is_image_set,
@@ -169,7 +168,7 @@ def convert(
     refuse_input(dst, [src])
     with terminating():  # SIGTERM unwinds: the finally blocks below remove what was staged
         if is_image_set(src, task):
-            from ftprep.image import convert_images  # issue 4
+            from ftprep.image import convert_images
 
             return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip, force=force)
         return _convert(src, dst, opts, task, chat_template, drop_invalid, min_rows)
