@@ -34,8 +34,8 @@ def not_regular(path: str | os.PathLike[str], mode: int) -> SourceError:
     if stat.S_ISDIR(mode):
         return SourceError(f"{path}: is a directory, not a data file; pass --task image for an image folder, "
                            "or name the data files inside it")
-    return SourceError(f"{path}: is {kind}, not a regular file; to read a stream on purpose, "
-                       f"pipe it to standard input: ftprep check - < {path}")
+    return SourceError(f"{path}: is {kind}, not a regular file; to check a stream on purpose, "
+                       f"pipe it in: ftprep check - < {path}")
 
 
 def local_file(path: str | os.PathLike[str]) -> os.stat_result:

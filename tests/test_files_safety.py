@@ -337,3 +337,22 @@ def test_the_copy_of_standard_input_is_removed() -> None:
         assert path.endswith("stdin.csv") and Path(path).read_bytes().startswith(b"instruction")
         assert files.STAGED.match(Path(path).parent.name)
     assert not Path(path).exists() and not Path(path).parent.exists()
+
+
+def test_a_fifo_piped_to_standard_input_is_checked(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "stream.jsonl"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as f:
+            f.write(rows(20).encode())
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    with open(fifo, "rb") as stdin:  # opens once the writer has: `ftprep check - < stream.jsonl`
+        r = subprocess.run([sys.executable, "-m", "ftprep", "check", "-", "--min-rows", "1", "--isolated"],
+                           stdin=stdin, capture_output=True, timeout=60, env=ENV)
+    writer.join(10)
+    assert r.returncode == 0 and b"-: task text (inferred), 20 rows" in r.stdout, r.stderr
