@@ -124,7 +124,7 @@ class Table:
         with open_bytes(self.path, self.gz) as f:
             text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
             lines = Lines(text)
-            reader = csv.reader(lines, delimiter=delimiter)
+            reader = csv.reader(lines.lines, delimiter=delimiter)
             records: list[dict[str, t.Any]] = []
             starts: list[int | None] = []
             row = 0
@@ -132,6 +132,7 @@ class Table:
                 next(reader, None)  # the header, read by read_table
                 while True:
                     start = reader.line_num + 1
+                    lines.record.clear()
                     try:
                         cells = next(reader)
                     except StopIteration:
@@ -139,7 +140,7 @@ class Table:
                     if not cells:
                         continue  # a blank line is no record
                     if reader.line_num > start:  # a quoted cell ran past a line ending
-                        why = unclosed(cells, width, delimiter, start, reader.line_num, lines.ended)
+                        why = unclosed(cells, lines.record, width, delimiter, start, reader.line_num, lines.ended)
                         if why:
                             self.unclosed.append((start, why))
                             continue  # not a row anyone would train on: P011 stands for it
@@ -161,37 +162,41 @@ class Table:
 
 
 class Lines:
-    """A text's lines for `csv.reader`, noting when they run out. A record the reader
-    returns after that ended inside a quoted field: the file ended before the quote closed."""
+    """A text's lines for `csv.reader` (iterate `lines`). It keeps the raw lines of the
+    record being read (`record`), and notes when the lines run out: a record the reader
+    returns after that ended inside a quoted field, the file ended before the quote closed."""
 
     def __init__(self, text: t.Iterable[str]) -> None:
         self.ended = False
-        self._lines = iter(text)
+        self.record: list[str] = []
+        self.lines = self._lines(text)
 
-    def __iter__(self) -> Lines:
-        return self
-
-    def __next__(self) -> str:
-        try:
-            return next(self._lines)
-        except StopIteration:
-            self.ended = True
-            raise
+    def _lines(self, text: t.Iterable[str]) -> t.Iterator[str]:
+        keep = self.record.append  # a generator: cheaper per line than a __next__ method
+        for line in text:
+            keep(line)
+            yield line
+        self.ended = True
 
 
-# A closed quoted cell is a swallow, not text, when it holds at least this many
-# lines and this share of them look like rows of the file (the header's number
-# of fields and no quote: a quote would have closed the cell).
-SWALLOW_LINES = 10
+# A multi-line record is a swallow when no CSV writer could have written it (a
+# quote closes mid-field) and at least SWALLOW_LINES of its lines, SWALLOW_SHARE
+# of them, look like rows of the file: the header's number of fields, and no
+# quote (a quote would have closed the cell sooner).
+SWALLOW_LINES = 5
 SWALLOW_SHARE = 0.8
 UNCLOSED_HINT = 'close the quote, or double a quote that is part of the text ("")'
 
 
-def unclosed(cells: list[str], width: int, delimiter: str, start: int, end: int, at_eof: bool) -> str | None:
-    """Why a record spanning lines `start`..`end` is an unclosed quote, or None when
-    it reads as a multi-line cell. pandas (the trainer's CSV reader) fails on a quote
-    still open at the end of the file ("EOF inside string"); a quote closed far
-    later by a stray one reads every row between as one cell."""
+def unclosed(cells: list[str], raw: list[str], width: int, delimiter: str, start: int, end: int,
+             at_eof: bool) -> str | None:
+    """Why a record spanning lines `start`..`end` is an unclosed quote, or None when it
+    reads as a multi-line cell. pandas (the trainer's CSV reader) fails on a quote still
+    open at the end of the file ("EOF inside string"); a quote closed by a stray one
+    further on reads every row between as one cell. A record a CSV writer could have
+    written (strictly parseable) is never a finding, whatever its cells hold."""
+    import csv
+
     spanned = end - start + 1
     if at_eof:
         return (f"a quoted field opened on line {start:,} is never closed: it runs {spanned:,} lines to the end "
@@ -205,9 +210,15 @@ def unclosed(cells: list[str], width: int, delimiter: str, start: int, end: int,
     alike = sum(1 for ln in inner if '"' not in ln and ln.count(delimiter) == width - 1)
     if alike < SWALLOW_SHARE * len(inner):
         return None
-    return (f"a quoted field opened on line {start:,} runs {spanned:,} lines to line {end:,}, and {alike:,} of its "
-            f"lines look like rows of this file: a quote is missing its partner, and the trainer would read "
-            "those rows as one cell")
+    try:
+        for _ in csv.reader(raw, delimiter=delimiter, strict=True):
+            pass
+        return None
+    except csv.Error:
+        pass
+    return (f"a quoted field opened on line {start:,} runs {spanned:,} lines to line {end:,}, where a stray quote "
+            f"closes it; {alike:,} of its lines look like rows of this file, and the trainer would read them "
+            "as one cell")
 
 
 def first_line(e: BaseException) -> str:

@@ -170,9 +170,9 @@ def test_unclosed_quote_is_p011_where_it_opened_and_convert_refuses(tmp_path: Pa
 def test_a_quote_closed_far_later_swallows_rows(tmp_path: Path) -> None:
     src = tmp_path / "d.tsv"
     body = "".join(f"q{i}\ta{i}\n" for i in range(3, 40))
-    src.write_text(f'instruction\toutput\nq1\ta1\n"q2\ta2\n{body}q40"\ta40\nq41\ta41\n')
+    src.write_text(f'instruction\toutput\nq1\ta1\n"q2\ta2\n{body}q40\t"a40"\nq41\ta41\n')
     (d,) = [d for d in ftprep.check(src, min_rows=1).diagnostics if d.code == "P011"]
-    assert d.line == 3 and "look like rows of this file" in d.message
+    assert d.line == 3 and "runs 39 lines to line 41" in d.message and "look like rows of this file" in d.message
 
 
 def test_long_multiline_cells_are_not_p011(tmp_path: Path) -> None:
@@ -190,6 +190,20 @@ def test_long_multiline_cells_are_not_p011(tmp_path: Path) -> None:
         w.writerow(["last", "row"])
     report = ftprep.check(src, min_rows=1)
     assert "P011" not in {d.code for d in report.diagnostics} and report.files[0].rows == 3
+
+
+def test_a_csv_table_inside_a_cell_is_not_p011(tmp_path: Path) -> None:
+    import csv
+
+    table = "\n".join(["name,age"] + [f"person {i},{20 + i}" for i in range(30)])  # looks like rows, but is quoted
+    src = tmp_path / "d.csv"
+    with open(src, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["instruction", "output"])
+        w.writerow(["write the ages as CSV", table])
+        w.writerow(["last", "row"])
+    report = ftprep.check(src, min_rows=1)
+    assert "P011" not in {d.code for d in report.diagnostics} and report.files[0].rows == 2
 
 
 # --- temporaries, signals, modes ------------------------------------------------
