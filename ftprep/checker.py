@@ -176,7 +176,8 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
             table = read_table(path, fmt, gz)
         except TableError as e:
             report = FileReport(shown, opts.task)
-            report.diagnostics.append(Diagnostic("P006", f"cannot read {fmt}: {e}", shown))
+            report.diagnostics.append(Diagnostic(e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
+                                                 hint=UNCLOSED_HINT if e.code == "P011" else None))
             return report
         columns: t.Collection[str] = table.columns
     elif fmt == "json":

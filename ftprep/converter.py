@@ -87,7 +87,8 @@ def read_records(path: str) -> tuple[list[str], Source]:
         try:
             df = read_table(path, fmt, gz)
         except TableError as e:
-            return [], iter([(None, 0, Diagnostic("P006", f"cannot read {fmt}: {e}", path))])
+            return [], iter([(None, 0, Diagnostic(e.code, f"cannot read {fmt}: {e}", path, line=e.line,
+                                                   hint=UNCLOSED_HINT if e.code == "P011" else None))])
 
         def table() -> Source:
             i = 0

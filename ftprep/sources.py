@@ -74,7 +74,11 @@ def wrapped_key(doc: dict[str, t.Any]) -> str | None:
 
 
 class TableError(Exception):
-    pass
+    """A table that cannot be read on: P006, or the code and line given."""
+
+    def __init__(self, message: str, code: str = "P006", line: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.line = code, line
 
 
 class Table:
@@ -247,11 +251,14 @@ def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
 
     csv.field_size_limit(1 << 30)
     with open_bytes(path, gz) as f:
-        text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+        lines = Lines(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""))
         try:
-            header = next(csv.reader(text, delimiter="\t" if fmt == "tsv" else ","), [])
+            header = next(csv.reader(lines.lines, delimiter="\t" if fmt == "tsv" else ","), [])
         except (csv.Error, UnicodeDecodeError) as e:
             raise TableError(f"the header: {e}") from None
+        if header and lines.ended:  # the header's own quote never closed
+            raise TableError(unclosed(header, lines.record, len(header), ",", 1, len(lines.record), True) or "",
+                             "P011", 1)
     return Table(path, fmt, gz, header)
 
 

@@ -167,6 +167,15 @@ def test_unclosed_quote_is_p011_where_it_opened_and_convert_refuses(tmp_path: Pa
     assert not out.exists() and src.read_bytes() == before and staged(tmp_path) == []
 
 
+def test_an_unclosed_quote_in_the_header_is_p011_at_line_1(tmp_path: Path) -> None:
+    src = tmp_path / "d.csv"
+    src.write_text('"instruction,output\nq1,a1\nq2,a2\n')
+    (d,) = ftprep.check(src, min_rows=1).diagnostics
+    assert (d.code, d.line) == ("P011", 1) and "never closed" in d.message
+    conv = ftprep.convert(src, tmp_path / "o.jsonl", task="text", drop_invalid=True, min_rows=1)
+    assert not conv.written and [x.code for x in conv.report.diagnostics] == ["P011"]
+
+
 def test_a_quote_closed_far_later_swallows_rows(tmp_path: Path) -> None:
     src = tmp_path / "d.tsv"
     body = "".join(f"q{i}\ta{i}\n" for i in range(3, 40))
