@@ -20,17 +20,20 @@ from ftprep.columns import missing_column
 from ftprep.diagnostics import Diagnostic, FileReport, Report, duplicate_message
 from ftprep.duplicates import duplicate_rows
 from ftprep.elements import element_lines
-from ftprep.inputs import expand
+from ftprep.expansion import expand
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
+    UNCLOSED_HINT,
     SourceError,
     TableError,
     format_of,
     is_image_set,
     json_array,
+    local_file,
     open_bytes,
     read_table,
     sniff_json,
+    stdin_copy,
 )
 from ftprep.tasks import Task
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Finding, Options
@@ -59,13 +62,16 @@ def check(
     strict: bool = False,
     workers: int | None = None,
     max_per_code: int = 100_000,
+    stdin_format: str = "jsonl",
     **extra: t.Any,
 ) -> Report:
     """Check datasets; returns a `Report` and never prints.
 
     `paths` may be files, globs, directories or zips of images (task
-    `image`), `hf://datasets/OWNER/NAME[@REV]` or an http(s) URL.
-    Raises `SourceError` when an input cannot be read at all.
+    `image`), `hf://datasets/OWNER/NAME[@REV]`, an http(s) URL, or `-`:
+    standard input, read as `stdin_format` (jsonl, json, csv, tsv, parquet).
+    Raises `SourceError` when an input cannot be read at all (missing, or a
+    FIFO, device or other special file).
     """
     opts = Options(task=task, field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt,
@@ -74,7 +80,12 @@ def check(
     if task is not None:
         if task not in task_registry.TASK_NAMES:
             raise ValueError(f"unknown task {task!r}; choose from {', '.join(task_registry.TASK_NAMES)}")
-    report = Report([check_one(p, opts) for p in expand(paths, task)])
+    items = expand(paths, task)
+    if "-" in items:  # standard input, on purpose: copied once, reported as "-"
+        with stdin_copy(stdin_format) as copy:
+            report = Report([check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items])
+    else:
+        report = Report([check_one(p, opts) for p in items])
     return report.strict() if strict else report
 
 
@@ -109,10 +120,7 @@ def undecompressable(e: BaseException, path: str) -> Diagnostic:
 
 def _check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
     fmt, gz = format_of(path)
-    if not os.path.exists(path):
-        raise SourceError(f"{path}: no such file")
-    if os.path.isdir(path):
-        raise SourceError(f"{path}: is a directory")
+    local_file(path)
     if fmt == "json":
         fmt = sniff_json(path, gz)
     shown = display or path
@@ -134,7 +142,8 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
             table = read_table(path, fmt, gz)
         except TableError as e:
             report = FileReport(shown, opts.task)
-            report.diagnostics.append(Diagnostic("P006", f"cannot read {fmt}: {e}", shown))
+            report.diagnostics.append(Diagnostic(e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
+                                                 hint=UNCLOSED_HINT if e.code == "P011" else None))
             return report
         columns: t.Collection[str] = table.columns
     elif fmt == "json":
@@ -287,6 +296,8 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
         return starts[row] if row < len(starts) and starts[row] else None
 
     scan.found = [(None if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
+    for line, message in table.unclosed:  # file-level (no row) so that convert refuses even --drop-invalid
+        scan.add(line, None, Finding("P011", message, None, UNCLOSED_HINT))
     return scan, line_of
 
 

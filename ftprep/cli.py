@@ -58,18 +58,23 @@ def cli() -> None:
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
+    from ftprep.files import terminating
+
     try:
-        # Without standalone mode click returns the code given to ctx.exit().
-        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="ftprep", standalone_mode=False)
+        # SIGTERM unwinds every command (exit 143), so that temporary folders are removed.
+        with terminating():
+            # Without standalone mode click returns the code given to ctx.exit().
+            rv = cli.main(args=list(argv) if argv is not None else None, prog_name="ftprep", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.ClickException as e:
         e.show()
         return 2 if isinstance(e, click.UsageError) or e.exit_code == 2 else e.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:
         click.echo("Aborted.", err=True)
-        return 2
+        # Ctrl-C (click turns it into Abort): the conventional 128 + SIGINT.
+        return 130 if isinstance(e.__cause__ or e.__context__, KeyboardInterrupt) else 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -20,6 +20,7 @@ from ftprep.cli_options import (
     task_option,
     token_options,
 )
+from ftprep.inputs import STDIN_FORMATS
 from ftprep.tasks.base import MAX_URL_BYTES
 
 FORMATS = ("text", "json", "github")
@@ -54,13 +55,17 @@ def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--max-url-bytes", type=click.IntRange(1), default=MAX_URL_BYTES, show_default=True,
               help="custom_* tasks: the trainer's size limit for data at a URL.")
+@click.option("--stdin-format", type=click.Choice(STDIN_FORMATS), default="jsonl", show_default=True,
+              help="What '-' (standard input) holds; gzip is recognised by itself.")
 @format_option(FORMATS)
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path: str | None, **params: t.Any) -> None:
     """Check datasets: every problem, with its file, line and field.
 
     PATHS are data files (JSONL, JSON, CSV, TSV, Parquet, optionally .gz), globs,
-    image folders or zips (--task image), hf://datasets/OWNER/NAME[@REV] or URLs.
+    image folders or zips (--task image), hf://datasets/OWNER/NAME[@REV] or URLs,
+    or - for standard input (JSON Lines unless --stdin-format). Other special
+    files (FIFOs, devices) are refused: pipe them in with -.
     """
     from ftprep.checker import check as run_check
     from ftprep.reporters import REPORTERS
@@ -82,6 +87,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
             write_html(report, html_path)
         except OSError as e:
             raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
+        except ValueError as e:  # the page would replace an input
+            raise io_error(str(e)) from None
     ctx.exit(0 if report.ok else 1)
 
 
@@ -93,6 +100,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
 @image_options
 @click.option("--drop-invalid", is_flag=True, help="Write only the valid rows instead of refusing.")
 @click.option("--also-zip", is_flag=True, help="image: also write the flat image+.txt zip the trainer consumes.")
+@click.option("--force", is_flag=True, help="image: replace an existing OUTPUT.zip that ftprep did not write.")
 @click.option("--min-rows", type=click.IntRange(0), default=8000, show_default=True, help="Warn below this many rows.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Config file to use.")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
@@ -112,6 +120,8 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
     fmt = _reporter_name(params.pop("fmt"))
     if not params.get("also_zip"):
         params.pop("also_zip", None)
+    if not params.get("force"):
+        params.pop("force", None)
     _progress(params, [input])
     try:
         result = run_convert(input, output, **params)
@@ -133,6 +143,9 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
                        f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
             if params.get("also_zip"):
                 click.echo(f"wrote the trainer zip to {str(result.output).rstrip('/')}.zip")
+        elif params.get("drop_invalid"):
+            click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); "
+                       "the errors about the whole file cannot be dropped: fix them")
         else:
             advice = "no row is left to write" if params.get("drop_invalid") else "fix the errors or pass --drop-invalid"
             click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); {advice}")

@@ -160,6 +160,8 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
             write_html(Report([FileReport(result.path, result.task, result.rows, diags)]), html_path, result)
         except OSError as e:
             raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
+        except ValueError as e:  # the page would replace an input
+            raise io_error(str(e)) from None
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -57,6 +57,7 @@ PARSE = _table(
     ("P008", "url-size", ERROR, "custom_* data is over the trainer's 2,147,483,646-byte limit.", "load"),
     ("P009", "json-not-array", ERROR, "A .json file is not an array of objects.", "load"),
     ("P010", "undecompressable", ERROR, "A .gz file is corrupt or cut off: it cannot be decompressed.", "load"),
+    ("P011", "unclosed-quote", ERROR, "A CSV quote never closes, or closes so late that the rows after it are read as one cell.", "load"),
 )
 
 # --- S: columns ---------------------------------------------------------------

@@ -37,7 +37,10 @@ class ConfigError(Exception):
 
 
 def find(start: str | os.PathLike[str]) -> Path | None:
-    here = Path(start).resolve()
+    try:
+        here = Path(start).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: its folder is where to look
+        here = Path(os.path.abspath(start))
     if here.is_file():
         here = here.parent
     for folder in (here, *here.parents):

@@ -28,14 +28,15 @@ from ftprep.checker import (
 )
 from ftprep.source_findings import ColumnGauge, json_lines
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
-from ftprep.files import publish
+from ftprep.files import discard, publish, refuse_input, sweep, temp_file, terminating
 from ftprep.scan import decode_error
 from ftprep.sources import (
-    SourceError,
+    UNCLOSED_HINT,
     TableError,
     format_of,
     is_image_set,
     json_array,
+    local_file,
     open_bytes,
     read_table,
     sniff_json,
@@ -80,21 +81,21 @@ Source = t.Iterator[tuple[int | None, int, t.Any]]
 def read_records(path: str) -> tuple[list[str], Source]:
     """(columns seen in the first records, iterator of (line, row, record or Diagnostic))."""
     fmt, gz = format_of(path)
-    if not os.path.isfile(path):
-        raise SourceError(f"{path}: no such file")
+    local_file(path)
     if fmt == "json":
         fmt = sniff_json(path, gz)
     if fmt in ("csv", "tsv", "parquet"):
         try:
             df = read_table(path, fmt, gz)
         except TableError as e:
-            return [], iter([(None, 0, Diagnostic("P006", f"cannot read {fmt}: {e}", path))])
+            return [], iter([(None, 0, Diagnostic(e.code, f"cannot read {fmt}: {e}", path, line=e.line,
+                                                   hint=UNCLOSED_HINT if e.code == "P011" else None))])
 
         def table() -> Source:
             i = 0
-            broken = dict(df.broken)
             try:
                 for records, lines in df.batches(TABLE_BATCH):
+                    broken = dict(df.broken)  # filled as each batch is read
                     for rec, line in zip(records, lines):
                         if i in broken:
                             yield line, i, Diagnostic("P006", broken[i], path, line=line, row=i)
@@ -103,6 +104,8 @@ def read_records(path: str) -> tuple[list[str], Source]:
                         i += 1
             except TableError as e:
                 yield None, i, Diagnostic("P006", f"cannot read {fmt} after {i:,} rows: {e}", path)
+            for line, message in df.unclosed:  # no row: convert refuses, even with --drop-invalid
+                yield line, i, Diagnostic("P011", message, path, line=line, hint=UNCLOSED_HINT)
 
         return list(df.columns), table()
     if fmt in ("json", "wrapped", "record"):
@@ -162,13 +165,21 @@ def convert(
     """
     src, dst = str(input), str(output)
     also_zip = bool(extra.pop("also_zip", False))
+    force = bool(extra.pop("force", False))
     opts = Options(task=task, field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
                    field_rejected=field_rejected, chat_template=chat_template, min_rows=min_rows, **extra)
-    if is_image_set(src, task):
-        from ftprep.image import convert_images  # issue 4
+    refuse_input(dst, [src])
+    with terminating():  # SIGTERM unwinds: the finally blocks below remove what was staged
+        if is_image_set(src, task):
+            from ftprep.image import convert_images
 
-        return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip)
+            return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip, force=force)
+        return _convert(src, dst, opts, task, chat_template, drop_invalid, min_rows)
+
+
+def _convert(src: str, dst: str, opts: Options, task: str | None, chat_template: str | None, drop_invalid: bool,
+             min_rows: int) -> Conversion:
     out_fmt = _output_format(dst, task)
     columns, records = guarded_records(src)
     name = task or task_registry.infer(columns, opts)
@@ -187,6 +198,7 @@ def convert(
 
     folder = os.path.dirname(os.path.abspath(dst))
     os.makedirs(folder, exist_ok=True)
+    sweep(folder)  # temporaries of writers killed before they could clean up
     source_lines = array.array("q")
     source_rows = array.array("q")
     head: list[Diagnostic] = []
@@ -195,7 +207,7 @@ def convert(
     rows_in = 0
     gauge = ColumnGauge(task_registry.get(name), opts)
     encoder = msgspec.json.Encoder()
-    fd, tmp = tempfile.mkstemp(prefix=".ftprep-", suffix=".jsonl", dir=folder)
+    fd, tmp = temp_file(folder, ".jsonl")
     try:
         with os.fdopen(fd, "wb") as f:
             for line, row, rec in records:
@@ -253,8 +265,7 @@ def convert(
         written = _finish(tmp, dst, out_fmt, bad, source_rows, name)
         return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True, job)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        discard(tmp)
 
 
 def guarded_records(path: str) -> tuple[list[str], Source]:
@@ -325,7 +336,7 @@ def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.arra
     """Write the checked rows (minus the `bad` source rows) to `dst`, atomically:
     everything is staged beside `dst` and renamed into place last."""
     folder = os.path.dirname(os.path.abspath(dst))
-    fd, staged = tempfile.mkstemp(prefix=".ftprep-", suffix=".jsonl", dir=folder)
+    fd, staged = temp_file(folder, ".jsonl")
     written = 0
     sample: list[dict[str, t.Any]] = []
     try:
@@ -342,20 +353,18 @@ def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.arra
         if fmt == "parquet":
             import polars as pl
 
-            fd, parquet = tempfile.mkstemp(prefix=".ftprep-", suffix=".parquet", dir=folder)
+            fd, parquet = temp_file(folder, ".parquet")
             os.close(fd)
             try:
                 # Streams: scan the JSON Lines and sink to Parquet without loading it whole.
                 pl.scan_ndjson(staged, infer_schema_length=None).sink_parquet(parquet)
                 publish(parquet, dst)
             finally:
-                if os.path.exists(parquet):
-                    os.unlink(parquet)
+                discard(parquet)
         else:
             publish(staged, dst)
     finally:
-        if os.path.exists(staged):
-            os.unlink(staged)
+        discard(staged)
     return written
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 import typing as t
 
-from ftprep.files import publish
+from ftprep.files import discard, publish, refuse_input, sweep, temp_file
 
 if t.TYPE_CHECKING:
     from ftprep.diagnostics import Report
@@ -47,17 +46,18 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
         for f in report.files:
             if f.path not in by_path and f.task and f.task != "image" and os.path.isfile(f.path):
                 by_path[f.path] = _estimate(f.path, f.task)  # type: ignore[assignment]
-    page = render_page(report, by_path)
     target = os.fspath(path)
+    refuse_input(target, [f.path for f in report.files], "the HTML report")
+    page = render_page(report, by_path)
     folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=".ftprep-", suffix=".html", dir=folder)
+    sweep(folder)
+    fd, tmp = temp_file(folder, ".html")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(page)
         publish(tmp, target)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        discard(tmp)
 
 
 def _estimate(path: str, task: str) -> Stats | None:

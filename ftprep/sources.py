@@ -8,12 +8,14 @@ array is decoded whole with msgspec. Every iterator yields
 
 from __future__ import annotations
 
-import gzip
 import os
 import typing as t
 from pathlib import Path
 
 import msgspec
+
+# Opening files lives in ftprep.inputs; its names are re-exported for the readers here and beyond.
+from ftprep.inputs import STDIN_FORMATS, SourceError, local_file, not_regular, open_bytes, stdin_copy  # noqa: F401
 
 FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -23,12 +25,14 @@ SUFFIXES = tuple(FORMATS) + tuple(f"{s}.gz" for s in FORMATS if s != ".parquet")
 
 
 def is_image_set(path: str, task: str | None = None) -> bool:
-    """An input the image task reads: `--task image`, a folder, or a zip."""
-    return task == "image" or (("://" not in path) and (os.path.isdir(path) or path.lower().endswith(".zip")))
-
-
-class SourceError(Exception):
-    """The input cannot be read at all (missing, a directory, unknown type): exit 2."""
+    """An input the image task reads: `--task image`, or (no task given) a zip or a
+    folder not named like a data file. A folder named `x.jsonl` is a mistake, not images."""
+    if task is not None or "://" in path:
+        return task == "image"
+    lower = path.lower().rstrip("/\\")
+    if lower.endswith(SUFFIXES):
+        return False
+    return os.path.isdir(path) or lower.endswith(".zip")
 
 
 def format_of(path: str | os.PathLike[str]) -> tuple[str, bool]:
@@ -43,19 +47,6 @@ def format_of(path: str | os.PathLike[str]) -> tuple[str, bool]:
                 break
             return fmt, gz
     raise SourceError(f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)}")
-
-
-def open_bytes(path: str | os.PathLike[str], gz: bool) -> t.BinaryIO:
-    try:
-        if gz:
-            return gzip.open(path, "rb")  # type: ignore[return-value]
-        return open(path, "rb")
-    except IsADirectoryError:
-        raise SourceError(f"{path}: is a directory") from None
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except PermissionError:
-        raise SourceError(f"{path}: permission denied") from None
 
 
 def sniff_json(path: str | os.PathLike[str], gz: bool) -> str:
@@ -96,7 +87,11 @@ def wrapped_key(doc: dict[str, t.Any]) -> str | None:
 
 
 class TableError(Exception):
-    pass
+    """A table that cannot be read on: P006, or the code and line given."""
+
+    def __init__(self, message: str, code: str = "P006", line: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.line = code, line
 
 
 class Table:
@@ -112,6 +107,8 @@ class Table:
         self.path, self.fmt, self.gz, self.columns, self.frame = path, fmt, gz, columns, frame
         # (row index within the file, message) of records the reader had to repair.
         self.broken: list[tuple[int, str]] = []
+        # (line where the quote opened, message): records an unclosed quote swallowed (P011).
+        self.unclosed: list[tuple[int, str]] = []
 
     def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """(records, start line of each) batches; raises TableError when reading cannot go on."""
@@ -140,37 +137,105 @@ class Table:
 
         csv.field_size_limit(1 << 30)  # chat rows in a cell easily pass the 128 KiB default
         width = len(self.columns)
+        delimiter = "\t" if self.fmt == "tsv" else ","
         with open_bytes(self.path, self.gz) as f:
             text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text, delimiter="\t" if self.fmt == "tsv" else ",")
+            lines = Lines(text)
+            reader = csv.reader(lines.lines, delimiter=delimiter)
             records: list[dict[str, t.Any]] = []
-            lines: list[int | None] = []
+            starts: list[int | None] = []
             row = 0
             try:
                 next(reader, None)  # the header, read by read_table
                 while True:
                     start = reader.line_num + 1
+                    lines.record.clear()
                     try:
                         cells = next(reader)
                     except StopIteration:
                         break
                     if not cells:
                         continue  # a blank line is no record
+                    if reader.line_num > start:  # a quoted cell ran past a line ending
+                        why = unclosed(cells, lines.record, width, delimiter, start, reader.line_num, lines.ended)
+                        if why:
+                            self.unclosed.append((start, why))
+                            continue  # not a row anyone would train on: P011 stands for it
                     if len(cells) > width:
                         self.broken.append((row, f"{len(cells)} fields, the header has {width}; pandas refuses the file"))
                     values = [c if c != "" else None for c in cells[:width]] + [None] * (width - len(cells))
                     records.append(dict(zip(self.columns, values)))
-                    lines.append(start)
+                    starts.append(start)
                     row += 1
                     if len(records) >= size:
-                        yield records, lines
-                        records, lines = [], []
+                        yield records, starts
+                        records, starts = [], []
             except csv.Error as e:
                 raise TableError(f"line {reader.line_num}: {e}") from None
             except UnicodeDecodeError as e:
                 raise TableError(f"near line {reader.line_num + 1}: invalid UTF-8 ({e.reason})") from None
             if records:
-                yield records, lines
+                yield records, starts
+
+
+class Lines:
+    """A text's lines for `csv.reader` (iterate `lines`). It keeps the raw lines of the
+    record being read (`record`), and notes when the lines run out: a record the reader
+    returns after that ended inside a quoted field, the file ended before the quote closed."""
+
+    def __init__(self, text: t.Iterable[str]) -> None:
+        self.ended = False
+        self.record: list[str] = []
+        self.lines = self._lines(text)
+
+    def _lines(self, text: t.Iterable[str]) -> t.Iterator[str]:
+        keep = self.record.append  # a generator: cheaper per line than a __next__ method
+        for line in text:
+            keep(line)
+            yield line
+        self.ended = True
+
+
+# A multi-line record is a swallow when no CSV writer could have written it (a
+# quote closes mid-field) and at least SWALLOW_LINES of its lines, SWALLOW_SHARE
+# of them, look like rows of the file: the header's number of fields, and no
+# quote (a quote would have closed the cell sooner).
+SWALLOW_LINES = 5
+SWALLOW_SHARE = 0.8
+UNCLOSED_HINT = 'close the quote, or double a quote that is part of the text ("")'
+
+
+def unclosed(cells: list[str], raw: list[str], width: int, delimiter: str, start: int, end: int,
+             at_eof: bool) -> str | None:
+    """Why a record spanning lines `start`..`end` is an unclosed quote, or None when it
+    reads as a multi-line cell. pandas (the trainer's CSV reader) fails on a quote still
+    open at the end of the file ("EOF inside string"); a quote closed by a stray one
+    further on reads every row between as one cell. A record a CSV writer could have
+    written (strictly parseable) is never a finding, whatever its cells hold."""
+    import csv
+
+    spanned = end - start + 1
+    if at_eof:
+        return (f"a quoted field opened on line {start:,} is never closed: it runs {spanned:,} lines to the end "
+                "of the file, swallowing every row after it; the trainer's CSV reader (pandas) fails on it "
+                "(EOF inside string)")
+    if width < 2:
+        return None  # one column: no delimiter tells a row from a line of text
+    inner = [ln for c in cells if "\n" in c for ln in c.replace("\r\n", "\n").split("\n")]
+    if len(inner) < SWALLOW_LINES:
+        return None
+    alike = sum(1 for ln in inner if '"' not in ln and ln.count(delimiter) == width - 1)
+    if alike < SWALLOW_SHARE * len(inner):
+        return None
+    try:
+        for _ in csv.reader(raw, delimiter=delimiter, strict=True):
+            pass
+        return None
+    except csv.Error:
+        pass
+    return (f"a quoted field opened on line {start:,} runs {spanned:,} lines to line {end:,}, where a stray quote "
+            f"closes it; {alike:,} of its lines look like rows of this file, and the trainer would read them "
+            "as one cell")
 
 
 def first_line(e: BaseException) -> str:
@@ -199,11 +264,14 @@ def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
 
     csv.field_size_limit(1 << 30)
     with open_bytes(path, gz) as f:
-        text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+        lines = Lines(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""))
         try:
-            header = next(csv.reader(text, delimiter="\t" if fmt == "tsv" else ","), [])
+            header = next(csv.reader(lines.lines, delimiter="\t" if fmt == "tsv" else ","), [])
         except (csv.Error, UnicodeDecodeError) as e:
             raise TableError(f"the header: {e}") from None
+        if header and lines.ended:  # the header's own quote never closed
+            raise TableError(unclosed(header, lines.record, len(header), ",", 1, len(lines.record), True) or "",
+                             "P011", 1)
     return Table(path, fmt, gz, header)
 
 

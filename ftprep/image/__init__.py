@@ -23,11 +23,12 @@ def check_images(path: str, opts: Options) -> FileReport:
 
 
 def convert_images(src: str, dst: str, opts: Options, drop_invalid: bool = False,
-                   also_zip: bool = False) -> Conversion:
-    """Write `src` as an ImageFolder at `dst` (and the flat zip at `dst`.zip when `also_zip`)."""
+                   also_zip: bool = False, force: bool = False) -> Conversion:
+    """Write `src` as an ImageFolder at `dst` (and the flat zip at `dst`.zip when `also_zip`;
+    an existing one ftprep did not write is replaced only with `force`)."""
     from ftprep.image.convert import convert_images as run
 
-    return run(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip)
+    return run(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip, force=force)
 
 
 __all__ = ["check_images", "convert_images"]

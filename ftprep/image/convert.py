@@ -10,6 +10,9 @@ Output (docs/image-datasets.md §4)::
 Neutral names keep `datasets` from inferring splits. The folder is built in a
 temporary folder beside DST and renamed into place, so a failure leaves
 nothing half-written; an existing DST is replaced only if ftprep wrote it.
+ftprep knows its own output by a marker: the README of the folder, and the
+archive comment of the zip (`ZIP_COMMENT`); an existing DST.zip without it
+is replaced only with `force`.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ import concurrent.futures
 import io
 import math
 import os
-import shutil
-import tempfile
+import stat
 import typing as t
 import warnings
 
 from ftprep.codes import ERROR
-from ftprep.files import publish
+from ftprep import files
+from ftprep.files import OutputError, publish
 from ftprep.image import captions as cap
 from ftprep.image.checker import MAX_WORKERS, scan
 from ftprep.image.inspect import (
@@ -44,6 +47,7 @@ MAX_SIDE = 2048  # G.O.D's max_bucket_reso
 BACKGROUND = (255, 255, 255)  # transparency is composited onto white
 JPEG_QUALITY = 95
 MARKER = "Written by ftprep"
+ZIP_COMMENT = b"Written by ftprep: images and captions for Gradients / G.O.D"
 README = """---
 configs:
 - config_name: default
@@ -59,17 +63,20 @@ configs:
 
 
 def convert_images(src: str, dst: str, opts: Options, drop_invalid: bool = False,
-                   also_zip: bool = False) -> Conversion:
+                   also_zip: bool = False, force: bool = False) -> Conversion:
     """Check `src`, then write it as an ImageFolder at `dst`, atomically.
 
     Refuses (written=False) on any error, unless `drop_invalid`, which skips
     the unusable pairs but still refuses when too few or too many remain.
-    Raises ValueError when `dst` is inside `src`, or is a folder ftprep did not write.
+    Raises ValueError when `dst` is inside `src`, or is a folder ftprep did not write,
+    or (with `also_zip`, unless `force`) DST.zip exists and ftprep did not write it.
     """
     from ftprep.converter import Conversion
     from ftprep.diagnostics import Report
 
     _check_destination(src, dst)
+    if also_zip:
+        _check_zip(src, dst.rstrip("/\\") + ".zip", force)
     with scan(src, opts) as s:
         # convert prepends the trigger word where it is missing: that warning is fixed, not found.
         s.report.diagnostics = [d for d in s.report.diagnostics if d.code != "M023"]
@@ -92,12 +99,32 @@ def _check_destination(src: str, dst: str) -> None:
         raise ValueError(f"{dst}: the output folder must not be inside the input")
     if real_src.startswith(real_dst.rstrip(os.sep) + os.sep):
         raise ValueError(f"{dst}: the output folder must not hold the input")
-    if os.path.realpath(dst.rstrip("/\\") + ".zip") == real_src:  # --also-zip would overwrite the input
-        raise ValueError(f"{dst}: its .zip would replace the input {src}; choose another -o")
+    if files.same_file(dst.rstrip("/\\") + ".zip", src):  # --also-zip would overwrite the input
+        raise OutputError(f"{dst}: its .zip would replace the input {src}; choose another -o")
     if os.path.exists(dst) and not os.path.isdir(dst):
         raise ValueError(f"{dst}: exists and is not a folder")
     if os.path.isdir(dst) and os.listdir(dst) and not _ours(dst):
         raise ValueError(f"{dst}: the folder is not empty and was not written by ftprep; choose another -o")
+
+
+def _check_zip(src: str, path: str, force: bool) -> None:
+    files.refuse_input(path, [src], "the zip")
+    if os.path.lexists(path) and not force and not _our_zip(path):
+        raise OutputError(f"{path}: exists and was not written by ftprep; pass --force to replace it, "
+                          "or choose another -o")
+
+
+def _our_zip(path: str) -> bool:
+    """Whether `path` is a regular file holding a zip that ftprep wrote (its archive comment)."""
+    import zipfile
+
+    if not os.path.isfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.comment == ZIP_COMMENT
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
 
 
 def _ours(folder: str) -> bool:
@@ -114,7 +141,8 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
 
     parent = os.path.dirname(os.path.abspath(dst)) or "."
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".ftprep-", dir=parent)
+    files.sweep(parent)  # temporaries of writers killed before they could clean up
+    tmp = files.temp_dir(parent)
     try:
         os.chmod(tmp, 0o755)
         os.mkdir(os.path.join(tmp, "train"))
@@ -148,28 +176,31 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
             _write_zip(os.path.join(tmp, "train"), names, texts, dst.rstrip("/\\") + ".zip")
         _install(tmp, dst)
     finally:
-        if os.path.isdir(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
+        files.discard(tmp)
 
 
 def _install(tmp: str, dst: str) -> None:
+    """Put the finished folder at `dst`; a folder it replaces passes on its mode."""
     if not os.path.isdir(dst):
-        os.rename(tmp, dst)
+        files.rename(tmp, dst)
         return
-    old = tempfile.mkdtemp(prefix=".ftprep-old-", dir=os.path.dirname(os.path.abspath(dst)))
-    os.rmdir(old)
-    os.rename(dst, old)
-    os.rename(tmp, dst)
-    shutil.rmtree(old, ignore_errors=True)
+    os.chmod(tmp, stat.S_IMODE(os.stat(dst).st_mode))
+    old = files.temp_dir(os.path.dirname(os.path.abspath(dst)))
+    with files.held():  # a signal between the two renames would leave no folder at dst
+        os.rmdir(old)
+        os.rename(dst, old)
+        files.rename(tmp, dst)
+    files.discard(old)
 
 
 def _write_zip(folder: str, names: list[str], texts: list[str], path: str) -> None:
     """The flat zip the trainer consumes: N.ext + N.txt at the root, no folders, no junk."""
     import zipfile
 
-    fd, staged = tempfile.mkstemp(prefix=".ftprep-", suffix=".zip", dir=os.path.dirname(os.path.abspath(path)))
+    fd, staged = files.temp_file(os.path.dirname(os.path.abspath(path)), ".zip")
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+            zf.comment = ZIP_COMMENT  # how a later run knows it may replace this file
             for name, text in zip(names, texts):
                 stem = os.path.splitext(name)[0]
                 with open(os.path.join(folder, name), "rb") as f:
@@ -177,8 +208,7 @@ def _write_zip(folder: str, names: list[str], texts: list[str], path: str) -> No
                 zf.writestr(_entry(stem + ".txt", zipfile.ZIP_DEFLATED), text.encode("utf-8"))
         publish(staged, path)
     finally:
-        if os.path.exists(staged):
-            os.unlink(staged)
+        files.discard(staged)
 
 
 def _entry(name: str, compression: int) -> t.Any:

@@ -83,11 +83,13 @@ def unsafe_name(name: str) -> str | None:
 
 
 def open_source(path: str) -> Source:
-    """List a folder or a zip. Raises FileNotFoundError or ValueError when `path` is neither."""
+    """List a folder or a zip. Raises SourceError (missing, a FIFO or device) or
+    ValueError when `path` is neither."""
+    from ftprep.inputs import local_file
+
     if os.path.isdir(path):
         return _folder(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such file or folder")
+    local_file(path)  # a FIFO named x.zip would block the zip reader forever
     if path.lower().endswith(".zip"):
         return _zipfile(path)
     raise ValueError(f"{path}: the image task takes a folder or a .zip of images and captions")
