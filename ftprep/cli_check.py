@@ -143,11 +143,16 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
                        f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
             if params.get("also_zip"):
                 click.echo(f"wrote the trainer zip to {str(result.output).rstrip('/')}.zip")
-        elif params.get("drop_invalid"):
-            click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); "
-                       "the errors about the whole file cannot be dropped: fix them")
         else:
-            advice = "no row is left to write" if params.get("drop_invalid") else "fix the errors or pass --drop-invalid"
+            # P004 is the consequence (nothing left), not a cause that --drop-invalid could not remove.
+            whole_file = any(d.severity == "error" and d.row is None and d.code != "P004"
+                             for d in result.report.diagnostics)
+            if not params.get("drop_invalid"):
+                advice = "fix the errors or pass --drop-invalid"
+            elif whole_file:
+                advice = "the errors about the whole file cannot be dropped: fix them"
+            else:
+                advice = "no row is left to write"
             click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); {advice}")
     ctx.exit(0 if result.written else 1)
 
