@@ -20,6 +20,7 @@ from ftprep.cli_options import (
     mapping_options,
     task_option,
     token_options,
+    usage_error,
 )
 
 
@@ -70,12 +71,12 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
         REPORTERS[fmt](e.report, sys.stdout)
         click.echo("not pushed: the data has errors; nothing was uploaded", err=True)
         ctx.exit(1)
-    except HubError as e:
+    except HubError as e:  # its message and hint are redacted already
         hint = f"; next: {e.hint}" if e.hint else ""
         click.echo(f"ftprep push: {e.message}{hint}", err=True)
         ctx.exit(2)
     except (SourceError, ValueError, OSError) as e:
-        raise click.UsageError(str(e)) from None
+        raise usage_error(e) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return

@@ -75,9 +75,18 @@ class Submission:
     def estimated_cost_usd(self) -> float | None:
         return self.estimate.estimated_cost_usd
 
+    def shown_request(self) -> dict[str, t.Any]:
+        """The request as reports show it: the datasetUrl without its password or
+        presigned signature (`request` keeps the real one, which is what is sent)."""
+        from ftprep.redact import public_url
+
+        if isinstance(self.request.get("datasetUrl"), str):
+            return {**self.request, "datasetUrl": public_url(self.request["datasetUrl"])}
+        return dict(self.request)
+
     def to_json(self) -> dict[str, t.Any]:
         out: dict[str, t.Any] = {
-            "request": self.request,
+            "request": self.shown_request(),
             "estimated_cost_usd": self.estimated_cost_usd,
             "estimate": self.estimate.to_json(),
             "state": self.state,
@@ -202,6 +211,9 @@ def submit(
     whatever `ftprep.push` raises. Data errors are not raised: the returned
     `Submission` has state "stopped" and the `report`.
     """
+    from ftprep.redact import register_url
+
+    register_url(dataset_url)  # an API that echoes the request must not print its signature
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
                    field_rejected=field_rejected)

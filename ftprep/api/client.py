@@ -40,6 +40,7 @@ from ftprep.api.errors import (
     ApiError, ConfigError, CreateUnconfirmed, JobNotCreated, MalformedResponse, NetworkError, RateLimited,
 )
 from ftprep.api.models import Job, error_message, parse_job, parse_jobs
+from ftprep.redact import register_url
 
 DEFAULT_BASE_URL = "https://api.voltagegpu.com/api/volt"
 ENV_KEY = "VOLTAGEGPU_API_KEY"
@@ -74,6 +75,7 @@ class Client:
         if not re.fullmatch(r"[\x21-\x7e]+", key):
             raise ConfigError("the API key holds spaces or non-ASCII characters, so it cannot be sent in a header")
         errors.register_secret(key)
+        register_url(base_url or os.environ.get(ENV_URL))  # a password in the base URL is never shown
         self.base_url = check_base_url(base_url or os.environ.get(ENV_URL) or DEFAULT_BASE_URL)
         self.timeout = timeout
         self.retry_seconds = retry_seconds
@@ -117,7 +119,7 @@ class Client:
         body = self._call("GET", _job_path(job_id))
         job = parse_job(body, fallback_id=job_id)
         if job.status is None and job.name is None and job.id == job_id and job.raw is body:
-            raise MalformedResponse(f"GET job {job_id}: the answer holds no job: {str(body)[:100]}")
+            raise MalformedResponse(f"GET job {job_id}: the answer holds no job: {errors.redact(str(body))[:100]}")
         return job
 
     def create_job(self, request: dict[str, t.Any], *, existing_ids: t.Collection[str] = ()) -> Job:
@@ -222,7 +224,7 @@ class Client:
         try:
             return response.json()
         except ValueError:
-            snippet = response.text[:80]
+            snippet = errors.redact(response.text)[:80]
             raise MalformedResponse(f"{method} {_show(path)}: HTTP {response.status_code} with a body that is "
                                     f"not JSON: {snippet!r}") from None
 
@@ -231,7 +233,7 @@ class Client:
         try:
             message = error_message(response.json())
         except ValueError:
-            message = response.text.strip()[:200] or None
+            message = errors.redact(response.text.strip())[:200] or None
         message = message or response.reason_phrase or "no message"
         cls = errors.for_status(status)
         if 300 <= status < 400:
