@@ -73,10 +73,11 @@ def guard_arguments(args: t.Sequence[str]) -> None:
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
-    from ftprep.redact import redact
+    from ftprep.redact import guard_logging, redact
 
     args = list(argv) if argv is not None else sys.argv[1:]
     guard_arguments(args)
+    guard_logging()
     try:
         # Without standalone mode click returns the code given to ctx.exit().
         rv = cli.main(args=args, prog_name="ftprep", standalone_mode=False)

@@ -50,8 +50,11 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     \b
     ftprep push chats.jsonl --task chat --repo alice/support-chats
     """
-    from huggingface_hub.utils import disable_progress_bars
-    from huggingface_hub.utils import logging as hf_logging
+    try:
+        from huggingface_hub.utils import disable_progress_bars
+        from huggingface_hub.utils import logging as hf_logging
+    except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
+        raise usage_error(f"HF_ENDPOINT is not a valid URL ({e})") from None
 
     from ftprep.hub import DataErrors, HubError
     from ftprep.hub import push as run_push

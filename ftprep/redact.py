@@ -27,6 +27,7 @@ import base64
 import functools
 import os
 import re
+import typing as t
 import urllib.parse
 
 MASK = "***"
@@ -163,4 +164,45 @@ def redact(text: str) -> str:
     return text
 
 
-__all__ = ["MASK", "known_secrets", "public_url", "redact", "register_hub", "register_secret", "register_url"]
+_GUARDED: list[bool] = []
+
+
+def guard_logging() -> None:
+    """Redact every log record and warning this process prints. Libraries log
+    what they request (huggingface_hub: "... thrown while requesting HEAD
+    http://user:password@host/..."), and the CLI prints their logs to stderr."""
+    import logging
+    import warnings
+
+    if _GUARDED:
+        return
+    _GUARDED.append(True)
+    make = logging.getLogRecordFactory()
+
+    def record(*args: t.Any, **kwargs: t.Any) -> logging.LogRecord:
+        rec = make(*args, **kwargs)
+        try:
+            text = redact(rec.getMessage())
+        except Exception:  # noqa: BLE001 - a bad format string is the handler's to report, as before
+            return rec
+        rec.msg, rec.args = text, ()  # formatted once, here, so no handler sees the raw text
+        return rec
+
+    logging.setLogRecordFactory(record)
+    show = warnings.formatwarning
+    warnings.formatwarning = lambda *a, **k: redact(show(*a, **k))  # type: ignore[assignment]
+
+
+def redact_data(obj: t.Any) -> t.Any:
+    """A JSON-like value with every string in it redacted (an API's echo of a job
+    holds the datasetUrl it was sent)."""
+    if isinstance(obj, str):
+        return redact(obj)
+    if isinstance(obj, dict):
+        return {redact_data(k): redact_data(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [redact_data(v) for v in obj]
+    return obj
+
+
+__all__ = ["MASK", "guard_logging", "known_secrets", "public_url", "redact", "redact_data", "register_hub", "register_secret", "register_url"]

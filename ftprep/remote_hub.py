@@ -29,12 +29,15 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileReport:
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import (
-        HfHubHTTPError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    try:
+        from huggingface_hub import HfApi
+        from huggingface_hub.errors import (
+            HfHubHTTPError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+    except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
+        raise SourceError(f"{url}: HF_ENDPOINT is not a valid URL ({e})") from None
 
     register_hub()
     api = HfApi(library_name="ftprep")

@@ -97,7 +97,9 @@ class Submission:
         if self.push is not None:
             out["push"] = {k: getattr(self.push, k, None) for k in ("repo_id", "commit", "url")}
         if self.job is not None:
-            out["job"] = self.job.to_json()
+            from ftprep.redact import redact_data
+
+            out["job"] = redact_data(self.job.to_json())  # the API echoes the datasetUrl it was sent
         return out
 
 
