@@ -37,6 +37,13 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: t.Any, client_address: t.Any) -> None:
+        # A client that hangs up (a timeout test, a refused answer) is not the server's error.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
 
 class _Base(http.server.BaseHTTPRequestHandler):
     """Keep-alive HTTP/1.1 with bodies always drained, even on errors."""

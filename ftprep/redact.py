@@ -56,6 +56,12 @@ SIGNED_PARAM_RE = re.compile(
     r"(?<![A-Za-z0-9_-])(x-amz-[a-z-]*|x-goog-[a-z-]*|sig|signature|[a-z_-]*token|credential|policy|"
     r"key-pair-id|key)=(?!\*\*\*)[^&\s\"'<>#]+", re.IGNORECASE)
 
+# The query parameters whose values are registered as secrets: only those, since
+# a value such as X-Amz-Expires=3600 would otherwise be masked in every message.
+SECRET_PARAM_RE = re.compile(r"x-amz-(signature|credential|security-token)|x-goog-(signature|credential)|sig|"
+                             r"signature|[a-z_-]*token|key|policy", re.IGNORECASE)
+MIN_SIGNATURE = 8
+
 
 def register_secret(secret: str | None) -> None:
     """Redact `secret` from every later message."""
@@ -82,7 +88,7 @@ def _url_secrets(url: str) -> list[str]:
         out.append(base64.b64encode(plain.encode()).decode())  # what Basic auth sends
     for part in query.split("&"):
         name, eq, value = part.partition("=")
-        if eq and SIGNED_PARAM_RE.fullmatch(f"{name}=x"):
+        if eq and SECRET_PARAM_RE.fullmatch(name) and len(value) >= MIN_SIGNATURE:
             out += [value, urllib.parse.unquote(value)]
     return [s for s in out if len(s) >= MIN_SECRET]
 

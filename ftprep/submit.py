@@ -52,6 +52,9 @@ class RequestInvalid(ValueError):
     """The request would be refused, or must not be sent. `problems` are one-line messages."""
 
     def __init__(self, problems: list[str]) -> None:
+        from ftprep.redact import redact
+
+        problems = [redact(p) for p in problems]  # they quote values, such as a datasetUrl with its signature
         super().__init__("; ".join(problems))
         self.problems = problems
 

@@ -82,6 +82,9 @@ def test_redact_removes_echoed_tokens_passwords_and_signatures():
 
 
 def test_redact_leaves_ordinary_text_alone():
+    # Only secret query values are registered: the expiry of a presigned URL is not one.
+    register_url(f"https://b.example/d.jsonl?X-Amz-Expires=3600&X-Amz-Date=20261201T000000Z&{QUERY}")
+    assert redact("3600 rows, 20261201T000000Z") == "3600 rows, 20261201T000000Z"
     for text in ("Basic authentication required", "token mismatch in row 3", "hf://datasets/alice/data@main",
                  "http://127.0.0.1:8080/data.jsonl: HTTP 404 Not Found", "https://host/d.jsonl?...: cannot download",
                  "the instruction has 12 tokens; key 'output' is null", "hf_short", "Bearer of bad news"):
@@ -137,6 +140,42 @@ def test_submit_shows_a_public_dataset_url_but_sends_the_real_one():
     assert sub.to_json()["request"]["datasetUrl"] == "https://bucket.s3.amazonaws.com/d.jsonl?..."
 
 
+def test_logs_and_warnings_are_redacted_once_guarded():
+    import io
+    import logging
+    import warnings
+
+    import ftprep.redact as r
+
+    factory, formatwarning = logging.getLogRecordFactory(), warnings.formatwarning
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    log = logging.getLogger("ftprep.test.secrets")
+    log.addHandler(handler)
+    try:
+        r._GUARDED.clear()
+        r.guard_logging()
+        log.warning("'%s' thrown while requesting HEAD %s", "refused", f"http://{USER}:{PW}@127.0.0.1:1/x?{QUERY}")
+        shown = warnings.formatwarning(f"token Bearer {HF}", UserWarning, "x.py", 1)
+    finally:
+        log.removeHandler(handler)
+        logging.setLogRecordFactory(factory)
+        warnings.formatwarning = formatwarning
+        r._GUARDED.clear()
+    assert "HEAD http://127.0.0.1:1/x?..." in stream.getvalue()
+    assert leaks(stream.getvalue()) == [] and leaks(shown) == []
+
+
+def test_click_errors_quote_values_redacted(capsys):
+    from ftprep.cli import main
+
+    assert main(["jobs", "list", "--format", f"https://{USER}:{PW}@host/x?{QUERY}"]) == 2
+    assert main(["check", f"ftp://{USER}:{PW}@host/d.jsonl?{QUERY}"]) == 2
+    out = capsys.readouterr()
+    assert "Invalid value for '--format'" in out.err and "unsupported URL" in out.err
+    assert leaks(out.out + out.err) == []
+
+
 # --- the sweep ------------------------------------------------------------------
 
 class Case(t.NamedTuple):
@@ -189,7 +228,8 @@ def cases(echo: FileServer, api: FakeApi, hub: FakeHub, dead: int, job_id: str) 
 
     # The Hub: HF_ENDPOINT answers with an echo of the request (a proxy repeating
     # the Authorization header), cannot be reached, or is malformed; all with a password.
-    endpoints = {f"echo {s}": f"http://{creds}{host}/e{s}" for s in (401, 403, 404, 500)}
+    # 400 reaches the branch that quotes the Hub's own message.
+    endpoints = {f"echo {s}": f"http://{creds}{host}/e{s}" for s in (400, 401, 403, 404, 500)}
     endpoints.update({"unreachable": f"http://{creds}127.0.0.1:{dead}", "malformed HF_ENDPOINT": f"http://{creds}[::1"})
     for mode, endpoint in endpoints.items():
         env = {"HF_ENDPOINT": endpoint}
@@ -225,6 +265,10 @@ def cases(echo: FileServer, api: FakeApi, hub: FakeHub, dead: int, job_id: str) 
                 Case("jobs show", mode, ["jobs", "show", job_id, "--format", "json"], env),
                 Case("jobs cancel", mode, ["jobs", "cancel", job_id, "--yes"], env),
                 Case("jobs watch", mode, ["jobs", "watch", job_id, "--interval", "0.01", "--timeout", "1"], env)]
+    for mode in ("echo 403", "echo 503"):
+        env = {"VOLTAGEGPU_BASE_URL": bases[mode]}
+        out += [Case("jobs rename", mode, ["jobs", "rename", job_id, "sweep-model"], env),
+                Case("jobs backup", mode, ["jobs", "backup", job_id, "--format", "json"], env)]
     out.append(Case("jobs show", "echo 500 (retried)", ["jobs", "show", job_id],
                     {"VOLTAGEGPU_BASE_URL": f"http://{host}/e500/api/volt"}))
     out.append(Case("jobs list", "echo 401 of a wrong --api-key", ["jobs", "list", "--api-key", KEY + "-wrong"],
@@ -279,7 +323,7 @@ def run(case: Case, work: Path, env: dict[str, str]) -> dict[str, t.Any]:
 def test_secrets_sweep(tmp_path):
     home = tmp_path / "hf-home"
     echo = FileServer().start()
-    for status in (401, 403, 404, 500):
+    for status in (400, 401, 403, 404, 500):
         echo.echo(f"/e{status}", status)
     echo.echo("/e503", 503, {"Retry-After": "0"})
     hub = FakeHub(users={"alice": HF}).start()
@@ -320,3 +364,8 @@ def test_secrets_sweep(tmp_path):
     assert "bucket.s3.amazonaws.com/d.jsonl?..." in by_mode[("submit --dry-run", "presigned URL")]["stdout"]
     assert by_mode[("push", "a Hub that works")]["code"] == 0
     assert by_mode[("check URL", "echo 403")]["code"] == 1 and "H006" in by_mode[("check URL", "echo 403")]["stdout"]
+    # The echoes came back and were masked, not merely absent: the sweep is not vacuous.
+    assert "Bearer ***" in by_mode[("check hf://", "echo 403")]["stderr"]
+    assert "X-API-Key: ***" in by_mode[("jobs list", "echo 401")]["stderr"]
+    assert "Basic ***" in by_mode[("check URL", "echo 403")]["stdout"]
+    assert "X-Amz-Signature=***" in by_mode[("check URL", "echo 403")]["stdout"]
