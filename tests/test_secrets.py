@@ -230,7 +230,9 @@ def cases(echo: FileServer, api: FakeApi, hub: FakeHub, dead: int, job_id: str) 
     # the Authorization header), cannot be reached, or is malformed; all with a password.
     # 400 reaches the branch that quotes the Hub's own message.
     endpoints = {f"echo {s}": f"http://{creds}{host}/e{s}" for s in (400, 401, 403, 404, 500)}
-    endpoints.update({"unreachable": f"http://{creds}127.0.0.1:{dead}", "malformed HF_ENDPOINT": f"http://{creds}[::1"})
+    endpoints.update({"unreachable": f"http://{creds}127.0.0.1:{dead}", "malformed HF_ENDPOINT": f"http://{creds}[::1",
+                      # Without a password in the URL the client sends the token as Bearer: echoed back.
+                      "echo 403 of the Bearer token": f"http://{host}/e403"})
     for mode, endpoint in endpoints.items():
         env = {"HF_ENDPOINT": endpoint}
         out += [Case("check hf://", mode, ["check", "hf://datasets/alice/data", "--task", "text"], env),
@@ -265,6 +267,13 @@ def cases(echo: FileServer, api: FakeApi, hub: FakeHub, dead: int, job_id: str) 
                 Case("jobs show", mode, ["jobs", "show", job_id, "--format", "json"], env),
                 Case("jobs cancel", mode, ["jobs", "cancel", job_id, "--yes"], env),
                 Case("jobs watch", mode, ["jobs", "watch", job_id, "--interval", "0.01", "--timeout", "1"], env)]
+    # A proxy with a password that cannot be reached (every host here is loopback, proxied or not).
+    proxy = {"HTTPS_PROXY": f"http://{creds}127.0.0.1:{dead}", "HF_ENDPOINT": f"https://127.0.0.1:{dead}",
+             "VOLTAGEGPU_BASE_URL": f"https://127.0.0.1:{dead}/api/volt"}
+    out += [Case("check URL", "HTTPS_PROXY unreachable", ["check", f"https://127.0.0.1:{dead}/d.jsonl?{QUERY}",
+                                                           "--task", "custom_text"], proxy),
+            Case("check hf://", "HTTPS_PROXY unreachable", ["check", "hf://datasets/alice/data"], proxy),
+            Case("jobs list", "HTTPS_PROXY unreachable", ["jobs", "list"], proxy)]
     for mode in ("echo 403", "echo 503"):
         env = {"VOLTAGEGPU_BASE_URL": bases[mode]}
         out += [Case("jobs rename", mode, ["jobs", "rename", job_id, "sweep-model"], env),
@@ -365,7 +374,7 @@ def test_secrets_sweep(tmp_path):
     assert by_mode[("push", "a Hub that works")]["code"] == 0
     assert by_mode[("check URL", "echo 403")]["code"] == 1 and "H006" in by_mode[("check URL", "echo 403")]["stdout"]
     # The echoes came back and were masked, not merely absent: the sweep is not vacuous.
-    assert "Bearer ***" in by_mode[("check hf://", "echo 403")]["stderr"]
+    assert "Bearer ***" in by_mode[("check hf://", "echo 403 of the Bearer token")]["stderr"]
     assert "X-API-Key: ***" in by_mode[("jobs list", "echo 401")]["stderr"]
     assert "Basic ***" in by_mode[("check URL", "echo 403")]["stdout"]
     assert "X-Amz-Signature=***" in by_mode[("check URL", "echo 403")]["stdout"]
