@@ -46,8 +46,8 @@ URL_RE = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,15}://[^\s\"'<>`\\]+")
 TRAILING = ",;:)]}>!"
 # A credential looks like one (a digit or base64 padding, or a long run), so that
 # prose such as "Basic authentication" is left alone.
-CREDENTIAL_RE = re.compile(r"\b(Bearer|Basic)(\s+)(?!\*\*\*)(?:(?=[\w.~+/=-]*[0-9+/=])[\w.~+/=-]{6,}|[\w.~+/=-]{16,})",
-                           re.IGNORECASE)
+CREDENTIAL_RE = re.compile(
+    r"\b(Bearer|Basic)(\s+)(?!\*\*\*)(?:(?=[\w.~+/=-]*[0-9+/=])[\w.~+/=-]{6,}|[\w.~+/=-]{16,})", re.IGNORECASE)
 HF_TOKEN_RE = re.compile(r"\bhf_[A-Za-z0-9]{20,}")
 HEADER_RE = re.compile(r"\b(x-api-key|api[-_]?key|access[-_]?token|password|passwd)"
                        r"([\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)[^\s\"',;&]{4,}", re.IGNORECASE)
@@ -82,8 +82,10 @@ def _url_secrets(url: str) -> list[str]:
     if "@" in netloc:
         userinfo = netloc.rpartition("@")[0]
         user, _, password = userinfo.partition(":")
-        # Without a password the user part is the secret (https://TOKEN@host).
-        out += [password, urllib.parse.unquote(password)] if password else [user, urllib.parse.unquote(user)]
+        if password:
+            out += [password, urllib.parse.unquote(password)]
+        elif len(user) >= MIN_SIGNATURE:  # https://TOKEN@host: the user part is the secret; a short name is not
+            out += [user, urllib.parse.unquote(user)]
         plain = urllib.parse.unquote(user) + ":" + urllib.parse.unquote(password)
         out.append(base64.b64encode(plain.encode()).decode())  # what Basic auth sends
     for part in query.split("&"):
@@ -170,7 +172,7 @@ def redact(text: str) -> str:
     return text
 
 
-_GUARDED: list[bool] = []
+_guarded = False
 
 
 def guard_logging() -> None:
@@ -180,9 +182,10 @@ def guard_logging() -> None:
     import logging
     import warnings
 
-    if _GUARDED:
+    global _guarded
+    if _guarded:
         return
-    _GUARDED.append(True)
+    _guarded = True
     make = logging.getLogRecordFactory()
 
     def record(*args: t.Any, **kwargs: t.Any) -> logging.LogRecord:
@@ -211,4 +214,5 @@ def redact_data(obj: t.Any) -> t.Any:
     return obj
 
 
-__all__ = ["MASK", "guard_logging", "known_secrets", "public_url", "redact", "redact_data", "register_hub", "register_secret", "register_url"]
+__all__ = ["MASK", "guard_logging", "known_secrets", "public_url", "redact", "redact_data", "register_hub",
+           "register_secret", "register_url"]

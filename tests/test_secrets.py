@@ -153,7 +153,7 @@ def test_logs_and_warnings_are_redacted_once_guarded():
     log = logging.getLogger("ftprep.test.secrets")
     log.addHandler(handler)
     try:
-        r._GUARDED.clear()
+        r._guarded = False
         r.guard_logging()
         log.warning("'%s' thrown while requesting HEAD %s", "refused", f"http://{USER}:{PW}@127.0.0.1:1/x?{QUERY}")
         shown = warnings.formatwarning(f"token Bearer {HF}", UserWarning, "x.py", 1)
@@ -161,7 +161,7 @@ def test_logs_and_warnings_are_redacted_once_guarded():
         log.removeHandler(handler)
         logging.setLogRecordFactory(factory)
         warnings.formatwarning = formatwarning
-        r._GUARDED.clear()
+        r._guarded = False
     assert "HEAD http://127.0.0.1:1/x?..." in stream.getvalue()
     assert leaks(stream.getvalue()) == [] and leaks(shown) == []
 
