@@ -27,6 +27,9 @@ import typing as t
 import urllib.parse
 
 
+ECHO_LIMIT = 4000  # characters of echo in a header or the reason phrase (client header limits)
+
+
 class Logged(t.NamedTuple):
     method: str
     path: str
@@ -99,6 +102,22 @@ class _Base(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = dispatch
 
+    def echo(self, status: int, headers: dict[str, str] | None = None) -> None:
+        """Answer `status` with the request echoed back (see the module docstring)."""
+        seen = f"{self.command} {self.path} " + "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+        seen += " body: " + self.body()[:ECHO_LIMIT].decode("utf-8", "replace")
+        # One latin-1 line: it goes into a header and the status line.
+        line = " ".join(seen.split()).encode("latin-1", "replace").decode("latin-1")[:ECHO_LIMIT]
+        data = json.dumps({"error": f"echo: {seen}", "message": f"echo: {seen}"}).encode()
+        self.send_response(status, "echo " + line)
+        for k, v in {**(headers or {}), "Content-Type": "application/json", "Content-Length": str(len(data)),
+                     "X-Error-Message": "echo " + line}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.owner.log.append(Logged(self.command, urllib.parse.urlsplit(self.path).path, status))
+
     def route(self) -> None:
         raise NotImplementedError
 
@@ -152,8 +171,6 @@ class Route:
     echo: bool = False
 
 
-ECHO_LIMIT = 4000  # bytes of echo in a header or the reason phrase (client header limits)
-
 
 class _FileHandler(_Base):
     owner: FileServer
@@ -164,7 +181,7 @@ class _FileHandler(_Base):
         if r is None:
             return self.send(404, b"not found")
         if r.echo:
-            return self.echo(r)
+            return self.echo(r.status, r.headers)
         if r.auth is not None and self.headers.get("Authorization") != r.auth:
             return self.send(401, b"unauthorized", {"WWW-Authenticate": "Basic"})
         if r.status in (301, 302, 307, 308):
@@ -181,22 +198,6 @@ class _FileHandler(_Base):
             self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
         self.wfile.write(b"0\r\n\r\n")
         self.owner.log.append(Logged(self.command, path, r.status))
-
-
-    def echo(self, r: Route) -> None:
-        seen = f"{self.command} {self.path} " + "; ".join(f"{k}: {v}" for k, v in self.headers.items())
-        seen += " body: " + self.body().decode("utf-8", "replace")
-        # One latin-1 line: it goes into a header and the status line.
-        line = " ".join(seen.split()).encode("latin-1", "replace").decode("latin-1")
-        data = json.dumps({"error": f"echo: {seen}", "message": f"echo: {seen}"}).encode()
-        self.send_response(r.status, "echo " + line[:ECHO_LIMIT])
-        for k, v in {**r.headers, "Content-Type": "application/json", "Content-Length": str(len(data)),
-                     "X-Error-Message": "echo " + line[:ECHO_LIMIT]}.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-        self.owner.log.append(Logged(self.command, urllib.parse.urlsplit(self.path).path, r.status))
 
 
 class FileServer(_Server0):

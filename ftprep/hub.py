@@ -251,7 +251,10 @@ class _errors:
                     "use your user name or an organisation you belong to, with a write token") from None
             if status >= 500 or status in (408, 429):
                 raise NetworkError(f"{self.endpoint} answered HTTP {status}", "retry later") from None
-            raise HubError(f"the Hub refused the push: HTTP {status}: {first_line(exc)}") from None
+            # Redacted before the cut (a cut could split a secret), and cut: a Hub may echo the whole request.
+            said = redact(first_line(exc))
+            said = said if len(said) <= 300 else said[:299] + "…"
+            raise HubError(f"the Hub refused the push: HTTP {status}: {said}") from None
         return False
 
 

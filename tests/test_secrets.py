@@ -305,6 +305,10 @@ def cases(echo: FileServer, api: FakeApi, hub: FakeHub, dead: int, job_id: str) 
                  {"HF_ENDPOINT": hub.url}),
             Case("check hf://", "a Hub that works", ["check", "hf://datasets/alice/seeded", "--task", "text"],
                  {"HF_ENDPOINT": hub.url}),
+            Case("push", "the Hub echoes the commit (413)",
+                 ["push", "data.jsonl", "--repo", "alice/sweep-echo", "--task", "text"], {"HF_ENDPOINT": hub.url}),
+            Case("check hf://", "the Hub echoes the download (403)",
+                 ["check", "hf://datasets/alice/seeded-echo", "--task", "text"], {"HF_ENDPOINT": hub.url}),
             Case("cost", "secrets in the environment", ["cost", "--model", MODEL, "--hours", "2"], {}),
             Case("cost --format json", "secrets in the environment",
                  ["cost", "--model", MODEL, "--hours", "2", "--format", "json"], {})]
@@ -337,6 +341,10 @@ def test_secrets_sweep(tmp_path):
     echo.echo("/e503", 503, {"Retry-After": "0"})
     hub = FakeHub(users={"alice": HF}).start()
     hub.seed("alice/seeded", {"data/train.jsonl": ROWS})
+    hub.seed("alice/seeded-echo", {"data/train.jsonl": ROWS})
+    for method in ("GET", "HEAD"):  # the repo is found, then every download of its files is refused
+        hub.echo(method, "/datasets/alice/seeded-echo/resolve/", 403, times=1000)
+    hub.echo("POST", "/api/datasets/alice/sweep-echo/commit/", 413, times=1000)
     api = FakeApi(key=KEY).start()
     presigned = f"https://{USER}:{PW}@bucket.s3.amazonaws.com/d.jsonl?{QUERY}"
     job = api.add_job("sweep-existing", status="completed", taskType="custom_text", datasetUrl=presigned)
@@ -375,6 +383,7 @@ def test_secrets_sweep(tmp_path):
     assert by_mode[("check URL", "echo 403")]["code"] == 1 and "H006" in by_mode[("check URL", "echo 403")]["stdout"]
     # The echoes came back and were masked, not merely absent: the sweep is not vacuous.
     assert "Bearer ***" in by_mode[("check hf://", "echo 403 of the Bearer token")]["stderr"]
+    assert "Bearer ***" in by_mode[("push", "the Hub echoes the commit (413)")]["stderr"]
     assert "X-API-Key: ***" in by_mode[("jobs list", "echo 401")]["stderr"]
     assert "Basic ***" in by_mode[("check URL", "echo 403")]["stdout"]
     assert "X-Amz-Signature=***" in by_mode[("check URL", "echo 403")]["stdout"]
