@@ -75,12 +75,12 @@ def guard_arguments(args: t.Sequence[str]) -> None:
 def main(argv: t.Sequence[str] | None = None) -> int:
     from ftprep.redact import guard_logging, redact
 
-    args = list(argv) if argv is not None else sys.argv[1:]
-    guard_arguments(args)
+    guard_arguments(list(argv) if argv is not None else sys.argv[1:])
     guard_logging()
     try:
         # Without standalone mode click returns the code given to ctx.exit().
-        rv = cli.main(args=args, prog_name="ftprep", standalone_mode=False)
+        # args=None lets click read sys.argv itself (and expand globs on Windows).
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="ftprep", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as e:
         return int(e.exit_code)

@@ -212,7 +212,8 @@ def _upload(api: t.Any, stage: str, conv: Conversion, repo: str, data_path: str,
     return PushResult(
         repo_id=repo, commit=info.oid, url=public_url(f"{api.endpoint.rstrip('/')}/datasets/{repo}"),
         commit_url=redact(info.commit_url or ""), created=created, changed=info.oid != head,
-        job_fields=dict(conv.job_fields), task=conv.task, rows=rows, revision=branch, private=private, report=conv.report,
+        job_fields=dict(conv.job_fields), task=conv.task, rows=rows, revision=branch, private=private,
+        report=conv.report,
     )
 
 

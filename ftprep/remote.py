@@ -82,7 +82,8 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
             with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "ftprep"}) as client:
                 with client.stream("GET", url) as r:
                     if r.status_code != 200:
-                        return _single(shown, opts, "H006", f"HTTP {r.status_code} {redact(r.reason_phrase)}; the trainer needs 200",
+                        said = redact(r.reason_phrase)  # a hostile server may echo the request in it
+                        return _single(shown, opts, "H006", f"HTTP {r.status_code} {said}; the trainer needs 200",
                                        STATUS_HINTS.get(r.status_code, "the trainer needs HTTP 200 on a plain GET"))
                     declared = r.headers.get("Content-Length", "")
                     if declared.isdigit() and int(declared) > max_bytes:

@@ -238,8 +238,9 @@ def cases(echo: FileServer, api: FakeApi, hub: FakeHub, dead: int, job_id: str) 
         out += [Case("check hf://", mode, ["check", "hf://datasets/alice/data", "--task", "text"], env),
                 Case("stats --tokenizer", mode, ["stats", "data.jsonl", "--tokenizer", "alice/tok"], env),
                 Case("push", mode, ["push", "data.jsonl", "--repo", "alice/sweep", "--task", "text"], env),
-                Case("submit DATA --yes", mode, ["submit", "data.jsonl", "--repo", "alice/sweep", "--name", "sweep-push",
-                                                 "--task", "text", "--model", MODEL, "--hours", "1", "--yes"],
+                Case("submit DATA --yes", mode, ["submit", "data.jsonl", "--repo", "alice/sweep", "--name",
+                                                 "sweep-push", "--task", "text", "--model", MODEL, "--hours", "1",
+                                                 "--yes"],
                      {**env, "VOLTAGEGPU_BASE_URL": api.url})]
 
     # The API: VOLTAGEGPU_BASE_URL answers with an echo (key header, body with the
@@ -287,7 +288,8 @@ def cases(echo: FileServer, api: FakeApi, hub: FakeHub, dead: int, job_id: str) 
     # the dry run shows the request: what is printed must still be redacted.
     ok = {"VOLTAGEGPU_BASE_URL": api.url}
     out += [Case("submit --dry-run", "presigned URL", submit[:-1] + ["--dry-run"], {}),
-            Case("submit --dry-run --format json", "presigned URL", submit[:-1] + ["--dry-run", "--format", "json"], {}),
+            Case("submit --dry-run --format json", "presigned URL",
+                 submit[:-1] + ["--dry-run", "--format", "json"], {}),
             Case("submit --dry-run", "URL refused by the schema",
                  ["submit", "--name", "x", "--task", "custom_text", "--model", MODEL, "--hours", "1",
                   "--dataset-url", f"ftp://{creds}files.example/d.jsonl?{QUERY}", "--dry-run"], {}),
