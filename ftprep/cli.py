@@ -7,6 +7,7 @@ Exit codes: 0 clean (warnings allowed), 1 findings, 2 usage, IO or internal fail
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import sys
 import typing as t
@@ -57,19 +58,40 @@ def cli() -> None:
     """
 
 
+def guard_arguments(args: t.Sequence[str]) -> None:
+    """Register the secrets given on the command line (an --api-key, URLs with a
+    password or a signature), so no message can print them back."""
+    from ftprep.redact import register_secret, register_url
+
+    for i, arg in enumerate(args):
+        if arg.startswith("--api-key="):
+            register_secret(arg.partition("=")[2])
+        elif arg == "--api-key" and i + 1 < len(args):
+            register_secret(args[i + 1])
+        elif "://" in arg:
+            register_url(arg.partition("=")[2] if arg.startswith("--") else arg)
+
+
 def main(argv: t.Sequence[str] | None = None) -> int:
     from ftprep.files import terminating
+    from ftprep.redact import guard_logging, redact
 
+    guard_arguments(list(argv) if argv is not None else sys.argv[1:])
+    guard_logging()
     try:
         # SIGTERM unwinds every command (exit 143), so that temporary folders are removed.
         with terminating():
             # Without standalone mode click returns the code given to ctx.exit().
+            # args=None lets click read sys.argv itself (and expand globs on Windows).
             rv = cli.main(args=list(argv) if argv is not None else None, prog_name="ftprep", standalone_mode=False)
         return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.ClickException as e:
-        e.show()
+        # click quotes bad values back (a URL given to the wrong option): redacted like every message.
+        shown = io.StringIO()
+        e.show(file=shown)
+        click.echo(redact(shown.getvalue()), err=True, nl=False)
         return 2 if isinstance(e, click.UsageError) or e.exit_code == 2 else e.exit_code
     except click.exceptions.Abort as e:
         click.echo("Aborted.", err=True)
@@ -82,7 +104,7 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for the user; FTPREP_DEBUG=1 shows it
         if os.environ.get("FTPREP_DEBUG"):
             raise
-        click.echo(f"ftprep: internal error: {type(e).__name__}: {e}", err=True)
+        click.echo(redact(f"ftprep: internal error: {type(e).__name__}: {e}"), err=True)
         return 2
 
 

@@ -19,6 +19,7 @@ from ftprep.cli_options import (
     mapping_options,
     task_option,
     token_options,
+    usage_error,
 )
 from ftprep.inputs import STDIN_FORMATS
 from ftprep.tasks.base import MAX_URL_BYTES
@@ -78,7 +79,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
     try:
         report = run_check(list(paths), **params)
     except (SourceError, ValueError, OSError) as e:
-        raise click.UsageError(str(e)) from None
+        raise usage_error(e) from None
     REPORTERS[fmt](report, sys.stdout)
     if html_path:
         from ftprep.html import write_html
@@ -126,7 +127,7 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
     try:
         result = run_convert(input, output, **params)
     except (SourceError, ValueError, OSError) as e:
-        raise click.UsageError(str(e)) from None
+        raise usage_error(e) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif fmt == "github":

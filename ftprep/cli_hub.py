@@ -20,6 +20,7 @@ from ftprep.cli_options import (
     mapping_options,
     task_option,
     token_options,
+    usage_error,
 )
 
 
@@ -49,8 +50,11 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     \b
     ftprep push chats.jsonl --task chat --repo alice/support-chats
     """
-    from huggingface_hub.utils import disable_progress_bars
-    from huggingface_hub.utils import logging as hf_logging
+    try:
+        from huggingface_hub.utils import disable_progress_bars
+        from huggingface_hub.utils import logging as hf_logging
+    except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
+        raise usage_error(f"HF_ENDPOINT is not a valid URL ({e})") from None
 
     from ftprep.hub import DataErrors, HubError
     from ftprep.hub import push as run_push
@@ -70,12 +74,12 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
         REPORTERS[fmt](e.report, sys.stdout)
         click.echo("not pushed: the data has errors; nothing was uploaded", err=True)
         ctx.exit(1)
-    except HubError as e:
+    except HubError as e:  # its message and hint are redacted already
         hint = f"; next: {e.hint}" if e.hint else ""
         click.echo(f"ftprep push: {e.message}{hint}", err=True)
         ctx.exit(2)
     except (SourceError, ValueError, OSError) as e:
-        raise click.UsageError(str(e)) from None
+        raise usage_error(e) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return

@@ -33,18 +33,20 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _emit(fmt: str, data: t.Any, text: str) -> None:
-    """All command output goes through here, redacted: a server that echoes the key must not print it."""
-    from ftprep.api.errors import redact
+def _say(text: str, file: t.TextIO | None = None, err: bool = False) -> None:
+    """Every line these commands print goes through here, redacted: a server that
+    echoes the key, or a datasetUrl with its signature, must not be printed."""
+    from ftprep.redact import redact
 
-    click.echo(redact(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else text))
+    click.echo(redact(text), file=file, err=err)
+
+
+def _emit(fmt: str, data: t.Any, text: str) -> None:
+    _say(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else text)
 
 
 def _fail(message: str, hint: str = "", code: int = 2) -> t.NoReturn:
-    from ftprep.api.errors import redact
-
-    line = f"ftprep: error: {message}" + (f"; {hint}" if hint else "")
-    click.echo(redact(line), err=True)
+    _say(f"ftprep: error: {message}" + (f"; {hint}" if hint else ""), err=True)
     raise click.exceptions.Exit(code)
 
 
@@ -64,7 +66,7 @@ def errors_handled(f: F) -> F:
             _fail(e.message, e.hint)
         except RequestInvalid as e:
             for problem in e.problems[:-1]:
-                click.echo(f"ftprep: error: request: {problem}", err=True)
+                _say(f"ftprep: error: request: {problem}", err=True)
             _fail(f"request: {e.problems[-1]}", "nothing was sent")
         except (ValueError, OSError, SourceError) as e:
             _fail(str(e))
@@ -163,20 +165,20 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
     elif sub.state in ("dry-run", "stopped"):
         _show_plan(sub, out)
     if sub.state == "stopped":
-        click.echo(f"not submitted: the data has {sub.report.errors:,} error(s); nothing was pushed or created",
+        _say(f"not submitted: the data has {sub.report.errors:,} error(s); nothing was pushed or created",
                    err=True)
         ctx.exit(1)
     if sub.state == "declined":
-        click.echo("not submitted: nothing was created", err=True)
+        _say("not submitted: nothing was created", err=True)
         ctx.exit(1)
     if fmt == "text" and sub.job is not None:
         if sub.push is not None:
-            click.echo(f"pushed {getattr(sub.push, 'repo_id', '')} at {getattr(sub.push, 'commit', '')}")
+            _say(f"pushed {getattr(sub.push, 'repo_id', '')} at {getattr(sub.push, 'commit', '')}")
         if sub.job.recovered_from:
-            click.echo(f"the create call failed ({sub.job.recovered_from}), but the job was stored; "
-                       "it was not sent again:")
-        click.echo(f"created job {sub.job.id} ({sub.job.status or 'no status'}); "
-                   f"follow it with: ftprep jobs watch {sub.job.id}")
+            _say(f"the create call failed ({sub.job.recovered_from}), but the job was stored; "
+                 "it was not sent again:")
+        _say(f"created job {sub.job.id} ({sub.job.status or 'no status'}); "
+             f"follow it with: ftprep jobs watch {sub.job.id}")
 
 
 def _show_plan(plan: t.Any, out: t.TextIO) -> None:
@@ -187,11 +189,11 @@ def _show_plan(plan: t.Any, out: t.TextIO) -> None:
     if plan.state == "stopped":
         return
     head = "Request (dry run, not sent)" if plan.state == "dry-run" else "Request"
-    click.echo(f"{head}: POST /fine-tuning", file=out)
-    click.echo(json.dumps(plan.request, indent=2, ensure_ascii=False), file=out)
-    click.echo(f"Estimated cost: {plan.estimate.describe()}", file=out)
+    _say(f"{head}: POST /fine-tuning", file=out)
+    _say(json.dumps(plan.shown_request(), indent=2, ensure_ascii=False), file=out)
+    _say(f"Estimated cost: {plan.estimate.describe()}", file=out)
     for w in plan.warnings:
-        click.echo(f"warning: {w}", file=out)
+        _say(f"warning: {w}", file=out)
 
 
 # --- jobs ----------------------------------------------------------------------
@@ -241,7 +243,7 @@ def list_(status: str | None, fmt: str, api_key: str | None) -> None:
     if fmt == "json":  # stdout stays the job list; the notes go beside it
         _emit(fmt, [j.to_json() for j in found], "")
         for note in notes:
-            click.echo(note, err=True)
+            _say(note, err=True)
     else:
         _emit(fmt, None, "\n".join([text, "", *notes]) if notes else text)
 
@@ -280,20 +282,18 @@ def watch(ctx: click.Context, job_id: str, interval: float, timeout: float | Non
     def changed(job: t.Any, previous: str | None) -> None:
         now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         if fmt == "json":
-            click.echo(json.dumps({"time": now, "id": job.id, "status": job.status, "previous": previous}))
+            _say(json.dumps({"time": now, "id": job.id, "status": job.status, "previous": previous}))
         else:
             arrow = f"{previous} -> " if previous else ""
-            click.echo(f"{now}  {job.id}  {arrow}{job.status or '(no status)'}")
+            _say(f"{now}  {job.id}  {arrow}{job.status or '(no status)'}")
 
     with _client(api_key) as api:
         job = api.watch(job_id, interval=interval, on_change=changed, timeout=timeout)
     detail = f": {job.message}" if job.outcome != "completed" and job.message else ""
     if fmt == "json":  # one object per line, like the changes before it
-        from ftprep.api.errors import redact
-
-        click.echo(redact(json.dumps({"id": job.id, "outcome": job.outcome, "job": job.to_json()}, ensure_ascii=False)))
+        _say(json.dumps({"id": job.id, "outcome": job.outcome, "job": job.to_json()}, ensure_ascii=False))
     else:
-        click.echo(f"job {job.id} {job.outcome}{detail}")
+        _say(f"job {job.id} {job.outcome}{detail}")
     ctx.exit(0 if job.outcome == "completed" else 1)
 
 
@@ -312,7 +312,7 @@ def cancel(ctx: click.Context, job_id: str, yes: bool, fmt: str, api_key: str | 
             current = api.get_job(job_id)
             refund = "it is refunded" if current.status == "pending" else "it may not be refunded"
             if not _confirm_or_refuse(False, f"Cancel job {job_id} ({current.status or 'no status'}); {refund}?"):
-                click.echo("not cancelled", err=True)
+                _say("not cancelled", err=True)
                 ctx.exit(1)
         job = api.cancel_job(job_id)
     lost = f"; the answer was lost ({job.recovered_from}), the job shows it took effect" if job.recovered_from else ""

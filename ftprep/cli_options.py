@@ -72,9 +72,19 @@ token_options = _stack(
 
 def io_error(message: str) -> click.ClickException:
     """A one-line IO failure: exit 2, like a usage error, never a traceback."""
-    e = click.ClickException(message)
+    from ftprep.redact import redact
+
+    e = click.ClickException(redact(message))
     e.exit_code = 2
     return e
+
+
+def usage_error(e: BaseException) -> click.UsageError:
+    """An input that cannot be read, as a usage error (exit 2) whose message is
+    redacted: it may quote a URL with its password or signature."""
+    from ftprep.redact import redact
+
+    return click.UsageError(redact(str(e)))
 
 
 def format_option(choices: t.Sequence[str]) -> t.Callable[[F], F]:

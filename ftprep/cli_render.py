@@ -9,7 +9,7 @@ import typing as t
 
 import click
 
-from ftprep.cli_options import apply_config, format_option, io_error, mapping_options, task_option
+from ftprep.cli_options import apply_config, format_option, io_error, mapping_options, task_option, usage_error
 
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
 RENDER_KEYS = ("task", "chat_template", "field_instruction", "field_output", "field_conversation", "field_prompt",
@@ -91,7 +91,7 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
     try:
         result = run_render(path, rows=rows, **{k: params.get(k) for k in RENDER_KEYS})
     except (SourceError, ValueError, OSError) as e:
-        raise click.UsageError(str(e)) from None
+        raise usage_error(e) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -149,7 +149,7 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
         result = run_stats(path, **{k: v for k, v in params.items() if k in RENDER_KEYS or k in (
             "tokenizer", "max_seq_len", "hours", "throughput")})
     except (SourceError, ValueError, OSError) as e:
-        raise click.UsageError(str(e)) from None
+        raise usage_error(e) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
     if html_path:
         from ftprep.diagnostics import FileReport, Report

@@ -6,6 +6,12 @@
         url = server.add("/train.jsonl", body)          # 200
         server.add("/private.jsonl", body, auth="Bearer x")  # 401 without that header
         server.add("/gone.jsonl", status=404)
+        base = server.echo("/403", status=403)  # every path under it: 403, echoing the request
+
+An echo route answers with everything it received (request line, headers,
+body) in its JSON body (`error` and `message`), an `X-Error-Message` header
+and the reason phrase: the hostile server or proxy that repeats a token or a
+presigned URL back in an error, for tests that nothing ftprep prints leaks it.
 
 Standard library only; threaded; binds 127.0.0.1 on a port the OS picks.
 """
@@ -21,6 +27,9 @@ import typing as t
 import urllib.parse
 
 
+ECHO_LIMIT = 4000  # characters of echo in a header or the reason phrase (client header limits)
+
+
 class Logged(t.NamedTuple):
     method: str
     path: str
@@ -30,6 +39,13 @@ class Logged(t.NamedTuple):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: t.Any, client_address: t.Any) -> None:
+        # A client that hangs up (a timeout test, a refused answer) is not the server's error.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 class _Base(http.server.BaseHTTPRequestHandler):
@@ -86,6 +102,22 @@ class _Base(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = dispatch
 
+    def echo(self, status: int, headers: dict[str, str] | None = None) -> None:
+        """Answer `status` with the request echoed back (see the module docstring)."""
+        seen = f"{self.command} {self.path} " + "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+        seen += " body: " + self.body()[:ECHO_LIMIT].decode("utf-8", "replace")
+        # One latin-1 line: it goes into a header and the status line.
+        line = " ".join(seen.split()).encode("latin-1", "replace").decode("latin-1")[:ECHO_LIMIT]
+        data = json.dumps({"error": f"echo: {seen}", "message": f"echo: {seen}"}).encode()
+        self.send_response(status, "echo " + line)
+        for k, v in {**(headers or {}), "Content-Type": "application/json", "Content-Length": str(len(data)),
+                     "X-Error-Message": "echo " + line}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.owner.log.append(Logged(self.command, urllib.parse.urlsplit(self.path).path, status))
+
     def route(self) -> None:
         raise NotImplementedError
 
@@ -135,6 +167,9 @@ class Route:
     auth: str | None = None
     # Omit Content-Length and stream in chunks (as servers of generated files do).
     chunked: bool = False
+    # Answer with the request echoed back (see the module docstring).
+    echo: bool = False
+
 
 
 class _FileHandler(_Base):
@@ -142,9 +177,11 @@ class _FileHandler(_Base):
 
     def route(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
-        r = self.owner.routes.get(path)
+        r = self.owner.routes.get(path) or self.owner.echo_route(path)
         if r is None:
             return self.send(404, b"not found")
+        if r.echo:
+            return self.echo(r.status, r.headers)
         if r.auth is not None and self.headers.get("Authorization") != r.auth:
             return self.send(401, b"unauthorized", {"WWW-Authenticate": "Basic"})
         if r.status in (301, 302, 307, 308):
@@ -172,10 +209,23 @@ class FileServer(_Server0):
     def __init__(self) -> None:
         super().__init__()
         self.routes: dict[str, Route] = {}
+        self.echoes: dict[str, Route] = {}
 
     def add(self, path: str, body: bytes | str = b"", **kw: t.Any) -> str:
         self.routes[path] = Route(body.encode() if isinstance(body, str) else body, **kw)
         return self.url + path
+
+    def echo(self, prefix: str, status: int = 403, headers: dict[str, str] | None = None) -> str:
+        """Answer every path under `prefix` with `status`, echoing the request. Returns the URL of `prefix`."""
+        self.echoes[prefix.rstrip("/") or "/"] = Route(status=status, headers=dict(headers or {}), echo=True)
+        return self.url + prefix.rstrip("/")
+
+    def echo_route(self, path: str) -> Route | None:
+        """The echo route of the longest prefix holding `path`, if any."""
+        for prefix in sorted(self.echoes, key=len, reverse=True):
+            if prefix == "/" or path == prefix or path.startswith(prefix + "/"):
+                return self.echoes[prefix]
+        return None
 
 
 __all__ = ["FileServer", "Route", "Logged"]

@@ -22,6 +22,7 @@ import tempfile
 import typing as t
 
 from ftprep.diagnostics import Report
+from ftprep.redact import public_url, redact, register_hub, register_secret, register_url
 from ftprep.sources import first_line, is_image_set
 
 if t.TYPE_CHECKING:
@@ -43,9 +44,11 @@ class DataErrors(Exception):
 
 
 class HubError(Exception):
-    """Pushing failed for a reason outside the data. `hint` is the next step."""
+    """Pushing failed for a reason outside the data. `hint` is the next step.
+    Both are redacted: a Hub (or a proxy) may echo the token or the endpoint's password."""
 
     def __init__(self, message: str, hint: str = "") -> None:
+        message, hint = redact(message), redact(hint)
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -170,6 +173,9 @@ def _api(token: str | None, endpoint: str | None) -> t.Any:
     token = token or get_token()
     if not token:
         raise AuthError("no Hugging Face token found", "run `hf auth login`, or set HF_TOKEN")
+    register_secret(token)
+    register_url(endpoint)
+    register_hub()  # the default endpoint (HF_ENDPOINT) and the saved login
     return HfApi(endpoint=endpoint, token=token, library_name="ftprep", library_version=__version__)
 
 
@@ -204,9 +210,10 @@ def _upload(api: t.Any, stage: str, conv: Conversion, repo: str, data_path: str,
             delete_patterns=OWNED,
         )
     return PushResult(
-        repo_id=repo, commit=info.oid, url=f"{api.endpoint.rstrip('/')}/datasets/{repo}",
-        commit_url=info.commit_url, created=created, changed=info.oid != head, job_fields=dict(conv.job_fields),
-        task=conv.task, rows=rows, revision=branch, private=private, report=conv.report,
+        repo_id=repo, commit=info.oid, url=public_url(f"{api.endpoint.rstrip('/')}/datasets/{repo}"),
+        commit_url=redact(info.commit_url or ""), created=created, changed=info.oid != head,
+        job_fields=dict(conv.job_fields), task=conv.task, rows=rows, revision=branch, private=private,
+        report=conv.report,
     )
 
 
@@ -214,7 +221,7 @@ class _errors:
     """Turn client exceptions into AuthError / NamespaceError / NetworkError with a next step."""
 
     def __init__(self, api: t.Any, repo: str) -> None:
-        self.endpoint = str(getattr(api, "endpoint", "") or "the Hub")
+        self.endpoint = public_url(str(getattr(api, "endpoint", "") or "the Hub"))
         self.repo = repo
 
     def __enter__(self) -> None:
@@ -245,7 +252,10 @@ class _errors:
                     "use your user name or an organisation you belong to, with a write token") from None
             if status >= 500 or status in (408, 429):
                 raise NetworkError(f"{self.endpoint} answered HTTP {status}", "retry later") from None
-            raise HubError(f"the Hub refused the push: HTTP {status}: {first_line(exc)}") from None
+            # Redacted before the cut (a cut could split a secret), and cut: a Hub may echo the whole request.
+            said = redact(first_line(exc))
+            said = said if len(said) <= 300 else said[:299] + "…"
+            raise HubError(f"the Hub refused the push: HTTP {status}: {said}") from None
         return False
 
 

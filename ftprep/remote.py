@@ -20,6 +20,7 @@ import urllib.parse
 from pathlib import PurePosixPath
 
 from ftprep.diagnostics import Diagnostic, FileReport
+from ftprep.redact import public_url, redact, register_url
 from ftprep.sources import SUFFIXES, SourceError
 from ftprep.tasks.base import MAX_URL_BYTES
 from ftprep.tasks.base import Options
@@ -39,16 +40,18 @@ def check_remote(url: str, opts: Options, *, max_bytes: int | None = None, timeo
     Raises `SourceError` when the source cannot be reached at all (DNS,
     connection, TLS) or the URL is not one ftprep knows.
     """
+    register_url(url)  # a server that echoes the request must not print its password or signature
+    shown = public_url(url)
     if url.startswith("hf://"):
         m = HF_RE.match(url)
         if m is None:
-            raise SourceError(f"{url}: expected hf://datasets/OWNER/NAME or hf://datasets/OWNER/NAME@REVISION")
+            raise SourceError(f"{shown}: expected hf://datasets/OWNER/NAME or hf://datasets/OWNER/NAME@REVISION")
         from ftprep.remote_hub import check_hub
 
-        return check_hub(url, m["repo"], m["rev"], opts)
+        return check_hub(shown, m["repo"], m["rev"], opts)
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
-        raise SourceError(f"{url}: unsupported URL; use hf://datasets/OWNER/NAME or an http(s) URL")
+        raise SourceError(f"{shown}: unsupported URL; use hf://datasets/OWNER/NAME or an http(s) URL")
     return check_url(url, opts, max_bytes=max_bytes or opts.max_url_bytes, timeout=timeout)
 
 
@@ -79,7 +82,8 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
             with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "ftprep"}) as client:
                 with client.stream("GET", url) as r:
                     if r.status_code != 200:
-                        return _single(shown, opts, "H006", f"HTTP {r.status_code} {r.reason_phrase}; the trainer needs 200",
+                        said = redact(r.reason_phrase)  # a hostile server may echo the request in it
+                        return _single(shown, opts, "H006", f"HTTP {r.status_code} {said}; the trainer needs 200",
                                        STATUS_HINTS.get(r.status_code, "the trainer needs HTTP 200 on a plain GET"))
                     declared = r.headers.get("Content-Length", "")
                     if declared.isdigit() and int(declared) > max_bytes:
@@ -93,6 +97,8 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
                             f.write(chunk)
         except httpx.HTTPError as e:
             raise SourceError(f"{shown}: cannot download: {type(e).__name__}") from None
+        except httpx.InvalidURL:  # not an HTTPError; its message would hold the whole URL
+            raise SourceError(f"{shown}: not a valid URL") from None
         report = check_file(local, opts, display=shown)
         if suffix.removesuffix(".gz") not in (".json", ".jsonl", ".ndjson") and not any(
                 d.code == "P007" for d in report.diagnostics):
@@ -101,15 +107,6 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
                 "P007", f"the file is {suffix.lstrip('.')}; at a URL the trainer loads only JSON or JSON Lines", shown,
                 hint="convert it: ftprep convert ... -o data.jsonl"))
         return _relabel(report, local, shown)
-
-
-def public_url(url: str) -> str:
-    """The URL without user:password@ and with any query (a presigned URL's
-    signature) replaced by `?...`: safe to print, log and keep in a report."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "..." if parts.query else "", ""))
 
 
 def _single(url: str, opts: Options, code: str, message: str, hint: str | None = None) -> FileReport:
@@ -129,4 +126,4 @@ def _relabel(report: FileReport, local: str, display: str) -> FileReport:
     return dataclasses.replace(report, path=display, diagnostics=fixed)
 
 
-__all__ = ["check_remote", "check_url"]
+__all__ = ["check_remote", "check_url", "public_url"]

@@ -19,6 +19,7 @@ import typing as t
 import msgspec
 
 from ftprep.diagnostics import Diagnostic, FileReport
+from ftprep.redact import redact, register_hub
 from ftprep.remote import _relabel, _single
 from ftprep.sources import SourceError, first_line
 from ftprep.tasks.base import Options
@@ -28,24 +29,28 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileReport:
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import (
-        HfHubHTTPError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    try:
+        from huggingface_hub import HfApi
+        from huggingface_hub.errors import (
+            HfHubHTTPError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+    except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
+        raise SourceError(f"{url}: HF_ENDPOINT is not a valid URL ({e})") from None
 
+    register_hub()
     api = HfApi(library_name="ftprep")
     try:
         info = api.repo_info(repo, repo_type="dataset", revision=revision)
     except RevisionNotFoundError:
-        return _single(url, opts, "H001", f"revision '{revision}' does not exist in {repo}",
+        return _single(url, opts, "H001", f"revision '{redact(revision or '')}' does not exist in {repo}",
                        "check the branch, tag or commit after @")
     except RepositoryNotFoundError:
         return _single(url, opts, "H001", f"{repo} does not exist, or is private and this token cannot read it",
                        NOT_FOUND_HINT)
     except HfHubHTTPError as e:  # before OSError: huggingface_hub's HTTP errors subclass it
-        raise SourceError(f"{url}: the Hub answered: {first_line(e)}") from None
+        raise SourceError(f"{url}: the Hub answered: {redact(first_line(e))}") from None
     except (*transport_errors(), OSError) as e:
         raise _unreachable(url, e) from None
     name = repo.split("/")[1]
@@ -241,7 +246,7 @@ def _file_name(original: str, data: bytes, n: int, taken: set[str]) -> str:
 
 
 def _unreachable(url: str, e: BaseException) -> SourceError:
-    return SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {e}")
+    return SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {redact(str(e))}")
 
 
 def _cause(e: BaseException) -> str:
@@ -253,7 +258,7 @@ def _cause(e: BaseException) -> str:
         return type(e).__name__
     # A CastError lists the schemas in between; its first and last lines say what is wrong.
     text = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
-    return f"{type(e).__name__}: {text[:300]}"
+    return f"{type(e).__name__}: {redact(text)[:300]}"  # redacted before the cut, which could split a secret
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:

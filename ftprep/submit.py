@@ -56,6 +56,9 @@ class RequestInvalid(ValueError):
     """The request would be refused, or must not be sent. `problems` are one-line messages."""
 
     def __init__(self, problems: list[str]) -> None:
+        from ftprep.redact import redact
+
+        problems = [redact(p) for p in problems]  # they quote values, such as a datasetUrl with its signature
         super().__init__("; ".join(problems))
         self.problems = problems
 
@@ -80,9 +83,18 @@ class Submission:
     def estimated_cost_usd(self) -> float | None:
         return self.estimate.estimated_cost_usd
 
+    def shown_request(self) -> dict[str, t.Any]:
+        """The request as reports show it: the datasetUrl without its password or
+        presigned signature (`request` keeps the real one, which is what is sent)."""
+        from ftprep.redact import public_url
+
+        if isinstance(self.request.get("datasetUrl"), str):
+            return {**self.request, "datasetUrl": public_url(self.request["datasetUrl"])}
+        return dict(self.request)
+
     def to_json(self) -> dict[str, t.Any]:
         out: dict[str, t.Any] = {
-            "request": self.request,
+            "request": self.shown_request(),
             "estimated_cost_usd": self.estimated_cost_usd,
             "estimate": self.estimate.to_json(),
             "state": self.state,
@@ -93,7 +105,9 @@ class Submission:
         if self.push is not None:
             out["push"] = {k: getattr(self.push, k, None) for k in ("repo_id", "commit", "url")}
         if self.job is not None:
-            out["job"] = self.job.to_json()
+            from ftprep.redact import redact_data
+
+            out["job"] = redact_data(self.job.to_json())  # the API echoes the datasetUrl it was sent
         return out
 
 
@@ -209,6 +223,9 @@ def submit(
     `Submission` has state "stopped" and the `report`. `pending` holds the
     creates whose outcome is unknown (default: `PendingStore()`, the user's cache).
     """
+    from ftprep.redact import register_url
+
+    register_url(dataset_url)  # an API that echoes the request must not print its signature
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
                    field_rejected=field_rejected)

@@ -12,6 +12,9 @@ HTTP on 127.0.0.1. Use it to test a pipeline that pushes data without a network:
         ftprep.push("train.jsonl", task="chat", repo="alice/demo")
         assert hub.commits("alice/demo") == 1
 
+`hub.echo("POST", "/commit/", 413)` makes the next matching request fail with
+the request echoed back, token included (see `ftprep.fileserver`).
+
 Every request lands in `hub.log` as `(method, path, status)`. Not covered: Xet
 transfer (set HF_HUB_DISABLE_XET=1), multipart LFS, pagination, pull requests,
 gated repos. Standard library only; state lives in memory.
@@ -20,6 +23,7 @@ gated repos. Standard library only; state lives in memory.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -45,6 +49,9 @@ class _HubHandler(_Base):
         self.query = urllib.parse.parse_qs(split.query)
         self.base = f"http://{self.headers.get('Host', '127.0.0.1')}"
         hub = self.owner
+        fault = hub.take_echo(self.command, split.path)
+        if fault is not None:
+            return self.echo(fault.status)
         token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         self.user: str | None = hub.tokens.get(token) if token else None
         if token and self.user is None and hub.reject_bad_tokens:
@@ -196,6 +203,14 @@ class _HubHandler(_Base):
         raise HubError(405, "method not allowed")
 
 
+@dataclasses.dataclass
+class Echo:
+    method: str
+    contains: str
+    status: int
+    times: int
+
+
 class FakeHub(_Server0):
     """An in-memory Hugging Face Hub on 127.0.0.1 (port chosen by the OS).
 
@@ -216,6 +231,23 @@ class FakeHub(_Server0):
         self.reject_bad_tokens = True
         self.unknown: list[str] = []
         self.state = HubState(self.orgs)
+        self.echoes: list[Echo] = []
+
+    def echo(self, method: str, contains: str, status: int, times: int = 1) -> None:
+        """Answer the next `times` requests of `method` whose path holds `contains`
+        with `status` and the request echoed back (a Hub or proxy repeating the token)."""
+        with self.state.lock:
+            self.echoes.append(Echo(method.upper(), contains, status, times))
+
+    def take_echo(self, method: str, path: str) -> Echo | None:
+        with self.state.lock:
+            for e in self.echoes:
+                if e.method == method and e.contains in path:
+                    e.times -= 1
+                    if e.times <= 0:
+                        self.echoes.remove(e)
+                    return e
+        return None
 
     @property
     def token(self) -> str:

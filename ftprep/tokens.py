@@ -31,7 +31,13 @@ CHARS_PER_TOKEN = 4
 
 
 class TokenizerError(ValueError):
-    """The tokenizer cannot be loaded (bad path, bad file, Hub error)."""
+    """The tokenizer cannot be loaded (bad path, bad file, Hub error). The message is
+    redacted: a Hub (or a proxy) that echoes the Authorization header must not print it."""
+
+    def __init__(self, message: str) -> None:
+        from ftprep.redact import redact
+
+        super().__init__(redact(message))
 
 
 class Counter(t.Protocol):
@@ -124,6 +130,9 @@ def load_tokenizer(spec: str) -> Exact:
     try:
         from huggingface_hub import hf_hub_download
 
+        from ftprep.redact import register_hub
+
+        register_hub()
         local = hf_hub_download(spec, "tokenizer.json")
     except ImportError:
         raise TokenizerError("a Hub tokenizer needs huggingface_hub, a dependency of ftprep: reinstall it (pip install --force-reinstall ftprep)") from None

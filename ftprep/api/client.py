@@ -52,6 +52,7 @@ from ftprep.api.wire import (
     status_error,
 )
 from ftprep.api.wire import body as read_body
+from ftprep.redact import register_url
 
 DEFAULT_BASE_URL = "https://api.voltagegpu.com/api/volt"
 ENV_KEY = "VOLTAGEGPU_API_KEY"
@@ -96,6 +97,7 @@ class Client:
         if not re.fullmatch(r"[\x21-\x7e]+", key):
             raise ConfigError("the API key holds spaces or non-ASCII characters, so it cannot be sent in a header")
         errors.register_secret(key)
+        register_url(base_url or os.environ.get(ENV_URL))  # a password in the base URL is never shown
         self.base_url = check_base_url(base_url or os.environ.get(ENV_URL) or DEFAULT_BASE_URL)
         # Which account a pending create belongs to, without writing the key anywhere.
         self.scope = scope_of(self.base_url, key)
@@ -144,7 +146,7 @@ class Client:
         body = self._call("GET", job_path(job_id))
         job = parse_job(body, fallback_id=job_id)
         if job.status is None and job.name is None and job.id == job_id and job.raw is body:
-            raise MalformedResponse(f"GET job {job_id}: the answer holds no job: {str(body)[:100]}")
+            raise MalformedResponse(f"GET job {job_id}: the answer holds no job: {errors.redact(str(body))[:100]}")
         return job
 
     def create_job(self, request: dict[str, t.Any], *, existing_ids: t.Collection[str] = (),

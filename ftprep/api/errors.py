@@ -18,33 +18,21 @@
     │   └── CreateUnconfirmed   a create's answer was lost and no job has appeared (yet): it may exist
     └── WatchTimeout            `watch` gave up before the job finished; `.job` is the last state
 
-Messages never hold the API key: every message passes through `redact`
-before it is stored, so a server that echoes the key does not leak it.
+Messages never hold the API key (or a URL's password): every message passes
+through `ftprep.redact.redact` before it is stored, so a server that echoes the
+key does not leak it.
 """
 
 from __future__ import annotations
 
 import typing as t
 
+from ftprep.redact import redact, register_secret  # noqa: F401 - the one redaction; re-exported
+
 if t.TYPE_CHECKING:
     from ftprep.api.models import Job
 
-# Keys whose values are redacted from messages. Filled by each Client, so that
-# a key echoed back in an error body never reaches a message or a log.
-_SECRETS: set[str] = set()
 MAX_MESSAGE = 300
-
-
-def register_secret(secret: str) -> None:
-    if secret and len(secret) >= 4:  # redacting 1-3 characters would mangle ordinary text
-        _SECRETS.add(secret)
-
-
-def redact(text: str) -> str:
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
 
 
 class ApiError(Exception):

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from ftprep.api import errors
 from ftprep.api.errors import ConfigError, MalformedResponse, RateLimited
 from ftprep.api.models import error_message
+from ftprep.redact import redact
 
 if t.TYPE_CHECKING:
     import httpx
@@ -90,7 +91,7 @@ def body(response: httpx.Response, method: str, path: str) -> t.Any:
     try:
         return response.json()
     except ValueError:
-        snippet = response.text[:80]
+        snippet = redact(response.text)[:80]  # redacted before the cut, which could leave a piece of a key
         raise MalformedResponse(f"{method} {show(path)}: HTTP {response.status_code} with a body that is "
                                 f"not JSON: {snippet!r}") from None
 
@@ -100,7 +101,7 @@ def status_error(response: httpx.Response, method: str, path: str) -> errors.Sta
     try:
         message = error_message(response.json())
     except ValueError:
-        message = response.text.strip()[:200] or None
+        message = redact(response.text.strip())[:200] or None
     message = message or response.reason_phrase or "no message"
     cls = errors.for_status(status)
     if 300 <= status < 400:
