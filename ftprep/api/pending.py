@@ -67,8 +67,11 @@ class PendingCreate:
     path: Path | None = dataclasses.field(default=None, compare=False)
 
     def to_json(self) -> dict[str, t.Any]:
+        from ftprep.redact import redact
+
         out = dataclasses.asdict(self)
         out.pop("path")
+        out["cause"] = redact(self.cause)  # an echoed error must not put a secret on disk
         return out
 
     @property
