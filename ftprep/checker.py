@@ -19,9 +19,12 @@ import msgspec
 
 from ftprep import tasks as task_registry
 from ftprep.diagnostics import Diagnostic, FileReport, Report
+from ftprep.limits import DecompressionCapped, capped
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
     SUFFIXES,
+    Bounds,
+    bounds_of,
     SourceError,
     TableError,
     format_of,
@@ -134,6 +137,10 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
     """Check one local data file (JSON Lines, JSON, CSV, TSV, Parquet, gzipped or not)."""
     try:
         return _check_file(path, opts, display)
+    except DecompressionCapped as e:  # before any record: the JSON array or the CSV header
+        shown = display or path
+        message, hint = capped(e)
+        return FileReport(shown, opts.task, diagnostics=[Diagnostic("P014", message, shown, line=e.line, hint=hint)])
     except GZIP_ERRORS as e:
         if not format_of(path)[1]:
             raise
@@ -153,8 +160,9 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         raise SourceError(f"{path}: no such file")
     if os.path.isdir(path):
         raise SourceError(f"{path}: is a directory")
+    bounds = bounds_of(opts)
     if fmt == "json":
-        fmt = sniff_json(path, gz)
+        fmt = sniff_json(path, gz, bounds)
     shown = display or path
     if fmt == "wrapped":
         report = FileReport(shown, opts.task)
@@ -165,7 +173,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     table = None
     if fmt in ("csv", "tsv", "parquet"):
         try:
-            table = read_table(path, fmt, gz)
+            table = read_table(path, fmt, gz, bounds)
         except TableError as e:
             report = FileReport(shown, opts.task)
             report.diagnostics.append(Diagnostic("P006", f"cannot read {fmt}: {e}", shown))
@@ -173,7 +181,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         columns: t.Collection[str] = table.columns
     elif fmt == "json":
         try:
-            records = json_array(path, gz)
+            records = json_array(path, gz, bounds)
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             report = FileReport(shown, opts.task)
             report.diagnostics.append(Diagnostic("P001", f"invalid JSON: {e}", shown))
@@ -184,7 +192,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
             return report
         columns = {k for r in records[:PROBE_RECORDS] if isinstance(r, dict) for k in r}
     else:
-        columns = probe_jsonl(path, gz)
+        columns = probe_jsonl(path, gz, bounds)
 
     name = opts.task or task_registry.infer(columns, opts)
     report = FileReport(shown, name, task_inferred=opts.task is None)
@@ -239,16 +247,23 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     return report
 
 
-def probe_jsonl(path: str, gz: bool) -> set[str]:
-    """Keys of the first records, to infer the task."""
+def probe_jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> set[str]:
+    """Keys of the first records, to infer the task: the first megabyte, and at
+    least the first whole line however long it is."""
     keys: set[str] = set()
-    with open_bytes(path, gz) as f:
-        head = f.read(1 << 20).removeprefix(b"\xef\xbb\xbf")
+    try:
+        with open_bytes(path, gz, bounds) as f:
+            head = f.read(1 << 20)
+            if b"\n" not in head:
+                head += f.readline()
+    except DecompressionCapped:
+        return keys  # the scan reports it, at its line
+    head = head.removeprefix(b"\xef\xbb\xbf")
     decoder = msgspec.json.Decoder()
     for n, line in enumerate(head.split(b"\n")[:PROBE_RECORDS]):
         try:
             obj = decoder.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             continue
         if isinstance(obj, dict):
             keys.update(obj)
@@ -260,8 +275,12 @@ def scan_jsonl(path: str, gz: bool, task: Task, opts: Options) -> Scan:
     workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
     if gz or workers <= 1 or size < PARALLEL_MIN_BYTES:
         scan = Scan(opts.max_per_code)
-        with open_bytes(path, gz) as f:
-            read_stream(RowChecker(task, opts), scan, f, None, True, True)
+        try:
+            with open_bytes(path, gz, bounds_of(opts)) as f:
+                read_stream(RowChecker(task, opts), scan, f, None, True, True)
+        except DecompressionCapped as e:  # the rows before it stay checked
+            message, hint = capped(e)
+            scan.add(e.line, None, Finding("P014", message, None, hint))
         return scan
     return scan_parallel(path, size, task, opts, workers)
 
@@ -314,12 +333,15 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
             starts.extend(ln or 0 for ln in lines)
     except TableError as e:  # a table can break part-way: report where reading stopped
         scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
+    except DecompressionCapped as e:
+        message, hint = capped(e)
+        scan.add(e.line, None, Finding("P014", message, None, hint))
     for row, message in table.broken:
         scan.add(row + 1, row, Finding("P006", message))
     def line_of(row: int) -> int | None:
         return starts[row] if row < len(starts) and starts[row] else None
 
-    scan.found = [(None if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
+    scan.found = [(f[0] if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
     return scan, line_of
 
 
@@ -359,7 +381,8 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
             if n > 1:
                 message = f"{message} (and {n - 1:,} more row{'s' if n > 2 else ''})"
         out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint))
-    out += duplicates(scan.hashes, path, line_of)
+    dups, counts["D001"] = duplicates(scan.hashes, path, line_of, opts.max_per_code)
+    out += dups
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
@@ -372,14 +395,20 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     report.diagnostics = out
 
 
-def duplicates(hashes: t.Any, path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:
-    """D001 for each row whose trained columns repeat an earlier row."""
+def duplicates(hashes: t.Any, path: str, line_of: t.Callable[[int], int | None],
+               keep: int) -> tuple[list[Diagnostic], int]:
+    """D001 for the first `keep` rows whose trained columns repeat an earlier
+    row, and the count of all of them (a file of copies holds no more)."""
     out = []
+    n = 0
     for row, first in duplicate_rows(hashes):
+        n += 1
+        if n > keep:
+            continue
         line, first_line = line_of(row), line_of(first)
         where = f"line {first_line}" if first_line else f"row {first}"
         out.append(Diagnostic("D001", f"duplicate of {where} in the trained columns", path, line=line, row=row))
-    return out
+    return out, n
 
 
 # Above this many rows, keys are split into buckets so that only one bucket's
@@ -388,15 +417,15 @@ BUCKETED = 200_000
 BUCKETS = 64
 
 
-def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
-    """(row, first row with the same key) for every repeat; key 0 means no key."""
+def duplicate_rows(hashes: t.Any) -> t.Iterator[tuple[int, int]]:
+    """(row, first row with the same key) for every repeat, lazily; key 0 means no key."""
     if len(hashes) < 2:
-        return []
+        return
     if len(hashes) <= BUCKETED:  # the common case, no repeats: one C-level pass decides
         keys = set(hashes)
         keys.discard(0)
         if len(keys) == len(hashes) - hashes.count(0):
-            return []
+            return
     if len(hashes) > BUCKETED:
         buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
         put = [b.append for b in buckets]
@@ -409,18 +438,16 @@ def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
         del buckets
         repeated.discard(0)
         if not repeated:
-            return []
+            return
     else:
         repeated = None  # type: ignore[assignment]
     first: dict[int, int] = {}
-    pairs = []
     for row, h in enumerate(hashes):
         if h == 0 or (repeated is not None and h not in repeated):
             continue
         j = first.setdefault(h, row)
         if j != row:
-            pairs.append((row, j))
-    return pairs
+            yield row, j
 
 
 __all__ = ["check", "check_file", "SourceError"]

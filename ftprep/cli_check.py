@@ -12,6 +12,7 @@ import click
 
 from ftprep.cli_options import (
     apply_config,
+    bounds_options,
     check_options,
     format_option,
     image_options,
@@ -50,6 +51,7 @@ def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
 @image_options
 @check_options
 @token_options
+@bounds_options
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--max-url-bytes", type=click.IntRange(1), default=MAX_URL_BYTES, show_default=True,
@@ -92,6 +94,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
 @mapping_options
 @image_options
 @click.option("--drop-invalid", is_flag=True, help="Write only the valid rows instead of refusing.")
+@bounds_options
 @click.option("--also-zip", is_flag=True, help="image: also write the flat image+.txt zip the trainer consumes.")
 @click.option("--min-rows", type=click.IntRange(0), default=8000, show_default=True, help="Warn below this many rows.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Config file to use.")

@@ -9,11 +9,11 @@ import typing as t
 
 import click
 
-from ftprep.cli_options import apply_config, format_option, io_error, mapping_options, task_option
+from ftprep.cli_options import apply_config, bounds_options, format_option, io_error, mapping_options, task_option
 
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
 RENDER_KEYS = ("task", "chat_template", "field_instruction", "field_output", "field_conversation", "field_prompt",
-               "field_chosen", "field_rejected")
+               "field_chosen", "field_rejected", "max_expansion", "max_decompressed")
 
 
 def _use_color(color: bool | None) -> bool:
@@ -47,6 +47,7 @@ def _diag_line(d: t.Any) -> str:
 @mapping_options
 @click.option("--rows", type=click.IntRange(1), help="Render only the first N rows.")
 @click.option("--color/--no-color", default=None, help="Colour trained spans (default: on a terminal).")
+@bounds_options
 @format_option(("text", "json"))
 @click.pass_context
 def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, fmt: str | None,
@@ -104,6 +105,7 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
 @click.option("--throughput", type=click.FloatRange(min=0, min_open=True), default=8000, show_default=True,
               help="Assumed training tokens per second, for the time view.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
+@bounds_options
 @format_option(("text", "json"))
 @click.pass_context
 def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None, **params: t.Any) -> None:

@@ -57,6 +57,8 @@ PARSE = _table(
     ("P008", "url-size", ERROR, "custom_* data is over the trainer's 2,147,483,646-byte limit.", "load"),
     ("P009", "json-not-array", ERROR, "A .json file is not an array of objects.", "load"),
     ("P010", "undecompressable", ERROR, "A .gz file is corrupt or cut off: it cannot be decompressed.", "load"),
+    ("P013", "too-deep", ERROR, "A record is nested too deeply to decode (RecursionError); the row is unusable.", "load"),
+    ("P014", "decompression-capped", ERROR, "A .gz file expands past the decompression bound (ratio or size); the rest is not checked.", "load"),
 )
 
 # --- S: columns ---------------------------------------------------------------

@@ -28,10 +28,13 @@ from ftprep.checker import (
 )
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.files import publish
+from ftprep.limits import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, TooDeep, capped, numbered_lines
 from ftprep.scan import decode_error
 from ftprep.sources import (
+    Bounds,
     SourceError,
     TableError,
+    bounds_of,
     format_of,
     is_image_set,
     json_array,
@@ -43,7 +46,10 @@ from ftprep.sources import (
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options, a, kind
 
 # Written rows checked against the published schema (a guard against drift).
+# jsonschema walks a row in Python at ~0.2 ms a message: rows longer than
+# CONTRACT_ROW_BYTES stay out of the sample, so one huge row cannot cost minutes.
 CONTRACT_SAMPLE = 100
+CONTRACT_ROW_BYTES = 1 << 16
 # API option names (camelCase) for the canonical columns of each task.
 JOB_FIELDS = {
     "text": {"fieldInstruction": "instruction", "fieldOutput": "output"},
@@ -76,16 +82,16 @@ class Conversion:
 Source = t.Iterator[tuple[int | None, int, t.Any]]
 
 
-def read_records(path: str) -> tuple[list[str], Source]:
+def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
     """(columns seen in the first records, iterator of (line, row, record or Diagnostic))."""
     fmt, gz = format_of(path)
     if not os.path.isfile(path):
         raise SourceError(f"{path}: no such file")
     if fmt == "json":
-        fmt = sniff_json(path, gz)
+        fmt = sniff_json(path, gz, bounds)
     if fmt in ("csv", "tsv", "parquet"):
         try:
-            df = read_table(path, fmt, gz)
+            df = read_table(path, fmt, gz, bounds)
         except TableError as e:
             return [], iter([(None, 0, Diagnostic("P006", f"cannot read {fmt}: {e}", path))])
 
@@ -106,7 +112,7 @@ def read_records(path: str) -> tuple[list[str], Source]:
         return list(df.columns), table()
     if fmt in ("json", "wrapped"):
         try:
-            records = json_array(path, gz)
+            records = json_array(path, gz, bounds)
             if fmt == "wrapped":  # {"data": [...]}: the records under their key
                 records = records[wrapped_key(records)]
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
@@ -114,15 +120,20 @@ def read_records(path: str) -> tuple[list[str], Source]:
         if not isinstance(records, list):
             return [], iter([(None, 0, Diagnostic("P009", "the top level is not an array of records", path))])
         cols = sorted({k for r in records[:200] if isinstance(r, dict) for k in r})
-        return cols, ((None, i, r) for i, r in enumerate(records))
-    return sorted(probe_jsonl(path, gz)), _jsonl(path, gz)
+        return cols, ((None, i, too_deep(path, r.line, i) if isinstance(r, TooDeep) else r)
+                      for i, r in enumerate(records))
+    return sorted(probe_jsonl(path, gz, bounds)), _jsonl(path, gz, bounds)
 
 
-def _jsonl(path: str, gz: bool) -> Source:
+def too_deep(path: str, line: int | None, row: int) -> Diagnostic:
+    return Diagnostic("P013", TOO_DEEP, path, line=line, row=row, hint=TOO_DEEP_HINT)
+
+
+def _jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> Source:
     decoder = msgspec.json.Decoder()
     row = 0
-    with open_bytes(path, gz) as f:
-        for n, raw in enumerate(f, 1):
+    with open_bytes(path, gz, bounds) as f:
+        for n, raw in numbered_lines(f):
             if n == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             text = raw.strip()
@@ -133,6 +144,8 @@ def _jsonl(path: str, gz: bool) -> Source:
             except (msgspec.DecodeError, UnicodeDecodeError) as e:
                 f = decode_error(text, e, truncated=not raw.endswith(b"\n"))
                 yield n, row, Diagnostic(f.code, f.message, path, line=n, row=row, hint=f.hint)
+            except RecursionError:
+                yield n, row, too_deep(path, n, row)
             row += 1
 
 
@@ -167,7 +180,7 @@ def convert(
 
         return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip)
     out_fmt = _output_format(dst, task)
-    columns, records = guarded_records(src)
+    columns, records = guarded_records(src, bounds_of(opts))
     name = task or task_registry.infer(columns, opts)
     if name is None:
         report = Report([FileReport(src, None, task_inferred=True, diagnostics=[Diagnostic(
@@ -203,11 +216,15 @@ def convert(
                     continue
                 try:
                     out = normalize(rec)
+                    encoded = encoder.encode(out)
                 except shapes.Unmappable as e:
                     head.append(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
                                            hint="fix the record, or map other columns with --field-*"))
                     continue
-                f.write(encoder.encode(out) + b"\n")
+                except RecursionError:  # a JSON string in it, or the record itself, too deep to walk
+                    head.append(too_deep(src, line, row))
+                    continue
+                f.write(encoded + b"\n")
                 source_lines.append(line or 0)
                 source_rows.append(row)
         checked = check_file(tmp, canonical, display=src)
@@ -238,21 +255,31 @@ def convert(
             os.unlink(tmp)
 
 
-def guarded_records(path: str) -> tuple[list[str], Source]:
-    """`read_records`, where a broken .gz stream is one P010 record, never an exception."""
+def guarded_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
+    """`read_records`, where a broken .gz stream is one P010 record and a bound
+    hit one P014 record (at the line reached), never an exception."""
     try:
-        columns, records = read_records(path)
+        columns, records = read_records(path, bounds)
     except GZIP_ERRORS as e:
         return [], iter([(None, 0, undecompressable(e, path))])
+    except DecompressionCapped as e:
+        return [], iter([(None, 0, capped_diagnostic(e, path))])
     return columns, _guarded(records, path)
 
 
+def capped_diagnostic(e: DecompressionCapped, path: str) -> Diagnostic:
+    message, hint = capped(e)
+    return Diagnostic("P014", message, path, line=e.line, hint=hint)
+
+
 def _guarded(records: Source, src: str) -> Source:
-    """Records until a .gz stream breaks; then one P010 and stop."""
+    """Records until a .gz stream breaks or hits its bound; then one P010 or P014 and stop."""
     try:
         yield from records
     except GZIP_ERRORS as e:
         yield None, 0, undecompressable(e, src)
+    except DecompressionCapped as e:
+        yield e.line, 0, capped_diagnostic(e, src)
 
 
 def _peek(records: Source) -> tuple[Source, dict[str, t.Any] | None]:
@@ -305,7 +332,7 @@ def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.arra
                 if source_rows[i] not in bad:
                     out.write(line)
                     written += 1
-                    if len(sample) < CONTRACT_SAMPLE:
+                    if len(sample) < CONTRACT_SAMPLE and len(line) <= CONTRACT_ROW_BYTES:
                         sample.append(msgspec.json.decode(line))
         broken = contract.conforms(task, sample)
         if broken:  # a bug in ftprep, never in the data: refuse to write it

@@ -18,6 +18,7 @@ import typing as t
 
 import msgspec
 
+from ftprep.limits import TOO_DEEP, TOO_DEEP_HINT, TooDeep
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
 from ftprep.tasks import chat_rules
@@ -134,16 +135,21 @@ class RowChecker:
         for col in self.required:
             if col not in obj:
                 scan.absent[col] = scan.absent.get(col, 0) + 1
-        findings = self.task.explain(obj, self.opts)
+        try:
+            findings = self.task.explain(obj, self.opts)
+            # Rows that failed the typed decode are keyed on their trained columns,
+            # so duplicates among them are found too.
+            trained = obj if not self.required else {c: obj.get(c) for c in self.required}
+            key = hash(self.encoder.encode(trained)) or 1
+        except RecursionError:  # decoded, but too deep to walk (or a JSON string in it is)
+            scan.add(line, row, too_deep())
+            return 0
         empty = {f.field for f in findings if f.code in EMPTY_CODES}
         if self.required and empty.issuperset(self.required):
             scan.empty_rows += 1
         for f in findings:
             scan.add(line, row, f)
-        # Rows that failed the typed decode are keyed on their trained columns,
-        # so duplicates among them are found too.
-        trained = obj if not self.required else {c: obj.get(c) for c in self.required}
-        return hash(self.encoder.encode(trained)) or 1
+        return key
 
     def records(self, scan: Scan, records: list[t.Any]) -> None:
         """Records of a table or a JSON array. They are encoded back to JSON
@@ -155,7 +161,7 @@ class RowChecker:
             # A CSV cell holds the conversation as JSON text; the trainer json-loads
             # it, so do that first and let the typed decode judge the list.
             col, decode = self.conversation, self.generic.decode
-            for rec in records:
+            for i, rec in enumerate(records):
                 value = rec.get(col) if isinstance(rec, dict) else None
                 if isinstance(value, str):
                     stripped = value.strip()
@@ -164,7 +170,35 @@ class RowChecker:
                             rec[col] = decode(stripped)
                         except (msgspec.DecodeError, UnicodeDecodeError):
                             pass
-        self.lines(scan, self.encoder.encode_lines(records).split(b"\n")[:-1], False)
+                        except RecursionError:
+                            records[i] = TooDeep(None)
+        try:
+            if any(type(r) is TooDeep for r in records):
+                raise RecursionError  # a stand-in for a record that could not be decoded
+            encoded = self.encoder.encode_lines(records).split(b"\n")[:-1]
+        except RecursionError:
+            self._records_one_by_one(scan, records)
+            return
+        self.lines(scan, encoded, False)
+
+    def _records_one_by_one(self, scan: Scan, records: list[t.Any]) -> None:
+        """Records with some too deep to encode: runs of good ones go through
+        `lines`, each deep one is a P013 in its row."""
+        run: list[bytes] = []
+        for rec in records:
+            try:
+                if not isinstance(rec, TooDeep):
+                    run.append(self.encoder.encode(rec))
+                    continue
+            except RecursionError:
+                pass
+            self.lines(scan, run, False)
+            run = []
+            scan.lines += 1
+            scan.rows += 1
+            scan.hashes.append(0)
+            scan.add(scan.lines, scan.rows - 1, too_deep())
+        self.lines(scan, run, False)
 
     # -- JSON Lines -----------------------------------------------------------
     def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool) -> None:
@@ -183,7 +217,7 @@ class RowChecker:
             try:
                 rows.extend(map(decode, it))
                 break
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 failed.append(len(rows) + len(failed))
         first_line, first_row = scan.lines + 1, scan.rows
         scan.lines += len(lines)
@@ -247,7 +281,7 @@ class RowChecker:
                     suspects.update(self._think_rows(rows, thinking))
         for k in sorted(suspects):
             i = line_of[k]
-            self.explain_obj(scan, self.generic.decode(lines[i]), first_line + i, first_row + row_of[k])
+            self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False)
 
     def _rows_of(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
         if not text_indices:
@@ -276,7 +310,14 @@ class RowChecker:
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             scan.add(line, row, decode_error(text, e, truncated))
             return 0
+        except RecursionError:
+            scan.add(line, row, too_deep())
+            return 0
         return self.explain_obj(scan, obj, line, row)
+
+
+def too_deep() -> Finding:
+    return Finding("P013", TOO_DEEP, None, TOO_DEEP_HINT)
 
 
 def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
@@ -291,6 +332,16 @@ def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
         return Finding("P003", f"the last record is cut off ({detail})", None,
                        "the file may have been truncated while writing")
     return Finding("P001", f"invalid JSON: {detail}")
+
+
+def blank_lines(scan: Scan, n: int) -> None:
+    """`n` blank lines: no rows, only the line numbers move on."""
+    if not n:
+        return
+    scan.lines += n
+    if scan.lines - scan.rows != scan.offset:
+        scan.offset = scan.lines - scan.rows
+        scan.gaps.append((scan.rows, scan.offset))
 
 
 def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
@@ -326,6 +377,12 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
             if carry:
                 checker.lines(scan, [carry], final)
             return
+        if b"\n" in buf and buf.isspace():  # padding, or a bomb of newlines: count, do not split
+            head, _, rest = buf.partition(b"\n")
+            checker.lines(scan, [carry + head], False)
+            blank_lines(scan, rest.count(b"\n"))
+            carry = rest[rest.rfind(b"\n") + 1:]
+            continue
         lines = buf.split(b"\n")
         if carry:
             lines[0] = carry + lines[0]

@@ -8,12 +8,13 @@ array is decoded whole with msgspec. Every iterator yields
 
 from __future__ import annotations
 
-import gzip
 import os
 import typing as t
 from pathlib import Path
 
 import msgspec
+
+from ftprep.limits import Bounds, BoundedGzip, DecompressionCapped, TooDeep, array_elements, bounds_of
 
 FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -45,10 +46,11 @@ def format_of(path: str | os.PathLike[str]) -> tuple[str, bool]:
     raise SourceError(f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)}")
 
 
-def open_bytes(path: str | os.PathLike[str], gz: bool) -> t.BinaryIO:
+def open_bytes(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = None) -> t.BinaryIO:
+    """The file's bytes; a .gz decompressed within `bounds` (the defaults when None)."""
     try:
         if gz:
-            return gzip.open(path, "rb")  # type: ignore[return-value]
+            return BoundedGzip(path, bounds or Bounds())  # type: ignore[return-value]
         return open(path, "rb")
     except IsADirectoryError:
         raise SourceError(f"{path}: is a directory") from None
@@ -58,20 +60,21 @@ def open_bytes(path: str | os.PathLike[str], gz: bool) -> t.BinaryIO:
         raise SourceError(f"{path}: permission denied") from None
 
 
-def sniff_json(path: str | os.PathLike[str], gz: bool) -> str:
+def sniff_json(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = None) -> str:
     """A `.json` file may hold an array or JSON Lines; `datasets` reads both.
     A single object that wraps the records (`{"data": [...]}`) is "wrapped":
-    the trainer would see one row."""
-    with open_bytes(path, gz) as f:
+    the trainer would see one row. A file too deep or too big to decode here
+    is left to the line scanner, which reports where."""
+    with open_bytes(path, gz, bounds) as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
         return "json"
     if head.startswith(b"{") and os.path.getsize(path) < (256 << 20):
-        with open_bytes(path, gz) as f:
-            data = f.read().removeprefix(b"\xef\xbb\xbf")
         try:
+            with open_bytes(path, gz, bounds) as f:
+                data = f.read().removeprefix(b"\xef\xbb\xbf")
             doc = msgspec.json.decode(data)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, DecompressionCapped):
             return "jsonl"
         if isinstance(doc, dict) and wrapped_key(doc):
             return "wrapped"
@@ -95,8 +98,10 @@ class Table:
     installed (it comes with `datasets`), else polars reads it whole.
     """
 
-    def __init__(self, path: str | os.PathLike[str], fmt: str, gz: bool, columns: list[str], frame: t.Any = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], fmt: str, gz: bool, columns: list[str], frame: t.Any = None,
+                 bounds: Bounds | None = None) -> None:
         self.path, self.fmt, self.gz, self.columns, self.frame = path, fmt, gz, columns, frame
+        self.bounds = bounds
         # (row index within the file, message) of records the reader had to repair.
         self.broken: list[tuple[int, str]] = []
 
@@ -127,7 +132,7 @@ class Table:
 
         csv.field_size_limit(1 << 30)  # chat rows in a cell easily pass the 128 KiB default
         width = len(self.columns)
-        with open_bytes(self.path, self.gz) as f:
+        with open_bytes(self.path, self.gz, self.bounds) as f:
             text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
             reader = csv.reader(text, delimiter="\t" if self.fmt == "tsv" else ",")
             records: list[dict[str, t.Any]] = []
@@ -156,6 +161,10 @@ class Table:
                 raise TableError(f"line {reader.line_num}: {e}") from None
             except UnicodeDecodeError as e:
                 raise TableError(f"near line {reader.line_num + 1}: invalid UTF-8 ({e.reason})") from None
+            except DecompressionCapped:
+                if records:  # the rows read before the bound are checked too
+                    yield records, lines
+                raise
             if records:
                 yield records, lines
 
@@ -165,7 +174,7 @@ def first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
-def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
+def read_table(path: str | os.PathLike[str], fmt: str, gz: bool, bounds: Bounds | None = None) -> Table:
     """Open a CSV, TSV or Parquet file: its columns now, its records in batches."""
     if fmt == "parquet":
         try:
@@ -185,16 +194,31 @@ def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
     import io
 
     csv.field_size_limit(1 << 30)
-    with open_bytes(path, gz) as f:
+    with open_bytes(path, gz, bounds) as f:
         text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
         try:
             header = next(csv.reader(text, delimiter="\t" if fmt == "tsv" else ","), [])
         except (csv.Error, UnicodeDecodeError) as e:
             raise TableError(f"the header: {e}") from None
-    return Table(path, fmt, gz, header)
+    return Table(path, fmt, gz, header, bounds=bounds)
 
 
-def json_array(path: str | os.PathLike[str], gz: bool) -> list[t.Any]:
-    with open_bytes(path, gz) as f:
-        data = f.read()
-    return msgspec.json.decode(data.removeprefix(b"\xef\xbb\xbf"))
+def json_array(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = None) -> list[t.Any]:
+    """A JSON file's top-level value. When a record is nested too deeply to
+    decode, the array is decoded record by record and that one is a TooDeep."""
+    with open_bytes(path, gz, bounds) as f:
+        data = f.read().removeprefix(b"\xef\xbb\xbf")
+    try:
+        return msgspec.json.decode(data)
+    except RecursionError:
+        pass
+    decoder = msgspec.json.Decoder()
+    out: list[t.Any] = []
+    for start, end in array_elements(data):
+        part = data[start:end]
+        try:
+            out.append(decoder.decode(part))
+        except RecursionError:
+            lead = len(part) - len(part.lstrip())
+            out.append(TooDeep(data.count(b"\n", 0, start + lead) + 1))
+    return out
