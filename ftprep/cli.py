@@ -65,6 +65,9 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.ClickException as e:
+        from ftprep.reporters import printable
+
+        e.message = printable(e.message)  # it may name a path or echo data: no terminal controls
         e.show()
         return 2 if isinstance(e, click.UsageError) or e.exit_code == 2 else e.exit_code
     except click.exceptions.Abort:
@@ -77,7 +80,9 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for the user; FTPREP_DEBUG=1 shows it
         if os.environ.get("FTPREP_DEBUG"):
             raise
-        click.echo(f"ftprep: internal error: {type(e).__name__}: {e}", err=True)
+        from ftprep.reporters import printable
+
+        click.echo(printable(f"ftprep: internal error: {type(e).__name__}: {e}"), err=True)
         return 2
 
 

@@ -132,10 +132,12 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
         if result.written:
             dropped = f", dropped {result.rows_dropped:,} invalid" if result.rows_dropped else ""
             fields = " ".join(f"{k}={v}" for k, v in result.job_fields.items())
-            click.echo(f"wrote {result.rows_written:,} rows to {result.output} "
+            from ftprep.reporters import printable
+
+            click.echo(f"wrote {result.rows_written:,} rows to {printable(result.output)} "
                        f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
             if params.get("also_zip"):
-                click.echo(f"wrote the trainer zip to {str(result.output).rstrip('/')}.zip")
+                click.echo(f"wrote the trainer zip to {printable(str(result.output).rstrip('/'))}.zip")
         else:
             click.echo(f"not written: {s['errors']:,} error(s), {s['warnings']:,} warning(s); "
                        "fix the errors or pass --drop-invalid")

@@ -23,13 +23,17 @@ def _use_color(color: bool | None) -> bool:
 
 
 def mark(text: str, spans: t.Sequence[tuple[int, int]], color: bool) -> str:
-    """`text` with its trained spans in colour, or between [[ and ]]."""
+    """`text` with its trained spans in colour, or between [[ and ]]; control
+    characters from the data are shown as escapes, never sent to the terminal."""
+    from ftprep.reporters import printable
+
     out, at = [], 0
     for a, b in spans:
-        out.append(text[at:a])
-        out.append(click.style(text[a:b], fg="green", bold=True) if color else OPEN + text[a:b] + CLOSE)
+        out.append(printable(text[at:a], keep_lines=True))
+        part = printable(text[a:b], keep_lines=True)
+        out.append(click.style(part, fg="green", bold=True) if color else OPEN + part + CLOSE)
         at = b
-    out.append(text[at:])
+    out.append(printable(text[at:], keep_lines=True))
     return "".join(out)
 
 
@@ -38,7 +42,9 @@ def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[s
 
 
 def _diag_line(d: t.Any) -> str:
-    return f"{d.location}: {d.code} {d.message}" + (f" [{d.field}]" if d.field else "")
+    from ftprep.reporters import diagnostic_line
+
+    return diagnostic_line(d)
 
 
 @click.command()
@@ -72,9 +78,11 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
         for d in result.diagnostics:
             click.echo(_diag_line(d), err=True)
         ctx.exit(1 if errors else 0)
+    from ftprep.reporters import printable
+
     use = _use_color(color)
     template = f", template {result.chat_template}" if result.chat_template else ""
-    click.echo(f"{path}: task {result.task}{template}, {len(result.entries):,} rows; trained text "
+    click.echo(f"{printable(path)}: task {result.task}{template}, {len(result.entries):,} rows; trained text "
                + ("in colour" if use else f"between {OPEN} and {CLOSE}"))
     for e in result.entries:
         where = f"line {e.line}" if e.line is not None else f"row {e.row}"
@@ -136,8 +144,10 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
+        from ftprep.reporters import printable
+
         for line in stats_text(result):
-            click.echo(line)
+            click.echo(printable(line))
     ctx.exit(1 if errors else 0)
 
 
