@@ -186,6 +186,8 @@ def convert(
         report = Report([FileReport(src, None, task_inferred=True, diagnostics=[Diagnostic(
             "S004", f"cannot infer the task from the columns ({', '.join(columns[:20]) or 'none'})", src,
             hint="pass --task and the --field-* mapping")])])
+        if not columns:  # nothing decoded to an object: what broke, and where, is the news
+            report.files[0].diagnostics += _unreadable(records, opts.max_per_code, report.files[0])
         return Conversion(report, None, "", "", 0, 0, 0, False, {})
     if name.startswith("custom_") and out_fmt == "parquet":
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
@@ -253,6 +255,22 @@ def convert(
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _unreadable(records: Source, keep: int, into: FileReport) -> list[Diagnostic]:
+    """The source's own diagnostics (parse errors, P013, P014), at most `keep` per
+    code; the rest are counted in `into.dropped`."""
+    out: list[Diagnostic] = []
+    seen: dict[str, int] = {}
+    for _, _, rec in records:
+        into.rows += 1
+        if isinstance(rec, Diagnostic):
+            seen[rec.code] = seen.get(rec.code, 0) + 1
+            if seen[rec.code] <= keep:
+                out.append(rec)
+            else:
+                into.dropped[rec.code] = into.dropped.get(rec.code, 0) + 1
+    return out
 
 
 def guarded_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:

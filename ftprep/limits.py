@@ -38,9 +38,8 @@ class Bounds:
         limit = self.allowed(compressed)
         if limit == self.size:
             return f"--max-decompressed ({limit:,} bytes)"
-        if limit == EXPANSION_FLOOR:
-            return f"the floor of the expansion bound ({limit:,} bytes)"
-        return f"--max-expansion ({self.ratio:g}x the {compressed:,}-byte file: {limit:,} bytes)"
+        return (f"--max-expansion ({self.ratio:g}x the {compressed:,}-byte file, at least "
+                f"{EXPANSION_FLOOR >> 20} MiB: {limit:,} bytes)")
 
 
 def bounds_of(opts: t.Any) -> Bounds:

@@ -328,6 +328,9 @@ def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
     except UnicodeDecodeError as u:
         return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
     detail = str(e).removeprefix("JSON is malformed: ")
+    if b"\r" in text.strip():  # CR-only line ends: every record reads as one line
+        return Finding("P001", f"invalid JSON: {detail}; the lines end in CR only, so the records run together "
+                       "as one line", None, "end lines with LF (or CRLF)")
     if truncated:
         return Finding("P003", f"the last record is cut off ({detail})", None,
                        "the file may have been truncated while writing")

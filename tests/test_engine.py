@@ -188,7 +188,7 @@ def test_duplicates_are_found_across_worker_ranges(tmp_path: Path, monkeypatch: 
 
 def test_duplicates_in_buckets_match_the_plain_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above BUCKETED rows the keys are split into buckets; the answer must not change."""
-    import ftprep.checker as checker
+    import ftprep.duplicates as checker
 
     rows = [json.dumps({"instruction": f"q{i % 300}", "output": "a"}) for i in range(1000)]
     path = tmp_path / "d.jsonl"

@@ -1,0 +1,71 @@
+"""Duplicate rows (D001): one 8-byte key per row, found in bounded memory.
+
+Only the first `keep` repeats become diagnostics; the rest are counted, so a
+file of two million copies holds a hundred thousand findings, not two million.
+"""
+
+from __future__ import annotations
+
+import array
+import collections
+import typing as t
+
+from ftprep.diagnostics import Diagnostic
+
+
+def duplicates(hashes: t.Any, path: str, line_of: t.Callable[[int], int | None],
+               keep: int) -> tuple[list[Diagnostic], int]:
+    """D001 for the first `keep` rows whose trained columns repeat an earlier
+    row, and the count of all of them (a file of copies holds no more)."""
+    out = []
+    n = 0
+    for row, first in duplicate_rows(hashes):
+        n += 1
+        if n > keep:
+            continue
+        line, first_line = line_of(row), line_of(first)
+        where = f"line {first_line}" if first_line else f"row {first}"
+        out.append(Diagnostic("D001", f"duplicate of {where} in the trained columns", path, line=line, row=row))
+    return out, n
+
+
+# Above this many rows, keys are split into buckets so that only one bucket's
+# set is alive at a time (a set of 5M ints alone would take ~400 MB).
+BUCKETED = 200_000
+BUCKETS = 64
+
+
+def duplicate_rows(hashes: t.Any) -> t.Iterator[tuple[int, int]]:
+    """(row, first row with the same key) for every repeat, lazily; key 0 means no key."""
+    if len(hashes) < 2:
+        return
+    if len(hashes) <= BUCKETED:  # the common case, no repeats: one C-level pass decides
+        keys = set(hashes)
+        keys.discard(0)
+        if len(keys) == len(hashes) - hashes.count(0):
+            return
+    if len(hashes) > BUCKETED:
+        buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
+        put = [b.append for b in buckets]
+        for h in hashes:
+            put[h & (BUCKETS - 1)](h)
+        repeated: set[int] = set()
+        for bucket in buckets:
+            if len(set(bucket)) != len(bucket):
+                repeated.update(h for h, n in collections.Counter(bucket).items() if n > 1)
+        del buckets
+        repeated.discard(0)
+        if not repeated:
+            return
+    else:
+        repeated = None  # type: ignore[assignment]
+    first: dict[int, int] = {}
+    for row, h in enumerate(hashes):
+        if h == 0 or (repeated is not None and h not in repeated):
+            continue
+        j = first.setdefault(h, row)
+        if j != row:
+            yield row, j
+
+
+__all__ = ["duplicate_rows", "duplicates"]

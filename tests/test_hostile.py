@@ -1,0 +1,315 @@
+"""The hostile-input battery: files an attacker or an unlucky user would feed ftprep.
+
+Every file goes through check, convert, render and stats, each in its own
+`python -m ftprep` subprocess under an address-space cap, and each run must:
+exit 0, 1 or 2; print no "internal error" and no traceback; name the file (and
+the line, where the problem has one); finish within its timeout; leave the
+input's bytes as they were, and leave no temporary file beside the output.
+
+Files are small but keep what makes them hostile: the gzip bombs expand 1000x,
+256 MiB from 256 KB (the default ratio bound stops them at 25 MB), the long line is 16 MB
+(no cap applies to line length, so it stands for any length), the wide CSV has
+100,000 columns.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import ctypes
+import dataclasses
+import gzip
+import hashlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import ftprep
+
+ROOT = Path(__file__).parent.parent
+COMMANDS = ("check", "convert", "render", "stats")
+AS_CAP = 2 << 30  # bytes of address space per run: a bomb that got through would die here
+TIMEOUT = 60  # seconds per run; a hang fails the case
+GOOD = {"instruction": "Name a colour.", "output": "Blue."}
+
+
+def line(obj: object) -> bytes:
+    return json.dumps(obj).encode() + b"\n"
+
+
+def gzip_bomb(head: bytes, fill: bytes, tail: bytes, total: int) -> bytes:
+    """A valid multi-member .gz: `head`, then `total` bytes of `fill`, then `tail`.
+    One compressed megabyte repeated, so building it costs milliseconds."""
+    member = gzip.compress(fill * ((1 << 20) // len(fill)), 9, mtime=0)
+    return gzip.compress(head, mtime=0) + member * (total >> 20) + gzip.compress(tail, mtime=0)
+
+
+def deep(n: int) -> str:
+    return "[" * n + "]" * n
+
+
+def wide_csv() -> bytes:
+    cols = [f"c{i}" for i in range(100_000)]
+    return (",".join(["instruction", "output"] + cols) + "\n" + ",".join(["hi", "there"] + ["x"] * len(cols)) + "\n").encode()
+
+
+def parquet_bytes() -> bytes:
+    import io
+
+    import polars as pl
+
+    buf = io.BytesIO()
+    pl.DataFrame({"instruction": ["a", "b"], "output": ["c", "d"]}).write_parquet(buf)
+    return buf.getvalue()
+
+
+def deep_csv() -> bytes:
+    import io
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["conversations"])
+    w.writerow([json.dumps([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}])])
+    w.writerow([deep(2000)])
+    w.writerow(["not a conversation"])
+    return out.getvalue().encode()
+
+
+@dataclasses.dataclass
+class Case:
+    name: str  # the file's name: its extension is what ftprep goes by
+    data: bytes | None = None
+    build: object = None  # a callable giving the bytes, for costly ones
+    args: tuple[str, ...] = ()  # extra options for every command
+    code: str | None = None  # a code check must report
+    line: int | None = None  # and its line, where the problem has one
+    mode: int | None = None  # chmod after writing
+
+    def content(self) -> bytes:
+        return self.data if self.data is not None else self.build()  # type: ignore[operator]
+
+
+rng = random.Random(11)
+CASES = [
+    Case("invalid-utf8.jsonl", line(GOOD) + b'{"instruction": "caf\xe9", "output": "x"}\n' + line(GOOD)
+         + b'{"instr\xff": "a", "output": "x"}\n', code="P002", line=2),
+    Case("invalid-utf8.csv", b"instruction,output\nhi,there\ncaf\xe9,x\n", code="P006"),
+    Case("bom.jsonl", b"\xef\xbb\xbf" + line(GOOD) + line({"instruction": "", "output": "x"}), code="V002", line=2),
+    Case("utf16.jsonl", "\ufeff".encode("utf-16-le") + line(GOOD).decode().encode("utf-16-le"), code="P002", line=1),
+    Case("cr-only.jsonl", b'{"instruction": "a", "output": "b"}\r{"instruction": "c", "output": "d"}\r', code="P001", line=1),
+    Case("nul.jsonl", line(GOOD) + b'{"instruction": "a\x00b", "output": "x"}\n' + b"\x00\x00\x00\n", code="P001", line=3),
+    Case("long-line.jsonl", build=lambda: line({"instruction": "x" * (16 << 20), "output": ""}), code="V002", line=1),
+    Case("huge-numbers.jsonl", line(GOOD) + b'{"instruction": 1e999999, "output": 123456789012345678901234567890123}\n'
+         + b'{"instruction": "' + b"9" * 100_000 + b'", "output": -1e-999999}\n'),
+    Case("nan.jsonl", line(GOOD) + b'{"instruction": NaN, "output": Infinity}\n', code="P001", line=2),
+    Case("duplicate-keys.jsonl", line(GOOD) + b'{"instruction": "a", "instruction": "", "output": "x", "output": "y"}\n'),
+    Case("parquet-named.jsonl", build=parquet_bytes, code="P002", line=1),
+    Case("corrupt.parquet", b"PAR1" + bytes(rng.randrange(256) for _ in range(2000)) + b"PAR1", code="P006"),
+    Case("wide.csv", build=wide_csv),
+    Case("garbage.jsonl", bytes(rng.randrange(256) for _ in range(20_000)), code="P002", line=1),
+    Case("garbage.json.gz", bytes(rng.randrange(256) for _ in range(5_000)), code="P010"),
+    Case("empty.jsonl", b"", code="P004"),
+    Case("blank.jsonl", b"\n \n\t\r\n" * 1000, code="P004"),
+    Case("unreadable.jsonl", line(GOOD), mode=0),
+    Case("bomb.json.gz", build=lambda: gzip_bomb(b'[{"instruction": "', b"a", b'", "output": "x"}]', 256 << 20),
+         code="P014", line=1),
+    Case("bomb-newlines.jsonl.gz", build=lambda: gzip_bomb(line(GOOD), b"\n", line(GOOD), 256 << 20), code="P014"),
+    Case("bomb.csv.gz", build=lambda: gzip_bomb(b"instruction,output\nhi,there\n", b"a" * 64, b",x\n", 256 << 20),
+         args=("--max-decompressed", "8M"), code="P014", line=3),
+    Case("deep.jsonl", line(GOOD) + b'{"instruction": ' + deep(100_000).encode() + b', "output": "x"}\n'
+         + line({"instruction": "", "output": "x"}), code="P013", line=2),
+    Case("deep.json", b"[" + json.dumps(GOOD).encode() + b',\n{"instruction": ' + deep(5000).encode()
+         + b', "output": "x"},\n{"instruction": "", "output": "x"}]', code="P013"),
+    Case("deep.csv", build=deep_csv, code="P013", line=3),
+    Case("deep-chat.jsonl", line({"conversations": deep(3000)}) + line(
+        {"conversations": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}),
+        code="P013", line=1),
+    Case("copies.jsonl", line(GOOD) * 5000, args=("--max-per-code", "10"), code="D001", line=2),
+    Case("evil\nforged.jsonl:1: P001 fake\x1b]0;pwned\x07.jsonl",
+         line({"instruction": "hi \x1b]0;title\x07\x1b[2J\x9b31m", "output": ""}), code="V002", line=1),
+]
+# Options only some commands take.
+ONLY = {"--max-per-code": ("check",)}
+
+
+def shown(name: str) -> str:
+    """A file name as text output shows it: control characters escaped."""
+    from ftprep.reporters import printable
+
+    return printable(name)
+
+
+def command(cmd: str, case: Case, out_dir: Path) -> list[str]:
+    argv = [sys.executable, "-m", "ftprep", cmd, case.name]
+    if cmd == "convert":
+        argv += ["-o", str(out_dir / f"{cmd}.jsonl")]
+    if cmd in ("check", "convert"):
+        argv += ["--min-rows", "1", "--isolated"]
+    args = list(case.args)
+    while args:
+        flag, value = args.pop(0), args.pop(0)
+        if cmd in ONLY.get(flag, COMMANDS):
+            argv += [flag, value]
+    return argv
+
+
+def limited() -> None:
+    """In the child: cap the address space; as root, also give up the right to
+    read any file whatever its mode, so that mode 000 means unreadable."""
+    resource.setrlimit(resource.RLIMIT_AS, (AS_CAP, AS_CAP))
+    if os.geteuid() == 0:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH; dropped at exec
+            prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP
+
+
+@dataclasses.dataclass
+class Run:
+    cmd: str
+    code: int | None
+    out: str
+    seconds: float
+
+
+def run(cmd: str, case: Case, folder: Path, out_dir: Path) -> Run:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("GITHUB_ACTIONS", None)
+    start = time.monotonic()
+    try:
+        p = subprocess.run(command(cmd, case, out_dir), cwd=folder, env=env, capture_output=True,
+                           timeout=TIMEOUT, preexec_fn=limited)
+    except subprocess.TimeoutExpired:
+        return Run(cmd, None, "", time.monotonic() - start)
+    text = p.stdout.decode("utf-8", "replace") + p.stderr.decode("utf-8", "replace")
+    return Run(cmd, p.returncode, text, time.monotonic() - start)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hostile")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name.split("\n")[0] for c in CASES])
+def test_hostile_file(case: Case, folder: Path, tmp_path: Path) -> None:
+    here = folder / hashlib.sha1(case.name.encode()).hexdigest()[:8]
+    here.mkdir()
+    path = here / case.name
+    data = case.content()
+    path.write_bytes(data)
+    if case.mode is not None:
+        path.chmod(case.mode)
+    with concurrent.futures.ThreadPoolExecutor(len(COMMANDS)) as pool:
+        runs = list(pool.map(lambda c: run(c, case, here, tmp_path), COMMANDS))
+    path.chmod(0o600)
+    assert path.read_bytes() == data, "the input was changed"
+    assert list(here.iterdir()) == [path], "something was written beside the input"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".ftprep-")], "a temporary file was left"
+    name = shown(case.name)
+    for r in runs:
+        where = f"{case.name.splitlines()[0]} {r.cmd}"
+        assert r.code is not None, f"{where}: no answer in {TIMEOUT} s"
+        assert r.code in (0, 1, 2), f"{where}: exit {r.code}\n{r.out}"
+        assert "internal error" not in r.out and "Traceback" not in r.out, f"{where}:\n{r.out}"
+        assert name in r.out, f"{where}: the file is not named\n{r.out[:2000]}"
+        assert "\x1b" not in r.out and "\x07" not in r.out and "\x9b" not in r.out, f"{where}: a terminal control got out"
+        assert "\nforged.jsonl" not in r.out, f"{where}: a forged report line"
+        # Every command reads the file, so each names the line of a parse-level (P) finding;
+        # the others are check's (render and stats do not look for duplicates, say).
+        if case.line is not None and (r.cmd in ("check", "convert") or case.code.startswith("P")):
+            assert f"{name}:{case.line}" in r.out or (r.cmd == "render" and f"line {case.line} ---" in r.out), \
+                f"{where}: line {case.line} is not named\n{r.out[:2000]}"
+    check = runs[0]
+    if case.code:
+        assert f" {case.code} " in check.out, f"{case.name} check: no {case.code}\n{check.out[:2000]}"
+        assert check.code == (1 if ftprep.CODES[case.code].severity == "error" else 0)
+    if case.mode == 0:  # unreadable: a usage/IO error naming the file, for every command
+        for r in runs:
+            assert r.code == 2 and "permission denied" in r.out, f"{r.cmd}:\n{r.out}"
+
+
+def test_copies_keep_few_findings(tmp_path: Path) -> None:
+    """D001 obeys --max-per-code like every code: the rest are counted, not held."""
+    path = tmp_path / "copies.jsonl"
+    path.write_bytes(line(GOOD) * 5000)
+    report = ftprep.check(str(path), min_rows=1, max_per_code=7)
+    assert report.codes() == ["D001"] * 7
+    assert report.files[0].dropped == {"D001": 4992}
+    assert report.warnings == 4999
+    assert [d.line for d in report.diagnostics] == [2, 3, 4, 5, 6, 7, 8]
+
+
+def test_one_huge_conversation_converts_in_linear_time(tmp_path: Path) -> None:
+    """convert's cost grows with the row, not with its square (100k messages, CPU seconds)."""
+    def cpu(n: int) -> float:
+        msgs = [{"role": ("user", "assistant")[i % 2], "content": f"m{i}"} for i in range(n)]
+        src = tmp_path / f"c{n}.jsonl"
+        src.write_bytes(line({"conversations": msgs}))
+        start = time.process_time()
+        result = ftprep.convert(str(src), str(tmp_path / f"o{n}.jsonl"), min_rows=1)
+        took = time.process_time() - start
+        assert result.written and result.rows_written == 1
+        return took
+
+    small, big = cpu(10_000), cpu(100_000)
+    assert big < 2.0, f"100k messages took {big:.2f} s of CPU"
+    assert big < 20 * small + 0.5, f"10k: {small:.2f} s, 100k: {big:.2f} s: not linear"
+
+
+def test_deep_rows_agree_on_both_paths(tmp_path: Path) -> None:
+    """The fast path sends a row too deep to decode to explain, which reports P013;
+    both paths give the same report, and the rows around it are still checked."""
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(line(GOOD) + b'{"instruction": ' + deep(3000).encode() + b', "output": "x"}\n'
+                     + line({"instruction": "a", "output": ""}) + line(GOOD))
+    fast = ftprep.check(str(path), min_rows=1).to_json()
+    slow = ftprep.check(str(path), min_rows=1, explain_all=True).to_json()
+    assert fast == slow
+    got = [(d["code"], d["line"]) for d in fast["files"][0]["diagnostics"]]
+    assert got == [("P013", 2), ("V002", 3), ("D001", 4)]
+
+
+def test_a_bound_hit_keeps_the_rows_before_it(tmp_path: Path) -> None:
+    """Rows read before the decompression bound are checked; P014 names the line reached."""
+    path = tmp_path / "d.jsonl.gz"
+    rows = [line({"instruction": f"q{i}", "output": "" if i == 3 else "a"}) for i in range(1000)]
+    path.write_bytes(gzip.compress(b"".join(rows), mtime=0))
+    report = ftprep.check(str(path), min_rows=1, max_decompressed=len(b"".join(rows[:10])) + 5)
+    got = [(d.code, d.line) for d in report.diagnostics]
+    assert got == [("P014", 11), ("V002", 4)]
+    assert report.files[0].rows == 10
+    conv = ftprep.convert(str(path), str(tmp_path / "o.jsonl"), min_rows=1, max_decompressed=1000)
+    assert not conv.written and "P014" in conv.report.codes()
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_the_expansion_ratio_is_a_bound_too(tmp_path: Path) -> None:
+    path = tmp_path / "b.jsonl.gz"
+    path.write_bytes(gzip_bomb(line(GOOD), b"\n", line(GOOD), 64 << 20))
+    tight = ftprep.check(str(path), min_rows=1)  # 64 MiB from ~70 KB: over 100x and over 16 MiB
+    assert tight.codes() == ["P014"] and "--max-expansion (100x" in tight.diagnostics[0].message
+    # The first row, then one line per newline up to the 16 MiB floor: the line being read there.
+    assert tight.diagnostics[0].line == (16 << 20) - len(line(GOOD)) + 2
+    loose = ftprep.check(str(path), min_rows=1, max_expansion=100_000)
+    assert [(d.code, d.line) for d in loose.diagnostics] == [("D001", (64 << 20) + 2)]
+
+
+def test_terminal_controls_are_escaped_in_text_not_in_json(tmp_path: Path) -> None:
+    from ftprep.reporters import printable
+
+    assert printable("a\x1b]0;t\x07b\nc\r\x9b") == "a\\x1b]0;t\\x07b\\nc\\r\\x9b"
+    assert printable("one\ntwo\tthree\x1b", keep_lines=True) == "one\ntwo\tthree\\x1b"
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(line({"instruction": "x\x1b[31m", "output": ""}))
+    p = subprocess.run([sys.executable, "-m", "ftprep", "check", str(path), "--format", "json", "--isolated",
+                        "--min-rows", "1"],
+                       capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=TIMEOUT)
+    report = json.loads(p.stdout)
+    assert report["files"][0]["diagnostics"][0]["code"] == "V002"
+    assert b"\x1b" not in p.stdout  # JSON escapes it as \u001b, and a reader gets it back exactly
