@@ -204,9 +204,9 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         if fmt == "jsonl" and not columns:  # no record decoded: say where each line breaks
             from ftprep.parse_errors import parse_errors
 
-            report.rows, found_lines, report.dropped = parse_errors(path, gz, opts, shown)
+            records, found_lines, report.dropped = parse_errors(path, gz, opts, shown)
             report.diagnostics += found_lines
-            if not report.rows and not found_lines:  # nothing at all: that, not the task, is the problem
+            if not records and not found_lines:  # nothing at all: that, not the task, is the problem
                 report.diagnostics = [Diagnostic("P004", "no records", shown, hint="the file is empty")]
         return report
     task = task_registry.get(name)

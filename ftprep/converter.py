@@ -28,7 +28,8 @@ from ftprep.checker import (
 )
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.files import publish
-from ftprep.limits import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, TooDeep, capped, numbered_lines
+from ftprep.limits import DecompressionCapped, TooDeep, numbered_lines
+from ftprep.source_findings import SourceFindings, capped_diagnostic, too_deep, unreadable
 from ftprep.scan import decode_error
 from ftprep.sources import (
     Bounds,
@@ -125,10 +126,6 @@ def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], So
     return sorted(probe_jsonl(path, gz, bounds)), _jsonl(path, gz, bounds)
 
 
-def too_deep(path: str, line: int | None, row: int) -> Diagnostic:
-    return Diagnostic("P013", TOO_DEEP, path, line=line, row=row, hint=TOO_DEEP_HINT)
-
-
 def _jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> Source:
     decoder = msgspec.json.Decoder()
     row = 0
@@ -187,7 +184,7 @@ def convert(
             "S004", f"cannot infer the task from the columns ({', '.join(columns[:20]) or 'none'})", src,
             hint="pass --task and the --field-* mapping")])])
         if not columns:  # nothing decoded to an object: what broke, and where, is the news
-            report.files[0].diagnostics += _unreadable(records, opts.max_per_code, report.files[0])
+            report.files[0].diagnostics += unreadable(records, opts.max_per_code, report.files[0])
         return Conversion(report, None, "", "", 0, 0, 0, False, {})
     if name.startswith("custom_") and out_fmt == "parquet":
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
@@ -195,13 +192,14 @@ def convert(
     shape = shapes.detect(name, columns, opts, sample)
     normalize = shapes.normalizer(name, shape, opts)
     canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows, tokenizer=opts.tokenizer,
-                        max_seq_len=opts.max_seq_len)
+                        max_seq_len=opts.max_seq_len, max_per_code=opts.max_per_code)
 
     folder = os.path.dirname(os.path.abspath(dst))
     os.makedirs(folder, exist_ok=True)
     source_lines = array.array("q")
     source_rows = array.array("q")
-    head: list[Diagnostic] = []
+    source = SourceFindings(opts.max_per_code)
+    head = source.kept
     rows_in = 0
     encoder = msgspec.json.Encoder()
     fd, tmp = tempfile.mkstemp(prefix=".ftprep-", suffix=".jsonl", dir=folder)
@@ -210,21 +208,21 @@ def convert(
             for line, row, rec in records:
                 rows_in += 1
                 if isinstance(rec, Diagnostic):
-                    head.append(rec)
+                    source.add(rec)
                     continue
                 if not isinstance(rec, dict):
-                    head.append(Diagnostic("P005", f"record is {a(kind(rec))}, not an object", src,
+                    source.add(Diagnostic("P005", f"record is {a(kind(rec))}, not an object", src,
                                            line=line, row=row))
                     continue
                 try:
                     out = normalize(rec)
                     encoded = encoder.encode(out)
                 except shapes.Unmappable as e:
-                    head.append(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
+                    source.add(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
                                            hint="fix the record, or map other columns with --field-*"))
                     continue
                 except RecursionError:  # a JSON string in it, or the record itself, too deep to walk
-                    head.append(too_deep(src, line, row))
+                    source.add(too_deep(src, line, row))
                     continue
                 f.write(encoded + b"\n")
                 source_lines.append(line or 0)
@@ -236,41 +234,30 @@ def convert(
         # The row minimum is about what would be written, judged below.
         mapped = [d for d in mapped if d.code != "D002"]
         diags = head + mapped
+        dropped = dict(checked.dropped)
+        for code, n in source.dropped.items():
+            dropped[code] = dropped.get(code, 0) + n
         file_report = FileReport(src, name, rows=rows_in, task_inferred=task is None,
                                  diagnostics=sorted(diags, key=lambda d: -1 if d.row is None else d.row),
-                                 dropped=checked.dropped)
+                                 dropped=dropped)
         report = Report([file_report])
-        bad = {d.row for d in diags if d.severity == ERROR and d.row is not None}
+        # Rows the check found errors in; rows that failed before it (head) never reached the file.
+        bad = {d.row for d in mapped if d.severity == ERROR and d.row is not None}
+        n_bad = len(bad) + source.bad_rows
         file_level = [d for d in diags if d.severity == ERROR and d.row is None]
-        kept = rows_in - len(bad) if drop_invalid else rows_in
+        kept = rows_in - n_bad if drop_invalid else rows_in
         if 0 < kept < min_rows:
             file_report.diagnostics.insert(0, Diagnostic(
                 "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
                 f"{min_rows:,}", src, hint="add data, or set --min-rows if your job's minimum differs"))
         job = JOB_FIELDS[name.removeprefix("custom_")]
-        if file_level or (bad and not drop_invalid):
-            return Conversion(report, None, name, shape, rows_in, 0, len(bad), False, job)
+        if file_level or (n_bad and not drop_invalid):
+            return Conversion(report, None, name, shape, rows_in, 0, n_bad, False, job)
         written = _finish(tmp, dst, out_fmt, bad, source_rows, name)
         return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True, job)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-
-
-def _unreadable(records: Source, keep: int, into: FileReport) -> list[Diagnostic]:
-    """The source's own diagnostics (parse errors, P013, P014), at most `keep` per
-    code; the rest are counted in `into.dropped`."""
-    out: list[Diagnostic] = []
-    seen: dict[str, int] = {}
-    for _, _, rec in records:
-        into.rows += 1
-        if isinstance(rec, Diagnostic):
-            seen[rec.code] = seen.get(rec.code, 0) + 1
-            if seen[rec.code] <= keep:
-                out.append(rec)
-            else:
-                into.dropped[rec.code] = into.dropped.get(rec.code, 0) + 1
-    return out
 
 
 def guarded_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
@@ -283,11 +270,6 @@ def guarded_records(path: str, bounds: Bounds | None = None) -> tuple[list[str],
     except DecompressionCapped as e:
         return [], iter([(None, 0, capped_diagnostic(e, path))])
     return columns, _guarded(records, path)
-
-
-def capped_diagnostic(e: DecompressionCapped, path: str) -> Diagnostic:
-    message, hint = capped(e)
-    return Diagnostic("P014", message, path, line=e.line, hint=hint)
 
 
 def _guarded(records: Source, src: str) -> Source:

@@ -7,7 +7,7 @@ the line, where the problem has one); finish within its timeout; leave the
 input's bytes as they were, and leave no temporary file beside the output.
 
 Files are small but keep what makes them hostile: the gzip bombs expand 1000x,
-256 MiB from 256 KB (the default ratio bound stops them at 25 MB), the long line is 16 MB
+256 MiB from 256 KB (the default ratio bound stops them at 25 MB), the long line is 8 MB
 (no cap applies to line length, so it stands for any length), the wide CSV has
 100,000 columns.
 """
@@ -105,7 +105,7 @@ CASES = [
     Case("utf16.jsonl", "\ufeff".encode("utf-16-le") + line(GOOD).decode().encode("utf-16-le"), code="P002", line=1),
     Case("cr-only.jsonl", b'{"instruction": "a", "output": "b"}\r{"instruction": "c", "output": "d"}\r', code="P001", line=1),
     Case("nul.jsonl", line(GOOD) + b'{"instruction": "a\x00b", "output": "x"}\n' + b"\x00\x00\x00\n", code="P001", line=3),
-    Case("long-line.jsonl", build=lambda: line({"instruction": "x" * (16 << 20), "output": ""}), code="V002", line=1),
+    Case("long-line.jsonl", build=lambda: line({"instruction": "x" * (8 << 20), "output": ""}), code="V002", line=1),
     Case("huge-numbers.jsonl", line(GOOD) + b'{"instruction": 1e999999, "output": 123456789012345678901234567890123}\n'
          + b'{"instruction": "' + b"9" * 100_000 + b'", "output": -1e-999999}\n'),
     Case("nan.jsonl", line(GOOD) + b'{"instruction": NaN, "output": Infinity}\n', code="P001", line=2),
@@ -245,6 +245,20 @@ def test_copies_keep_few_findings(tmp_path: Path) -> None:
     assert [d.line for d in report.diagnostics] == [2, 3, 4, 5, 6, 7, 8]
 
 
+def test_convert_caps_what_it_meets_in_the_source(tmp_path: Path) -> None:
+    """Lines that never reach the check (parse errors, too deep) obey the cap
+    too, and every one of them still keeps its row out of the output."""
+    path = tmp_path / "bad.jsonl"
+    rows = [b"{not json\n" if i % 2 else line({"instruction": f"q{i}", "output": "a"}) for i in range(400)]
+    path.write_bytes(b"".join(rows))
+    conv = ftprep.convert(str(path), str(tmp_path / "o.jsonl"), min_rows=1, max_per_code=5, drop_invalid=True)
+    assert conv.report.codes() == ["P001"] * 5
+    assert conv.report.files[0].dropped == {"P001": 195}
+    assert conv.written and conv.rows_written == 200 and conv.rows_dropped == 200
+    refused = ftprep.convert(str(path), str(tmp_path / "p.jsonl"), min_rows=1, max_per_code=5)
+    assert not refused.written and refused.report.errors == 200
+
+
 def test_one_huge_conversation_converts_in_linear_time(tmp_path: Path) -> None:
     """convert's cost grows with the row, not with its square (100k messages, CPU seconds)."""
     def cpu(n: int) -> float:
@@ -291,13 +305,13 @@ def test_a_bound_hit_keeps_the_rows_before_it(tmp_path: Path) -> None:
 
 def test_the_expansion_ratio_is_a_bound_too(tmp_path: Path) -> None:
     path = tmp_path / "b.jsonl.gz"
-    path.write_bytes(gzip_bomb(line(GOOD), b"\n", line(GOOD), 64 << 20))
-    tight = ftprep.check(str(path), min_rows=1)  # 64 MiB from ~70 KB: over 100x and over 16 MiB
+    path.write_bytes(gzip_bomb(line(GOOD), b"\n", line(GOOD), 20 << 20))
+    tight = ftprep.check(str(path), min_rows=1)  # 20 MiB from ~21 KB: over 100x and over 16 MiB
     assert tight.codes() == ["P014"] and "--max-expansion (100x" in tight.diagnostics[0].message
     # The first row, then one line per newline up to the 16 MiB floor: the line being read there.
     assert tight.diagnostics[0].line == (16 << 20) - len(line(GOOD)) + 2
     loose = ftprep.check(str(path), min_rows=1, max_expansion=100_000)
-    assert [(d.code, d.line) for d in loose.diagnostics] == [("D001", (64 << 20) + 2)]
+    assert [(d.code, d.line) for d in loose.diagnostics] == [("D001", (20 << 20) + 2)]
 
 
 def test_terminal_controls_are_escaped_in_text_not_in_json(tmp_path: Path) -> None:
