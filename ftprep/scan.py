@@ -364,8 +364,9 @@ def scan_range(path: str, start: int, end: int, task: str, opts: Options, final:
 def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | None, final: bool,
                 strip_bom: bool) -> None:
     """Read big blocks and scan their lines. A block is split once; its last,
-    partial line is carried into the next block, so no block is copied."""
-    carry = b""
+    partial line is carried into the next block, so no block is copied. A line
+    longer than a block is gathered in pieces and joined once."""
+    carry: list[bytes] = []
     remaining = limit
     first = True
     while True:
@@ -378,18 +379,23 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
         first = False
         if not buf:
             if carry:
-                checker.lines(scan, [carry], final)
+                checker.lines(scan, [b"".join(carry)], final)
             return
-        if b"\n" in buf and buf.isspace():  # padding, or a bomb of newlines: count, do not split
+        if b"\n" not in buf:
+            carry.append(buf)
+            continue
+        if buf.isspace():  # padding, or a bomb of newlines: count, do not split
             head, _, rest = buf.partition(b"\n")
-            checker.lines(scan, [carry + head], False)
+            checker.lines(scan, [b"".join(carry) + head], False)
             blank_lines(scan, rest.count(b"\n"))
-            carry = rest[rest.rfind(b"\n") + 1:]
+            tail = rest[rest.rfind(b"\n") + 1:]
+            carry = [tail] if tail else []
             continue
         lines = buf.split(b"\n")
         if carry:
-            lines[0] = carry + lines[0]
-        carry = lines.pop()
+            lines[0] = b"".join(carry) + lines[0]
+        tail = lines.pop()
+        carry = [tail] if tail else []
         checker.lines(scan, lines, False)
 
 
