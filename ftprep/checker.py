@@ -22,15 +22,16 @@ from ftprep.duplicates import duplicates
 from ftprep.limits import DecompressionCapped, capped
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
+    PROBE_RECORDS,
     SUFFIXES,
-    Bounds,
-    bounds_of,
     SourceError,
     TableError,
+    bounds_of,
     format_of,
     is_image_set,
     json_array,
     open_bytes,
+    probe_jsonl,
     read_table,
     sniff_json,
 )
@@ -41,7 +42,6 @@ GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 # Files below this size are scanned in-process: a pool costs more than it saves.
 PARALLEL_MIN_BYTES = 48 << 20
 TABLE_BATCH = 5_000
-PROBE_RECORDS = 200
 # Suggested mappings when a required column is missing: option -> candidates.
 CANDIDATES = {
     "conversations": ("messages", "conversation", "chat", "dialog", "turns"),
@@ -252,29 +252,6 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
             else:
                 report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
     return report
-
-
-def probe_jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> set[str]:
-    """Keys of the first records, to infer the task: the first megabyte, and at
-    least the first whole line however long it is."""
-    keys: set[str] = set()
-    try:
-        with open_bytes(path, gz, bounds) as f:
-            head = f.read(1 << 20)
-            if b"\n" not in head:
-                head += f.readline()
-    except DecompressionCapped:
-        return keys  # the scan reports it, at its line
-    head = head.removeprefix(b"\xef\xbb\xbf")
-    decoder = msgspec.json.Decoder()
-    for n, line in enumerate(head.split(b"\n")[:PROBE_RECORDS]):
-        try:
-            obj = decoder.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-            continue
-        if isinstance(obj, dict):
-            keys.update(obj)
-    return keys
 
 
 def scan_jsonl(path: str, gz: bool, task: Task, opts: Options) -> Scan:

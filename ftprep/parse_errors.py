@@ -1,5 +1,6 @@
-"""Parse findings of a JSON Lines file that has no task: no record decoded to
-an object, so there were no columns to infer one from.
+"""Parse findings: what a line that does not decode gets (`decode_error`,
+`too_deep`), and those of a JSON Lines file that has no task: no record
+decoded to an object, so there were no columns to infer one from.
 
 Without this the only finding would be "cannot infer the task", and a file in
 UTF-16, a Parquet file named .jsonl or plain garbage would not say where it
@@ -15,12 +16,11 @@ import msgspec
 from ftprep.diagnostics import Diagnostic
 from ftprep.limits import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, capped, numbered_lines
 from ftprep.sources import bounds_of, open_bytes
+from ftprep.tasks.base import Finding
 
 
 def parse_errors(path: str, gz: bool, opts: t.Any, shown: str) -> tuple[int, list[Diagnostic], dict[str, int]]:
     """(records, diagnostics kept, per-code counts beyond `opts.max_per_code`)."""
-    from ftprep.scan import decode_error
-
     decoder = msgspec.json.Decoder()
     out: list[Diagnostic] = []
     counts: dict[str, int] = {}
@@ -54,4 +54,25 @@ def parse_errors(path: str, gz: bool, opts: t.Any, shown: str) -> tuple[int, lis
     return rows, out, dropped
 
 
-__all__ = ["parse_errors"]
+def too_deep() -> Finding:
+    return Finding("P013", TOO_DEEP, None, TOO_DEEP_HINT)
+
+
+def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
+    """P001, P002 or P003 for a line that does not decode; `truncated`: it is
+    the file's last line and has no newline."""
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError as u:
+        return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
+    detail = str(e).removeprefix("JSON is malformed: ")
+    if b"\r" in text.strip():  # CR-only line ends: every record reads as one line
+        return Finding("P001", f"invalid JSON: {detail}; the lines end in CR only, so the records run together "
+                       "as one line", None, "end lines with LF (or CRLF)")
+    if truncated:
+        return Finding("P003", f"the last record is cut off ({detail})", None,
+                       "the file may have been truncated while writing")
+    return Finding("P001", f"invalid JSON: {detail}")
+
+
+__all__ = ["decode_error", "parse_errors", "too_deep"]

@@ -18,7 +18,8 @@ import typing as t
 
 import msgspec
 
-from ftprep.limits import TOO_DEEP, TOO_DEEP_HINT, TooDeep
+from ftprep.limits import TooDeep
+from ftprep.parse_errors import decode_error, too_deep
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
 from ftprep.tasks import chat_rules
@@ -314,27 +315,6 @@ class RowChecker:
             scan.add(line, row, too_deep())
             return 0
         return self.explain_obj(scan, obj, line, row)
-
-
-def too_deep() -> Finding:
-    return Finding("P013", TOO_DEEP, None, TOO_DEEP_HINT)
-
-
-def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
-    """P001, P002 or P003 for a line that does not decode; `truncated`: it is
-    the file's last line and has no newline."""
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError as u:
-        return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
-    detail = str(e).removeprefix("JSON is malformed: ")
-    if b"\r" in text.strip():  # CR-only line ends: every record reads as one line
-        return Finding("P001", f"invalid JSON: {detail}; the lines end in CR only, so the records run together "
-                       "as one line", None, "end lines with LF (or CRLF)")
-    if truncated:
-        return Finding("P003", f"the last record is cut off ({detail})", None,
-                       "the file may have been truncated while writing")
-    return Finding("P001", f"invalid JSON: {detail}")
 
 
 def blank_lines(scan: Scan, n: int) -> None:

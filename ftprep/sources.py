@@ -20,6 +20,8 @@ FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet",
 }
+# Records read to infer the task from their keys.
+PROBE_RECORDS = 200
 SUFFIXES = tuple(FORMATS) + tuple(f"{s}.gz" for s in FORMATS if s != ".parquet")
 
 
@@ -58,6 +60,29 @@ def open_bytes(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = N
         raise SourceError(f"{path}: no such file") from None
     except PermissionError:
         raise SourceError(f"{path}: permission denied") from None
+
+
+def probe_jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> set[str]:
+    """Keys of the first records, to infer the task: the first megabyte, and at
+    least the first whole line however long it is."""
+    keys: set[str] = set()
+    try:
+        with open_bytes(path, gz, bounds) as f:
+            head = f.read(1 << 20)
+            if b"\n" not in head:
+                head += f.readline()
+    except DecompressionCapped:
+        return keys  # the scan reports it, at its line
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    decoder = msgspec.json.Decoder()
+    for line in head.split(b"\n")[:PROBE_RECORDS]:
+        try:
+            obj = decoder.decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(obj, dict):
+            keys.update(obj)
+    return keys
 
 
 def sniff_json(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = None) -> str:
