@@ -326,12 +326,28 @@ def test_the_expansion_ratio_is_a_bound_too(tmp_path: Path) -> None:
     assert [(d.code, d.line) for d in loose.diagnostics] == [("D001", (20 << 20) + 2)]
 
 
+def test_bounds_are_options_of_every_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ftprep.cli import main
+
+    path = tmp_path / "d.jsonl.gz"
+    path.write_bytes(gzip.compress(line(GOOD) * 100, mtime=0))
+    out = tmp_path / "o.jsonl"
+    for argv in (["check", "--min-rows", "1"], ["convert", "-o", str(out), "--min-rows", "1"], ["render"], ["stats"]):
+        assert main([argv[0], str(path), *argv[1:], "--max-decompressed", "1K"]) == 1, argv
+        assert f"{path}:20: P014 decompression stopped at line 20: past the bound of --max-decompressed (1,024 bytes)" \
+            in capsys.readouterr().out, argv
+    assert main(["check", str(path), "--max-decompressed", "lots"]) == 2
+    assert main(["check", str(path), "--max-expansion", "0.5"]) == 2
+    assert main(["check", str(path), "--min-rows", "1", "--max-expansion", "1"]) == 0  # 16 MiB always pass
+    assert not out.exists()
+
+
 def test_terminal_controls_are_escaped_in_text_not_in_json(tmp_path: Path) -> None:
     from ftprep.reporters import printable
 
     assert printable("a\x1b]0;t\x07b\nc\r\x9b") == "a\\x1b]0;t\\x07b\\nc\\r\\x9b"
     assert printable("one\ntwo\tthree\x1b", keep_lines=True) == "one\ntwo\tthree\\x1b"
-    path = tmp_path / "t.jsonl"
+    path = tmp_path / "t\x1b]0;title\x07.jsonl"  # the name is data too
     path.write_bytes(line({"instruction": "x\x1b[31m", "output": ""}))
     p = subprocess.run([sys.executable, "-m", "ftprep", "check", str(path), "--format", "json", "--isolated",
                         "--min-rows", "1"],
@@ -339,3 +355,8 @@ def test_terminal_controls_are_escaped_in_text_not_in_json(tmp_path: Path) -> No
     report = json.loads(p.stdout)
     assert report["files"][0]["diagnostics"][0]["code"] == "V002"
     assert b"\x1b" not in p.stdout  # JSON escapes it as \u001b, and a reader gets it back exactly
+    assert report["files"][0]["path"] == str(path)
+    github = subprocess.run([sys.executable, "-m", "ftprep", "check", str(path), "--format", "github", "--isolated",
+                             "--min-rows", "1"], capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            timeout=TIMEOUT)
+    assert b"\x1b" not in github.stdout and b"::error file=" in github.stdout
