@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import itertools
 import os
 import re
 import typing as t
@@ -129,10 +130,10 @@ def numbered_lines(f: t.BinaryIO, block: int = 1 << 20) -> t.Iterator[tuple[int,
             lines[0] = b"".join(parts) + lines[0]
         last = lines.pop()
         parts = [last] if last else []
-        for line in lines:
-            n += 1
-            if line.strip():
-                yield n, line + b"\n"
+        # Only the lines with content are visited (a C-level pass skips the blank ones).
+        for i in itertools.compress(range(len(lines)), map(bytes.strip, lines)):
+            yield n + i + 1, lines[i] + b"\n"
+        n += len(lines)
     if parts and (line := b"".join(parts)).strip():
         yield n + 1, line
 

@@ -121,6 +121,10 @@ CASES = [
     Case("bomb.json.gz", build=lambda: gzip_bomb(b'[{"instruction": "', b"a", b'", "output": "x"}]', 256 << 20),
          code="P014", line=1),
     Case("bomb-newlines.jsonl.gz", build=lambda: gzip_bomb(line(GOOD), b"\n", line(GOOD), 256 << 20), code="P014"),
+    # Rows between floods of blank lines: 4 MiB of them at a 1000x ratio, under the 16 MiB floor.
+    Case("flood.jsonl.gz", build=lambda: b"".join(
+        gzip.compress(line({"instruction": f"q{i}", "output": "" if i == 2 else "a"}) + b"\n" * (1 << 20), 9, mtime=0)
+        for i in range(4)), code="V002", line=2 * ((1 << 20) + 1) + 1),
     Case("bomb.csv.gz", build=lambda: gzip_bomb(b"instruction,output\nhi,there\n", b"a" * 64, b",x\n", 256 << 20),
          args=("--max-decompressed", "8M"), code="P014", line=3),
     Case("deep.jsonl", line(GOOD) + b'{"instruction": ' + deep(100_000).encode() + b', "output": "x"}\n'
@@ -286,6 +290,28 @@ def test_a_long_line_is_read_in_linear_time(tmp_path: Path) -> None:
     took = time.process_time() - start
     assert [(d.code, d.line) for d in report.diagnostics] == [("V002", 1)]
     assert took < 2.0, f"{took:.2f} s of CPU for one 96 MB line"
+
+
+def test_floods_of_blank_lines_keep_line_numbers(tmp_path: Path) -> None:
+    """Blocks where blank lines abound are counted in runs (no failed decode per
+    blank line); every row keeps its exact line, in check and in convert."""
+    parts, lines, expected = [], 0, []
+    for i in range(6):
+        row = line({"instruction": "" if i % 2 else f"q{i}", "output": f"a{i}"})
+        parts.append(row)
+        lines += 1
+        if i % 2:
+            expected.append(lines)
+        blanks = (b"\n", b"\r\n", b" \n")[i % 3] * (700_000 + 1000 * i)
+        parts.append(blanks)
+        lines += blanks.count(b"\n")
+    path = tmp_path / "flood.jsonl"
+    path.write_bytes(b"".join(parts))
+    report = ftprep.check(str(path), min_rows=1, workers=1)
+    assert [(d.code, d.line) for d in report.diagnostics] == [("V002", n) for n in expected]
+    assert report.files[0].rows == 6
+    conv = ftprep.convert(str(path), str(tmp_path / "o.jsonl"), min_rows=1)
+    assert [(d.code, d.line) for d in conv.report.diagnostics] == [("V002", n) for n in expected]
 
 
 def test_deep_rows_agree_on_both_paths(tmp_path: Path) -> None:
