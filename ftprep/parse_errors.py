@@ -9,6 +9,7 @@ breaks. Each line that does not decode gets its P001/P002/P003/P013 here.
 
 from __future__ import annotations
 
+import re
 import typing as t
 
 import msgspec
@@ -17,6 +18,10 @@ from ftprep.diagnostics import Diagnostic
 from ftprep.limits import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, capped, numbered_lines
 from ftprep.sources import bounds_of, open_bytes
 from ftprep.tasks.base import Finding
+
+
+# A record's end, a lone CR, the next record's start: lines that end in CR only.
+CR_BETWEEN_RECORDS = re.compile(rb"[}\]][ \t]*\r[ \t]*[{\[]")
 
 
 def parse_errors(path: str, gz: bool, opts: t.Any, shown: str) -> tuple[int, list[Diagnostic], dict[str, int]]:
@@ -66,7 +71,7 @@ def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
     except UnicodeDecodeError as u:
         return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
     detail = str(e).removeprefix("JSON is malformed: ")
-    if b"\r" in text.strip():  # CR-only line ends: every record reads as one line
+    if CR_BETWEEN_RECORDS.search(text):  # CR-only line ends: every record reads as one line
         return Finding("P001", f"invalid JSON: {detail}; the lines end in CR only, so the records run together "
                        "as one line", None, "end lines with LF (or CRLF)")
     if truncated:

@@ -386,3 +386,11 @@ def test_terminal_controls_are_escaped_in_text_not_in_json(tmp_path: Path) -> No
                              "--min-rows", "1"], capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             timeout=TIMEOUT)
     assert b"\x1b" not in github.stdout and b"::error file=" in github.stdout
+
+
+def test_cr_only_line_ends_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "cr.jsonl"
+    path.write_bytes(line(GOOD) + b'{"instruction": "a", "output": "b"}\r{"instruction": "c", "output": "d"}\r\n'
+                     + b'{"instruction": "a\rb", "output": "x"}\n')
+    got = [(d.code, d.line, "CR only" in d.message) for d in ftprep.check(str(path), min_rows=1).diagnostics]
+    assert got == [("P001", 2, True), ("P001", 3, False)]  # a raw CR inside a string is just invalid JSON
