@@ -377,6 +377,8 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
                       if c not in AGGREGATED and n - kept.get(c, 0) > 0}
     out.sort(key=lambda d: (-1 if d.row is None else d.row))
     report.diagnostics = out
+    if scan.hidden:
+        report.hidden_error_rows = scan.hidden
 
 
 __all__ = ["check", "check_file", "SourceError"]

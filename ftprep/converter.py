@@ -192,7 +192,7 @@ def convert(
     shape = shapes.detect(name, columns, opts, sample)
     normalize = shapes.normalizer(name, shape, opts)
     canonical = Options(task=name, chat_template=chat_template, min_rows=min_rows, tokenizer=opts.tokenizer,
-                        max_seq_len=opts.max_seq_len, max_per_code=opts.max_per_code)
+                        max_seq_len=opts.max_seq_len)
 
     folder = os.path.dirname(os.path.abspath(dst))
     os.makedirs(folder, exist_ok=True)
@@ -243,6 +243,8 @@ def convert(
         report = Report([file_report])
         # Rows the check found errors in; rows that failed before it (head) never reached the file.
         bad = {d.row for d in mapped if d.severity == ERROR and d.row is not None}
+        if checked.hidden_error_rows:  # errors beyond the cap of shown findings: their rows are bad too
+            bad.update(source_rows[r] for r in checked.hidden_error_rows if r < len(source_rows))
         n_bad = len(bad) + source.bad_rows
         file_level = [d for d in diags if d.severity == ERROR and d.row is None]
         kept = rows_in - n_bad if drop_invalid else rows_in

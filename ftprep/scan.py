@@ -18,6 +18,7 @@ import typing as t
 
 import msgspec
 
+from ftprep.codes import ERROR, CODES
 from ftprep.limits import TooDeep
 from ftprep.parse_errors import decode_error, too_deep
 from ftprep.tasks import Task
@@ -56,6 +57,8 @@ class Scan:
     absent: dict[str, int] = dataclasses.field(default_factory=dict)
     empty_rows: int = 0
     keys: set[str] = dataclasses.field(default_factory=set)
+    # Rows with an error beyond max_per_code: not shown, but never written by convert.
+    hidden: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -67,6 +70,8 @@ class Scan:
                 return
             self.firsts[key] = 1
         elif n > self.max_per_code:
+            if row is not None and CODES[f.code].severity == ERROR:
+                self.hidden.append(row)
             return
         self.found.append((line, row, f.code, f.message, f.field, f.hint))
 
@@ -75,6 +80,8 @@ class Scan:
             return
         self.found = [(None if ln is None else ln + lines, None if r is None else r + rows, *rest)
                       for ln, r, *rest in self.found]
+        if self.hidden:
+            self.hidden = array.array("q", (r + rows for r in self.hidden))
         self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
         self.offset += lines - rows
 
@@ -90,6 +97,8 @@ class Scan:
             if code in AGGREGATED and key in self.firsts:
                 continue
             if code not in AGGREGATED and self.counts.get(code, 0) >= self.max_per_code:
+                if row is not None and CODES[code].severity == ERROR:
+                    self.hidden.append(row)
                 continue
             self.found.append((line, row, code, message, field, hint))
         for k, n in other.counts.items():
@@ -99,6 +108,7 @@ class Scan:
         for k, n in other.absent.items():
             self.absent[k] = self.absent.get(k, 0) + n
         self.hashes.extend(other.hashes)
+        self.hidden.extend(other.hidden)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows

@@ -394,3 +394,33 @@ def test_cr_only_line_ends_are_named(tmp_path: Path) -> None:
                      + b'{"instruction": "a\rb", "output": "x"}\n')
     got = [(d.code, d.line, "CR only" in d.message) for d in ftprep.check(str(path), min_rows=1).diagnostics]
     assert got == [("P001", 2, True), ("P001", 3, False)]  # a raw CR inside a string is just invalid JSON
+
+
+def test_drop_invalid_drops_every_bad_row_whatever_the_cap(tmp_path: Path) -> None:
+    """A small cap on shown findings never lets a bad row into the output."""
+    path = tmp_path / "e.jsonl"
+    path.write_bytes(b"".join(line({"instruction": "" if i % 3 == 0 else f"q{i}", "output": "a"}) for i in range(90)))
+    conv = ftprep.convert(str(path), str(tmp_path / "o.jsonl"), min_rows=1, max_per_code=4, drop_invalid=True)
+    assert conv.rows_written == 60 and conv.rows_dropped == 30
+    written = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert all(r["instruction"] for r in written)
+
+
+def test_errors_beyond_the_cap_still_keep_their_rows_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check inside convert shows at most max_per_code findings per code (100,000;
+    3 here), yet every row with an error stays out of a --drop-invalid output."""
+    import functools
+
+    import ftprep.converter as converter
+    from ftprep.tasks.base import Options
+
+    path = tmp_path / "e.jsonl"
+    path.write_bytes(b"".join(line({"instruction": "" if i % 3 == 0 else f"q{i}", "output": f"a{i}"}) for i in range(90)))
+    report = ftprep.check(str(path), min_rows=1, max_per_code=3)
+    assert report.codes() == ["V002"] * 3 and list(report.files[0].hidden_error_rows) == list(range(9, 90, 3))
+    monkeypatch.setattr(converter, "Options", functools.partial(Options, max_per_code=3))
+    conv = ftprep.convert(str(path), str(tmp_path / "o.jsonl"), min_rows=1, drop_invalid=True)
+    assert conv.report.codes() == ["V002"] * 3
+    written = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert len(written) == 60 and all(r["instruction"] for r in written)
+    assert conv.rows_dropped == 30
