@@ -138,6 +138,17 @@ def numbered_lines(f: t.BinaryIO, block: int = 1 << 20) -> t.Iterator[tuple[int,
         yield n + 1, line
 
 
+def blank_lines(scan: t.Any, n: int) -> None:
+    """`n` blank lines counted into a `ftprep.scan.Scan`: no rows, only the line
+    numbers move on (a flood of them costs nothing per line)."""
+    if not n:
+        return
+    scan.lines += n
+    if scan.lines - scan.rows != scan.offset:
+        scan.offset = scan.lines - scan.rows
+        scan.gaps.append((scan.rows, scan.offset))
+
+
 def capped(e: DecompressionCapped) -> tuple[str, str]:
     """P014's message and hint for a bound that was hit."""
     return (f"{e}; the rest of the file is not checked",

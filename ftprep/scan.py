@@ -19,7 +19,7 @@ import typing as t
 import msgspec
 
 from ftprep.codes import ERROR, CODES
-from ftprep.limits import TooDeep
+from ftprep.limits import TooDeep, blank_lines
 from ftprep.parse_errors import decode_error, too_deep
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
@@ -327,16 +327,6 @@ class RowChecker:
             scan.add(line, row, too_deep())
             return 0
         return self.explain_obj(scan, obj, line, row)
-
-
-def blank_lines(scan: Scan, n: int) -> None:
-    """`n` blank lines: no rows, only the line numbers move on."""
-    if not n:
-        return
-    scan.lines += n
-    if scan.lines - scan.rows != scan.offset:
-        scan.offset = scan.lines - scan.rows
-        scan.gaps.append((scan.rows, scan.offset))
 
 
 def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
