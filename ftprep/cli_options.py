@@ -89,7 +89,7 @@ class ByteSize(click.ParamType):
 bounds_options = _stack(
     click.option("--max-expansion", type=click.FloatRange(min=1), default=MAX_EXPANSION, show_default=True,
                  help="A .gz may expand to this many times its size (16 MiB always pass); past it: P014."),
-    click.option("--max-decompressed", type=ByteSize(), default=MAX_DECOMPRESSED, show_default="8G",
+    click.option("--max-decompressed", type=ByteSize(), default=f"{MAX_DECOMPRESSED >> 30}G", show_default=True,
                  help="A .gz may expand to at most this many bytes (e.g. 512M, 20G); past it: P014."),
 )
 
