@@ -59,6 +59,7 @@ PARSE = _table(
     ("P010", "undecompressable", ERROR, "A .gz file is corrupt or cut off: it cannot be decompressed.", "load"),
     ("P013", "too-deep", ERROR, "A record is nested too deeply to decode (RecursionError); the row is unusable.", "load"),
     ("P014", "decompression-capped", ERROR, "A .gz file expands past the decompression bound (ratio or size); the rest is not checked.", "load"),
+    ("P015", "duplicate-key", ERROR, "An object in a JSON Lines record repeats a key; pyarrow, the trainer's reader, refuses the whole file.", "load"),
 )
 
 # --- S: columns ---------------------------------------------------------------

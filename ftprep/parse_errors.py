@@ -9,6 +9,9 @@ breaks. Each line that does not decode gets its P001/P002/P003/P013 here.
 
 from __future__ import annotations
 
+import itertools
+import json
+import operator
 import re
 import typing as t
 
@@ -80,4 +83,80 @@ def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
     return Finding("P001", f"invalid JSON: {detail}")
 
 
-__all__ = ["decode_error", "parse_errors", "too_deep"]
+# Where a key ends; a JSON string holds a quote only escaped, so in valid JSON
+# each occurrence ends a key, and a re-encoding has one per key it kept.
+KEY_END = b'":'
+
+
+def key_counts(rows: t.Sequence[t.Any]) -> t.Iterable[int]:
+    """How many keys each typed row holds, from its type alone: the struct's
+    fields but its NEVER ones (UNSET in any row that decoded; no field has another
+    default), plus those of its tuple of structs (chat messages); a dict row
+    (grpo, scalars only) its length."""
+    first = rows[0]
+    if isinstance(first, dict):
+        return map(len, rows)
+    fields = msgspec.structs.fields(type(first))
+    top = sum(1 for f in fields if f.default is not msgspec.UNSET)
+    for f in fields:
+        value = getattr(first, f.name)
+        if isinstance(value, tuple) and value and isinstance(value[0], msgspec.Struct):
+            per = sum(1 for g in msgspec.structs.fields(type(value[0])) if g.default is not msgspec.UNSET)
+            get = operator.attrgetter(f.name)
+            return [top + per * len(get(r)) for r in rows]
+    return itertools.repeat(top, len(rows))
+
+
+def lost_key_rows(raw: t.Sequence[bytes], rows: t.Sequence[t.Any], encoder: msgspec.json.Encoder,
+                  decoder: msgspec.json.Decoder) -> list[int]:
+    """Indices of the typed `rows` whose line may repeat a key: the line has more
+    key ends than the row has keys (the typed struct keeps only the keys it
+    knows) and than the line decoded as a whole and re-encoded. C-level counts
+    decide for every row; only rows with keys the struct skips are decoded again."""
+    ends = map(bytes.count, raw, itertools.repeat(KEY_END))
+    lost = list(map(operator.gt, ends, key_counts(rows)))
+    if not any(lost):
+        return []
+    out = []
+    for k in itertools.compress(range(len(rows)), lost):
+        try:
+            again = encoder.encode(decoder.decode(raw[k]))
+        except RecursionError:
+            again = b""
+        if raw[k].count(KEY_END) > again.count(KEY_END):
+            out.append(k)
+    return out
+
+
+def duplicate_key(text: bytes, obj: t.Any, encoder: msgspec.json.Encoder) -> Finding | None:
+    """P015 when an object in `text` repeats a key (decoders keep the last one;
+    pyarrow, which the trainer's datasets uses for JSON Lines, refuses the file)."""
+    try:
+        if text.count(KEY_END) <= encoder.encode(obj).count(KEY_END):
+            return None
+    except RecursionError:
+        pass
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, t.Any]]) -> dict[str, t.Any]:
+        if not repeated:
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen:
+                    repeated.append(key)
+                    break
+                seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    if not repeated:
+        return None
+    return Finding("P015", f"key {json.dumps(repeated[0], ensure_ascii=False)} appears twice in one object; "
+                   "pyarrow, the trainer's JSON Lines reader, refuses the whole file", None,
+                   "keep one of the two: ftprep and Python keep the last")
+
+
+__all__ = ["decode_error", "duplicate_key", "lost_key_rows", "parse_errors", "too_deep"]

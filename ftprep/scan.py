@@ -20,7 +20,7 @@ import msgspec
 
 from ftprep.codes import ERROR, CODES
 from ftprep.limits import TooDeep, blank_lines
-from ftprep.parse_errors import decode_error, too_deep
+from ftprep.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
 from ftprep.tasks import chat_rules
@@ -276,6 +276,8 @@ class RowChecker:
         flags = list(map(self.clean, rows))
         if not all(flags):
             suspects.update(k for k, ok in enumerate(flags) if not ok)
+        raw = lines if len(line_of) == len(lines) else [lines[i] for i in line_of]
+        suspects.update(lost_key_rows(raw, rows, self.encoder, self.generic))  # P015 is explain's to say
         texts = self.texts(rows)
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
@@ -326,6 +328,8 @@ class RowChecker:
         except RecursionError:
             scan.add(line, row, too_deep())
             return 0
+        if repeated := duplicate_key(text, obj, self.encoder):
+            scan.add(line, row, repeated)
         return self.explain_obj(scan, obj, line, row)
 
 

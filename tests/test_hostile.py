@@ -109,7 +109,8 @@ CASES = [
     Case("huge-numbers.jsonl", line(GOOD) + b'{"instruction": 1e999999, "output": 123456789012345678901234567890123}\n'
          + b'{"instruction": "' + b"9" * 100_000 + b'", "output": -1e-999999}\n'),
     Case("nan.jsonl", line(GOOD) + b'{"instruction": NaN, "output": Infinity}\n', code="P001", line=2),
-    Case("duplicate-keys.jsonl", line(GOOD) + b'{"instruction": "a", "instruction": "", "output": "x", "output": "y"}\n'),
+    Case("duplicate-keys.jsonl", line(GOOD) + b'{"instruction": "a", "instruction": "", "output": "x", "output": "y"}\n',
+         code="P015", line=2),
     Case("parquet-named.jsonl", build=parquet_bytes, code="P002", line=1),
     Case("corrupt.parquet", b"PAR1" + bytes(rng.randrange(256) for _ in range(2000)) + b"PAR1", code="P006"),
     Case("wide.csv", build=wide_csv),
@@ -424,3 +425,26 @@ def test_errors_beyond_the_cap_still_keep_their_rows_out(tmp_path: Path, monkeyp
     written = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert len(written) == 60 and all(r["instruction"] for r in written)
     assert conv.rows_dropped == 30
+
+
+@pytest.mark.parametrize("task,rows,dup_lines", [
+    ("text", [b'{"instruction": "a", "output": "b", "output": "c"}', b'{"instruction": "q", "output": "r", "id": 1}',
+              b'{"instruction": "x", "instruction": "", "output": "y"}', b'{"id": 1, "id": 2, "instruction": "s", "output": "t"}',
+              b'{"instruction": "say \\": hi", "output": "u"}'], [1, 3, 4]),
+    ("chat", [b'{"conversations": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "content": "c"}]}',
+              b'{"conversations": [{"role": "user", "content": "a", "name": "n"}, {"role": "assistant", "content": "d"}]}',
+              b'{"conversations": [{"role": "user", "content": "e"}, {"role": "assistant", "content": "f"}], "conversations": []}'],
+     [1, 3]),
+    ("dpo", [b'{"prompt": "p", "chosen": "c", "rejected": "r", "rejected": "s"}', b'{"prompt": "p2", "chosen": "c", "rejected": "r"}'], [1]),
+    ("grpo", [b'{"prompt": "p", "answer": "1", "answer": "2"}', b'{"prompt": "q", "answer": "3"}'], [1]),
+])
+def test_repeated_keys_are_found_on_both_paths(tmp_path: Path, task: str, rows: list[bytes], dup_lines: list[int]) -> None:
+    """A key twice in one object (at any depth) is P015 at its line, from the fast
+    path and from the explain path alike; rows with keys the typed row skips, or a
+    quote and colon inside a string, are no such thing."""
+    path = tmp_path / "k.jsonl"
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    fast = ftprep.check(str(path), task=task, min_rows=1).to_json()
+    slow = ftprep.check(str(path), task=task, min_rows=1, explain_all=True).to_json()
+    assert fast == slow
+    assert [d["line"] for d in fast["files"][0]["diagnostics"] if d["code"] == "P015"] == dup_lines
