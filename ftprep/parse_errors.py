@@ -1,6 +1,8 @@
 """Parse findings: what a line that does not decode gets (`decode_error`,
-`too_deep`), and those of a JSON Lines file that has no task: no record
-decoded to an object, so there were no columns to infer one from.
+`too_deep`), a key repeated in one object (`duplicate_key`, P015, with the
+C-level pre-filter `lost_key_rows`), and the findings of a JSON Lines file that
+has no task: no record decoded to an object, so there were no columns to infer
+one from.
 
 Without this the only finding would be "cannot infer the task", and a file in
 UTF-16, a Parquet file named .jsonl or plain garbage would not say where it
