@@ -18,19 +18,23 @@ import msgspec
 from ftprep import tasks as task_registry
 from ftprep.columns import missing_column
 from ftprep.diagnostics import Diagnostic, FileReport, Report, duplicate_message
-from ftprep.duplicates import duplicate_rows
+from ftprep.duplicates import first_duplicates
 from ftprep.elements import element_lines
 from ftprep.expansion import expand
+from ftprep.limits import DecompressionCapped, capped
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
+    PROBE_RECORDS,
     UNCLOSED_HINT,
     SourceError,
     TableError,
+    bounds_of,
     format_of,
     is_image_set,
     json_array,
     local_file,
     open_bytes,
+    probe_jsonl,
     read_table,
     sniff_json,
     stdin_copy,
@@ -42,7 +46,6 @@ GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 # Files below this size are scanned in-process: a pool costs more than it saves.
 PARALLEL_MIN_BYTES = 48 << 20
 TABLE_BATCH = 5_000
-PROBE_RECORDS = 200
 # Where rows start: given the rows that have findings, a row -> line lookup.
 Placer = t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
 
@@ -105,6 +108,10 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
     """Check one local data file (JSON Lines, JSON, CSV, TSV, Parquet, gzipped or not)."""
     try:
         return _check_file(path, opts, display)
+    except DecompressionCapped as e:  # before any record: the JSON array or the CSV header
+        shown = display or path
+        message, hint = capped(e)
+        return FileReport(shown, opts.task, diagnostics=[Diagnostic("P014", message, shown, line=e.line, hint=hint)])
     except GZIP_ERRORS as e:
         if not format_of(path)[1]:
             raise
@@ -121,8 +128,9 @@ def undecompressable(e: BaseException, path: str) -> Diagnostic:
 def _check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
     fmt, gz = format_of(path)
     local_file(path)
+    bounds = bounds_of(opts)
     if fmt == "json":
-        fmt = sniff_json(path, gz)
+        fmt = sniff_json(path, gz, bounds)
     shown = display or path
     if fmt == "record":
         report = FileReport(shown, opts.task)
@@ -139,7 +147,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     table = None
     if fmt in ("csv", "tsv", "parquet"):
         try:
-            table = read_table(path, fmt, gz)
+            table = read_table(path, fmt, gz, bounds)
         except TableError as e:
             report = FileReport(shown, opts.task)
             report.diagnostics.append(Diagnostic(e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
@@ -148,7 +156,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         columns: t.Collection[str] = table.columns
     elif fmt == "json":
         try:
-            records = json_array(path, gz)
+            records = json_array(path, gz, bounds)
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             report = FileReport(shown, opts.task)
             report.diagnostics.append(Diagnostic("P001", f"invalid JSON: {e}", shown))
@@ -159,7 +167,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
             return report
         columns = {k for r in records[:PROBE_RECORDS] if isinstance(r, dict) for k in r}
     else:
-        columns = probe_jsonl(path, gz)
+        columns = probe_jsonl(path, gz, bounds)
 
     name = opts.task or task_registry.infer(columns, opts)
     report = FileReport(shown, name, task_inferred=opts.task is None)
@@ -168,6 +176,13 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         report.diagnostics.append(Diagnostic(
             "S004", f"cannot infer the task from the columns ({found})", shown,
             hint="pass --task text|chat|dpo|grpo and the --field-* mapping"))
+        if fmt == "jsonl" and not columns:  # no record decoded: say where each line breaks
+            from ftprep.parse_errors import parse_errors
+
+            records, found_lines, report.dropped = parse_errors(path, gz, opts, shown)
+            report.diagnostics += found_lines
+            if not records and not found_lines:  # nothing at all: that, not the task, is the problem
+                report.diagnostics = [Diagnostic("P004", "no records", shown, hint="the file is empty")]
         return report
     task = task_registry.get(name)
     head: list[Finding] = []
@@ -219,29 +234,17 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     return report
 
 
-def probe_jsonl(path: str, gz: bool) -> set[str]:
-    """Keys of the first records, to infer the task."""
-    keys: set[str] = set()
-    with open_bytes(path, gz) as f:
-        head = f.read(1 << 20).removeprefix(b"\xef\xbb\xbf")
-    decoder = msgspec.json.Decoder()
-    for n, line in enumerate(head.split(b"\n")[:PROBE_RECORDS]):
-        try:
-            obj = decoder.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(obj, dict):
-            keys.update(obj)
-    return keys
-
-
 def scan_jsonl(path: str, gz: bool, task: Task, opts: Options) -> Scan:
     size = os.path.getsize(path)
     workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
     if gz or workers <= 1 or size < PARALLEL_MIN_BYTES:
         scan = Scan(opts.max_per_code)
-        with open_bytes(path, gz) as f:
-            read_stream(RowChecker(task, opts), scan, f, None, True, True)
+        try:
+            with open_bytes(path, gz, bounds_of(opts)) as f:
+                read_stream(RowChecker(task, opts), scan, f, None, True, True)
+        except DecompressionCapped as e:  # the rows before it stay checked
+            message, hint = capped(e)
+            scan.add(e.line, None, Finding("P014", message, None, hint))
         return scan
     return scan_parallel(path, size, task, opts, workers)
 
@@ -290,12 +293,15 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
             starts.extend(ln or 0 for ln in lines)
     except TableError as e:  # a table can break part-way: report where reading stopped
         scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
+    except DecompressionCapped as e:
+        message, hint = capped(e)
+        scan.add(e.line, None, Finding("P014", message, None, hint))
     for row, message in table.broken:
         scan.add(row + 1, row, Finding("P006", message))
     def line_of(row: int) -> int | None:
         return starts[row] if row < len(starts) and starts[row] else None
 
-    scan.found = [(None if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
+    scan.found = [(f[0] if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
     for line, message in table.unclosed:  # file-level (no row) so that convert refuses even --drop-invalid
         scan.add(line, None, Finding("P011", message, None, UNCLOSED_HINT))
     return scan, line_of
@@ -333,11 +339,11 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
             key = (code, field)
             many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
         out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint, **many))
-    pairs = duplicate_rows(scan.hashes)
+    pairs, counts["D001"] = first_duplicates(scan.hashes, opts.max_per_code)
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
-    kept: dict[str, int] = {}
+    kept: dict[str, int] = {"D001": len(pairs)}
     for d in out:
         kept[d.code] = kept.get(d.code, 0) + 1
     report.dropped = {c: n - kept.get(c, 0) for c, n in counts.items()
@@ -353,6 +359,8 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     out += duplicates(pairs, path, line_of)
     out.sort(key=lambda d: (-1 if d.row is None else d.row))
     report.diagnostics = out
+    if scan.hidden:
+        report.hidden_error_rows = scan.hidden
 
 
 def duplicates(pairs: list[tuple[int, int]], path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:

@@ -88,10 +88,13 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.ClickException as e:
-        # click quotes bad values back (a URL given to the wrong option): redacted like every message.
+        # click quotes bad values back (a URL given to the wrong option, a path): redacted, and no
+        # terminal controls, like every message.
+        from ftprep.reporters import printable
+
         shown = io.StringIO()
         e.show(file=shown)
-        click.echo(redact(shown.getvalue()), err=True, nl=False)
+        click.echo(printable(redact(shown.getvalue()), keep_lines=True), err=True, nl=False)
         return 2 if isinstance(e, click.UsageError) or e.exit_code == 2 else e.exit_code
     except click.exceptions.Abort as e:
         click.echo("Aborted.", err=True)
@@ -104,7 +107,9 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for the user; FTPREP_DEBUG=1 shows it
         if os.environ.get("FTPREP_DEBUG"):
             raise
-        click.echo(redact(f"ftprep: internal error: {type(e).__name__}: {e}"), err=True)
+        from ftprep.reporters import printable
+
+        click.echo(printable(redact(f"ftprep: internal error: {type(e).__name__}: {e}")), err=True)
         return 2
 
 

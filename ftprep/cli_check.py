@@ -12,6 +12,7 @@ import click
 
 from ftprep.cli_options import (
     apply_config,
+    bounds_options,
     check_options,
     format_option,
     image_options,
@@ -52,6 +53,7 @@ def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
 @image_options
 @check_options
 @token_options
+@bounds_options
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--max-url-bytes", type=click.IntRange(1), default=MAX_URL_BYTES, show_default=True,
@@ -100,6 +102,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
 @mapping_options
 @image_options
 @click.option("--drop-invalid", is_flag=True, help="Write only the valid rows instead of refusing.")
+@bounds_options
 @click.option("--also-zip", is_flag=True, help="image: also write the flat image+.txt zip the trainer consumes.")
 @click.option("--force", is_flag=True, help="image: replace an existing OUTPUT.zip that ftprep did not write.")
 @click.option("--min-rows", type=click.IntRange(0), default=8000, show_default=True, help="Warn below this many rows.")
@@ -140,10 +143,12 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
         if result.written:
             dropped = f", dropped {result.rows_dropped:,} invalid" if result.rows_dropped else ""
             fields = " ".join(f"{k}={v}" for k, v in result.job_fields.items())
-            click.echo(f"wrote {result.rows_written:,} rows to {result.output} "
+            from ftprep.reporters import printable
+
+            click.echo(f"wrote {result.rows_written:,} rows to {printable(result.output)} "
                        f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
             if params.get("also_zip"):
-                click.echo(f"wrote the trainer zip to {str(result.output).rstrip('/')}.zip")
+                click.echo(f"wrote the trainer zip to {printable(str(result.output).rstrip('/'))}.zip")
         else:
             # P004 is the consequence (nothing left), not a cause that --drop-invalid could not remove.
             whole_file = any(d.severity == "error" and d.row is None and d.code != "P004"

@@ -11,6 +11,7 @@ import typing as t
 import click
 from click.core import ParameterSource
 
+from ftprep.limits import MAX_DECOMPRESSED, MAX_EXPANSION
 from ftprep.tasks import TASK_NAMES
 from ftprep.tasks.base import CHAT_TEMPLATES, DEFAULT_MIN_ROWS
 
@@ -61,6 +62,35 @@ check_options = _stack(
     click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
                  help="Read options from this file instead of searching for [tool.ftprep]."),
     click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+)
+
+
+class ByteSize(click.ParamType):
+    """A byte count: 8589934592, 8G, 512M, 64K (powers of 1024)."""
+
+    name = "bytes"
+    UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+    def convert(self, value: t.Any, param: t.Any, ctx: t.Any) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        unit = text[-1:] if text[-1:] in self.UNITS else ""
+        try:
+            n = float(text[:len(text) - len(unit)]) * self.UNITS[unit]
+        except ValueError:
+            self.fail(f"{value!r} is not a size such as 8G, 512M or 1000000", param, ctx)
+        if n < 1:
+            self.fail(f"{value!r} is below 1 byte", param, ctx)
+        return int(n)
+
+
+# Bounds on what a .gz may expand to (ftprep.limits), for every command that reads data.
+bounds_options = _stack(
+    click.option("--max-expansion", type=click.FloatRange(min=1), default=MAX_EXPANSION, show_default=True,
+                 help="A .gz may expand to this many times its size (16 MiB always pass); past it: P014."),
+    click.option("--max-decompressed", type=ByteSize(), default=f"{MAX_DECOMPRESSED >> 30}G", show_default=True,
+                 help="A .gz may expand to at most this many bytes (e.g. 512M, 20G); past it: P014."),
 )
 
 

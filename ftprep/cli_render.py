@@ -9,11 +9,12 @@ import typing as t
 
 import click
 
-from ftprep.cli_options import apply_config, format_option, io_error, mapping_options, task_option, usage_error
+from ftprep.cli_options import apply_config, bounds_options, format_option, io_error, mapping_options, task_option, usage_error
 
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
 RENDER_KEYS = ("task", "chat_template", "field_instruction", "field_output", "field_conversation", "field_prompt",
-               "field_chosen", "field_rejected", "as_converted")
+               "field_chosen", "field_rejected", "as_converted",
+               "max_expansion", "max_decompressed")
 AS_CONVERTED = click.option("--as-converted", is_flag=True,
                             help="Show the rows `ftprep convert` would write (shape mapped, input folded in) "
                                  "instead of what the trainer gets from this file.")
@@ -26,13 +27,17 @@ def _use_color(color: bool | None) -> bool:
 
 
 def mark(text: str, spans: t.Sequence[tuple[int, int]], color: bool) -> str:
-    """`text` with its trained spans in colour, or between [[ and ]]."""
+    """`text` with its trained spans in colour, or between [[ and ]]; control
+    characters from the data are shown as escapes, never sent to the terminal."""
+    from ftprep.reporters import printable
+
     out, at = [], 0
     for a, b in spans:
-        out.append(text[at:a])
-        out.append(click.style(text[a:b], fg="green", bold=True) if color else OPEN + text[a:b] + CLOSE)
+        out.append(printable(text[at:a], keep_lines=True))
+        part = printable(text[a:b], keep_lines=True)
+        out.append(click.style(part, fg="green", bold=True) if color else OPEN + part + CLOSE)
         at = b
-    out.append(text[at:])
+    out.append(printable(text[at:], keep_lines=True))
     return "".join(out)
 
 
@@ -41,8 +46,9 @@ def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[s
 
 
 def _diag_line(d: t.Any) -> str:
-    return (f"{d.location}: {d.code} {d.text}" + (f" [{d.field}]" if d.field else "")
-            + (f" (hint: {d.hint})" if d.hint else ""))
+    from ftprep.reporters import diagnostic_line
+
+    return diagnostic_line(d, hint=True)
 
 
 def view_label(view: str, shape: str | None) -> str:
@@ -70,6 +76,7 @@ def outcome_line(total: int, rendered: int, dropped: int) -> str:
 @click.option("--rows", type=click.IntRange(1), help="Render only the first N rows.")
 @AS_CONVERTED
 @click.option("--color/--no-color", default=None, help="Colour trained spans (default: on a terminal).")
+@bounds_options
 @format_option(("text", "json"))
 @click.pass_context
 def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, fmt: str | None,
@@ -98,9 +105,11 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
         for d in result.diagnostics:
             click.echo(_diag_line(d), err=True)
         ctx.exit(1 if errors else 0)
+    from ftprep.reporters import printable
+
     use = _use_color(color)
     template = f", template {result.chat_template}" if result.chat_template else ""
-    click.echo(f"{path}: task {result.task}{template}, {len(result.entries):,} rows; trained text "
+    click.echo(f"{printable(path)}: task {result.task}{template}, {len(result.entries):,} rows; trained text "
                + ("in colour" if use else f"between {OPEN} and {CLOSE}"))
     click.echo(view_label(result.view, result.shape))
     for e in result.entries:
@@ -133,6 +142,7 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
               help="Assumed training tokens per second, for the time view.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
 @AS_CONVERTED
+@bounds_options
 @format_option(("text", "json"))
 @click.pass_context
 def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None, **params: t.Any) -> None:
@@ -165,8 +175,10 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
+        from ftprep.reporters import printable
+
         for line in stats_text(result):
-            click.echo(line)
+            click.echo(printable(line))
     ctx.exit(1 if errors else 0)
 
 

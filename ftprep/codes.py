@@ -58,6 +58,9 @@ PARSE = _table(
     ("P009", "json-not-array", ERROR, "A .json file is not an array of objects.", "load"),
     ("P010", "undecompressable", ERROR, "A .gz file is corrupt or cut off: it cannot be decompressed.", "load"),
     ("P011", "unclosed-quote", ERROR, "A CSV quote never closes, or closes so late that the rows after it are read as one cell.", "load"),
+    ("P013", "too-deep", ERROR, "A record is nested too deeply to decode (RecursionError); the row is unusable.", "load"),
+    ("P014", "decompression-capped", ERROR, "A .gz file expands past the decompression bound (ratio or size); the rest is not checked.", "load"),
+    ("P015", "duplicate-key", ERROR, "An object in a JSON Lines record repeats a key; pyarrow, the trainer's reader, refuses the whole file.", "load"),
 )
 
 # --- S: columns ---------------------------------------------------------------

@@ -29,10 +29,15 @@ from ftprep.checker import (
 from ftprep.source_findings import ColumnGauge, json_lines
 from ftprep.diagnostics import ERROR, Diagnostic, FileReport, Report
 from ftprep.files import discard, publish, refuse_input, sweep, temp_file, terminating
+from ftprep.limits import DecompressionCapped, TooDeep, numbered_lines
+from ftprep.read_findings import SourceFindings, capped_diagnostic, too_deep, unreadable
 from ftprep.scan import decode_error
 from ftprep.sources import (
     UNCLOSED_HINT,
+    Bounds,
+    SourceError,
     TableError,
+    bounds_of,
     format_of,
     is_image_set,
     json_array,
@@ -45,7 +50,10 @@ from ftprep.sources import (
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options, a, kind
 
 # Written rows checked against the published schema (a guard against drift).
+# jsonschema walks a row in Python at ~0.2 ms a message: rows longer than
+# CONTRACT_ROW_BYTES stay out of the sample, so one huge row cannot cost minutes.
 CONTRACT_SAMPLE = 100
+CONTRACT_ROW_BYTES = 1 << 16
 # API option names (camelCase) for the canonical columns of each task.
 JOB_FIELDS = {
     "text": {"fieldInstruction": "instruction", "fieldOutput": "output"},
@@ -78,15 +86,15 @@ class Conversion:
 Source = t.Iterator[tuple[int | None, int, t.Any]]
 
 
-def read_records(path: str) -> tuple[list[str], Source]:
+def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
     """(columns seen in the first records, iterator of (line, row, record or Diagnostic))."""
     fmt, gz = format_of(path)
     local_file(path)
     if fmt == "json":
-        fmt = sniff_json(path, gz)
+        fmt = sniff_json(path, gz, bounds)
     if fmt in ("csv", "tsv", "parquet"):
         try:
-            df = read_table(path, fmt, gz)
+            df = read_table(path, fmt, gz, bounds)
         except TableError as e:
             return [], iter([(None, 0, Diagnostic(e.code, f"cannot read {fmt}: {e}", path, line=e.line,
                                                    hint=UNCLOSED_HINT if e.code == "P011" else None))])
@@ -110,7 +118,7 @@ def read_records(path: str) -> tuple[list[str], Source]:
         return list(df.columns), table()
     if fmt in ("json", "wrapped", "record"):
         try:
-            records = json_array(path, gz)
+            records = json_array(path, gz, bounds)
             if fmt == "wrapped":  # {"data": [...]}: the records under their key
                 records = records[wrapped_key(records)]
             elif fmt == "record":  # one object that is itself a record (one conversation)
@@ -120,15 +128,16 @@ def read_records(path: str) -> tuple[list[str], Source]:
         if not isinstance(records, list):
             return [], iter([(None, 0, Diagnostic("P009", "the top level is not an array of records", path))])
         cols = sorted({k for r in records[:200] if isinstance(r, dict) for k in r})
-        return cols, ((None, i, r) for i, r in enumerate(records))
-    return sorted(probe_jsonl(path, gz)), _jsonl(path, gz)
+        return cols, ((None, i, too_deep(path, r.line, i) if isinstance(r, TooDeep) else r)
+                      for i, r in enumerate(records))
+    return sorted(probe_jsonl(path, gz, bounds)), _jsonl(path, gz, bounds)
 
 
-def _jsonl(path: str, gz: bool) -> Source:
+def _jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> Source:
     decoder = msgspec.json.Decoder()
     row = 0
-    with open_bytes(path, gz) as f:
-        for n, raw in enumerate(f, 1):
+    with open_bytes(path, gz, bounds) as f:
+        for n, raw in numbered_lines(f):
             if n == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             text = raw.strip()
@@ -139,6 +148,8 @@ def _jsonl(path: str, gz: bool) -> Source:
             except (msgspec.DecodeError, UnicodeDecodeError) as e:
                 f = decode_error(text, e, truncated=not raw.endswith(b"\n"))
                 yield n, row, Diagnostic(f.code, f.message, path, line=n, row=row, hint=f.hint)
+            except RecursionError:
+                yield n, row, too_deep(path, n, row)
             row += 1
 
 
@@ -181,12 +192,14 @@ def convert(
 def _convert(src: str, dst: str, opts: Options, task: str | None, chat_template: str | None, drop_invalid: bool,
              min_rows: int) -> Conversion:
     out_fmt = _output_format(dst, task)
-    columns, records = guarded_records(src)
+    columns, records = guarded_records(src, bounds_of(opts))
     name = task or task_registry.infer(columns, opts)
     if name is None:
         report = Report([FileReport(src, None, task_inferred=True, diagnostics=[Diagnostic(
             "S004", f"cannot infer the task from the columns ({', '.join(columns[:20]) or 'none'})", src,
             hint="pass --task and the --field-* mapping")])])
+        if not columns:  # nothing decoded to an object: what broke, and where, is the news
+            report.files[0].diagnostics += unreadable(records, opts.max_per_code, report.files[0])
         return Conversion(report, None, "", "", 0, 0, 0, False, {})
     if name.startswith("custom_") and out_fmt == "parquet":
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
@@ -201,7 +214,8 @@ def _convert(src: str, dst: str, opts: Options, task: str | None, chat_template:
     sweep(folder)  # temporaries of writers killed before they could clean up
     source_lines = array.array("q")
     source_rows = array.array("q")
-    head: list[Diagnostic] = []
+    source = SourceFindings(opts.max_per_code)
+    head = source.kept
     notes = shapes.Notes(src)
     skipped = 0
     rows_in = 0
@@ -213,25 +227,29 @@ def _convert(src: str, dst: str, opts: Options, task: str | None, chat_template:
             for line, row, rec in records:
                 rows_in += 1
                 if isinstance(rec, Diagnostic):
-                    head.append(rec)
+                    source.add(rec)
                     continue
                 if not isinstance(rec, dict):
-                    head.append(Diagnostic("P005", f"record is {a(kind(rec))}, not an object", src,
+                    source.add(Diagnostic("P005", f"record is {a(kind(rec))}, not an object", src,
                                            line=line, row=row))
                     continue
                 gauge.source(rec)
                 try:
                     out, changed = normalize(rec)
+                    encoded = encoder.encode(out) if out is not None else b""
                 except shapes.Unmappable as e:
-                    head.append(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
-                                           hint=e.hint or "fix the record, or map other columns with --field-*"))
+                    source.add(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
+                                          hint=e.hint or "fix the record, or map other columns with --field-*"))
+                    continue
+                except RecursionError:  # a JSON string in it, or the record itself, too deep to walk
+                    source.add(too_deep(src, line, row))
                     continue
                 notes.add(changed, line, row)
                 if out is None:  # dropped by design (a KTO row labelled undesirable): reported by `notes`
                     skipped += 1
                     continue
                 gauge.written(out)
-                f.write(encoder.encode(out) + b"\n")
+                f.write(encoded + b"\n")
                 source_lines.append(line or 0)
                 source_rows.append(row)
         checked = check_file(tmp, canonical, display=src)
@@ -243,20 +261,27 @@ def _convert(src: str, dst: str, opts: Options, task: str | None, chat_template:
         # The row minimum is about what would be written, judged below.
         mapped = [d for d in mapped if d.code != "D002"]
         diags = head + notes.diagnostics() + mapped
+        dropped = dict(checked.dropped)
+        for code, n in source.dropped.items():
+            dropped[code] = dropped.get(code, 0) + n
         file_report = FileReport(src, name, rows=rows_in, task_inferred=task is None,
                                  diagnostics=sorted(diags, key=lambda d: -1 if d.row is None else d.row),
-                                 dropped=checked.dropped)
+                                 dropped=dropped)
         report = Report([file_report])
-        bad = {d.row for d in diags if d.severity == ERROR and d.row is not None}
+        # Rows the check found errors in; rows that failed before it (head) never reached the file.
+        bad = {d.row for d in mapped if d.severity == ERROR and d.row is not None}
+        if checked.hidden_error_rows:  # errors beyond the cap of shown findings: their rows are bad too
+            bad.update(source_rows[r] for r in checked.hidden_error_rows if r < len(source_rows))
+        n_bad = len(bad) + source.bad_rows
         file_level = [d for d in diags if d.severity == ERROR and d.row is None]
-        kept = rows_in - len(bad) - skipped if drop_invalid else rows_in - skipped
+        kept = rows_in - n_bad - skipped if drop_invalid else rows_in - skipped
         if 0 < kept < min_rows:
             file_report.diagnostics.insert(0, Diagnostic(
                 "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
                 f"{min_rows:,}", src, hint="add data, or set --min-rows if your job's minimum differs"))
         job = JOB_FIELDS[name.removeprefix("custom_")]
-        if file_level or (bad and not drop_invalid):
-            return Conversion(report, None, name, shape, rows_in, 0, len(bad), False, job)
+        if file_level or (n_bad and not drop_invalid):
+            return Conversion(report, None, name, shape, rows_in, 0, n_bad, False, job)
         if _writable(source_rows, bad) == 0:  # an empty output would train nothing: not written
             file_report.diagnostics.insert(0, Diagnostic(
                 "P004", f"no rows to write: all {rows_in:,} source rows were dropped or refused", src,
@@ -268,21 +293,26 @@ def _convert(src: str, dst: str, opts: Options, task: str | None, chat_template:
         discard(tmp)
 
 
-def guarded_records(path: str) -> tuple[list[str], Source]:
-    """`read_records`, where a broken .gz stream is one P010 record, never an exception."""
+def guarded_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
+    """`read_records`, where a broken .gz stream is one P010 record and a bound
+    hit one P014 record (at the line reached), never an exception."""
     try:
-        columns, records = read_records(path)
+        columns, records = read_records(path, bounds)
     except GZIP_ERRORS as e:
         return [], iter([(None, 0, undecompressable(e, path))])
+    except DecompressionCapped as e:
+        return [], iter([(None, 0, capped_diagnostic(e, path))])
     return columns, _guarded(records, path)
 
 
 def _guarded(records: Source, src: str) -> Source:
-    """Records until a .gz stream breaks; then one P010 and stop."""
+    """Records until a .gz stream breaks or hits its bound; then one P010 or P014 and stop."""
     try:
         yield from records
     except GZIP_ERRORS as e:
         yield None, 0, undecompressable(e, src)
+    except DecompressionCapped as e:
+        yield e.line, 0, capped_diagnostic(e, src)
 
 
 def _peek(records: Source) -> tuple[Source, dict[str, t.Any] | None]:
@@ -345,7 +375,7 @@ def _finish(tmp: str, dst: str, fmt: str, bad: set[int], source_rows: array.arra
                 if source_rows[i] not in bad:
                     out.write(line)
                     written += 1
-                    if len(sample) < CONTRACT_SAMPLE:
+                    if len(sample) < CONTRACT_SAMPLE and len(line) <= CONTRACT_ROW_BYTES:
                         sample.append(msgspec.json.decode(line))
         broken = contract.conforms(task, sample)
         if broken:  # a bug in ftprep, never in the data: refuse to write it

@@ -141,6 +141,9 @@ class FileReport:
     dropped: dict[str, int] = dataclasses.field(default_factory=dict)
     stats: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     strict: bool = False
+    # Rows with an error whose diagnostic is among the dropped (an array of row
+    # indices, or None): convert --drop-invalid keeps them out all the same.
+    hidden_error_rows: t.Any = None
 
     def _dropped(self, severity: str) -> int:
         if self.strict:

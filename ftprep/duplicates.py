@@ -1,11 +1,24 @@
-"""Which rows repeat an earlier row: one 8-byte key per row in, (row, first
-row) pairs out, in bounded memory however many rows there are."""
+"""Duplicate rows (D001): one 8-byte key per row in, (row, first row) pairs
+out, in bounded memory however many rows there are. Only the first `keep`
+repeats are kept; the rest are counted, so a file of two million copies holds
+a hundred thousand pairs, not two million.
+"""
 
 from __future__ import annotations
 
 import array
 import collections
+import itertools
 import typing as t
+
+
+def first_duplicates(hashes: t.Any, keep: int) -> tuple[list[tuple[int, int]], int]:
+    """The first `keep` (row, first row) pairs whose trained columns repeat an
+    earlier row, and the count of all of them."""
+    found = duplicate_rows(hashes)
+    pairs = list(itertools.islice(found, keep))
+    return pairs, len(pairs) + sum(1 for _ in found)
+
 
 # Above this many rows, keys are split into buckets so that only one bucket's
 # set is alive at a time (a set of 5M ints alone would take ~400 MB).
@@ -13,15 +26,15 @@ BUCKETED = 200_000
 BUCKETS = 64
 
 
-def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
-    """(row, first row with the same key) for every repeat; key 0 means no key."""
+def duplicate_rows(hashes: t.Any) -> t.Iterator[tuple[int, int]]:
+    """(row, first row with the same key) for every repeat, lazily; key 0 means no key."""
     if len(hashes) < 2:
-        return []
+        return
     if len(hashes) <= BUCKETED:  # the common case, no repeats: one C-level pass decides
         keys = set(hashes)
         keys.discard(0)
         if len(keys) == len(hashes) - hashes.count(0):
-            return []
+            return
     if len(hashes) > BUCKETED:
         buckets: list[t.Any] = [array.array("q") for _ in range(BUCKETS)]
         put = [b.append for b in buckets]
@@ -34,18 +47,16 @@ def duplicate_rows(hashes: t.Any) -> list[tuple[int, int]]:
         del buckets
         repeated.discard(0)
         if not repeated:
-            return []
+            return
     else:
         repeated = None  # type: ignore[assignment]
     first: dict[int, int] = {}
-    pairs = []
     for row, h in enumerate(hashes):
         if h == 0 or (repeated is not None and h not in repeated):
             continue
         j = first.setdefault(h, row)
         if j != row:
-            pairs.append((row, j))
-    return pairs
+            yield row, j
 
 
-__all__ = ["duplicate_rows"]
+__all__ = ["duplicate_rows", "first_duplicates"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gzip
 import os
 import stat
 import typing as t
@@ -58,9 +57,10 @@ def local_file(path: str | os.PathLike[str]) -> os.stat_result:
     return st
 
 
-def open_bytes(path: str | os.PathLike[str], gz: bool) -> t.BinaryIO:
+def open_bytes(path: str | os.PathLike[str], gz: bool, bounds: t.Any = None) -> t.BinaryIO:
     """A regular file opened for reading. It is opened without blocking and checked
-    on the open descriptor, so a FIFO swapped in after a stat cannot hang the read."""
+    on the open descriptor, so a FIFO swapped in after a stat cannot hang the read.
+    A .gz is decompressed within `bounds` (`ftprep.limits.Bounds`; the defaults when None)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -83,7 +83,9 @@ def open_bytes(path: str | os.PathLike[str], gz: bool) -> t.BinaryIO:
     raw = os.fdopen(fd, "rb")
     if not gz:
         return raw
-    stream = gzip.GzipFile(fileobj=raw, mode="rb")
+    from ftprep.limits import BoundedGzip, Bounds
+
+    stream = BoundedGzip(path, bounds or Bounds(), fileobj=raw)
     stream.myfileobj = raw  # type: ignore[attr-defined]  # so that closing it closes the file too
     return stream  # type: ignore[return-value]
 

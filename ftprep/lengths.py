@@ -182,6 +182,8 @@ def stats(
     display: str | None = None,
     options: Options | None = None,
     as_converted: bool = False,
+    max_expansion: float | None = None,
+    max_decompressed: int | None = None,
 ) -> Stats:
     """Token statistics of a data file, rendered with `chat_template` (default chatml).
 
@@ -201,7 +203,8 @@ def stats(
         field_conversation=field_conversation or opts.field_conversation,
         field_prompt=field_prompt or opts.field_prompt, field_chosen=field_chosen or opts.field_chosen,
         field_rejected=field_rejected or opts.field_rejected,
-        field_instruction=field_instruction or opts.field_instruction, field_output=field_output or opts.field_output)
+        field_instruction=field_instruction or opts.field_instruction, field_output=field_output or opts.field_output,
+        max_expansion=max_expansion or opts.max_expansion, max_decompressed=max_decompressed or opts.max_decompressed)
     count = counter(tokenizer)
     where = display or path
     name, view, shape, entries = iter_entries(path, opts, limit=rows, display=where, as_converted=as_converted)

@@ -123,6 +123,8 @@ def render(
     field_output: str | None = None,
     default_system: str | None = None,
     as_converted: bool = False,
+    max_expansion: float | None = None,
+    max_decompressed: int | None = None,
 ) -> RenderResult:
     """Render the first `rows` rows of `path` (all when None) with `chat_template`.
 
@@ -130,12 +132,15 @@ def render(
     `as_converted` renders the rows `ftprep convert` would write instead.
     `default_system` is the text phi_4 injects when a chat has no system
     message; by default a marker stands in for it (and C015 is reported).
+    `max_expansion` and `max_decompressed` bound a .gz (ftprep.limits; None: the defaults).
     Raises ValueError for an unknown task or template, SourceError when the file
     cannot be read at all.
     """
+    bounds = {k: v for k, v in (("max_expansion", max_expansion), ("max_decompressed", max_decompressed)) if v}
     opts = Options(task=task, field_conversation=field_conversation, field_prompt=field_prompt,
                    field_chosen=field_chosen, field_rejected=field_rejected,
-                   field_instruction=field_instruction, field_output=field_output, chat_template=chat_template)
+                   field_instruction=field_instruction, field_output=field_output, chat_template=chat_template,
+                   **bounds)
     found = iter_entries(path, opts, limit=rows, default_system=default_system, as_converted=as_converted)
     return RenderResult(path, found.task, chat_template or (DEFAULT_TEMPLATE if found.task != "text" else None),
                         list(found.entries), found.view, found.shape)
@@ -149,9 +154,19 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
     from ftprep.tasks.chat import jpath
     from ftprep.templates import get
 
+    from ftprep.sources import bounds_of
+
     template = get(opts.chat_template or DEFAULT_TEMPLATE)
-    columns, records = guarded_records(path)
+    columns, records = guarded_records(path, bounds_of(opts))
     name = opts.task or tasks.infer(columns, opts)
+    if name is None and not columns:
+        # Nothing could be read (a bound hit, a broken .gz, invalid JSON): that finding is the entry.
+        first = next(records, None)
+        if first is not None and isinstance(first[2], Diagnostic):
+            rec = dataclasses.replace(first[2], path=display or path)
+            return Rows("unknown", CONVERTED if as_converted else TRAINER, None,
+                        iter([Entry(first[0], first[1], diagnostics=(rec,))]))
+        records = iter([first] if first is not None else [])
     if name is None:
         raise ValueError(f"{path}: cannot infer the task from the columns ({', '.join(columns[:12]) or 'none'}); "
                          "pass --task")
@@ -198,7 +213,13 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
                 yield Entry(line, row, diagnostics=(Diagnostic(
                     "P005", f"record is {a(kind(rec))}, not an object", where, line=line, row=row),))
                 continue
-            yield _place(one(rec), line, row, where)
+            try:
+                outcome = one(rec)
+            except RecursionError:  # a JSON string in the row too deep to decode
+                from ftprep.limits import TOO_DEEP, TOO_DEEP_HINT
+
+                outcome = _fail("P013", TOO_DEEP, None, TOO_DEEP_HINT)
+            yield _place(outcome, line, row, where)
 
     return Rows(name, CONVERTED if as_converted else TRAINER, shape, entries())
 

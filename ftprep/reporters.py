@@ -9,23 +9,48 @@ count of further rows (`Diagnostic.text`), its line, field and hint.
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 
 from ftprep.diagnostics import ERROR, Report
+
+# What a terminal acts on: C0 controls (ESC opens OSC/CSI sequences, CR and LF
+# rewrite or forge lines), DEL, and C1 controls (0x9b is a one-byte CSI).
+# Tab is harmless; rendered text keeps its line feeds.
+CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+CONTROL_BUT_LF = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _visible(m: re.Match[str]) -> str:
+    c = m.group()
+    return NAMED.get(c) or f"\\x{ord(c):02x}"
+
+
+def printable(value: object, keep_lines: bool = False) -> str:
+    """`value` as text that cannot drive a terminal: control characters become
+    visible escapes (\\x1b, \\r, and \\n unless `keep_lines`). For text output
+    only; JSON output escapes them already."""
+    return (CONTROL_BUT_LF if keep_lines else CONTROL).sub(_visible, str(value))
+
+
+def diagnostic_line(d: t.Any, hint: bool = False) -> str:
+    """`path:line: CODE message [field]` (and ` (hint: ...)` with `hint`), printable."""
+    return printable(f"{d.location}: {d.code} {d.text}" + (f" [{d.field}]" if d.field else "")
+                     + (f" (hint: {d.hint})" if hint and d.hint else ""))
 
 
 def text(report: Report, stream: t.TextIO, summary: bool = True) -> None:
     for f in report.files:
         inferred = " (inferred)" if f.task_inferred and f.task else ""
         if f.task:
-            stream.write(f"{f.path}: task {f.task}{inferred}, {f.rows:,} rows\n")
+            stream.write(printable(f"{f.path}: task {f.task}{inferred}, {f.rows:,} rows") + "\n")
         for d in f.diagnostics:
-            extra = f" [{d.field}]" if d.field else ""
-            stream.write(f"{d.location}: {d.code} {d.text}{extra}\n")
+            stream.write(diagnostic_line(d) + "\n")
             if d.hint:
-                stream.write(f"    hint: {d.hint}\n")
+                stream.write(f"    hint: {printable(d.hint)}\n")
         for code, n in sorted(f.dropped.items()):
-            stream.write(f"{f.path}: {n:,} more {code} not shown (raise --max-per-code)\n")
+            stream.write(f"{printable(f.path)}: {n:,} more {code} not shown (raise --max-per-code)\n")
     if not summary:
         return
     s = report.summary()
@@ -41,6 +66,7 @@ def json_(report: Report, stream: t.TextIO) -> None:
 
 def _escape(value: str, prop: bool = False) -> str:
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    value = CONTROL.sub(_visible, value)  # line ends are %-encoded above; the rest of the controls
     if prop:
         value = value.replace(":", "%3A").replace(",", "%2C")
     return value

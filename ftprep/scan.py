@@ -18,13 +18,18 @@ import typing as t
 
 import msgspec
 
+from ftprep.codes import CODES, ERROR
 from ftprep.diagnostics import MAX_PLACES
+from ftprep.limits import TooDeep, blank_lines
+from ftprep.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind, placeholder_suspects
 from ftprep.tasks import chat_rules
 
 # 1 MB: blocks that stay in the cache measured fastest (8 MB blocks were ~25% slower).
 BLOCK = 1 << 20
+# Blank lines in a block above which they are counted in runs, not decoded one by one.
+BLANK_RUNS = 1000
 # Codes reported once per file, at their first row, with the count of rows.
 AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "G001", "V010"})
 EMPTY_CODES = frozenset({"V001", "V002"})
@@ -58,6 +63,8 @@ class Scan:
     # column cannot be absent from them, so they do not hide a missing column.
     unparsed: int = 0
     keys: set[str] = dataclasses.field(default_factory=set)
+    # Rows with an error beyond max_per_code: not shown, but never written by convert.
+    hidden: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -72,6 +79,8 @@ class Scan:
             self.firsts[key] = 1
             self.places[key] = [] if row is None else [row]
         elif n > self.max_per_code:
+            if row is not None and CODES[f.code].severity == ERROR:
+                self.hidden.append(row)
             return
         self.found.append((line, row, f.code, f.message, f.field, f.hint))
 
@@ -80,6 +89,8 @@ class Scan:
             return
         self.found = [(None if ln is None else ln + lines, None if r is None else r + rows, *rest)
                       for ln, r, *rest in self.found]
+        if self.hidden:
+            self.hidden = array.array("q", (r + rows for r in self.hidden))
         self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
         self.places = {k: [r + rows for r in v] for k, v in self.places.items()}
         self.offset += lines - rows
@@ -96,6 +107,8 @@ class Scan:
             if code in AGGREGATED and key in self.firsts:
                 continue
             if code not in AGGREGATED and self.counts.get(code, 0) >= self.max_per_code:
+                if row is not None and CODES[code].severity == ERROR:
+                    self.hidden.append(row)
                 continue
             self.found.append((line, row, code, message, field, hint))
         for k, n in other.counts.items():
@@ -108,6 +121,7 @@ class Scan:
         for k, n in other.absent.items():
             self.absent[k] = self.absent.get(k, 0) + n
         self.hashes.extend(other.hashes)
+        self.hidden.extend(other.hidden)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows
@@ -162,7 +176,11 @@ class RowChecker:
                 scan.absent[col] = scan.absent.get(col, 0) + 1
             if obj.get(col) is None:
                 unkeyed = True
-        findings = self.task.explain(obj, self.opts)
+        try:
+            findings = self.task.explain(obj, self.opts)
+        except RecursionError:  # decoded, but too deep to walk (or a JSON string in it is)
+            scan.add(line, row, too_deep())
+            return 0
         empty = {f.field for f in findings if f.code in EMPTY_CODES}
         if self.required and empty.issuperset(self.required):
             scan.empty_rows += 1
@@ -173,10 +191,14 @@ class RowChecker:
         # Keyed on the trained columns only: decoded into the row type when that
         # works, so that the key equals the fast path's for the same trained values.
         whole = self.whole_row or not self.required
-        trained = self.encoder.encode(obj if whole else {c: obj[c] for c in self.required})
+        try:
+            trained = self.encoder.encode(obj if whole else {c: obj[c] for c in self.required})
+        except RecursionError:
+            scan.add(line, row, too_deep())
+            return 0
         try:
             return next(self.keys([self.typed.decode(trained)])) or 1
-        except (msgspec.ValidationError, msgspec.DecodeError):
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             return hash(trained) or 1
 
     def records(self, scan: Scan, records: list[t.Any]) -> None:
@@ -189,7 +211,7 @@ class RowChecker:
             # A CSV cell holds the conversation as JSON text; the trainer json-loads
             # it, so do that first and let the typed decode judge the list.
             col, decode = self.conversation, self.generic.decode
-            for rec in records:
+            for i, rec in enumerate(records):
                 value = rec.get(col) if isinstance(rec, dict) else None
                 if isinstance(value, str):
                     stripped = value.strip()
@@ -198,7 +220,35 @@ class RowChecker:
                             rec[col] = decode(stripped)
                         except (msgspec.DecodeError, UnicodeDecodeError):
                             pass
-        self.lines(scan, self.encoder.encode_lines(records).split(b"\n")[:-1], False)
+                        except RecursionError:
+                            records[i] = TooDeep(None)
+        try:
+            if any(type(r) is TooDeep for r in records):
+                raise RecursionError  # a stand-in for a record that could not be decoded
+            encoded = self.encoder.encode_lines(records).split(b"\n")[:-1]
+        except RecursionError:
+            self._records_one_by_one(scan, records)
+            return
+        self.lines(scan, encoded, False)
+
+    def _records_one_by_one(self, scan: Scan, records: list[t.Any]) -> None:
+        """Records with some too deep to encode: runs of good ones go through
+        `lines`, each deep one is a P013 in its row."""
+        run: list[bytes] = []
+        for rec in records:
+            try:
+                if not isinstance(rec, TooDeep):
+                    run.append(self.encoder.encode(rec))
+                    continue
+            except RecursionError:
+                pass
+            self.lines(scan, run, False)
+            run = []
+            scan.lines += 1
+            scan.rows += 1
+            scan.hashes.append(0)
+            scan.add(scan.lines, scan.rows - 1, too_deep())
+        self.lines(scan, run, False)
 
     # -- JSON Lines -----------------------------------------------------------
     def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool) -> None:
@@ -217,7 +267,7 @@ class RowChecker:
             try:
                 rows.extend(map(decode, it))
                 break
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 failed.append(len(rows) + len(failed))
         first_line, first_row = scan.lines + 1, scan.rows
         scan.lines += len(lines)
@@ -263,6 +313,8 @@ class RowChecker:
         flags = list(map(self.clean, rows))
         if not all(flags):
             suspects.update(k for k, ok in enumerate(flags) if not ok)
+        raw = lines if len(line_of) == len(lines) else [lines[i] for i in line_of]
+        suspects.update(lost_key_rows(raw, rows, self.encoder, self.generic))  # P015 is explain's to say
         texts = self.texts(rows)
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
@@ -282,7 +334,7 @@ class RowChecker:
         suspects.update(self._rows_of(rows, placeholder_suspects(texts)))
         for k in sorted(suspects):
             i = line_of[k]
-            self.explain_obj(scan, self.generic.decode(lines[i]), first_line + i, first_row + row_of[k])
+            self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False)
 
     def _rows_of(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
         if not text_indices:
@@ -312,6 +364,11 @@ class RowChecker:
             scan.unparsed += 1
             scan.add(line, row, decode_error(text, e, truncated))
             return 0
+        except RecursionError:
+            scan.add(line, row, too_deep())
+            return 0
+        if repeated := duplicate_key(text, obj, self.encoder):
+            scan.add(line, row, repeated)
         return self.explain_obj(scan, obj, line, row)
 
 
@@ -322,20 +379,6 @@ def trained_columns(row_type: t.Any) -> t.Callable[[t.Any], t.Any] | None:
 
     names = [f for f in getattr(row_type, "__struct_fields__", ()) if f.startswith("f")]
     return operator.attrgetter(*names) if names else None
-
-
-def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
-    """P001, P002 or P003 for a line that does not decode; `truncated`: it is
-    the file's last line and has no newline."""
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError as u:
-        return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
-    detail = str(e).removeprefix("JSON is malformed: ")
-    if truncated:
-        return Finding("P003", f"the last record is cut off ({detail})", None,
-                       "the file may have been truncated while writing")
-    return Finding("P001", f"invalid JSON: {detail}")
 
 
 def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
@@ -355,8 +398,9 @@ def scan_range(path: str, start: int, end: int, task: str, opts: Options, final:
 def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | None, final: bool,
                 strip_bom: bool) -> None:
     """Read big blocks and scan their lines. A block is split once; its last,
-    partial line is carried into the next block, so no block is copied."""
-    carry = b""
+    partial line is carried into the next block, so no block is copied. A line
+    longer than a block is gathered in pieces and joined once."""
+    carry: list[bytes] = []
     remaining = limit
     first = True
     while True:
@@ -369,13 +413,34 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
         first = False
         if not buf:
             if carry:
-                checker.lines(scan, [carry], final)
+                checker.lines(scan, [b"".join(carry)], final)
             return
+        if b"\n" not in buf:
+            carry.append(buf)
+            continue
+        if buf.isspace():  # padding, or a bomb of newlines: count, do not split
+            head, _, rest = buf.partition(b"\n")
+            checker.lines(scan, [b"".join(carry) + head], False)
+            blank_lines(scan, rest.count(b"\n"))
+            tail = rest[rest.rfind(b"\n") + 1:]
+            carry = [tail] if tail else []
+            continue
         lines = buf.split(b"\n")
         if carry:
-            lines[0] = carry + lines[0]
-        carry = lines.pop()
-        checker.lines(scan, lines, False)
+            lines[0] = b"".join(carry) + lines[0]
+        tail = lines.pop()
+        carry = [tail] if tail else []
+        if buf.count(b"\n\n") + buf.count(b"\n\r\n") > BLANK_RUNS:
+            # Rows between floods of blank lines: each blank one would cost a failed decode.
+            flags = list(map(bool, map(bytes.strip, lines)))
+            for filled, run in itertools.groupby(range(len(lines)), key=flags.__getitem__):
+                at = list(run)
+                if filled:
+                    checker.lines(scan, lines[at[0]:at[-1] + 1], False)
+                else:
+                    blank_lines(scan, len(at))
+        else:
+            checker.lines(scan, lines, False)
 
 
 __all__ = ["Scan", "RowChecker", "decode_error", "scan_range", "read_stream"]

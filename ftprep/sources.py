@@ -16,11 +16,14 @@ import msgspec
 
 # Opening files lives in ftprep.inputs; its names are re-exported for the readers here and beyond.
 from ftprep.inputs import STDIN_FORMATS, SourceError, local_file, not_regular, open_bytes, stdin_copy  # noqa: F401
+from ftprep.limits import Bounds, BoundedGzip, DecompressionCapped, TooDeep, array_elements, bounds_of
 
 FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet",
 }
+# Records read to infer the task from their keys.
+PROBE_RECORDS = 200
 SUFFIXES = tuple(FORMATS) + tuple(f"{s}.gz" for s in FORMATS if s != ".parquet")
 
 
@@ -49,21 +52,45 @@ def format_of(path: str | os.PathLike[str]) -> tuple[str, bool]:
     raise SourceError(f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)}")
 
 
-def sniff_json(path: str | os.PathLike[str], gz: bool) -> str:
+def probe_jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> set[str]:
+    """Keys of the first records, to infer the task: the first megabyte, and at
+    least the first whole line however long it is."""
+    keys: set[str] = set()
+    try:
+        with open_bytes(path, gz, bounds) as f:
+            head = f.read(1 << 20)
+            if b"\n" not in head:
+                head += f.readline()
+    except DecompressionCapped:
+        return keys  # the scan reports it, at its line
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    decoder = msgspec.json.Decoder()
+    for line in head.split(b"\n")[:PROBE_RECORDS]:
+        try:
+            obj = decoder.decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(obj, dict):
+            keys.update(obj)
+    return keys
+
+
+def sniff_json(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = None) -> str:
     """A `.json` file may hold an array or JSON Lines; `datasets` reads both.
     A single object that wraps the records (`{"data": [...]}`) is "wrapped",
     one that is itself a record (`{"conversations": [...messages]}`) is
-    "record": the trainer would see one row either way."""
-    with open_bytes(path, gz) as f:
+    "record": the trainer would see one row either way. A file too deep or too
+    big to decode here is left to the line scanner, which reports where."""
+    with open_bytes(path, gz, bounds) as f:
         head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
         return "json"
     if head.startswith(b"{") and os.path.getsize(path) < (256 << 20):
-        with open_bytes(path, gz) as f:
-            data = f.read().removeprefix(b"\xef\xbb\xbf")
         try:
+            with open_bytes(path, gz, bounds) as f:
+                data = f.read().removeprefix(b"\xef\xbb\xbf")
             doc = msgspec.json.decode(data)
-        except (msgspec.DecodeError, UnicodeDecodeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, DecompressionCapped):
             return "jsonl"
         if isinstance(doc, dict) and one_record(doc, multiline=b"\n" in data.strip()):
             return "record"
@@ -103,8 +130,10 @@ class Table:
     installed (it comes with `datasets`), else polars reads it whole.
     """
 
-    def __init__(self, path: str | os.PathLike[str], fmt: str, gz: bool, columns: list[str], frame: t.Any = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], fmt: str, gz: bool, columns: list[str], frame: t.Any = None,
+                 bounds: Bounds | None = None) -> None:
         self.path, self.fmt, self.gz, self.columns, self.frame = path, fmt, gz, columns, frame
+        self.bounds = bounds
         # (row index within the file, message) of records the reader had to repair.
         self.broken: list[tuple[int, str]] = []
         # (line where the quote opened, message): records an unclosed quote swallowed (P011).
@@ -138,7 +167,7 @@ class Table:
         csv.field_size_limit(1 << 30)  # chat rows in a cell easily pass the 128 KiB default
         width = len(self.columns)
         delimiter = "\t" if self.fmt == "tsv" else ","
-        with open_bytes(self.path, self.gz) as f:
+        with open_bytes(self.path, self.gz, self.bounds) as f:
             text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
             lines = Lines(text)
             reader = csv.reader(lines.lines, delimiter=delimiter)
@@ -174,6 +203,10 @@ class Table:
                 raise TableError(f"line {reader.line_num}: {e}") from None
             except UnicodeDecodeError as e:
                 raise TableError(f"near line {reader.line_num + 1}: invalid UTF-8 ({e.reason})") from None
+            except DecompressionCapped:
+                if records:  # the rows read before the bound are checked too
+                    yield records, starts
+                raise
             if records:
                 yield records, starts
 
@@ -243,7 +276,7 @@ def first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
-def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
+def read_table(path: str | os.PathLike[str], fmt: str, gz: bool, bounds: Bounds | None = None) -> Table:
     """Open a CSV, TSV or Parquet file: its columns now, its records in batches."""
     if fmt == "parquet":
         try:
@@ -263,7 +296,7 @@ def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
     import io
 
     csv.field_size_limit(1 << 30)
-    with open_bytes(path, gz) as f:
+    with open_bytes(path, gz, bounds) as f:
         lines = Lines(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""))
         try:
             header = next(csv.reader(lines.lines, delimiter="\t" if fmt == "tsv" else ","), [])
@@ -272,10 +305,25 @@ def read_table(path: str | os.PathLike[str], fmt: str, gz: bool) -> Table:
         if header and lines.ended:  # the header's own quote never closed
             raise TableError(unclosed(header, lines.record, len(header), ",", 1, len(lines.record), True) or "",
                              "P011", 1)
-    return Table(path, fmt, gz, header)
+    return Table(path, fmt, gz, header, bounds=bounds)
 
 
-def json_array(path: str | os.PathLike[str], gz: bool) -> list[t.Any]:
-    with open_bytes(path, gz) as f:
-        data = f.read()
-    return msgspec.json.decode(data.removeprefix(b"\xef\xbb\xbf"))
+def json_array(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = None) -> list[t.Any]:
+    """A JSON file's top-level value. When a record is nested too deeply to
+    decode, the array is decoded record by record and that one is a TooDeep."""
+    with open_bytes(path, gz, bounds) as f:
+        data = f.read().removeprefix(b"\xef\xbb\xbf")
+    try:
+        return msgspec.json.decode(data)
+    except RecursionError:
+        pass
+    decoder = msgspec.json.Decoder()
+    out: list[t.Any] = []
+    for start, end in array_elements(data):
+        part = data[start:end]
+        try:
+            out.append(decoder.decode(part))
+        except RecursionError:
+            lead = len(part) - len(part.lstrip())
+            out.append(TooDeep(data.count(b"\n", 0, start + lead) + 1))
+    return out

@@ -22,6 +22,8 @@ import typing as t
 
 import msgspec
 
+from ftprep.limits import MAX_DECOMPRESSED, MAX_EXPANSION
+
 # The trainer keeps min-rows configurable: its MINIMUM_DATASET_ROWS moved
 # 5,000 -> 2,000 -> 4,000 -> 8,000. The latest seen is the default.
 DEFAULT_MIN_ROWS = 8000
@@ -89,6 +91,9 @@ class Options:
     workers: int | None = None
     # custom_* data at a URL: the trainer's size limit (lower it to test).
     max_url_bytes: int = MAX_URL_BYTES
+    # How far a .gz may expand (ratio to its size, and bytes); ftprep.limits.
+    max_expansion: float = MAX_EXPANSION
+    max_decompressed: int = MAX_DECOMPRESSED
     # Tokens (issue 3): exact counts with a tokenizer, else an estimate.
     tokenizer: str | None = None
     max_seq_len: int | None = None
