@@ -17,6 +17,7 @@ import zlib
 
 import msgspec
 
+from ftprep import inference
 from ftprep import tasks as task_registry
 from ftprep.diagnostics import Diagnostic, FileReport, Report
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
@@ -223,6 +224,8 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         line_of = line_of_table
     report.rows = scan.rows
     finish(report, scan, task, opts, head, set(columns), line_of)
+    report.diagnostics += inference.diagnostics(scan.types, scan.cells, fmt, task, opts, shown, line_of)
+    report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import (
             length_diagnostics,  # issue 3: exact or estimated token lengths
@@ -308,8 +311,11 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
     starts = array.array("q")
+    kept = inference.kept_columns(task, opts, table.columns)
+    scan.cells = inference.CsvTypes(table.columns if kept is None else kept)
     try:
         for records, lines in table.batches(TABLE_BATCH):
+            scan.cells.batch(records)
             checker.records(scan, records)
             starts.extend(ln or 0 for ln in lines)
     except TableError as e:  # a table can break part-way: report where reading stopped

@@ -18,6 +18,7 @@ import typing as t
 
 import msgspec
 
+from ftprep.inference import ColumnTypes, typed_layout
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind
 from ftprep.tasks import chat_rules
@@ -52,6 +53,10 @@ class Scan:
     absent: dict[str, int] = dataclasses.field(default_factory=dict)
     empty_rows: int = 0
     keys: set[str] = dataclasses.field(default_factory=set)
+    # The kinds of values per column, for the loader's type inference (ftprep.inference).
+    types: ColumnTypes = dataclasses.field(default_factory=ColumnTypes)
+    # A table's cells as pandas would parse them (ftprep.inference.CsvTypes).
+    cells: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -72,6 +77,7 @@ class Scan:
         self.found = [(None if ln is None else ln + lines, None if r is None else r + rows, *rest)
                       for ln, r, *rest in self.found]
         self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
+        self.types.shift(rows)
         self.offset += lines - rows
 
     def merge(self, other: Scan) -> None:
@@ -95,6 +101,7 @@ class Scan:
         for k, n in other.absent.items():
             self.absent[k] = self.absent.get(k, 0) + n
         self.hashes.extend(other.hashes)
+        self.types.merge(other.types)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows
@@ -122,6 +129,7 @@ class RowChecker:
         self.tokens = control_patterns()
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
         self.conversation = task.mapped(opts).get("field_conversation")
+        self.layout = typed_layout(task.name, opts)
 
     # -- explain path ---------------------------------------------------------
     def explain_obj(self, scan: Scan, obj: t.Any, line: int | None, row: int) -> int:
@@ -230,6 +238,7 @@ class RowChecker:
         if not all(flags):
             suspects.update(k for k, ok in enumerate(flags) if not ok)
         texts = self.texts(rows)
+        scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
         # Control tokens: a C-level pass finds the few texts holding '<' or '[',
@@ -276,6 +285,8 @@ class RowChecker:
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             scan.add(line, row, decode_error(text, e, truncated))
             return 0
+        if isinstance(obj, dict):
+            scan.types.record(obj, row, self.conversation)
         return self.explain_obj(scan, obj, line, row)
 
 

@@ -1,0 +1,375 @@
+"""Type inference at load: what `datasets.load_dataset` makes of each column.
+
+The trainer's prep loads the file with `datasets` (pinned 2.21 on the
+validator), which lets pyarrow (JSON Lines) or pandas (CSV, and JSON arrays in
+2.x) infer a type per column, and then str()s every value. So a column of ISO
+dates reaches the trainer as `2024-01-10 00:00:00`, a CSV `NA` as `""`, a CSV
+`001` as `1`, and a column mixing strings with numbers does not load at all
+in datasets 2.x. Findings are per column, with the first rows.
+
+`ColumnTypes` is filled by the row engine: typed (clean) rows only add counts
+and a date test on the first text of each column that is all dates so far,
+so the fast path stays fast; explained rows add the real kind of every value.
+CSV cells are judged here as pandas parses them (`CsvTypes`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import typing as t
+
+from ftprep.tasks.base import Finding
+
+FIRST = 3  # rows kept per (column, kind), for "first at lines ..."
+# pyarrow's JSON reader infers timestamp[s] from these ISO 8601 forms (checked
+# against pyarrow 17 and 26 in tests/test_fidelity.py): a date, optionally an
+# hour, minutes, seconds, and a UTC offset. Fractions of a second stay strings.
+DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}))?)?"
+                  r"(Z|[+-]\d{2}(?::?\d{2})?)?)?", re.ASCII)
+# Kinds that pyarrow unifies in one column; two of them in one column fail the
+# load of datasets 2.x ("changed from string to number").
+GROUP = {"string": "string", "date": "string", "int": "number", "float": "number", "bool": "boolean",
+         "list": "list", "object": "object"}
+ARROW = {"string": "string", "number": "number", "boolean": "boolean", "list": "array", "object": "object"}
+# pandas 2.2's default NA strings (pandas._libs.parsers.STR_NA_VALUES, "" aside).
+NA_TOKENS = frozenset({"-1.#IND", "1.#QNAN", "1.#IND", "-1.#QNAN", "#N/A N/A", "#N/A", "N/A", "n/a", "NA",
+                       "<NA>", "#NA", "NULL", "null", "NaN", "-NaN", "nan", "-nan", "None"})
+CSV_INT = re.compile(r"\s*[+-]?\d+\s*")
+CSV_FLOAT = re.compile(r"\s*[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity)\s*", re.I)
+CSV_BOOL = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False, "false": False}
+# datasets' CsvConfig.chunksize: pandas infers each chunk of rows on its own.
+CSV_CHUNK = 10_000
+# Column names pandas.read_json converts to dates (keep_default_dates): the
+# JSON-array fallback of datasets 2.x.
+PANDAS_DATE_NAMES = ("date", "datetime", "modified")
+
+
+def is_date(text: str) -> bool:
+    m = DATE.fullmatch(text)
+    if m is None:
+        return False
+    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups()[:6])
+    try:
+        datetime.datetime(y, mo, d, h, mi, s)
+    except ValueError:
+        return False
+    return True
+
+
+def as_loaded(text: str) -> str:
+    """The str() of the timestamp pyarrow reads from an ISO date: seconds, in UTC."""
+    m = DATE.fullmatch(text)
+    assert m is not None
+    y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups()[:6])
+    when = datetime.datetime(y, mo, d, h, mi, s)
+    zone = m.group(7)
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        when -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "date" if value[:1].isdigit() and is_date(value) else "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
+
+
+@dataclasses.dataclass
+class ColumnTypes:
+    """Per column: how many values of each kind, and the first rows of each."""
+
+    count: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    first: dict[str, dict[str, list[int]]] = dataclasses.field(default_factory=dict)
+    # Columns with a non-date string: no longer worth a date test on typed rows.
+    undated: set[str] = dataclasses.field(default_factory=set)
+    examples: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def add(self, column: str, kind: str, row: int, n: int = 1, example: str | None = None) -> None:
+        counts = self.count.setdefault(column, {})
+        counts[kind] = counts.get(kind, 0) + n
+        rows = self.first.setdefault(column, {}).setdefault(kind, [])
+        if len(rows) < FIRST:
+            rows.append(row)
+        if kind == "string":
+            self.undated.add(column)
+        if example is not None and column not in self.examples:
+            self.examples[column] = example
+
+    def value(self, column: str, value: object, row: int) -> None:
+        kind = kind_of(value)
+        self.add(column, kind, row, example=value if kind == "date" else None)  # type: ignore[arg-type]
+
+    def record(self, obj: dict[str, t.Any], row: int, conversation: str | None) -> None:
+        """Every top-level value of an explained row, and the message keys of its conversation."""
+        for key, value in obj.items():
+            self.value(key, value, row)
+            if key == conversation and isinstance(value, list):
+                for m in value:
+                    if isinstance(m, dict):
+                        for k, v in m.items():
+                            self.value(f"{key}[].{k}", v, row)
+
+    def typed(self, columns: t.Sequence[str], texts: list[str], row: t.Callable[[int], int]) -> None:
+        """Typed rows whose texts are `columns` in turn (text, dpo): all strings.
+        A column is tested for dates only while all its values were dates, so a
+        text column costs one test per block."""
+        n = len(columns)
+        for j, col in enumerate(columns):
+            values = texts[j::n]
+            if not values:
+                continue
+            if col in self.undated:
+                counts = self.count.setdefault(col, {})
+                counts["string"] = counts.get("string", 0) + len(values)
+                continue
+            for k, v in enumerate(values):
+                if not (v[:1].isdigit() and is_date(v)):
+                    self.add(col, "string", row(k), len(values) - k)
+                    break
+                self.add(col, "date", row(k), example=v)
+
+    def counted(self, column: str, kind: str, n: int, row: int) -> None:
+        """`n` values of one kind known from the row type (typed rows)."""
+        if n:
+            self.add(column, kind, row, n)
+
+    def typed_rows(self, layout: tuple[str, t.Any], rows: list[t.Any], texts: list[str],
+                   row: t.Callable[[int], int]) -> None:
+        """What the row type of a block of typed rows says about its columns."""
+        how, what = layout
+        if not rows:
+            return
+        if how == "columns":
+            self.typed(what, texts, row)
+        elif how == "chat":
+            self.counted(what, "list", len(rows), row(0))
+            self.counted(f"{what}[].role", "string", len(texts), row(0))
+            self.counted(f"{what}[].content", "string", len(texts), row(0))
+        else:  # dict rows (grpo): every column, values of any scalar type
+            undated = self.undated
+            for k, r in enumerate(rows):
+                for key, v in r.items():
+                    if type(v) is str and key in undated:
+                        counts = self.count[key]
+                        counts["string"] += 1
+                    else:
+                        self.value(key, v, row(k))
+
+    def shift(self, rows: int) -> None:
+        self.first = {c: {k: [r + rows for r in v] for k, v in kinds.items()} for c, kinds in self.first.items()}
+
+    def merge(self, other: ColumnTypes) -> None:
+        """Append a later scan's columns (its rows already shifted)."""
+        for col, kinds in other.count.items():
+            mine = self.count.setdefault(col, {})
+            firsts = self.first.setdefault(col, {})
+            for kind, n in kinds.items():
+                mine[kind] = mine.get(kind, 0) + n
+                rows = firsts.setdefault(kind, [])
+                rows.extend(other.first.get(col, {}).get(kind, [])[:FIRST - len(rows)])
+        self.undated |= other.undated
+        for col, ex in other.examples.items():
+            self.examples.setdefault(col, ex)
+
+
+def typed_layout(task: str, opts: t.Any) -> tuple[str, t.Any]:
+    """How a task's typed rows map to columns: ("columns", names in text order),
+    ("chat", conversation column) or ("dicts", None)."""
+    if task in ("text", "custom_text"):
+        from ftprep.tasks import text
+
+        return ("columns", text.columns(opts))
+    if task == "dpo":
+        from ftprep.tasks import dpo
+
+        return ("columns", dpo.columns(opts))
+    if task in ("chat", "custom_chat"):
+        return ("chat", opts.field("field_conversation", "conversations"))
+    return ("dicts", None)
+
+
+def date_names(column: str) -> bool:
+    c = column.lower()
+    return c in PANDAS_DATE_NAMES or c.endswith(("_at", "_time")) or c.startswith("timestamp")
+
+
+Place = t.Callable[[int], str]
+
+
+def row_place(row: int) -> str:
+    return f"record {row + 1}"
+
+
+def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: bool,
+                  place: Place = row_place) -> list[tuple[int, Finding]]:
+    """(row, finding) per damaged column of a JSON or JSON Lines file. `kept`:
+    the columns the trainer keeps (None: all), whose dates it would garble."""
+    out: list[tuple[int, Finding]] = []
+    for col, counts in types.count.items():
+        present = {k for k, n in counts.items() if n}
+        groups = {GROUP[k] for k in present if k != "null"}
+        first = types.first[col]
+        if len(groups) > 1:
+            ordered = sorted(groups, key=lambda g: min(r for k in present if GROUP.get(k) == g for r in first[k]))
+            where = "; ".join(f"{g}s first at {place(min(r for k in present if GROUP.get(k) == g for r in first[k]))}"
+                              for g in ordered)
+            minority = min(ordered[1:], key=lambda g: sum(counts[k] for k in present if GROUP.get(k) == g))
+            row = min(r for k in present if GROUP.get(k) == minority for r in first[k])
+            how = ("pandas' fallback raises ArrowTypeError" if array
+                   else f"ArrowInvalid: changed from {ARROW[ordered[0]]} to {ARROW[ordered[1]]}")
+            out.append((row, Finding(
+                "L004", f"column '{col}' mixes {' and '.join(f'{g}s' for g in ordered)} ({where}): the validator's "
+                f"datasets 2.21 fails to load the file ({how}); datasets 4 and later load it",
+                col, "store every value of a column with one JSON type (text as JSON strings)")))
+            continue
+        top = col.split("[]", 1)[0]
+        if kept is not None and top not in kept:
+            continue
+        if groups == {"number"} and {"int", "float"} <= present:
+            rows = first["int"]
+            out.append((rows[0], Finding(
+                "L005", f"column '{col}' mixes integers and decimals ({counts['int']:,} integer(s), first at "
+                f"{', '.join(map(place, rows))}): datasets reads the column as float64, so prep's str() turns "
+                "16 into '16.0'", col, "store the values as JSON strings")))
+            continue
+        if present == {"date"} or present == {"date", "null"}:
+            rows = first["date"]
+            ex = types.examples.get(col, "2024-01-10")
+            if array:
+                older = ("datasets 2.21 (the validator's, via pandas) too" if date_names(col)
+                         else "datasets 2.21 (the validator's, via pandas) keeps it as text")
+                versions = f"datasets 4 and later read it as timestamps; {older}"
+            else:
+                versions = "datasets 2.21 (the validator's) and later read it as timestamps"
+            out.append((rows[0], Finding(
+                "L001", f"column '{col}' holds only ISO dates ({counts['date']:,} row(s), first at "
+                f"{', '.join(map(place, rows))}): {versions}, and prep str()s them, so the trainer "
+                f"sees '{as_loaded(ex)}' for '{ex}'",
+                col, "add text around the dates (e.g. 'Date: 2024-01-10'), or upload Parquet")))
+    return out
+
+
+@dataclasses.dataclass
+class CsvTypes:
+    """CSV cells of the kept columns as pandas' `read_csv` (datasets' CSV
+    loader) parses them, chunk by chunk: NA strings to null, numeric and
+    boolean columns to numbers."""
+
+    columns: t.Sequence[str]
+    na: dict[str, list[tuple[int, str]]] = dataclasses.field(default_factory=dict)
+    na_count: dict[str, int] = dataclasses.field(default_factory=dict)
+    changed: dict[str, list[tuple[int, str, str]]] = dataclasses.field(default_factory=dict)
+    changed_count: dict[str, int] = dataclasses.field(default_factory=dict)
+    dtype: dict[str, str] = dataclasses.field(default_factory=dict)
+    _chunk: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
+    _start: int = 0
+
+    def batch(self, records: list[dict[str, t.Any]]) -> None:
+        for rec in records:
+            self._chunk.append(rec)
+            if len(self._chunk) == CSV_CHUNK:
+                self._judge()
+
+    def done(self) -> None:
+        if self._chunk:
+            self._judge()
+
+    def _judge(self) -> None:
+        chunk, start = self._chunk, self._start
+        self._chunk, self._start = [], start + len(chunk)
+        for col in self.columns:
+            cells = [(start + i, r.get(col)) for i, r in enumerate(chunk)]
+            texts = [(i, v) for i, v in cells if isinstance(v, str) and v not in NA_TOKENS]
+            has_null = len(texts) < len(cells)
+            for i, v in cells:
+                if isinstance(v, str) and v in NA_TOKENS:
+                    self.na_count[col] = self.na_count.get(col, 0) + 1
+                    if len(self.na.setdefault(col, [])) < FIRST:
+                        self.na[col].append((i, v))
+            if not texts:
+                continue
+            parse: t.Callable[[str], str]
+            if all(CSV_INT.fullmatch(v) for _, v in texts):
+                big = any(abs(int(v)) >= 2 ** 63 for _, v in texts)
+                parse = (lambda v: str(float(int(v)))) if has_null else (lambda v: str(int(v)))
+                self.dtype[col] = "float64" if has_null else ("uint64" if big else "int64")
+                if big and not has_null:
+                    continue  # uint64 keeps the digits (leading zeros aside, rare here)
+            elif all(CSV_FLOAT.fullmatch(v) for _, v in texts):
+                parse, self.dtype[col] = (lambda v: str(float(v))), "float64"
+            elif all(v in CSV_BOOL for _, v in texts):
+                parse, self.dtype[col] = (lambda v: str(CSV_BOOL[v])), "bool"
+            else:
+                continue
+            for i, v in texts:
+                after = parse(v)
+                if after != v:
+                    self.changed_count[col] = self.changed_count.get(col, 0) + 1
+                    if len(self.changed.setdefault(col, [])) < FIRST:
+                        self.changed[col].append((i, v, after))
+
+    def findings(self, task: str, place: Place = row_place) -> list[tuple[int, Finding]]:
+        self.done()
+        out: list[tuple[int, Finding]] = []
+        for col, hits in self.na.items():
+            n = self.na_count[col]
+            shown = ", ".join(f"'{v}' ({place(i)})" for i, v in hits)
+            then = ("prep then drops the row (_validate_dpo_data)" if task == "dpo"
+                    else "prep turns it into an empty string")
+            out.append((hits[0][0], Finding(
+                "L002", f"column '{col}': {n:,} cell(s) such as {shown} are read as null by datasets' CSV "
+                f"loader (pandas' default NA strings); {then}", col,
+                "write the data as JSON Lines (ftprep convert keeps these as text)")))
+        for col, hits in self.changed.items():
+            n = self.changed_count[col]
+            shown = ", ".join(f"'{v}' -> '{after}' ({place(i)})" for i, v, after in hits)
+            out.append((hits[0][0], Finding(
+                "L003", f"column '{col}' is read as {self.dtype[col]} by datasets' CSV loader (pandas), and prep "
+                f"str()s it back: {n:,} value(s) change, {shown}", col,
+                "write the data as JSON Lines with JSON strings (ftprep convert does)")))
+        return out
+
+
+def kept_columns(task: t.Any, opts: t.Any, columns: t.Collection[str]) -> list[str] | None:
+    """The columns prep keeps and str()s (GRPO keeps its extra columns: all)."""
+    if task.name == "grpo":
+        return None
+    return list(dict.fromkeys(task.mapped(opts).values()))
+
+
+def diagnostics(types: ColumnTypes, cells: CsvTypes | None, fmt: str, task: t.Any, opts: t.Any,
+                path: str, line_of: t.Callable[[int], int | None]) -> list[t.Any]:
+    """The type-inference diagnostics of one file, placed at their first row."""
+    from ftprep.diagnostics import Diagnostic
+
+    def place(row: int) -> str:
+        line = line_of(row)
+        return f"line {line}" if line else f"record {row + 1}"
+
+    if fmt in ("csv", "tsv"):
+        found = cells.findings(task.name, place) if cells is not None else []
+    elif fmt in ("json", "jsonl"):
+        found = json_findings(types, kept_columns(task, opts, ()), fmt == "json", place)
+    else:  # Parquet stores its types: nothing is inferred
+        found = []
+    out = []
+    for row, f in found:
+        line = line_of(row)
+        out.append(Diagnostic(f.code, f.message, path, line=line, row=row, field=f.field, hint=f.hint))
+    return out
