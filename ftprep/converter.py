@@ -211,6 +211,8 @@ def convert(
                 source_lines.append(line or 0)
                 source_rows.append(row)
         checked = check_file(tmp, canonical, display=src)
+        if out_fmt == "parquet":  # Parquet stores string columns as strings: no date inference at load
+            checked.diagnostics = [d for d in checked.diagnostics if d.code != "L001"]
         mapped = [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
         if head and not source_rows:  # every record failed before mapping: "no records" says nothing
             mapped = [d for d in mapped if d.code != "P004"]

@@ -69,7 +69,7 @@ def as_loaded(text: str) -> str:
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
         when -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
-    return when.strftime("%Y-%m-%d %H:%M:%S")
+    return when.isoformat(sep=" ")
 
 
 def kind_of(value: object) -> str:
@@ -119,9 +119,10 @@ class ColumnTypes:
         """Every top-level value of an explained row, and the message keys of its conversation."""
         for key, value in obj.items():
             self.value(key, value, row)
-            if key == conversation and isinstance(value, list):
+            if isinstance(value, list):  # pyarrow unifies the items of a list column too
                 for m in value:
-                    if isinstance(m, dict):
+                    self.value(f"{key}[]", m, row)
+                    if key == conversation and isinstance(m, dict):
                         for k, v in m.items():
                             self.value(f"{key}[].{k}", v, row)
 
@@ -159,6 +160,7 @@ class ColumnTypes:
             self.typed(what, texts, row)
         elif how == "chat":
             self.counted(what, "list", len(rows), row(0))
+            self.counted(f"{what}[]", "object", len(texts), row(0))
             self.counted(f"{what}[].role", "string", len(texts), row(0))
             self.counted(f"{what}[].content", "string", len(texts), row(0))
         else:  # dict rows (grpo): every column, values of any scalar type
@@ -226,7 +228,8 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
         groups = {GROUP[k] for k in present if k != "null"}
         first = types.first[col]
         if len(groups) > 1:
-            ordered = sorted(groups, key=lambda g: min(r for k in present if GROUP.get(k) == g for r in first[k]))
+            # By first row, then by name: sets iterate in a hash order that changes per process.
+            ordered = sorted(groups, key=lambda g: (min(r for k in present if GROUP.get(k) == g for r in first[k]), g))
             where = "; ".join(f"{g}s first at {place(min(r for k in present if GROUP.get(k) == g for r in first[k]))}"
                               for g in ordered)
             minority = min(ordered[1:], key=lambda g: sum(counts[k] for k in present if GROUP.get(k) == g))
@@ -261,7 +264,8 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
                 "L001", f"column '{col}' holds only ISO dates ({counts['date']:,} row(s), first at "
                 f"{', '.join(map(place, rows))}): {versions}, and prep str()s them, so the trainer "
                 f"sees '{as_loaded(ex)}' for '{ex}'",
-                col, "add text around the dates (e.g. 'Date: 2024-01-10'), or upload Parquet")))
+                col, "write Parquet, which keeps strings as strings (ftprep convert -o data.parquet); "
+                "JSON and JSON Lines always go through this inference")))
     return out
 
 
@@ -306,11 +310,10 @@ class CsvTypes:
                 continue
             parse: t.Callable[[str], str]
             if all(CSV_INT.fullmatch(v) for _, v in texts):
-                big = any(abs(int(v)) >= 2 ** 63 for _, v in texts)
+                if any(abs(int(v)) >= 2 ** 63 for _, v in texts):
+                    continue  # past int64: pandas keeps uint64 digits, or the text itself beside a blank
                 parse = (lambda v: str(float(int(v)))) if has_null else (lambda v: str(int(v)))
-                self.dtype[col] = "float64" if has_null else ("uint64" if big else "int64")
-                if big and not has_null:
-                    continue  # uint64 keeps the digits (leading zeros aside, rare here)
+                self.dtype[col] = "float64" if has_null else "int64"
             elif all(CSV_FLOAT.fullmatch(v) for _, v in texts):
                 parse, self.dtype[col] = (lambda v: str(float(v))), "float64"
             elif all(v in CSV_BOOL for _, v in texts):

@@ -18,7 +18,9 @@ import typing as t
 
 def builder_of(path: str) -> str:
     name = path.lower().removesuffix(".gz")
-    return "csv" if name.endswith(".csv") else "json"
+    if name.endswith(".parquet"):
+        return "parquet"
+    return "csv" if name.endswith((".csv", ".tsv")) else "json"
 
 
 def cause_chain(e: BaseException) -> list[str]:

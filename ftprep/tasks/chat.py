@@ -186,15 +186,17 @@ def explain_messages(messages: list[t.Any], template: str | None, base: str,
         more = f" and {len(keyless) - 1} more" if len(keyless) > 1 else ""
         hint = ("ShareGPT {from, value}: run ftprep convert, which maps it to {role, content}"
                 if "from" in first and "value" in first else "each message needs 'role' and 'content'")
+        whole = "; prep drops them, and with them the row" if len(kept) < 2 else "; prep drops such messages"
         out.append(Finding("C004", f"message {keyless[0]}{more} ha{'ve' if more else 's'} no 'role'/'content' keys "
-                           f"(keys: {keys}); prep drops such messages", f"{base}[{keyless[0]}]", hint))
+                           f"(keys: {keys}){whole}", f"{base}[{keyless[0]}]", hint))
     if parts:
         more = f" and {len(parts) - 1} more" if len(parts) > 1 else ""
         out.append(Finding("C026", f"message {parts[0]}{more}: content is a list of content parts; prep keeps it and "
                            "axolotl 2026-04 and later join the parts' text for training, but the validator's evaluation "
                            "image (axolotl of 2025-04) passes the list to the template, which raises a TypeError",
                            f"{base}[{parts[0]}].content", "join the text parts into one string (ftprep convert does)"))
-    if len(kept) < 2:
+    if len(kept) < 2 and not (keyless and len(keyless) + len(kept) == len(messages)):
+        # (a row of keyless messages is dropped for that one cause: its C004 says so)
         out.append(Finding("C007", f"{len(kept)} valid message(s); the trainer drops conversations with fewer than 2", base.removeprefix("$.")))
     roles = [m["role"] for m in kept]
     if need_assistant and len(kept) >= 2:
