@@ -104,8 +104,12 @@ class ColumnTypes:
         counts = self.count.setdefault(column, {})
         counts[kind] = counts.get(kind, 0) + n
         rows = self.first.setdefault(column, {}).setdefault(kind, [])
-        if len(rows) < FIRST:
-            rows.append(row)
+        # The smallest rows: explained rows of a block are added after its typed rows.
+        if len(rows) < FIRST or row < rows[-1]:
+            if row not in rows:
+                rows.append(row)
+                rows.sort()
+                del rows[FIRST:]
         if kind == "string":
             self.undated.add(column)
         if example is not None and column not in self.examples:
@@ -184,7 +188,7 @@ class ColumnTypes:
             for kind, n in kinds.items():
                 mine[kind] = mine.get(kind, 0) + n
                 rows = firsts.setdefault(kind, [])
-                rows.extend(other.first.get(col, {}).get(kind, [])[:FIRST - len(rows)])
+                rows[:] = sorted(set(rows) | set(other.first.get(col, {}).get(kind, [])))[:FIRST]
         self.undated |= other.undated
         for col, ex in other.examples.items():
             self.examples.setdefault(col, ex)
@@ -241,8 +245,8 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
                 f"datasets 2.21 fails to load the file ({how}); datasets 4 and later load it",
                 col, "store every value of a column with one JSON type (text as JSON strings)")))
             continue
-        top = col.split("[]", 1)[0]
-        if kept is not None and top not in kept:
+        # Garbled values matter in the columns prep keeps, as whole values (not inside lists).
+        if "[]" in col or (kept is not None and col not in kept):
             continue
         if groups == {"number"} and {"int", "float"} <= present:
             rows = first["int"]
