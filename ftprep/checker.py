@@ -18,6 +18,7 @@ import zlib
 import msgspec
 
 from ftprep import inference
+from ftprep.csvtypes import CsvTypes
 from ftprep import tasks as task_registry
 from ftprep.diagnostics import Diagnostic, FileReport, Report
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
@@ -312,7 +313,7 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
     scan = Scan(opts.max_per_code)
     starts = array.array("q")
     kept = inference.kept_columns(task, opts, table.columns)
-    scan.cells = inference.CsvTypes(table.columns if kept is None else kept)
+    scan.cells = CsvTypes(table.columns if kept is None else kept)
     try:
         for records, lines in table.batches(TABLE_BATCH):
             scan.cells.batch(records)

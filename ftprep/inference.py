@@ -10,7 +10,7 @@ in datasets 2.x. Findings are per column, with the first rows.
 `ColumnTypes` is filled by the row engine: typed (clean) rows only add counts
 and a date test on the first text of each column that is all dates so far,
 so the fast path stays fast; explained rows add the real kind of every value.
-CSV cells are judged here as pandas parses them (`CsvTypes`).
+CSV cells are judged as pandas parses them in ftprep.csvtypes.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ import re
 import typing as t
 
 from ftprep.tasks.base import Finding
+
+if t.TYPE_CHECKING:
+    from ftprep.csvtypes import CsvTypes
 
 FIRST = 3  # rows kept per (column, kind), for "first at lines ..."
 # pyarrow's JSON reader infers timestamp[s] from these ISO 8601 forms (checked
@@ -33,14 +36,6 @@ DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2}))
 GROUP = {"string": "string", "date": "string", "int": "number", "float": "number", "bool": "boolean",
          "list": "list", "object": "object"}
 ARROW = {"string": "string", "number": "number", "boolean": "boolean", "list": "array", "object": "object"}
-# pandas 2.2's default NA strings (pandas._libs.parsers.STR_NA_VALUES, "" aside).
-NA_TOKENS = frozenset({"-1.#IND", "1.#QNAN", "1.#IND", "-1.#QNAN", "#N/A N/A", "#N/A", "N/A", "n/a", "NA",
-                       "<NA>", "#NA", "NULL", "null", "NaN", "-NaN", "nan", "-nan", "None"})
-CSV_INT = re.compile(r"\s*[+-]?\d+\s*")
-CSV_FLOAT = re.compile(r"\s*[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity)\s*", re.I)
-CSV_BOOL = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False, "false": False}
-# datasets' CsvConfig.chunksize: pandas infers each chunk of rows on its own.
-CSV_CHUNK = 10_000
 # Column names pandas.read_json converts to dates (keep_default_dates): the
 # JSON-array fallback of datasets 2.x.
 PANDAS_DATE_NAMES = ("date", "datetime", "modified")
@@ -271,86 +266,6 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
                 col, "write Parquet, which keeps strings as strings (ftprep convert -o data.parquet); "
                 "JSON and JSON Lines always go through this inference")))
     return out
-
-
-@dataclasses.dataclass
-class CsvTypes:
-    """CSV cells of the kept columns as pandas' `read_csv` (datasets' CSV
-    loader) parses them, chunk by chunk: NA strings to null, numeric and
-    boolean columns to numbers."""
-
-    columns: t.Sequence[str]
-    na: dict[str, list[tuple[int, str]]] = dataclasses.field(default_factory=dict)
-    na_count: dict[str, int] = dataclasses.field(default_factory=dict)
-    changed: dict[str, list[tuple[int, str, str]]] = dataclasses.field(default_factory=dict)
-    changed_count: dict[str, int] = dataclasses.field(default_factory=dict)
-    dtype: dict[str, str] = dataclasses.field(default_factory=dict)
-    _chunk: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
-    _start: int = 0
-
-    def batch(self, records: list[dict[str, t.Any]]) -> None:
-        for rec in records:
-            self._chunk.append(rec)
-            if len(self._chunk) == CSV_CHUNK:
-                self._judge()
-
-    def done(self) -> None:
-        if self._chunk:
-            self._judge()
-
-    def _judge(self) -> None:
-        chunk, start = self._chunk, self._start
-        self._chunk, self._start = [], start + len(chunk)
-        for col in self.columns:
-            cells = [(start + i, r.get(col)) for i, r in enumerate(chunk)]
-            texts = [(i, v) for i, v in cells if isinstance(v, str) and v not in NA_TOKENS]
-            has_null = len(texts) < len(cells)
-            for i, v in cells:
-                if isinstance(v, str) and v in NA_TOKENS:
-                    self.na_count[col] = self.na_count.get(col, 0) + 1
-                    if len(self.na.setdefault(col, [])) < FIRST:
-                        self.na[col].append((i, v))
-            if not texts:
-                continue
-            parse: t.Callable[[str], str]
-            if all(CSV_INT.fullmatch(v) for _, v in texts):
-                if any(abs(int(v)) >= 2 ** 63 for _, v in texts):
-                    continue  # past int64: pandas keeps uint64 digits, or the text itself beside a blank
-                parse = (lambda v: str(float(int(v)))) if has_null else (lambda v: str(int(v)))
-                self.dtype[col] = "float64" if has_null else "int64"
-            elif all(CSV_FLOAT.fullmatch(v) for _, v in texts):
-                parse, self.dtype[col] = (lambda v: str(float(v))), "float64"
-            elif all(v in CSV_BOOL for _, v in texts):
-                parse, self.dtype[col] = (lambda v: str(CSV_BOOL[v])), "bool"
-            else:
-                continue
-            for i, v in texts:
-                after = parse(v)
-                if after != v:
-                    self.changed_count[col] = self.changed_count.get(col, 0) + 1
-                    if len(self.changed.setdefault(col, [])) < FIRST:
-                        self.changed[col].append((i, v, after))
-
-    def findings(self, task: str, place: Place = row_place) -> list[tuple[int, Finding]]:
-        self.done()
-        out: list[tuple[int, Finding]] = []
-        for col, hits in self.na.items():
-            n = self.na_count[col]
-            shown = ", ".join(f"'{v}' ({place(i)})" for i, v in hits)
-            then = ("prep then drops the row (_validate_dpo_data)" if task == "dpo"
-                    else "prep turns it into an empty string")
-            out.append((hits[0][0], Finding(
-                "L002", f"column '{col}': {n:,} cell(s) such as {shown} are read as null by datasets' CSV "
-                f"loader (pandas' default NA strings); {then}", col,
-                "write the data as JSON Lines (ftprep convert keeps these as text)")))
-        for col, hits in self.changed.items():
-            n = self.changed_count[col]
-            shown = ", ".join(f"'{v}' -> '{after}' ({place(i)})" for i, v, after in hits)
-            out.append((hits[0][0], Finding(
-                "L003", f"column '{col}' is read as {self.dtype[col]} by datasets' CSV loader (pandas), and prep "
-                f"str()s it back: {n:,} value(s) change, {shown}", col,
-                "write the data as JSON Lines with JSON strings (ftprep convert does)")))
-        return out
 
 
 def kept_columns(task: t.Any, opts: t.Any, columns: t.Collection[str]) -> list[str] | None:

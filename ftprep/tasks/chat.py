@@ -172,8 +172,9 @@ def explain_messages(messages: list[t.Any], template: str | None, base: str,
                 out.append(Finding("C011", f"{role} message {i} is {'empty' if content == '' else 'whitespace only'}",
                                    at + ".content"))
             elif not (isinstance(calls, list) and calls and template in TOOL_CALL_TEMPLATES):
-                why = (f"; {template or 'this template'} renders only the empty content, not its tool calls "
-                       f"(qwen3 and mistral_v3_tekken render them)" if isinstance(calls, list) and calls else "")
+                renders = f"{template} renders" if template else "chatml and llama3 render"
+                why = (f"; {renders} only the empty content of a tool-call turn (qwen3 and mistral_v3_tekken "
+                       "render the calls)" if isinstance(calls, list) and calls else "")
                 out.append(Finding("C010", f"{role} message {i} is {'empty' if content == '' else 'whitespace only'}"
                                    + why, at + ".content"))
         else:
