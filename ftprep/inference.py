@@ -7,6 +7,11 @@ dates reaches the trainer as `2024-01-10 00:00:00`, a CSV `NA` as `""`, a CSV
 `001` as `1`, and a column mixing strings with numbers does not load at all
 in datasets 2.x. Findings are per column, with the first rows.
 
+Known limit: datasets reads JSON Lines in 10 MiB chunks and casts every
+chunk to the first one's types, so a column that is all dates within the first
+chunk but not later fails the load, and one that is all dates only in a later
+chunk is garbled there; ftprep judges the column over the whole file.
+
 `ColumnTypes` is filled by the row engine: typed (clean) rows only add counts
 and a date test on the first text of each column that is all dates so far,
 so the fast path stays fast; explained rows add the real kind of every value.
@@ -237,7 +242,7 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
                    else f"ArrowInvalid: changed from {ARROW[ordered[0]]} to {ARROW[ordered[1]]}")
             out.append((row, Finding(
                 "L004", f"column '{col}' mixes {' and '.join(f'{g}s' for g in ordered)} ({where}): the validator's "
-                f"datasets 2.21 fails to load the file ({how}); datasets 4 and later load it",
+                f"datasets 2.21 fails to load the file ({how}); datasets 5.2 loads it (as JSON values)",
                 col, "store every value of a column with one JSON type (text as JSON strings)")))
             continue
         # Garbled values matter in the columns prep keeps, as whole values (not inside lists).
@@ -256,9 +261,9 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
             if array:
                 older = ("datasets 2.21 (the validator's, via pandas) too" if date_names(col)
                          else "datasets 2.21 (the validator's, via pandas) keeps it as text")
-                versions = f"datasets 4 and later read it as timestamps; {older}"
+                versions = f"datasets 5.2 reads it as timestamps (pyarrow); {older}"
             else:
-                versions = "datasets 2.21 (the validator's) and later read it as timestamps"
+                versions = "datasets 2.21 (the validator's) and 5.2 both read it as timestamps"
             out.append((rows[0], Finding(
                 "L001", f"column '{col}' holds only ISO dates ({counts['date']:,} row(s), first at "
                 f"{', '.join(map(place, rows))}): {versions}, and prep str()s them, so the trainer "
