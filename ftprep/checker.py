@@ -18,8 +18,8 @@ import zlib
 import msgspec
 
 from ftprep import inference
-from ftprep.csvtypes import CsvTypes
 from ftprep import tasks as task_registry
+from ftprep.csvtypes import CsvTypes
 from ftprep.diagnostics import Diagnostic, FileReport, Report
 from ftprep.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.sources import (
@@ -312,11 +312,13 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
     starts = array.array("q")
-    kept = inference.kept_columns(task, opts, table.columns)
-    scan.cells = CsvTypes(table.columns if kept is None else kept)
+    if fmt in ("csv", "tsv"):  # Parquet stores its types; CSV cells are typed by pandas at load
+        kept = inference.kept_columns(task, opts)
+        scan.cells = CsvTypes(table.columns if kept is None else kept)
     try:
         for records, lines in table.batches(TABLE_BATCH):
-            scan.cells.batch(records)
+            if scan.cells is not None:
+                scan.cells.batch(records)
             checker.records(scan, records)
             starts.extend(ln or 0 for ln in lines)
     except TableError as e:  # a table can break part-way: report where reading stopped

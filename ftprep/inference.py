@@ -273,7 +273,7 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
     return out
 
 
-def kept_columns(task: t.Any, opts: t.Any, columns: t.Collection[str]) -> list[str] | None:
+def kept_columns(task: t.Any, opts: t.Any) -> list[str] | None:
     """The columns prep keeps and str()s (GRPO keeps its extra columns: all)."""
     if task.name == "grpo":
         return None
@@ -292,7 +292,7 @@ def diagnostics(types: ColumnTypes, cells: CsvTypes | None, fmt: str, task: t.An
     if fmt in ("csv", "tsv"):
         found = cells.findings(task.name, place) if cells is not None else []
     elif fmt in ("json", "jsonl"):
-        found = json_findings(types, kept_columns(task, opts, ()), fmt == "json", place)
+        found = json_findings(types, kept_columns(task, opts), fmt == "json", place)
     else:  # Parquet stores its types: nothing is inferred
         found = []
     out = []

@@ -55,7 +55,7 @@ class Scan:
     keys: set[str] = dataclasses.field(default_factory=set)
     # The kinds of values per column, for the loader's type inference (ftprep.inference).
     types: ColumnTypes = dataclasses.field(default_factory=ColumnTypes)
-    # A table's cells as pandas would parse them (ftprep.inference.CsvTypes).
+    # A CSV table's cells as pandas would type them (ftprep.csvtypes.CsvTypes).
     cells: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
