@@ -56,16 +56,20 @@ class CsvTypes:
         chunk, start = self._chunk, self._start
         self._chunk, self._start = [], start + len(chunk)
         for col in self.columns:
-            cells = [(start + i, r.get(col)) for i, r in enumerate(chunk)]
-            texts = [(i, v) for i, v in cells if isinstance(v, str) and v not in NA_TOKENS]
-            has_null = len(texts) < len(cells)
-            for i, v in cells:
-                if isinstance(v, str) and v in NA_TOKENS:
-                    self.na_count[col] = self.na_count.get(col, 0) + 1
-                    if len(self.na.setdefault(col, [])) < FIRST:
-                        self.na[col].append((i, v))
-            if not texts:
+            values = [r.get(col) for r in chunk]
+            # Set and regex tests at C level first: most text columns hold no NA
+            # string, and their first cell already rules out numbers.
+            if not NA_TOKENS.isdisjoint(values):
+                for i, v in enumerate(values):
+                    if v in NA_TOKENS:
+                        self.na_count[col] = self.na_count.get(col, 0) + 1
+                        if len(self.na.setdefault(col, [])) < FIRST:
+                            self.na[col].append((start + i, v))
+            first = next((v for v in values if v is not None and v not in NA_TOKENS), None)
+            if first is None or not (CSV_FLOAT.fullmatch(first) or first in CSV_BOOL):
                 continue
+            texts = [(start + i, v) for i, v in enumerate(values) if v is not None and v not in NA_TOKENS]
+            has_null = len(texts) < len(values)
             parse: t.Callable[[str], str]
             if all(CSV_INT.fullmatch(v) for _, v in texts):
                 if any(abs(int(v)) >= 2 ** 63 for _, v in texts):
