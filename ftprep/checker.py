@@ -225,7 +225,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         line_of = line_of_table
     report.rows = scan.rows
     finish(report, scan, task, opts, head, set(columns), line_of)
-    report.diagnostics += inference.diagnostics(scan.types, scan.cells, fmt, task, opts, shown, line_of)
+    report.diagnostics += inference.diagnostics(scan.types, scan.cells, fmt, task, opts, shown, line_of, (path, gz))
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import (

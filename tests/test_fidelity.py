@@ -70,7 +70,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, di
         files[f"mix-{name}-array"] = d / f"mix_{name}.json"  # datasets 2.x: pyarrow fails, then pandas
         files[f"mix-{name}-array"].write_text(json.dumps(rows))
     for case in sorted(GOLDEN.iterdir()):
-        if case.name[:1] in "LCG" and any((case / f"input.{ext}").exists() for ext in ("jsonl", "csv")):
+        if case.name[:1] in "LCG" and any((case / f"input.{ext}").exists() for ext in ("jsonl", "csv", "jsonl.gz")):
             files[f"golden-{case.name}"] = next(p for p in case.iterdir() if p.name.startswith("input."))
     names = list(files)
     old = validator_load([files[n] for n in names])
@@ -128,6 +128,16 @@ def test_l001_goldens_are_garbled_by_both_versions(loaded: dict, case: str) -> N
         assert garbled == found, (result["version"], garbled, found)
         for col in found:
             assert "timestamp" in result["features"][col]
+
+
+def test_a_column_of_dates_in_the_first_chunk_only_fails_the_load(loaded: dict) -> None:
+    """datasets types JSON Lines 10 MiB at a time and casts later chunks to the
+    first one's types: dates there, other text later, and the load fails."""
+    path = loaded["golden-L006-chunk-typed-dates"][0]
+    assert report(path).codes() == ["L006"]
+    for result in versions(loaded, "golden-L006-chunk-typed-dates"):
+        assert not result["ok"]
+        assert any("Failed to parse string" in e and "timestamp[s]" in e for e in result["error"]), result["error"]
 
 
 # --- CSV ----------------------------------------------------------------------
