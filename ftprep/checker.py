@@ -17,7 +17,7 @@ import zlib
 
 import msgspec
 
-from ftprep import inference
+from ftprep import load_report
 from ftprep import tasks as task_registry
 from ftprep.csvtypes import CsvTypes
 from ftprep.diagnostics import Diagnostic, FileReport, Report
@@ -225,7 +225,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         line_of = line_of_table
     report.rows = scan.rows
     finish(report, scan, task, opts, head, set(columns), line_of)
-    report.diagnostics += inference.diagnostics(scan.types, scan.cells, fmt, task, opts, shown, line_of, (path, gz))
+    report.diagnostics += load_report.diagnostics(scan.types, scan.cells, fmt, task, opts, shown, line_of, (path, gz))
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import (
@@ -313,7 +313,7 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
     scan = Scan(opts.max_per_code)
     starts = array.array("q")
     if fmt in ("csv", "tsv"):  # Parquet stores its types; CSV cells are typed by pandas at load
-        kept = inference.kept_columns(task, opts)
+        kept = load_report.kept_columns(task, opts)
         scan.cells = CsvTypes(table.columns if kept is None else kept)
     try:
         for records, lines in table.batches(TABLE_BATCH):
