@@ -349,3 +349,22 @@ def test_random_columns_agree_across_scan_paths(tmp_path: Path, monkeypatch: pyt
             monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)
             assert report(path, workers=2, **kw).to_json() == fast
             monkeypatch.undo()
+
+
+def test_convert_output_loads_exactly_as_written(tmp_path: Path) -> None:
+    """What convert writes from data the loaders would garble (CSV NA strings and
+    numbers, mixed JSON types) loads in both versions as the very strings written."""
+    outs = []
+    for case in ("L002-csv-na-token", "L003-csv-number", "L004-mixed-types", "L005-int-as-float"):
+        src = next(p for p in (GOLDEN / case).iterdir() if p.name.startswith("input."))
+        out = tmp_path / f"{case}.jsonl"
+        conv = ftprep.convert(str(src), str(out), drop_invalid=True, min_rows=1)
+        assert conv.rows_written > 0, conv.report.to_json()
+        assert not {"L001", "L004", "L005", "L006"} & set(conv.report.codes())  # the output is judged too
+        outs.append(out)
+    written = [[json.loads(ln) for ln in p.read_text().splitlines()] for p in outs]
+    assert {"rejected": "NA"}.items() <= written[0][0].items()  # the text as the CSV holds it
+    assert written[1][0]["output"] == "02108" and written[3][1]["output"] == "16"
+    for result_set in (validator_load(outs), current_load(outs)):
+        for rows, result in zip(written, result_set):
+            assert result["ok"] and result["prepped"] == rows, (result["version"], result.get("prepped"), rows)
