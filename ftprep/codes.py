@@ -67,6 +67,7 @@ LOAD = _table(
     ("L004", "mixed-types", ERROR, "A JSON column mixes strings with numbers, booleans, lists or objects; the validator's datasets 2.x fails to load the file.", "load"),
     ("L005", "int-as-float", ERROR, "A JSON column mixes integers and decimals; it is read as float64 and 16 becomes '16.0'.", "load"),
     ("L006", "chunk-typed-dates", ERROR, "A JSON Lines column is all ISO dates in datasets' first 10 MiB chunk but not later; the chunk types it as timestamps and the load fails.", "load"),
+    ("L007", "array-dates-newer", WARNING, "A JSON array column of ISO dates: the validator's datasets 2.21 keeps it as text, datasets 5.2 reads it as timestamps.", "load"),
 )
 
 # --- S: columns ---------------------------------------------------------------

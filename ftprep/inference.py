@@ -256,16 +256,17 @@ def json_findings(types: ColumnTypes, kept: t.Collection[str] | None, array: boo
         if present == {"date"} or present == {"date", "null"}:
             rows = first["date"]
             ex = types.examples.get(col, "2024-01-10")
-            if array:
-                older = ("datasets 2.21 (the validator's, via pandas) too" if date_names(col)
-                         else "datasets 2.21 (the validator's, via pandas) keeps it as text")
-                versions = f"datasets 5.2 reads it as timestamps (pyarrow); {older}"
-            else:
-                versions = "datasets 2.21 (the validator's) and 5.2 both read it as timestamps"
+            code, versions = "L001", "datasets 2.21 (the validator's) and 5.2 both read it as timestamps"
+            if array and date_names(col):
+                versions = "datasets 5.2 (pyarrow) and 2.21 (the validator's, via pandas) both read it as timestamps"
+            elif array:  # the validator's pandas path converts only date-like column names
+                code = "L007"
+                versions = ("the validator's datasets 2.21 (via pandas) keeps it as text, but datasets 5.2 (pyarrow) "
+                            "reads it as timestamps")
             out.append((rows[0], Finding(
-                "L001", f"column '{col}' holds only ISO dates ({counts['date']:,} row(s), first at "
+                code, f"column '{col}' holds only ISO dates ({counts['date']:,} row(s), first at "
                 f"{', '.join(map(place, rows))}): {versions}, and prep str()s them, so the trainer "
-                f"sees '{as_loaded(ex)}' for '{ex}'",
+                f"{'would see' if code == 'L007' else 'sees'} '{as_loaded(ex)}' for '{ex}'",
                 col, "write Parquet, which keeps strings as strings (ftprep convert -o data.parquet); "
                 "JSON and JSON Lines always go through this inference")))
     return out

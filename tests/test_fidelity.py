@@ -70,7 +70,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, di
         files[f"mix-{name}-array"] = d / f"mix_{name}.json"  # datasets 2.x: pyarrow fails, then pandas
         files[f"mix-{name}-array"].write_text(json.dumps(rows))
     for case in sorted(GOLDEN.iterdir()):
-        if case.name[:1] in "LCG" and any((case / f"input.{ext}").exists() for ext in ("jsonl", "csv", "jsonl.gz")):
+        if case.name[:1] in "LCG" and any((case / f"input.{ext}").exists() for ext in ("jsonl", "json", "csv", "jsonl.gz")):
             files[f"golden-{case.name}"] = next(p for p in case.iterdir() if p.name.startswith("input."))
     names = list(files)
     old = validator_load([files[n] for n in names])
@@ -109,10 +109,19 @@ def test_json_array_dates_differ_between_versions(loaded: dict, tmp_path: Path) 
     assert old["prepped"][0]["output"] == "2024-01-10"
     assert old["prepped"][0]["created_at"] == new["prepped"][0]["created_at"] == "2024-01-10 00:00:00"
     assert new["prepped"][0]["output"] == "2024-01-10 00:00:00"
-    plain = [d for d in report(path).diagnostics if d.code == "L001"]
-    assert len(plain) == 1 and "datasets 2.21 (the validator's, via pandas) keeps it as text" in plain[0].message
-    named = [d for d in report(path, field_output="created_at").diagnostics if d.code == "L001"]
-    assert len(named) == 1 and "datasets 2.21 (the validator's, via pandas) too" in named[0].message
+    plain = report(path).diagnostics
+    assert [d.code for d in plain] == ["L007"] and plain[0].severity == "warning"  # the validator's version is fine
+    assert "datasets 2.21 (via pandas) keeps it as text" in plain[0].message
+    named = report(path, field_output="created_at").diagnostics
+    assert [d.code for d in named if d.code[0] == "L"] == ["L001"] and "2.21 (the validator's, via pandas) both" in named[0].message
+
+
+def test_l007_golden_is_text_in_2_21_and_timestamps_in_5_2(loaded: dict) -> None:
+    path, old, new = loaded["golden-L007-array-dates-newer"]
+    source = json.loads(path.read_text())
+    assert [r["output"] for r in old["prepped"]] == [r["output"] for r in source]
+    assert [r["output"] for r in new["prepped"]] == [as_loaded(r["output"]) for r in source]
+    assert report(path).codes() == ["L007"]
 
 
 @pytest.mark.parametrize("case", ["L001-date-as-timestamp", "L001-dpo-date", "L001-grpo-extra-date"])
