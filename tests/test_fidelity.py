@@ -90,6 +90,7 @@ def report(path: Path, **kw: object) -> ftprep.Report:
 
 
 # --- dates --------------------------------------------------------------------
+@pytest.mark.network
 def test_date_rule_is_pyarrows_timestamp_inference(loaded: dict) -> None:
     """is_date says 'timestamp' exactly where pyarrow (17 and current) infers one,
     and as_loaded is the very string prep's str() gives."""
@@ -102,6 +103,7 @@ def test_date_rule_is_pyarrows_timestamp_inference(loaded: dict) -> None:
             assert got == (as_loaded(v) if is_date(v) else v), (result["version"], v)
 
 
+@pytest.mark.network
 def test_json_array_dates_differ_between_versions(loaded: dict, tmp_path: Path) -> None:
     """A JSON array goes through pandas in datasets 2.x (only date-named columns
     become timestamps) and through pyarrow in later versions (every ISO column)."""
@@ -116,6 +118,7 @@ def test_json_array_dates_differ_between_versions(loaded: dict, tmp_path: Path) 
     assert [d.code for d in named] == ["L001"] and "2.21 (the validator's, via pandas) both" in named[0].message
 
 
+@pytest.mark.network
 def test_l007_golden_is_text_in_2_21_and_timestamps_in_5_2(loaded: dict) -> None:
     path, old, new = loaded["golden-L007-array-dates-newer"]
     source = json.loads(path.read_text())
@@ -124,6 +127,7 @@ def test_l007_golden_is_text_in_2_21_and_timestamps_in_5_2(loaded: dict) -> None
     assert report(path).codes() == ["L007"]
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("case", ["L001-date-as-timestamp", "L001-dpo-date", "L001-grpo-extra-date"])
 def test_l001_goldens_are_garbled_by_both_versions(loaded: dict, case: str) -> None:
     path = loaded[f"golden-{case}"][0]
@@ -139,6 +143,7 @@ def test_l001_goldens_are_garbled_by_both_versions(loaded: dict, case: str) -> N
             assert "timestamp" in result["features"][col]
 
 
+@pytest.mark.network
 def test_a_column_of_dates_in_the_first_chunk_only_fails_the_load(loaded: dict) -> None:
     """datasets types JSON Lines 10 MiB at a time and casts later chunks to the
     first one's types: dates there, other text later, and the load fails."""
@@ -168,6 +173,7 @@ def predicted(cells: list[list[str]]) -> list[list[str]]:
     return out
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("name,rows", [("cells", 1), ("cells-blank", 2)])
 def test_csv_rules_are_pandas_read_csv(loaded: dict, name: str, rows: int) -> None:
     """NA strings, numbers and booleans: per cell, what ftprep predicts is what
@@ -181,6 +187,7 @@ def test_csv_rules_are_pandas_read_csv(loaded: dict, name: str, rows: int) -> No
             assert got[0][i] == want[0][i], (result["version"], cell, got[0][i], want[0][i])
 
 
+@pytest.mark.network
 def test_l002_l003_goldens_match_the_loaders(loaded: dict) -> None:
     for case, code in (("L002-csv-na-token", "L002"), ("L003-csv-number", "L003")):
         path = loaded[f"golden-{case}"][0]
@@ -196,6 +203,7 @@ def test_l002_l003_goldens_match_the_loaders(loaded: dict) -> None:
                        int(d.message.split("str()s it back: ")[1].split()[0]) for d in diags) == len(changed)
 
 
+@pytest.mark.network
 def test_dpo_rows_with_na_tokens_are_dropped_by_prep(loaded: dict) -> None:
     """_validate_dpo_data keeps a row only when prompt, chosen and rejected are non-blank."""
     path, old, _ = loaded["golden-L002-csv-na-token"]
@@ -206,6 +214,7 @@ def test_dpo_rows_with_na_tokens_are_dropped_by_prep(loaded: dict) -> None:
 
 
 # --- mixed types ----------------------------------------------------------------
+@pytest.mark.network
 @pytest.mark.parametrize("name", sorted(MIXES))
 @pytest.mark.parametrize("shape", ["", "-array"])
 def test_mixed_types_fail_only_in_datasets_2(loaded: dict, name: str, shape: str) -> None:
@@ -220,6 +229,7 @@ def test_mixed_types_fail_only_in_datasets_2(loaded: dict, name: str, shape: str
         assert [r["output"] for r in old["prepped"]] == ["16.0", "2.5"]
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("case", ["L004-mixed-types", "L004-chat-encoded", "C006-content-not-string",
                                   "C001-conversation-not-list"])
 def test_l004_goldens_do_not_load_in_datasets_2(loaded: dict, case: str) -> None:
@@ -229,6 +239,7 @@ def test_l004_goldens_do_not_load_in_datasets_2(loaded: dict, case: str) -> None
     assert new["ok"]
 
 
+@pytest.mark.network
 def test_files_without_l_findings_load_unchanged(loaded: dict) -> None:
     """No false alarm: every golden without an L finding loads in datasets 2.21
     with every string value as written."""
@@ -260,6 +271,7 @@ def process_chat_row(value: object) -> object:
     return value if value is not None else ""
 
 
+@pytest.mark.network
 def test_null_message_is_dropped_and_the_row_trains(loaded: dict) -> None:
     path, old, _ = loaded["golden-C025-null-message-dropped"]
     assert old["ok"]
@@ -274,6 +286,7 @@ def test_null_message_is_dropped_and_the_row_trains(loaded: dict) -> None:
     assert 2 not in by_row
 
 
+@pytest.mark.network
 def test_grpo_objects_reach_reward_functions_as_repr(loaded: dict) -> None:
     path = GOLDEN / "G001-nested-extra" / "input.jsonl"
     old = validator_load([path])[0]
@@ -295,6 +308,7 @@ def test_sharegpt_keys_give_one_finding_per_row(tmp_path: Path) -> None:
 
 
 # --- convert --------------------------------------------------------------------------
+@pytest.mark.network
 def test_convert_to_parquet_keeps_dates_as_strings(tmp_path: Path) -> None:
     src = GOLDEN / "L001-grpo-extra-date" / "input.jsonl"
     out = tmp_path / "o.parquet"
@@ -328,6 +342,7 @@ def random_files(folder: Path, n: int, seed: int) -> list[Path]:
     return out
 
 
+@pytest.mark.network
 def test_random_columns_match_the_loaders(tmp_path: Path) -> None:
     files = random_files(tmp_path, 40, seed=7)
     old_all, new_all = validator_load(files), current_load(files)
@@ -360,6 +375,7 @@ def test_random_columns_agree_across_scan_paths(tmp_path: Path, monkeypatch: pyt
             monkeypatch.undo()
 
 
+@pytest.mark.network
 def test_convert_output_loads_exactly_as_written(tmp_path: Path) -> None:
     """What convert writes from data the loaders would garble (CSV NA strings and
     numbers, mixed JSON types) loads in both versions as the very strings written."""

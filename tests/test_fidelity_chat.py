@@ -16,6 +16,8 @@ import pytest
 
 from ftprep.tasks.chat import explain_messages, joined_parts
 
+# Every test here reads the axolotl wheel (a registry download, cached).
+pytestmark = pytest.mark.network
 
 # --- templates ------------------------------------------------------------------
 @pytest.fixture(scope="module")
