@@ -15,8 +15,10 @@ import zlib
 
 import msgspec
 
+from ftprep import load_report
 from ftprep import tasks as task_registry
 from ftprep.columns import missing_column
+from ftprep.csvtypes import CsvTypes
 from ftprep.diagnostics import Diagnostic, FileReport, Report, duplicate_message
 from ftprep.duplicates import first_duplicates
 from ftprep.elements import element_lines
@@ -213,6 +215,15 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         placer = lambda rows: line_of_table  # noqa: E731
     report.rows = scan.rows
     finish(report, scan, task, opts, head, set(columns), placer)
+    # The loader's type inference, per column; a JSON array's rows get their lines like every finding.
+    load = load_report.diagnostics(scan.types, scan.cells, fmt, task, opts, shown,
+                                   scan.line_of if fmt == "jsonl" else placer(()) if table is not None else _no_line,
+                                   (path, gz))
+    if fmt == "json" and (rows := {r for d in load for r in (d.row, *(d.rows or ())) if r is not None}):
+        line_of = placer(rows)
+        load = [d.placed(line_of) for d in load]
+    report.diagnostics += load
+    report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if opts.tokenizer or opts.max_seq_len:
         from ftprep.tokens import (
             length_diagnostics,  # issue 3: exact or estimated token lengths
@@ -282,13 +293,22 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int)
     return total
 
 
+def _no_line(row: int) -> None:
+    return None
+
+
 def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan, t.Callable[[int], int | None]]:
     """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
     starts = array.array("q")
+    if fmt in ("csv", "tsv"):  # Parquet stores its types; CSV cells are typed by pandas at load
+        kept = load_report.kept_columns(task, opts)
+        scan.cells = CsvTypes(table.columns if kept is None else kept)
     try:
         for records, lines in table.batches(TABLE_BATCH):
+            if scan.cells is not None:
+                scan.cells.batch(records)
             checker.records(scan, records)
             starts.extend(ln or 0 for ln in lines)
     except TableError as e:  # a table can break part-way: report where reading stopped

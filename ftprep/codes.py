@@ -4,8 +4,8 @@ A code is a family letter plus three digits, with a kebab-case name. Codes are
 never reused or renumbered: a retired code stays here with its summary. The
 README's table of codes is checked against this registry by a test.
 
-Families: P parse and file, S columns, V values, C chat, D dataset,
-G grpo, T templates and tokens, M media (images), H hub and URL.
+Families: P parse and file, L load (type inference), S columns, V values,
+C chat, D dataset, G grpo, T templates and tokens, M media (images), H hub and URL.
 
 Each code also names the trainer's stage that fails on the row or garbles it,
 so a finding says where the money would be lost (`STAGES`).
@@ -63,6 +63,17 @@ PARSE = _table(
     ("P015", "duplicate-key", ERROR, "An object in a JSON Lines record repeats a key; pyarrow, the trainer's reader, refuses the whole file.", "load"),
 )
 
+# --- L: load, the loader's type inference ------------------------------------
+LOAD = _table(
+    ("L001", "date-as-timestamp", ERROR, "A kept column holds only ISO dates; datasets reads it as timestamps and the trainer sees '2024-01-10 00:00:00'.", "load"),
+    ("L002", "csv-na-token", ERROR, "A CSV cell such as NA, N/A, None or null is read as null by datasets' CSV loader; prep makes it an empty string.", "load"),
+    ("L003", "csv-number", ERROR, "A CSV text column is read as numbers or booleans and str()ed back changed ('001' -> '1', '16' -> '16.0').", "load"),
+    ("L004", "mixed-types", ERROR, "A JSON column mixes strings with numbers, booleans, lists or objects; the validator's datasets 2.x fails to load the file.", "load"),
+    ("L005", "int-as-float", ERROR, "A JSON column mixes integers and decimals; it is read as float64 and 16 becomes '16.0'.", "load"),
+    ("L006", "chunk-typed-dates", ERROR, "A JSON Lines column is all ISO dates in datasets' first 10 MiB chunk but not later; the chunk types it as timestamps and the load fails.", "load"),
+    ("L007", "array-dates-newer", WARNING, "A JSON array column of ISO dates: the validator's datasets 2.21 keeps it as text, datasets 5.2 reads it as timestamps.", "load"),
+)
+
 # --- S: columns ---------------------------------------------------------------
 COLUMNS = _table(
     ("S001", "missing-column", ERROR, "A required (mapped) column is absent from every record.", "prep"),
@@ -92,7 +103,7 @@ CHAT = _table(
     ("C002", "empty-conversation", ERROR, "The conversation is empty.", "prep"),
     ("C003", "message-not-object", ERROR, "A message is not an object.", "prep"),
     ("C004", "message-keys", ERROR, "A message lacks the role/content keys (e.g. ShareGPT from/value); run ftprep convert.", "prep"),
-    ("C005", "unknown-role", ERROR, "A role other than system, user, assistant or tool.", "template"),
+    ("C005", "unknown-role", WARNING, "A role other than system, user, assistant or tool: chatml and llama3 render it as it is; templates that drop it or raise say so (C014, C012).", "template"),
     ("C006", "content-not-string", ERROR, "A message's content is not a string.", "prep"),
     ("C007", "too-few-messages", ERROR, "Fewer than 2 messages; the trainer drops the row.", "prep"),
     ("C008", "no-assistant-turn", ERROR, "No assistant turn: nothing is trained on this row.", "train"),
@@ -110,6 +121,8 @@ CHAT = _table(
     ("C020", "masked-turn-cut", WARNING, "convert cut masked assistant turns from the end of a conversation, so that they are not trained.", "prep"),
     ("C021", "tool-call-text", WARNING, "convert wrote a tool call (function_call turn, tool_call part) as assistant text holding its JSON: the template has no tool-call rendering convert can target.", "template"),
     ("C022", "multimodal-row", ERROR, "A multimodal row (images column, media part, <image> placeholder): the trainer is text-only and trains the placeholders as literal text.", "train"),
+    ("C025", "null-message-dropped", WARNING, "A message's role or content is null: prep drops that message and trains the rest.", "prep"),
+    ("C026", "content-parts", ERROR, "Content is a list of parts: current axolotl joins their text, but the validator's evaluation image (axolotl of 2025-04) raises on it.", "eval"),
 )
 
 # --- D: dataset ---------------------------------------------------------------
@@ -121,7 +134,7 @@ DATASET = _table(
 
 # --- G: grpo ------------------------------------------------------------------
 GRPO = _table(
-    ("G001", "nested-extra", WARNING, "An extra GRPO column holds objects; the trainer str()s them to Python repr, not JSON.", "prep"),
+    ("G001", "nested-extra", ERROR, "An extra GRPO column holds objects; prep str()s them to Python repr, a reward function's json.loads fails and prep ends with 'No valid reward functions remain'.", "prep"),
 )
 
 # --- T: templates and tokens (issue 3) ----------------------------------------
@@ -176,7 +189,7 @@ HUB: dict[str, Code] = _table(
 )
 
 CODES: dict[str, Code] = {
-    **PARSE, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB,
+    **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB,
 }
 
 

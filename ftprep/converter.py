@@ -253,6 +253,8 @@ def _convert(src: str, dst: str, opts: Options, task: str | None, chat_template:
                 source_lines.append(line or 0)
                 source_rows.append(row)
         checked = check_file(tmp, canonical, display=src)
+        if out_fmt == "parquet":  # Parquet stores string columns as strings: no date inference at load
+            checked.diagnostics = [d for d in checked.diagnostics if d.code != "L001"]
         mapped = [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
         mapped = gauge.missing(mapped, checked.dropped, columns, src)
         mapped, head = json_lines(src, mapped), json_lines(src, head)

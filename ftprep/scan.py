@@ -22,6 +22,7 @@ from ftprep.codes import CODES, ERROR
 from ftprep.diagnostics import MAX_PLACES
 from ftprep.limits import TooDeep, blank_lines
 from ftprep.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
+from ftprep.inference import ColumnTypes, typed_layout
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind, placeholder_suspects
 from ftprep.tasks import chat_rules
@@ -65,6 +66,10 @@ class Scan:
     keys: set[str] = dataclasses.field(default_factory=set)
     # Rows with an error beyond max_per_code: not shown, but never written by convert.
     hidden: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
+    # The kinds of values per column, for the loader's type inference (ftprep.inference).
+    types: ColumnTypes = dataclasses.field(default_factory=ColumnTypes)
+    # A CSV table's cells as pandas would type them (ftprep.csvtypes.CsvTypes).
+    cells: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -93,6 +98,7 @@ class Scan:
             self.hidden = array.array("q", (r + rows for r in self.hidden))
         self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
         self.places = {k: [r + rows for r in v] for k, v in self.places.items()}
+        self.types.shift(rows)
         self.offset += lines - rows
 
     def merge(self, other: Scan) -> None:
@@ -122,6 +128,7 @@ class Scan:
             self.absent[k] = self.absent.get(k, 0) + n
         self.hashes.extend(other.hashes)
         self.hidden.extend(other.hidden)
+        self.types.merge(other.types)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows
@@ -154,6 +161,7 @@ class RowChecker:
         self.tokens = control_patterns()
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
         self.conversation = task.mapped(opts).get("field_conversation")
+        self.layout = typed_layout(task.name, opts)
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
@@ -316,6 +324,7 @@ class RowChecker:
         raw = lines if len(line_of) == len(lines) else [lines[i] for i in line_of]
         suspects.update(lost_key_rows(raw, rows, self.encoder, self.generic))  # P015 is explain's to say
         texts = self.texts(rows)
+        scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
         # Control tokens: a C-level pass finds the few texts holding '<' or '[',
@@ -334,7 +343,7 @@ class RowChecker:
         suspects.update(self._rows_of(rows, placeholder_suspects(texts)))
         for k in sorted(suspects):
             i = line_of[k]
-            self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False)
+            self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)
 
     def _rows_of(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
         if not text_indices:
@@ -357,7 +366,10 @@ class RowChecker:
                 out.append(r)
         return out
 
-    def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool) -> int:
+    def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool,
+                      typed: bool = False) -> int:
+        """Decode and explain one line; `typed`: it decoded into the row type, whose
+        column types were counted already."""
         try:
             obj = self.generic.decode(text)
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
@@ -369,6 +381,8 @@ class RowChecker:
             return 0
         if repeated := duplicate_key(text, obj, self.encoder):
             scan.add(line, row, repeated)
+        if isinstance(obj, dict) and not typed:
+            scan.types.record(obj, row, self.conversation)
         return self.explain_obj(scan, obj, line, row)
 
 

@@ -127,50 +127,97 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     return out + explain_messages(value, opts.chat_template, base) + conversation_placeholders(value, col)
 
 
+# Templates that render an assistant's tool_calls, so a call turn with empty
+# content still trains (chatml and llama3 render only the empty content).
+TOOL_CALL_TEMPLATES = ("qwen3", "mistral_v3_tekken")
+
+
+def joined_parts(content: list[t.Any]) -> str | None:
+    """The text current axolotl makes of content parts (`text`, `content` or
+    `value` of each object part, joined); None when a part's text is not a string."""
+    texts = [p.get("text") or p.get("content") or p.get("value") or "" for p in content if isinstance(p, dict)]
+    return "".join(texts) if all(isinstance(x, str) for x in texts) else None
+
+
 def explain_messages(messages: list[t.Any], template: str | None, base: str,
                      need_assistant: bool = True) -> list[Finding]:
+    """Findings on the messages of one conversation, judged as the trainer's prep
+    keeps them: a message whose role or content is null or absent is dropped and
+    the rest trains; the template rules run on the kept messages."""
     out: list[Finding] = []
-    valid: list[dict[str, t.Any]] = []
+    kept: list[dict[str, t.Any]] = []
+    index: list[int] = []
+    keyless: list[int] = []
+    parts: list[int] = []
     for i, m in enumerate(messages):
         at = f"{base}[{i}]"
         if not isinstance(m, dict):
             out.append(Finding("C003", f"message {i} is {a(kind(m))}, not an object", at))
             continue
         if "role" not in m or "content" not in m:
-            keys = ", ".join(sorted(map(str, m))) or "none"
-            hint = ("ShareGPT {from, value}: run ftprep convert, which maps it to {role, content}"
-                    if "from" in m and "value" in m else "each message needs 'role' and 'content'")
-            out.append(Finding("C004", f"message {i} has no 'role'/'content' keys (keys: {keys})", at, hint))
+            keyless.append(i)
             continue
         role, content = m["role"], m["content"]
-        ok = True
-        if not isinstance(role, str) or role not in ROLES:
-            hint = (f"'{role}' is a ShareGPT role: run ftprep convert"
-                    if isinstance(role, str) and role.lower() in ROLE_ALIASES else "use system, user, assistant or tool")
-            out.append(Finding("C005", f"message {i} has role {json.dumps(role)}", at + ".role", hint))
-            ok = False
-        if not isinstance(content, str):
+        if role is None or content is None:
+            what = "role and content" if role is None and content is None else "role" if role is None else "content"
+            out.append(Finding("C025", f"message {i} has a null {what}: prep drops this message and keeps the rest",
+                               at, "remove the message, or give it text"))
+            continue
+        if isinstance(content, list) and (text := joined_parts(content)) is not None:
+            parts.append(i)
+            content = text
+        elif not isinstance(content, str):
             out.append(Finding("C006", f"message {i} content is {a(kind(content))}, not a string", at + ".content"))
-            ok = False
-        elif not content.strip():
-            code = "C010" if role == "assistant" else "C011"
-            out.append(Finding(code, f"{role} message {i} is {'empty' if content == '' else 'whitespace only'}",
-                               at + ".content"))
+            continue
+        if not isinstance(role, str):
+            out.append(Finding("C005", f"message {i} has role {json.dumps(role)}", at + ".role",
+                               "use system, user, assistant or tool"))
+            continue
+        if role not in ROLES:
+            hint = (f"'{role}' is a ShareGPT role: run ftprep convert" if role.lower() in ROLE_ALIASES
+                    else "use system, user, assistant or tool")
+            out.append(Finding("C005", f"message {i} has role {json.dumps(role)}; chatml and llama3 render it as it "
+                               "is, other templates drop it or raise", at + ".role", hint))
+        if not content.strip():
+            calls = m.get("tool_calls")
+            if role != "assistant":
+                out.append(Finding("C011", f"{role} message {i} is {'empty' if content == '' else 'whitespace only'}",
+                                   at + ".content"))
+            elif not (isinstance(calls, list) and calls and template in TOOL_CALL_TEMPLATES):
+                renders = f"{template} renders" if template else "chatml and llama3 render"
+                why = (f"; {renders} only the empty content of a tool-call turn (qwen3 and mistral_v3_tekken "
+                       "render the calls)" if isinstance(calls, list) and calls else "")
+                out.append(Finding("C010", f"{role} message {i} is {'empty' if content == '' else 'whitespace only'}"
+                                   + why, at + ".content"))
         else:
             out += control_tokens(content, at + ".content")
-        if ok:
-            valid.append(m)
-    if len(valid) < 2:
-        out.append(Finding("C007", f"{len(valid)} valid message(s); the trainer drops conversations with fewer than 2",
-                           base.removeprefix("$.")))
-    roles = [m["role"] for m in valid]
-    if need_assistant and len(valid) >= 2:
+        kept.append(m if content is m["content"] else {**m, "content": content})
+        index.append(i)
+    if keyless:
+        first = messages[keyless[0]]
+        keys = ", ".join(sorted(map(str, first))) or "none"
+        more = f" and {len(keyless) - 1} more" if len(keyless) > 1 else ""
+        hint = ("ShareGPT {from, value}: run ftprep convert, which maps it to {role, content}"
+                if "from" in first and "value" in first else "each message needs 'role' and 'content'")
+        whole = "; prep drops them, and with them the row" if len(kept) < 2 else "; prep drops such messages"
+        out.append(Finding("C004", f"message {keyless[0]}{more} ha{'ve' if more else 's'} no 'role'/'content' keys "
+                           f"(keys: {keys}){whole}", f"{base}[{keyless[0]}]", hint))
+    if parts:
+        more = f" and {len(parts) - 1} more" if len(parts) > 1 else ""
+        out.append(Finding("C026", f"message {parts[0]}{more}: content is a list of content parts; prep keeps it and "
+                           "axolotl 2026-04 and later join the parts' text for training, but the validator's evaluation "
+                           "image (axolotl of 2025-04) passes the list to the template, which raises a TypeError",
+                           f"{base}[{parts[0]}].content", "join the text parts into one string (ftprep convert does)"))
+    if len(kept) < 2 and not (keyless and len(keyless) + len(kept) == len(messages)):
+        # (a row of keyless messages is dropped for that one cause: its C004 says so)
+        out.append(Finding("C007", f"{len(kept)} valid message(s); the trainer drops conversations with fewer than 2", base.removeprefix("$.")))
+    roles = [m["role"] for m in kept]
+    if need_assistant and len(kept) >= 2:
         if "assistant" not in roles:
             out.append(Finding("C008", "no assistant turn: nothing is trained on this row", base.removeprefix("$.")))
         elif roles[-1] != "assistant":
             out.append(Finding("C009", f"the last message is '{roles[-1]}'; turns after the last assistant are not trained",
-                               f"{base}[{len(messages) - 1}]"))
-    if len(valid) == len(messages):
-        out += chat_rules.explain(valid, template, base)
+                               f"{base}[{index[-1]}]"))
+    if kept and all(isinstance(r, str) for r in roles):
+        out += chat_rules.explain(kept, template, base, index)
     return out
-

@@ -8,6 +8,7 @@ conversation; `is_clean` is the same rules as a cheap test on the role list.
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 from ftprep.tasks.base import Finding
@@ -33,14 +34,27 @@ THINK_TEMPLATES = ("qwen3", "deepseek_v3")
 ANY_ORDER = ("chatml", "llama3", "qwen3")
 
 
-def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -> list[Finding]:
+# Templates that silently skip a message whose role is none of system, user,
+# assistant, tool (chatml and llama3 render any role as it is).
+SKIP_UNKNOWN = ("qwen3", "deepseek_v3", "phi_4")
+STANDARD = ("system", "user", "assistant", "tool")
+
+
+def explain(messages: list[dict[str, t.Any]], template: str | None, base: str,
+            index: list[int] | None = None) -> list[Finding]:
     """Template findings for a conversation whose messages all have a string role
-    and content. `base` is the JSON path of the list, e.g. `$.conversations`."""
+    and content. `base` is the JSON path of the list, e.g. `$.conversations`;
+    `index`: each message's position in the source list (prep drops some)."""
     if template is None:
         return []
     roles = [m["role"] for m in messages]
     out: list[Finding] = []
-    at = lambda i: f"{base}[{i}]"  # noqa: E731
+    at = lambda i: f"{base}[{index[i] if index else i}]"  # noqa: E731
+
+    if template in SKIP_UNKNOWN:
+        for i, r in enumerate(roles):
+            if r not in STANDARD:
+                out.append(Finding("C014", f"{template} silently drops messages with role {r!r}", at(i) + ".role"))
 
     if template == "mistral_v3_tekken":
         for i, r in enumerate(roles):
@@ -56,6 +70,8 @@ def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -
                 out.append(Finding("C012", f"mistral_v3_tekken raises: {ALTERNATION_MSG[template]}", at(i) + ".role",
                                    "merge consecutive turns of the same role"))
                 break
+        else:
+            out += tekken_ids(messages, roles, at)
         if roles and roles[0] == "system" and roles[-1] != "user":
             out.append(Finding("C013", "mistral_v3_tekken drops the system message unless the conversation ends "
                                "with a user turn", at(0), "fold the system text into the first user message"))
@@ -97,6 +113,29 @@ def explain(messages: list[dict[str, t.Any]], template: str | None, base: str) -
                        "qwen3 drops <think> reasoning from assistant turns before the last user turn")
                 out.append(Finding("C017", msg, at(i) + ".content"))
     return out
+
+
+TEKKEN_ID = "Tool call IDs should be alphanumeric strings with length 9!"
+
+
+def tekken_ids(messages: list[dict[str, t.Any]], roles: list[str], at: t.Callable[[int], str]) -> list[Finding]:
+    """mistral_v3_tekken raises on a tool call, or a tool result, whose id is
+    absent or not 9 characters long (its check is on the length only)."""
+    for i, m in enumerate(messages):
+        calls = m.get("tool_calls")
+        if roles[i] == "tool":
+            ids = [("tool_call_id", m.get("tool_call_id"))]
+        elif calls is not None and isinstance(calls, list):
+            ids = [("tool_calls[].id", c.get("id") if isinstance(c, dict) else None) for c in calls]
+        else:
+            continue
+        for key, value in ids:
+            if not isinstance(value, str) or len(value) != 9:
+                shown = "no id" if value is None else f"the id {json.dumps(value)}"
+                return [Finding("C012", f"mistral_v3_tekken raises: {TEKKEN_ID} (message {at(i).rsplit('[', 1)[1][:-1]} "
+                                f"has {shown} in {key})", at(i) + "." + key.split("[")[0],
+                                "use 9-character ids such as 'a1b2c3d4e' for calls and their results")]
+    return []
 
 
 def drops_thinking(template: str | None, role: str, index: int, count: int) -> bool:

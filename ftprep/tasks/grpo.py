@@ -2,7 +2,9 @@
 
 The trainer needs a string `prompt` column and drops rows with an empty one.
 An extra column reaches reward functions as `extra_data`, str()-ed: nested
-objects become Python repr, so convert stores them as JSON strings.
+objects become Python repr, which a reward function's json.loads refuses; prep
+drops every function that raises and fails when none is left. So convert
+stores them as JSON strings.
 """
 
 from __future__ import annotations
@@ -49,12 +51,20 @@ def make_texts(opts: Options) -> t.Callable[[list[dict[str, t.Any]]], list[str]]
     return lambda rows: [r[col] if isinstance(r.get(col), str) else "" for r in rows]
 
 
+def shown(value: object) -> str:
+    """What prep's str() makes of a value, cut short."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     col = column(opts)
     out = check_text(obj.get(col, MISSING), col, "prompt")
     out += collisions(obj, [(col, "prompt")])
     for key, value in obj.items():
         if key != col and isinstance(value, (list, dict)):
-            out.append(Finding("G001", f"extra column '{key}' holds {a(kind(value))}; the trainer str()s it "
-                               "to Python repr, not JSON", key, "ftprep convert stores extra columns as JSON strings"))
+            out.append(Finding("G001", f"extra column '{key}' holds {a(kind(value))}; prep str()s it to Python "
+                               f"repr ({shown(value)}); a reward function that json.loads it raises and is removed, and "
+                               "with none left prep fails: 'No valid reward functions remain'", key,
+                               "ftprep convert stores extra columns as JSON strings"))
     return out
