@@ -32,7 +32,7 @@ BLOCK = 1 << 20
 # Blank lines in a block above which they are counted in runs, not decoded one by one.
 BLANK_RUNS = 1000
 # Codes reported once per file, at their first row, with the count of rows.
-AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "G001", "V010"})
+AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
 # A finding placed in its input: (line, row, code, message, field, hint).
