@@ -222,7 +222,8 @@ _NOT_SLOTS = frozenset(
     "BACKSPACE HOME END INSERT PGUP PGDN CRLF EOF EOL NUL NULL BLANKLINE EOS BOS UNK PAD SEP CLS MASK".split())
 # The fast path's test: a superset of every form above, even after code spans
 # are cut out (a cut leaves one space, which only `{{ name }}` can absorb).
-_RAW = (("{", re.compile(r"\{(?:\{|[A-Za-z_]\w*\})")), ("<", re.compile(r"<[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)*>")),
+# Supersets of the rules above, tried at each literal by the fast path ({x}: one letter is never one).
+_RAW = (("{", re.compile(r"\{(?:\{|[A-Za-z_]\w+\})")), ("<", re.compile(r"<[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)*>")),
         ("[", re.compile(r"\[(?:INSERT|YOUR|ENTER|ADD|FILL|PLACEHOLDER|TBD|TODO)")))
 
 
@@ -288,7 +289,19 @@ def placeholder_suspects(texts: list[str]) -> list[int]:
     if not starts:
         return []
     ends = list(itertools.accumulate(map((1).__add__, map(len, texts))))  # one past each text's NUL
-    return sorted({bisect.bisect_right(ends, at) for at in starts})
+    candidates = set()
+    for at in starts:
+        k = bisect.bisect_right(ends, at)
+        if k not in candidates and not _fenced(texts[k], at - (ends[k - 1] if k else 0)):
+            candidates.add(k)
+    # Code and JSON answers match the raw patterns often; the full rule on the
+    # few candidates left costs far less than explaining their whole rows.
+    return [k for k in sorted(candidates) if placeholder(texts[k])]
+
+
+def _fenced(text: str, at: int) -> bool:
+    """Whether `at` lies inside a closed ``` block, which the rule cuts out first."""
+    return text.count("```", 0, at) % 2 == 1 and text.find("```", at) >= 0
 
 
 def collisions(columns: t.Iterable[str], renames: list[tuple[str, str]]) -> list[Finding]:
