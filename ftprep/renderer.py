@@ -150,7 +150,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
                  default_system: str | None = None, as_converted: bool = False) -> Rows:
     """The lazy Entry of each row. Raises ValueError when the task is unknown."""
     from ftprep import shapes, tasks
-    from ftprep.converter import guarded_records
+    from ftprep.records import guarded_records
     from ftprep.tasks.chat import jpath
     from ftprep.templates import get
 
