@@ -11,6 +11,7 @@ breaks. Each line that does not decode gets its P001/P002/P003/P013 here.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import operator
@@ -88,6 +89,7 @@ def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
 # Where a key ends; a JSON string holds a quote only escaped, so in valid JSON
 # each occurrence ends a key, and a re-encoding has one per key it kept.
 KEY_END = b'":'
+ESCAPED_END = b'\\":'
 
 
 def key_counts(rows: t.Sequence[t.Any]) -> t.Iterable[int]:
@@ -98,15 +100,27 @@ def key_counts(rows: t.Sequence[t.Any]) -> t.Iterable[int]:
     first = rows[0]
     if isinstance(first, dict):
         return map(len, rows)
-    fields = msgspec.structs.fields(type(first))
+    top, nested = _layout(type(first), tuple(_inner_type(getattr(first, f)) for f in first.__struct_fields__))
+    if nested is None:
+        return itertools.repeat(top, len(rows))
+    name, per = nested
+    get = operator.attrgetter(name)
+    return [top + per * len(get(r)) for r in rows]
+
+
+def _inner_type(value: t.Any) -> type | None:
+    return type(value[0]) if isinstance(value, tuple) and value and isinstance(value[0], msgspec.Struct) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(row_type: type, inner: tuple[type | None, ...]) -> tuple[int, tuple[str, int] | None]:
+    """(keys at the top, (field, keys per item) of its tuple of structs): once per type."""
+    fields = msgspec.structs.fields(row_type)
     top = sum(1 for f in fields if f.default is not msgspec.UNSET)
-    for f in fields:
-        value = getattr(first, f.name)
-        if isinstance(value, tuple) and value and isinstance(value[0], msgspec.Struct):
-            per = sum(1 for g in msgspec.structs.fields(type(value[0])) if g.default is not msgspec.UNSET)
-            get = operator.attrgetter(f.name)
-            return [top + per * len(get(r)) for r in rows]
-    return itertools.repeat(top, len(rows))
+    for f, item in zip(fields, inner):
+        if item is not None:
+            return top, (f.name, sum(1 for g in msgspec.structs.fields(item) if g.default is not msgspec.UNSET))
+    return top, None
 
 
 def lost_key_rows(raw: t.Sequence[bytes], rows: t.Sequence[t.Any], encoder: msgspec.json.Encoder,
@@ -115,7 +129,10 @@ def lost_key_rows(raw: t.Sequence[bytes], rows: t.Sequence[t.Any], encoder: msgs
     key ends than the row has keys (the typed struct keeps only the keys it
     knows) and than the line decoded as a whole and re-encoded. C-level counts
     decide for every row; only rows with keys the struct skips are decoded again."""
-    ends = map(bytes.count, raw, itertools.repeat(KEY_END))
+    # `\":` inside a string (JSON text in a chat answer) is no key end. A key that
+    # ends in a backslash ("a\\":) is undercounted by it: rare enough to accept.
+    ends = map(operator.sub, map(bytes.count, raw, itertools.repeat(KEY_END)),
+               map(bytes.count, raw, itertools.repeat(ESCAPED_END)))
     lost = list(map(operator.gt, ends, key_counts(rows)))
     if not any(lost):
         return []

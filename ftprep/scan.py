@@ -329,7 +329,7 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
             lines[0] = b"".join(carry) + lines[0]
         tail = lines.pop()
         carry = [tail] if tail else []
-        if buf.count(b"\n\n") + buf.count(b"\n\r\n") > BLANK_RUNS:
+        if lines.count(b"") + lines.count(b"\r") > BLANK_RUNS:  # a pass over the list, not the bytes
             # Rows between floods of blank lines: each blank one would cost a failed decode.
             flags = list(map(bool, map(bytes.strip, lines)))
             for filled, run in itertools.groupby(range(len(lines)), key=flags.__getitem__):
