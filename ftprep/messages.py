@@ -180,14 +180,3 @@ def last_assistant(messages: list[dict[str, t.Any]], field: str) -> tuple[list[d
 
 def is_message_list(value: object) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(m, dict) for m in value)
-
-
-def last_assistant(messages: list[dict[str, t.Any]], field: str) -> tuple[list[dict[str, t.Any]], object]:
-    for i in range(len(messages) - 1, -1, -1):
-        if messages[i]["role"] == "assistant":
-            return messages[:i], messages[i]["content"]
-    raise Unmappable("no assistant message in the response", field)
-
-
-def is_message_list(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(m, dict) for m in value)

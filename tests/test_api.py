@@ -15,24 +15,8 @@ from ftprep.api import (
     NotFound, RateLimited, ServerError, StatusError, WatchTimeout, parse_job, parse_jobs,
 )
 from ftprep.api.models import error_message
+from fakeclock import REQUEST, Clock
 
-REQUEST = {"name": "my-run", "taskType": "chat", "model": "Qwen/Qwen2.5-7B-Instruct", "dsRepo": "alice/d",
-           "hours": 2, "chatTemplate": "qwen3"}
-
-
-class Clock:
-    """A fake clock: sleeping advances it and is recorded, instantly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)
