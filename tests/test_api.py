@@ -15,7 +15,7 @@ from ftprep.api import (
     NotFound, RateLimited, ServerError, StatusError, WatchTimeout, parse_job, parse_jobs,
 )
 from ftprep.api.models import error_message
-from fakeclock import REQUEST, Clock
+from fakeclock import REQUEST, Clock, client
 
 
 
@@ -36,16 +36,6 @@ def api():
 @pytest.fixture
 def clock():
     return Clock()
-
-
-def client(api: FakeApi, clock: Clock | None = None, **kw) -> Client:
-    if clock is not None:
-        kw.setdefault("sleep", clock.sleep)
-        kw.setdefault("clock", clock)
-    kw.setdefault("timeout", 2.0)
-    kw.setdefault("recovery_seconds", 0.3)
-    kw.setdefault("poll_seconds", 0.02)
-    return Client(api.key, api.url, **kw)
 
 
 def closed_port() -> int:

@@ -8,7 +8,6 @@ wheel's own `_convert_content_parts` is run on the parts ftprep joins.
 from __future__ import annotations
 
 import ast
-import json
 import logging
 import zipfile
 
@@ -22,50 +21,22 @@ pytestmark = pytest.mark.network
 # --- templates ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def templates() -> dict[str, object]:
-    import jinja2
-    from jinja2 import nodes
-    from jinja2.ext import Extension
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from test_templates import PREFIX, jinja_environment, wheel
 
-    from test_templates import PREFIX, wheel
-
-    class Generation(Extension):
-        # transformers' {% generation %} marks assistant tokens; a no-op for text.
-        tags = {"generation"}
-
-        def parse(self, parser):  # type: ignore[no-untyped-def]
-            lineno = next(parser.stream).lineno
-            body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
-            return nodes.CallBlock(self.call_method("_body"), [], [], body).set_lineno(lineno)
-
-        def _body(self, caller):  # type: ignore[no-untyped-def]
-            return caller()
-
-    def raise_exception(message: str) -> None:
-        raise jinja2.exceptions.TemplateError(message)
-
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                        extensions=[Generation, jinja2.ext.loopcontrols])
-    env.filters["tojson"] = lambda x, **kw: json.dumps(x, ensure_ascii=False)
-    env.globals["raise_exception"] = raise_exception
+    env = jinja_environment()
     names = ("chatml", "llama3", "qwen3", "mistral_v3_tekken", "deepseek_v3", "phi_4", "gemma3")
     with zipfile.ZipFile(wheel()) as z:
         src = {n: z.read(f"{PREFIX}{n}.jinja").decode() for n in names}
         strategy = z.read("axolotl/prompt_strategies/chat_template.py").decode()
-    out: dict[str, object] = {n: env.from_string(s) for n, s in src.items()}
+    out: dict[str, object] = {n: env.from_string(s) for n, s in src.items()}  # type: ignore[attr-defined]
     out["_strategy"] = strategy
     return out
 
 
 def real(templates: dict, name: str, messages: list[dict]) -> str | None:
-    from test_templates import TOKENS
+    from test_templates import real_render
 
-    bos, eos = TOKENS[name]
-    try:
-        return templates[name].render(messages=json.loads(json.dumps(messages)), tools=None,  # type: ignore[attr-defined]
-                                      add_generation_prompt=False, bos_token=bos, eos_token=eos)
-    except Exception:  # noqa: BLE001 - any exception is "the template raises"
-        return None
+    return real_render(templates[name], name, messages, False)
 
 
 def m(role: str, content: object, **extra: object) -> dict:

@@ -10,7 +10,7 @@ import pytest
 
 from fakeapi import FakeApi
 from ftprep.api import Client, ConfigError, NetworkError, OutcomeUnknown, ServerError
-from fakeclock import REQUEST, Clock
+from fakeclock import REQUEST, Clock, client
 
 
 
@@ -29,16 +29,6 @@ def api():
 @pytest.fixture
 def clock():
     return Clock()
-
-
-def client(api: FakeApi, clock: Clock | None = None, **kw) -> Client:
-    if clock is not None:
-        kw.setdefault("sleep", clock.sleep)
-        kw.setdefault("clock", clock)
-    kw.setdefault("timeout", 2.0)
-    kw.setdefault("recovery_seconds", 0.3)
-    kw.setdefault("poll_seconds", 0.02)
-    return Client(api.key, api.url, **kw)
 
 
 # --- create: idempotency key ----------------------------------------------------------

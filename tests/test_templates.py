@@ -51,9 +51,8 @@ def wheel() -> Path:
     return found[0]
 
 
-@pytest.fixture(scope="module")
-def real() -> dict[str, object]:
-    """name -> compiled real template."""
+def jinja_environment() -> object:
+    """A Jinja environment that renders the trainer's templates as transformers does."""
     import jinja2
     from jinja2 import nodes
     from jinja2.ext import Extension
@@ -81,8 +80,15 @@ def real() -> dict[str, object]:
                                         extensions=[Generation, jinja2.ext.loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
+    return env
+
+
+@pytest.fixture(scope="module")
+def real() -> dict[str, object]:
+    """name -> compiled real template."""
+    env = jinja_environment()
     with zipfile.ZipFile(wheel()) as z:
-        return {name: env.from_string(z.read(f"{PREFIX}{name}.jinja").decode()) for name in TEMPLATES}
+        return {name: env.from_string(z.read(f"{PREFIX}{name}.jinja").decode()) for name in TEMPLATES}  # type: ignore[attr-defined]
 
 
 def real_render(template: object, name: str, messages: list[dict], gen: bool) -> str | None:
