@@ -76,8 +76,8 @@ def batched(fn, texts: list[str], size: int = 2048) -> None:  # type: ignore[no-
 
 
 def main() -> None:
-    from ftprep.renderer import render
-    from ftprep.lengths import stats
+    from ftprep.engine.renderer import render
+    from ftprep.engine.lengths import stats
     from ftprep.templates import get
 
     ap = argparse.ArgumentParser()

@@ -311,10 +311,10 @@ class Bench:
             if "--isolated" in helps.stdout:
                 cmd += ["--isolated"]
             self.tokens_row(label, "`ftprep stats --tokenizer`", cmd, bm)
-        probe = subprocess.run([PY, "-c", "from ftprep.tokens import length_diagnostics"], capture_output=True)
+        probe = subprocess.run([PY, "-c", "from ftprep.engine.lengths import length_diagnostics"], capture_output=True)
         if probe.returncode != 0:
             self.rows.append(Row("4", label, "`ftprep check --tokenizer`",
-                                 note="skipped: ftprep.tokens.length_diagnostics is not available in this checkout"))
+                                 note="skipped: ftprep.engine.tokens.length_diagnostics is not available in this checkout"))
         else:
             cmd = self.check_cmd(path, "chat", self.workers, "--tokenizer", tok, "--chat-template", "chatml")
             self.tokens_row(label, f"`ftprep check --tokenizer` ({workers_label(self.workers)})", cmd, bm)

@@ -17,21 +17,21 @@ __version__ = "0.1.0"
 
 # Public name -> module. Loaded on first use so that `import ftprep` stays cheap.
 _EXPORTS = {
-    "check": "ftprep.checker",
-    "SourceError": "ftprep.sources",
-    "convert": "ftprep.converter",
-    "load": "ftprep.converter",
-    "Conversion": "ftprep.converter",
-    "Diagnostic": "ftprep.diagnostics",
-    "FileReport": "ftprep.diagnostics",
-    "Report": "ftprep.diagnostics",
-    "CODES": "ftprep.codes",
+    "check": "ftprep.verbs.check",
+    "SourceError": "ftprep.reading.formats",
+    "convert": "ftprep.verbs.convert",
+    "load": "ftprep.verbs.convert",
+    "Conversion": "ftprep.core.results",
+    "Diagnostic": "ftprep.core.diagnostics",
+    "FileReport": "ftprep.core.diagnostics",
+    "Report": "ftprep.core.diagnostics",
+    "CODES": "ftprep.core.codes",
     "TASKS": "ftprep.tasks",
-    "push": "ftprep.hub",
-    "submit": "ftprep.submit",
+    "push": "ftprep.verbs.push",
+    "submit": "ftprep.verbs.submit",
     "Client": "ftprep.api",
-    "render": "ftprep.renderer",
-    "stats": "ftprep.lengths",
+    "render": "ftprep.engine.renderer",
+    "stats": "ftprep.engine.lengths",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -107,7 +107,7 @@ def test_convert_command(tmp_path: Path) -> None:
 
 
 def test_codes_command_lists_every_code() -> None:
-    from ftprep.codes import CODES
+    from ftprep.core.codes import CODES
 
     code, out = run("codes")
     assert code == 0

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ftprep
-from ftprep.scan import BLOCK
+from ftprep.engine.scan import BLOCK
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -59,7 +59,7 @@ def test_fast_and_explain_paths_agree_on_goldens(case: Path) -> None:
 @pytest.mark.parametrize("case", JSONL_CASES, ids=[c.name for c in JSONL_CASES])
 def test_parallel_scan_matches_sequential(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     args = _args(case)
-    import ftprep.checker as checker
+    import ftprep.engine.checker as checker
 
     sequential = ftprep.check(str(_input(case)), workers=1, **args).to_json()
     monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)  # a threshold of ours, not a client function
@@ -199,7 +199,7 @@ def test_block_boundaries_keep_line_numbers(tmp_path: Path) -> None:
 
 
 def test_duplicates_are_found_across_worker_ranges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ftprep.checker as checker
+    import ftprep.engine.checker as checker
 
     rows = [json.dumps({"conversations": [{"role": "user", "content": f"q{i % 500}"},
                                           {"role": "assistant", "content": "a"}]}) for i in range(1000)]
@@ -215,7 +215,7 @@ def test_duplicates_are_found_across_worker_ranges(tmp_path: Path, monkeypatch: 
 
 def test_duplicates_in_buckets_match_the_plain_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Above BUCKETED rows the keys are split into buckets; the answer must not change."""
-    import ftprep.duplicates as duplicates
+    import ftprep.engine.duplicates as duplicates
 
     rows = [json.dumps({"instruction": f"q{i % 300}", "output": "a"}) for i in range(1000)]
     path = tmp_path / "d.jsonl"
@@ -229,7 +229,7 @@ def test_duplicates_in_buckets_match_the_plain_pass(tmp_path: Path, monkeypatch:
 
 
 def test_blank_lines_keep_lines_and_rows_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ftprep.checker as checker
+    import ftprep.engine.checker as checker
 
     row = json.dumps({"instruction": "same", "output": "a"})
     text = "\n".join([row, "", "  ", row, '{"instruction": "", "output": "x"}', "", row]) + "\n\n"

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import ftprep
-from ftprep.csvtypes import CsvTypes
-from ftprep.inference import as_loaded, is_date
+from ftprep.engine.csvtypes import CsvTypes
+from ftprep.engine.inference import as_loaded, is_date
 from validator_env import current_load, validator_load
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -363,7 +363,7 @@ def test_random_columns_match_the_loaders(tmp_path: Path) -> None:
 
 
 def test_random_columns_agree_across_scan_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ftprep.checker as checker
+    import ftprep.engine.checker as checker
 
     for path in random_files(tmp_path, 30, seed=11):
         for task in ("text", "grpo"):

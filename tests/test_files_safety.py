@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import ftprep
-from ftprep import files
+from ftprep.disk import outputs as files
 from ftprep.cli import main
 
 ROOT = Path(__file__).parent.parent
@@ -78,7 +78,7 @@ def test_html_report_never_replaces_the_input(tmp_path: Path, command: str, caps
 
 
 def test_push_staging_cannot_reach_the_input(tmp_path: Path) -> None:
-    from ftprep.hub import staged as stage
+    from ftprep.verbs.push import staged as stage
 
     src = tmp_path / "d.jsonl"
     src.write_text(rows(20))
@@ -354,7 +354,7 @@ def test_standard_input_is_read_on_purpose(tmp_path: Path) -> None:
 def test_the_copy_of_standard_input_is_removed() -> None:
     import io
 
-    from ftprep.sources import stdin_copy
+    from ftprep.reading.formats import stdin_copy
 
     with stdin_copy("csv", io.BytesIO(b"instruction,output\nq,a\n")) as path:
         assert path.endswith("stdin.csv") and Path(path).read_bytes().startswith(b"instruction")

@@ -147,7 +147,7 @@ ONLY = {"--max-per-code": ("check",)}
 
 def shown(name: str) -> str:
     """A file name as text output shows it: control characters escaped."""
-    from ftprep.reporters import printable
+    from ftprep.output.reporters import printable
 
     return printable(name)
 
@@ -374,7 +374,7 @@ def test_bounds_are_options_of_every_command(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_terminal_controls_are_escaped_in_text_not_in_json(tmp_path: Path) -> None:
-    from ftprep.reporters import printable
+    from ftprep.output.reporters import printable
 
     assert printable("a\x1b]0;t\x07b\nc\r\x9b") == "a\\x1b]0;t\\x07b\\nc\\r\\x9b"
     assert printable("one\ntwo\tthree\x1b", keep_lines=True) == "one\ntwo\tthree\\x1b"
@@ -416,7 +416,7 @@ def test_errors_beyond_the_cap_still_keep_their_rows_out(tmp_path: Path, monkeyp
     3 here), yet every row with an error stays out of a --drop-invalid output."""
     import functools
 
-    import ftprep.converter as converter
+    import ftprep.engine.converter as converter
     from ftprep.tasks.base import Options
 
     path = tmp_path / "e.jsonl"

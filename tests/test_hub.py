@@ -11,7 +11,7 @@ import pytest
 
 import ftprep
 from ftprep.cli import main
-from ftprep.hub import AuthError, DataErrors, NamespaceError, NetworkError, push
+from ftprep.verbs.push import AuthError, DataErrors, NamespaceError, NetworkError, push
 
 N = 7
 

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ftprep
-from ftprep import elements
+from ftprep.reading import elements
 from ftprep.cli import main
-from ftprep.converter import _to_source
-from ftprep.diagnostics import MAX_PLACES, Diagnostic, FileReport, Report
-from ftprep.elements import element_lines
-from ftprep.remote_hub import _unline
-from ftprep.reporters import REPORTERS
+from ftprep.engine.converter import _to_source
+from ftprep.core.diagnostics import MAX_PLACES, Diagnostic, FileReport, Report
+from ftprep.reading.elements import element_lines
+from ftprep.verbs.remote_hub import _unline
+from ftprep.output.reporters import REPORTERS
 
 
 def sharegpt(n: int) -> list[dict]:
@@ -55,7 +55,7 @@ def render(name: str, report: Report) -> str:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_missing_column_is_one_finding_in_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 bad_line: int | None, workers: int) -> None:
-    import ftprep.checker as checker
+    import ftprep.engine.checker as checker
 
     path = write_jsonl(tmp_path / "sg.jsonl", sharegpt(500), bad_line)
     monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)  # workers=2: ranges merged, counts summed
@@ -85,7 +85,7 @@ def test_missing_column_is_one_finding_in_convert(tmp_path: Path, bad_line: int 
 
 def test_missing_column_is_one_finding_in_submit(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "sg.jsonl", sharegpt(500), 250)
-    from ftprep.submit import submit  # ftprep.submit can be the module once another test imported it
+    from ftprep.verbs.submit import submit  # ftprep.verbs.submit can be the module once another test imported it
 
     sub = submit(str(path), name="run", task="chat", model="Qwen/Qwen2.5-7B-Instruct", hours=1,
                  repo="alice/d", field_conversation="messages", dry_run=True, min_rows=1)
@@ -153,7 +153,7 @@ def test_dropped_column_counts_only_rows_with_data(tmp_path: Path, explain_all: 
 
 def test_aggregated_lines_are_capped_and_merged_across_workers(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import ftprep.checker as checker
+    import ftprep.engine.checker as checker
 
     every = write_jsonl(tmp_path / "a.jsonl", alpaca(["context"] * 60))
     [d] = ftprep.check(str(every), min_rows=1).files[0].to_json()["diagnostics"]

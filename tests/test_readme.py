@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ftprep.codes import CODES
+from ftprep.core.codes import CODES
 from ftprep.tasks import TASKS
 
 ROOT = Path(__file__).parent.parent

@@ -12,8 +12,8 @@ import pytest
 
 import ftprep
 from ftprep.cli import main
-from ftprep.remote import check_remote, local_suffix
-from ftprep.sources import SourceError
+from ftprep.verbs.remote import check_remote, local_suffix
+from ftprep.reading.formats import SourceError
 from ftprep.tasks.base import Options
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -246,6 +246,6 @@ def test_h_golden(case: Path, fake_hub_session) -> None:
 
 
 def test_every_h_code_has_a_golden_case() -> None:
-    from ftprep.codes import HUB
+    from ftprep.core.codes import HUB
 
     assert sorted(HUB) == sorted({c.name.split("-")[0] for c in H_CASES})

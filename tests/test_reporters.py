@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from ftprep.diagnostics import Diagnostic, FileReport, Report
-from ftprep.reporters import REPORTERS
+from ftprep.core.diagnostics import Diagnostic, FileReport, Report
+from ftprep.output.reporters import REPORTERS
 
 
 def sample() -> Report:

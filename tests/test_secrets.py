@@ -1,4 +1,4 @@
-"""No secret is ever shown: the redaction (ftprep.redact) and a sweep of every
+"""No secret is ever shown: the redaction (ftprep.core.redact) and a sweep of every
 command in every failure mode, run as `python -m ftprep` subprocesses against
 loopback servers that echo what they receive.
 
@@ -27,8 +27,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fakeapi import FakeApi
-from ftprep.fileserver import FileServer
-from ftprep.redact import public_url, redact, register_secret, register_url
+from ftprep.testing.fileserver import FileServer
+from ftprep.core.redact import public_url, redact, register_secret, register_url
 from ftprep.testing import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,14 +124,14 @@ def test_api_error_cut_after_redaction_leaves_no_piece_of_the_key():
 
 
 def test_submit_shows_a_public_dataset_url_but_sends_the_real_one():
-    import ftprep.submit
+    import ftprep.verbs.submit
 
     url = f"https://{USER}:{PW}@bucket.s3.amazonaws.com/d.jsonl?{QUERY}"
     with FakeApi(key=KEY) as api:
         from ftprep.api import Client
 
         with Client(KEY, api.url) as client:
-            sub = ftprep.submit.submit(name="sweep-lib", task="custom_text", model=MODEL, hours=1, dataset_url=url,
+            sub = ftprep.verbs.submit.submit(name="sweep-lib", task="custom_text", model=MODEL, hours=1, dataset_url=url,
                                        client=client)
         posted = [r.body for r in api.log if r.method == "POST"]
     assert posted == [sub.request] and posted[0]["datasetUrl"] == url  # the API gets the real URL
@@ -145,7 +145,7 @@ def test_logs_and_warnings_are_redacted_once_guarded():
     import logging
     import warnings
 
-    import ftprep.redact as r
+    import ftprep.core.redact as r
 
     factory, formatwarning = logging.getLogRecordFactory(), warnings.formatwarning
     stream = io.StringIO()

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ftprep
-from ftprep import messages
+from ftprep.engine import messages
 
 # Letters only: a repr or a JSON dump brings quotes, braces or colons no source string has.
 word = st.text(alphabet=string.ascii_letters + "éß ", min_size=1, max_size=8)

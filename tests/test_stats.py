@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 import ftprep
 from ftprep.cli import cli, main
-from ftprep.renderer import render
-from ftprep.lengths import stats
+from ftprep.engine.renderer import render
+from ftprep.engine.lengths import stats
 from ftprep.templates import TEMPLATES, Rendered
-from ftprep.tokens import Exact, TokenizerError, estimate, load_tokenizer
+from ftprep.engine.tokens import Exact, TokenizerError, estimate, load_tokenizer
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 SENTENCES = [
@@ -190,7 +190,7 @@ def test_check_reports_over_length_rows_with_lines(tmp_path: Path) -> None:
 
 
 def test_html_without_token_options_uses_an_estimate(tmp_path: Path) -> None:
-    from ftprep.html import write_html
+    from ftprep.output.html import write_html
 
     path = write(tmp_path, some_chats(10))
     report = ftprep.check(path, task="chat", min_rows=1)
@@ -234,13 +234,13 @@ def test_stats_group_row_findings_per_code_and_count_dropped_rows(tmp_path: Path
 
 
 def test_stats_keep_the_first_findings_per_code_and_count_them_all(tmp_path: Path, monkeypatch) -> None:
-    import ftprep.lengths
+    import ftprep.engine.lengths
 
-    monkeypatch.setattr(ftprep.lengths, "KEPT_PER_CODE", 3)
+    monkeypatch.setattr(ftprep.engine.lengths, "KEPT_PER_CODE", 3)
     rows = [{"instruction": f"q{i}", "input": "x", "output": "a"} for i in range(10)]
     s = stats(write(tmp_path, rows))
     assert len(s.diagnostics) == 3 and s.counts == {"S003": 10}
-    from ftprep.cli_render import stats_text
+    from ftprep.cli.render import stats_text
 
     line = next(ln for ln in stats_text(s) if " S003 " in ln)
     assert line.endswith("[10 rows: lines 1, 2, 3, ...]")

@@ -1,4 +1,4 @@
-"""ftprep.submit, the job schema and the pricing table, against the stand-in API."""
+"""ftprep.verbs.submit, the job schema and the pricing table, against the stand-in API."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from fakeapi import FakeApi
-from ftprep import pricing
+from ftprep.api import pricing
 from ftprep.api import ApiError, Client, CreateUnconfirmed
 from ftprep.api.pending import PendingStore
-from ftprep.submit import RequestInvalid, build_request, model_warnings, submit, validate_request
+from ftprep.verbs.submit import RequestInvalid, build_request, model_warnings, submit, validate_request
 
 MODEL = "Qwen/Qwen2.5-7B-Instruct"
 BASE = {"name": "my-run", "model": MODEL, "hours": 2}

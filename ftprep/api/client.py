@@ -46,13 +46,13 @@ from ftprep.api.errors import (
     ApiError, ConfigError, CreateUnconfirmed, JobNotCreated, MalformedResponse, NetworkError, OutcomeUnknown,
 )
 from ftprep.api.models import Job, parse_job, parse_jobs
-from ftprep.api.pending import scope_of
 from ftprep.api.wire import (
     ENV_URL, LOOPBACK, ROUTE, check_base_url, describe, job_path, parse_retry_after, seconds_setting, show,
     status_error,
 )
 from ftprep.api.wire import body as read_body
-from ftprep.redact import register_url
+from ftprep.api.wire import scope_of
+from ftprep.core.redact import register_url
 
 DEFAULT_BASE_URL = "https://api.voltagegpu.com/api/volt"
 ENV_KEY = "VOLTAGEGPU_API_KEY"

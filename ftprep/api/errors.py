@@ -19,7 +19,7 @@
     └── WatchTimeout            `watch` gave up before the job finished; `.job` is the last state
 
 Messages never hold the API key (or a URL's password): every message passes
-through `ftprep.redact.redact` before it is stored, so a server that echoes the
+through `ftprep.core.redact.redact` before it is stored, so a server that echoes the
 key does not leak it.
 """
 
@@ -27,10 +27,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ftprep.redact import redact, register_secret  # noqa: F401 - the one redaction; re-exported
-
-if t.TYPE_CHECKING:
-    from ftprep.api.models import Job
+from ftprep.core.redact import redact, register_secret  # noqa: F401 - the one redaction; re-exported
 
 MAX_MESSAGE = 300
 
@@ -141,7 +138,8 @@ class CreateUnconfirmed(OutcomeUnknown):
 class WatchTimeout(ApiError):
     hint = "the job goes on; run `ftprep jobs watch ID` again to follow it"
 
-    def __init__(self, message: str, *, job: Job | None = None) -> None:
+    # `job` is a models.Job, typed loosely: the error tree imports nothing of the models that raise it.
+    def __init__(self, message: str, *, job: t.Any = None) -> None:
         super().__init__(message)
         self.job = job
 

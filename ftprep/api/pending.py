@@ -49,10 +49,6 @@ def request_hash(request: dict[str, t.Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def scope_of(base_url: str, key: str) -> str:
-    return hashlib.sha256(f"{base_url}\0{key}".encode()).hexdigest()[:16]
-
-
 @dataclasses.dataclass
 class PendingCreate:
     """One create that was sent (or was about to be) and whose outcome is unknown."""
@@ -67,7 +63,7 @@ class PendingCreate:
     path: Path | None = dataclasses.field(default=None, compare=False)
 
     def to_json(self) -> dict[str, t.Any]:
-        from ftprep.redact import redact
+        from ftprep.core.redact import redact
 
         out = dataclasses.asdict(self)
         out.pop("path")

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from ftprep.api import errors
 from ftprep.api.errors import ConfigError, MalformedResponse, RateLimited
 from ftprep.api.models import error_message
-from ftprep.redact import redact
+from ftprep.core.redact import redact
 
 if t.TYPE_CHECKING:
     import httpx
@@ -114,3 +114,10 @@ def status_error(response: httpx.Response, method: str, path: str) -> errors.Sta
             text += f" (retry after {retry_after:g} s)"
         return RateLimited(text, retry_after=retry_after, status=status, method=method, path=path)
     return cls(text, status=status, method=method, path=path)
+
+
+def scope_of(base_url: str, key: str) -> str:
+    """Which server and key a pending create belongs to, as a short hash (never the key itself)."""
+    import hashlib
+
+    return hashlib.sha256(f"{base_url}\0{key}".encode()).hexdigest()[:16]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import typing as t
 
 if t.TYPE_CHECKING:
-    from ftprep.converter import Conversion
-    from ftprep.diagnostics import FileReport
+    from ftprep.core.results import Conversion
+    from ftprep.core.diagnostics import FileReport
     from ftprep.tasks.base import Options
 
 

@@ -16,8 +16,8 @@ import re
 import typing as t
 import warnings
 
-from ftprep.codes import ERROR, severity_of
-from ftprep.diagnostics import Diagnostic, FileReport
+from ftprep.core.codes import ERROR, severity_of
+from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.image import captions as cap
 from ftprep.image.dedup import Hashes, duplicates
 from ftprep.image.inspect import MAX_FILE_BYTES, Info, inspect

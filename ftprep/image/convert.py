@@ -25,9 +25,9 @@ import stat
 import typing as t
 import warnings
 
-from ftprep.codes import ERROR
-from ftprep import files
-from ftprep.files import OutputError, publish
+from ftprep.core.codes import ERROR
+from ftprep.disk import outputs as files
+from ftprep.disk.outputs import OutputError, publish
 from ftprep.image import captions as cap
 from ftprep.image.checker import MAX_WORKERS, scan
 from ftprep.image.inspect import (
@@ -41,7 +41,7 @@ from ftprep.image.inspect import (
 from ftprep.tasks.base import Options
 
 if t.TYPE_CHECKING:
-    from ftprep.converter import Conversion
+    from ftprep.core.results import Conversion
 
 MAX_SIDE = 2048  # G.O.D's max_bucket_reso
 BACKGROUND = (255, 255, 255)  # transparency is composited onto white
@@ -71,8 +71,8 @@ def convert_images(src: str, dst: str, opts: Options, drop_invalid: bool = False
     Raises ValueError when `dst` is inside `src`, or is a folder ftprep did not write,
     or (with `also_zip`, unless `force`) DST.zip exists and ftprep did not write it.
     """
-    from ftprep.converter import Conversion
-    from ftprep.diagnostics import Report
+    from ftprep.core.results import Conversion
+    from ftprep.core.diagnostics import Report
 
     _check_destination(src, dst)
     if also_zip:

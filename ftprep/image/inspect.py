@@ -17,7 +17,7 @@ import io
 import posixpath
 import typing as t
 
-from ftprep.codes import ERROR, severity_of
+from ftprep.core.codes import ERROR, severity_of
 from ftprep.image.dedup import Hashes, jpeg_pixel_key, phash
 from ftprep.tasks.base import Finding
 

@@ -85,7 +85,7 @@ def unsafe_name(name: str) -> str | None:
 def open_source(path: str) -> Source:
     """List a folder or a zip. Raises SourceError (missing, a FIFO or device) or
     ValueError when `path` is neither."""
-    from ftprep.inputs import local_file
+    from ftprep.disk.inputs import local_file
 
     if os.path.isdir(path):
         return _folder(path)

@@ -22,7 +22,7 @@ import typing as t
 
 import msgspec
 
-from ftprep.limits import MAX_DECOMPRESSED, MAX_EXPANSION
+from ftprep.core.bounds import MAX_DECOMPRESSED, MAX_EXPANSION
 
 # The trainer keeps min-rows configurable: its MINIMUM_DATASET_ROWS moved
 # 5,000 -> 2,000 -> 4,000 -> 8,000. The latest seen is the default.
@@ -91,7 +91,7 @@ class Options:
     workers: int | None = None
     # custom_* data at a URL: the trainer's size limit (lower it to test).
     max_url_bytes: int = MAX_URL_BYTES
-    # How far a .gz may expand (ratio to its size, and bytes); ftprep.limits.
+    # How far a .gz may expand (ratio to its size, and bytes); ftprep.core.bounds.
     max_expansion: float = MAX_EXPANSION
     max_decompressed: int = MAX_DECOMPRESSED
     # Tokens (issue 3): exact counts with a tokenizer, else an estimate.

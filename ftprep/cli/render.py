@@ -1,0 +1,285 @@
+"""`ftprep render` and `ftprep stats`: thin layers over `ftprep.render` and `ftprep.stats`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import typing as t
+
+import click
+
+from ftprep.cli.options import apply_config, bounds_options, format_option, io_error, mapping_options, task_option, usage_error
+
+OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
+RENDER_KEYS = ("task", "chat_template", "field_instruction", "field_output", "field_conversation", "field_prompt",
+               "field_chosen", "field_rejected", "as_converted",
+               "max_expansion", "max_decompressed")
+AS_CONVERTED = click.option("--as-converted", is_flag=True,
+                            help="Show the rows `ftprep convert` would write (shape mapped, input folded in) "
+                                 "instead of what the trainer gets from this file.")
+
+
+def _use_color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def mark(text: str, spans: t.Sequence[tuple[int, int]], color: bool) -> str:
+    """`text` with its trained spans in colour, or between [[ and ]]; control
+    characters from the data are shown as escapes, never sent to the terminal."""
+    from ftprep.output.reporters import printable
+
+    out, at = [], 0
+    for a, b in spans:
+        out.append(printable(text[at:a], keep_lines=True))
+        part = printable(text[a:b], keep_lines=True)
+        out.append(click.style(part, fg="green", bold=True) if color else OPEN + part + CLOSE)
+        at = b
+    out.append(printable(text[at:], keep_lines=True))
+    return "".join(out)
+
+
+def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[str, t.Any]:
+    return apply_config(ctx, [path], params)
+
+
+def _diag_line(d: t.Any) -> str:
+    from ftprep.output.reporters import diagnostic_line
+
+    return diagnostic_line(d, hint=True)
+
+
+def view_label(view: str, shape: str | None) -> str:
+    """What a render or stats run shows: the trainer's view of the file, or convert's output."""
+    if view == "converted":
+        return (f"view: AFTER ftprep convert (source shape {shape}), not what the trainer gets from this file")
+    return "view: what the trainer gets from this file as given (--as-converted shows what ftprep convert writes)"
+
+
+def outcome_line(total: int, rendered: int, dropped: int) -> str:
+    if rendered == total:
+        return "all rows rendered"
+    parts = [f"{rendered:,} of {total:,} rows rendered"]
+    if dropped:
+        parts.append(f"{dropped:,} dropped by the trainer's prep")
+    if total - rendered - dropped:
+        parts.append(f"{total - rendered - dropped:,} not rendered (the trainer fails on them or cannot read them)")
+    return "; ".join(parts)
+
+
+@click.command()
+@click.argument("path")
+@task_option()
+@mapping_options
+@click.option("--rows", type=click.IntRange(1), help="Render only the first N rows.")
+@AS_CONVERTED
+@click.option("--color/--no-color", default=None, help="Colour trained spans (default: on a terminal).")
+@bounds_options
+@format_option(("text", "json"))
+@click.pass_context
+def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, fmt: str | None,
+           **params: t.Any) -> None:
+    """Show each row as the trainer's chat template renders it.
+
+    The rows are what the trainer gets from the file as given: only the mapped
+    columns, its prep's drop rules (dropped rows are shown with the reason).
+    --as-converted shows the rows `ftprep convert` would write instead.
+    Trained (assistant) text is coloured on a terminal, else put between [[ and ]].
+    --format json prints one entry per row: the text, or null where prep drops
+    the row or the trainer fails on it (the reasons go to stderr; dpo: {prompt,
+    chosen, rejected}). The default template is chatml.
+    """
+    from ftprep.engine.renderer import render as run_render
+    from ftprep.reading.formats import SourceError
+
+    params = _settings(ctx, path, params)
+    try:
+        result = run_render(path, rows=rows, **{k: params.get(k) for k in RENDER_KEYS})
+    except (SourceError, ValueError, OSError) as e:
+        raise usage_error(e) from None
+    errors = any(d.severity == "error" for d in result.diagnostics)
+    if (fmt or "text") == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        for d in result.diagnostics:
+            click.echo(_diag_line(d), err=True)
+        ctx.exit(1 if errors else 0)
+    from ftprep.output.reporters import printable
+
+    use = _use_color(color)
+    template = f", template {result.chat_template}" if result.chat_template else ""
+    click.echo(f"{printable(path)}: task {result.task}{template}, {len(result.entries):,} rows; trained text "
+               + ("in colour" if use else f"between {OPEN} and {CLOSE}"))
+    click.echo(view_label(result.view, result.shape))
+    for e in result.entries:
+        where = f"line {e.line}" if e.line is not None else f"row {e.row}"
+        click.echo(click.style(f"--- {where} ---", dim=True) if use else f"--- {where} ---")
+        for d in e.diagnostics:
+            click.echo(_diag_line(d))
+        if e.pair is not None:
+            for key, part in e.pair.items():
+                click.echo(f"{key}:")
+                click.echo(mark(part.text, part.spans, use))
+        elif e.text is not None:
+            click.echo(mark(e.text, e.spans, use))
+        else:
+            click.echo("(dropped by the trainer's prep)" if e.dropped else "(not rendered)")
+    total = len(result.entries)
+    click.echo(outcome_line(total, total - result.rejected, result.dropped))
+    ctx.exit(1 if errors else 0)
+
+
+@click.command()
+@click.argument("path")
+@task_option()
+@mapping_options
+@click.option("--tokenizer", metavar="PATH_OR_ID", help="tokenizer.json (or folder) or Hub id: exact counts.")
+@click.option("--max-seq-len", type=click.IntRange(1), default=4096, show_default=True,
+              help="Rows longer than this are dropped by the trainer (4096 is the evaluation length).")
+@click.option("--hours", type=click.FloatRange(min=0, min_open=True), help="The job's hours, for the time view.")
+@click.option("--throughput", type=click.FloatRange(min=0, min_open=True), default=8000, show_default=True,
+              help="Assumed training tokens per second, for the time view.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
+@AS_CONVERTED
+@bounds_options
+@format_option(("text", "json"))
+@click.pass_context
+def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None, **params: t.Any) -> None:
+    """Token lengths of the rows as the trainer renders them: percentiles, a histogram,
+    over-length rows by line, rows with nothing trained, and a rough time view.
+
+    Without --tokenizer every count is an estimate (about 4 characters per token).
+    """
+    from ftprep.engine.lengths import stats as run_stats
+    from ftprep.reading.formats import SourceError
+
+    params = _settings(ctx, path, params)
+    try:
+        result = run_stats(path, **{k: v for k, v in params.items() if k in RENDER_KEYS or k in (
+            "tokenizer", "max_seq_len", "hours", "throughput")})
+    except (SourceError, ValueError, OSError) as e:
+        raise usage_error(e) from None
+    errors = any(d.severity == "error" for d in result.diagnostics)
+    if html_path:
+        from ftprep.core.diagnostics import FileReport, Report
+        from ftprep.output.html import write_html
+
+        diags = sorted(result.diagnostics + result.length_diagnostics(), key=lambda d: -1 if d.row is None else d.row)
+        try:
+            write_html(Report([FileReport(result.path, result.task, result.rows, diags)]), html_path, result)
+        except OSError as e:
+            raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
+        except ValueError as e:  # the page would replace an input
+            raise io_error(str(e)) from None
+    if (fmt or "text") == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        from ftprep.output.reporters import printable
+
+        for line in stats_text(result):
+            click.echo(printable(line))
+    ctx.exit(1 if errors else 0)
+
+
+def stats_text(s: t.Any, width: int = 40) -> list[str]:
+    """The text report of a `Stats`."""
+    from ftprep.engine.tokens import BASE_SEQ_LEN
+
+    est = "" if s.exact else " (estimate)"
+    template = f", template {s.chat_template}" if s.chat_template else ""
+    dropped = f", {s.dropped:,} dropped by the trainer's prep" if s.dropped else ""
+    out = [f"{s.path}: task {s.task}{template}, {s.rows:,} rows, {s.rendered:,} rendered{dropped}"]
+    if s.view != "trainer":
+        out.append(view_label(s.view, s.shape))
+    out.append(f"tokens: exact, tokenizer {s.tokenizer}" if s.exact else
+               f"tokens: ESTIMATE, {s.tokenizer}; pass --tokenizer for exact counts")
+    base = s.task.removeprefix("custom_")
+    if base == "dpo":
+        out.append("dpo: a row is the prompt plus its longer response; trained = both responses")
+    elif base == "grpo":
+        out.append("grpo: a row is the prompt with its generation prompt; completions are generated at run time")
+    out += grouped(s.diagnostics, s.counts)
+    out.append("")
+    head = f"{'':<28}" + "".join(f"{k:>9}" for k in ("min", "p50", "p90", "p99", "max"))
+    out.append(head)
+    rows = [("tokens per row" + est, s.summary())]
+    if s.trains:
+        rows.append(("trained per row" + est, s.summary(s.trained)))
+    for label, summ in rows:
+        if summ:
+            out.append(f"{label:<28}" + "".join(f"{v:>9,}" for v in summ.values()))
+    trained = f" ({s.total_trained:,} trained)" if s.trains else " (GRPO: completions are generated, nothing trained)"
+    out.append(f"total tokens{est}: {s.total_tokens:,}{trained}")
+    over = s.over(s.max_seq_len)
+    lines = ", ".join(str(a if a is not None else f"row {b}") for a, b, _ in over[:20]) + (", ..." if len(over) > 20 else "")
+    out.append(f"over --max-seq-len {s.max_seq_len:,}{est}: {len(over):,} rows" + (f" (lines {lines})" if over else "")
+               + ("; the trainer drops them" if over and s.trains else ""))
+    out.append(f"over {BASE_SEQ_LEN}, the trainer's base sequence_len{est}: {len(s.over(BASE_SEQ_LEN)):,} rows")
+    if s.trains:
+        empty = ", ".join(str(a if a is not None else f"row {b}") for a, b in s.empty_trained[:20])
+        out.append(f"rows with no trained tokens{est}: {len(s.empty_trained):,}" + (f" (lines {empty})" if empty else ""))
+    if s.injected_system:
+        out.append(f"rows where phi_4 injects its built-in system prompt: {s.injected_system:,} (not counted)")
+    out += [""] + histogram_text(s, width)
+    out += [""] + time_text(s)
+    out += [f"note: {n}" for n in s.notes]
+    return out
+
+
+def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None = None, lines: int = 5) -> list[str]:
+    """One line per code: the first finding, how many rows have it (`counts`, when
+    more were found than kept), and their first lines."""
+    by_code: dict[str, list[t.Any]] = {}
+    for d in diagnostics:
+        by_code.setdefault(d.code, []).append(d)
+    out = []
+    for found in by_code.values():
+        n = max(len(found), (counts or {}).get(found[0].code, 0))
+        if n == 1:
+            out.append(_diag_line(found[0]))
+            continue
+        where = ", ".join(str(d.line if d.line is not None else f"row {d.row}") for d in found[:lines])
+        more = ", ..." if n > lines else ""
+        out.append(f"{_diag_line(found[0])} [{n:,} rows: lines {where}{more}]")
+    return out
+
+
+def histogram_text(s: t.Any, width: int = 40) -> list[str]:
+    bins = s.histogram()
+    if not bins:
+        return ["histogram: no rendered rows"]
+    enc = (getattr(sys.stdout, "encoding", None) or "").lower()
+    block = "█" if enc.startswith("utf") else "#"
+    top = max(c for _, _, c in bins) or 1
+    label = max(len(f"{a:,}-{b - 1:,}") for a, b, _ in bins)
+    out = [f"tokens per row{'' if s.exact else ' (estimate)'}:"]
+    for a, b, c in bins:
+        bar = block * (round(c / top * width) if c else 0)
+        flag = " <- over --max-seq-len" if b - 1 > s.max_seq_len else ""
+        out.append(f"  {f'{a:,}-{b - 1:,}':>{label}} | {bar} {c:,}{flag}")
+    return out
+
+
+def _duration(hours: float | None) -> str:
+    h = hours or 0.0
+    if h * 3600 < 60:
+        return f"{h * 3600:.2g} s"
+    if h < 1:
+        return f"{h * 60:.1f} min"
+    return f"{h:,.1f} h"
+
+
+def time_text(s: t.Any) -> list[str]:
+    v = s.time_view()
+    est = "" if s.exact else " (token counts are estimates)"
+    out = [f"time, rough{est}:",
+           f"  ASSUMED {v['assumed_tokens_per_second']:,.0f} tokens/s ({v['assumption']})",
+           f"  one epoch: {s.total_tokens:,} tokens = {_duration(v['hours_per_epoch'])}; "
+           f"{_duration(v['hours_per_epoch_padded'])} {v['padded_note']}"]
+    if "hours" in v:
+        out.append(f"  {v['hours']:g} h covers about {v['epochs_in_hours'] or 0:,.1f} epochs "
+                   f"({v['epochs_in_hours_padded'] or 0:,.1f} if padded)")
+    else:
+        out.append("  pass --hours to see how many epochs the job's hours cover")
+    return out

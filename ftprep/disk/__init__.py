@@ -1,0 +1,1 @@
+"""Local files: opening inputs safely, bounded streams, atomic outputs."""

@@ -1,0 +1,1 @@
+"""The engine on local files: scan, duplicates, shapes, load types, render, tokens, stats."""

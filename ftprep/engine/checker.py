@@ -1,0 +1,328 @@
+"""One local data file to one `FileReport`.
+
+Per file: sniff the format, infer the task from the columns when none is
+given, scan the rows (in parallel for big JSON Lines files), then add the
+dataset-level findings (missing columns, duplicates, row count, emptiness).
+"""
+
+from __future__ import annotations
+
+import array
+import os
+import typing as t
+
+import msgspec
+
+from ftprep.engine import load_report
+from ftprep import tasks as task_registry
+from ftprep.engine.columns import missing_column
+from ftprep.engine.csvtypes import CsvTypes
+from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
+from ftprep.engine.duplicates import first_duplicates
+from ftprep.reading.elements import element_lines
+from ftprep.core.bounds import DecompressionCapped, capped
+from ftprep.engine.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
+from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
+from ftprep.reading.formats import (
+    TABLE_BATCH,
+    PROBE_RECORDS,
+    UNCLOSED_HINT,
+    TableError,
+    bounds_of,
+    format_of,
+    json_array,
+    local_file,
+    open_bytes,
+    probe_jsonl,
+    read_table,
+    sniff_json,
+)
+from ftprep.tasks import Task
+from ftprep.tasks.base import Finding, Options
+
+# Files below this size are scanned in-process: a pool costs more than it saves.
+PARALLEL_MIN_BYTES = 48 << 20
+# Where rows start: given the rows that have findings, a row -> line lookup.
+Placer = t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
+
+
+def check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
+    """Check one local data file (JSON Lines, JSON, CSV, TSV, Parquet, gzipped or not)."""
+    try:
+        return _check_file(path, opts, display)
+    except DecompressionCapped as e:  # before any record: the JSON array or the CSV header
+        shown = display or path
+        message, hint = capped(e)
+        return FileReport(shown, opts.task, diagnostics=[Diagnostic("P014", message, shown, line=e.line, hint=hint)])
+    except GZIP_ERRORS as e:
+        if not format_of(path)[1]:
+            raise
+        shown = display or path
+        return FileReport(shown, opts.task, diagnostics=[undecompressable(e, shown)])
+
+
+def _check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
+    fmt, gz = format_of(path)
+    local_file(path)
+    bounds = bounds_of(opts)
+    if fmt == "json":
+        fmt = sniff_json(path, gz, bounds)
+    shown = display or path
+    if fmt == "record":
+        report = FileReport(shown, opts.task)
+        report.diagnostics.append(Diagnostic(
+            "P009", "the top level is one record (an object), not an array of records; the trainer reads one row",
+            shown, hint="ftprep convert reads it as one record and writes JSON Lines; add the other records"))
+        return report
+    if fmt == "wrapped":
+        report = FileReport(shown, opts.task)
+        report.diagnostics.append(Diagnostic(
+            "P009", "the top level is an object wrapping the records; the trainer would read it as one row", shown,
+            hint="write the records as a JSON array or JSON Lines (ftprep convert does)"))
+        return report
+    table = None
+    if fmt in ("csv", "tsv", "parquet"):
+        try:
+            table = read_table(path, fmt, gz, bounds)
+        except TableError as e:
+            report = FileReport(shown, opts.task)
+            report.diagnostics.append(Diagnostic(e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
+                                                 hint=UNCLOSED_HINT if e.code == "P011" else None))
+            return report
+        columns: t.Collection[str] = table.columns
+    elif fmt == "json":
+        try:
+            records = json_array(path, gz, bounds)
+        except (msgspec.DecodeError, UnicodeDecodeError) as e:
+            report = FileReport(shown, opts.task)
+            report.diagnostics.append(Diagnostic("P001", f"invalid JSON: {e}", shown))
+            return report
+        if not isinstance(records, list):
+            report = FileReport(shown, opts.task)
+            report.diagnostics.append(Diagnostic("P009", "the top level is not an array of records", shown))
+            return report
+        columns = {k for r in records[:PROBE_RECORDS] if isinstance(r, dict) for k in r}
+    else:
+        columns = probe_jsonl(path, gz, bounds)
+
+    name = opts.task or task_registry.infer(columns, opts)
+    report = FileReport(shown, name, task_inferred=opts.task is None)
+    if name is None:
+        found = ", ".join(sorted(columns)[:20]) or "none"
+        report.diagnostics.append(Diagnostic(
+            "S004", f"cannot infer the task from the columns ({found})", shown,
+            hint="pass --task text|chat|dpo|grpo and the --field-* mapping"))
+        if fmt == "jsonl" and not columns:  # no record decoded: say where each line breaks
+            from ftprep.reading.parse_errors import parse_errors
+
+            records, found_lines, report.dropped = parse_errors(path, gz, opts, shown)
+            report.diagnostics += found_lines
+            if not records and not found_lines:  # nothing at all: that, not the task, is the problem
+                report.diagnostics = [Diagnostic("P004", "no records", shown, hint="the file is empty")]
+        return report
+    task = task_registry.get(name)
+    head: list[Finding] = []
+    if task.url_rules:
+        if fmt not in ("json", "jsonl"):
+            head.append(Finding("P007", f"{name} data is {fmt}; at a URL the trainer loads only JSON or JSON Lines",
+                                None, "convert it: ftprep convert ... -o data.jsonl"))
+        if os.path.getsize(path) > opts.max_url_bytes:
+            head.append(Finding("P008", f"{os.path.getsize(path):,} bytes; the trainer's limit is {opts.max_url_bytes:,}",
+                                None, "split the data or host it on the Hub"))
+    if name in ("chat", "custom_chat") and opts.chat_template == "phi_4":
+        from ftprep.tasks.chat_rules import VERSION_RISKY
+
+        head.append(Finding("C018", VERSION_RISKY["phi_4"], None, "prefer chatml or qwen3 if the job may run on an older image"))
+
+    if table is not None:
+        scan, line_of_table = scan_table(table, fmt, task, opts)
+    elif fmt == "json":
+        scan = scan_records(records, task, opts)
+        del records  # a token pass may read the file again: do not hold it twice
+    else:
+        scan = scan_jsonl(path, gz, task, opts)
+    placer: Placer = lambda rows: scan.line_of
+    if fmt == "json":  # a record's line is found in the raw bytes, for the rows that have findings
+        scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
+        placer = lambda rows: element_lines(path, gz, rows).get  # noqa: E731
+    if table is not None:
+        placer = lambda rows: line_of_table  # noqa: E731
+    report.rows = scan.rows
+    finish(report, scan, task, opts, head, set(columns), placer)
+    # The loader's type inference, per column; a JSON array's rows get their lines like every finding.
+    load = load_report.diagnostics(scan.types, scan.cells, fmt, task, opts, shown,
+                                   scan.line_of if fmt == "jsonl" else placer(()) if table is not None else _no_line,
+                                   (path, gz))
+    if fmt == "json" and (rows := {r for d in load for r in (d.row, *(d.rows or ())) if r is not None}):
+        line_of = placer(rows)
+        load = [d.placed(line_of) for d in load]
+    report.diagnostics += load
+    report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
+    if opts.tokenizer or opts.max_seq_len:
+        from ftprep.engine.lengths import length_diagnostics
+
+        # Kept per code like every other finding: at most max_per_code, the rest counted.
+        kept: dict[str, int] = {}
+        lengths: list[Diagnostic] = []
+        for d in length_diagnostics(path, task, opts, shown, report.stats):
+            kept[d.code] = kept.get(d.code, 0) + 1
+            if kept[d.code] <= opts.max_per_code:
+                lengths.append(d)
+            else:
+                report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
+        if fmt == "json" and lengths:  # their records' lines, like every other finding's
+            line_of = placer({d.row for d in lengths if d.row is not None})
+            lengths = [d.placed(line_of) for d in lengths]
+        report.diagnostics += lengths
+    return report
+
+
+def scan_jsonl(path: str, gz: bool, task: Task, opts: Options) -> Scan:
+    size = os.path.getsize(path)
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    if gz or workers <= 1 or size < PARALLEL_MIN_BYTES:
+        scan = Scan(opts.max_per_code)
+        try:
+            with open_bytes(path, gz, bounds_of(opts)) as f:
+                read_stream(RowChecker(task, opts), scan, f, None, True, True)
+        except DecompressionCapped as e:  # the rows before it stay checked
+            message, hint = capped(e)
+            scan.add(e.line, None, Finding("P014", message, None, hint))
+        return scan
+    return scan_parallel(path, size, task, opts, workers)
+
+
+def split_points(path: str, size: int, parts: int) -> list[int]:
+    points = [0]
+    with open(path, "rb") as f:
+        for i in range(1, parts):
+            f.seek(max(size * i // parts, points[-1]))
+            f.readline()
+            pos = f.tell()
+            if pos >= size:
+                break
+            if pos > points[-1]:
+                points.append(pos)
+    points.append(size)
+    return points
+
+
+def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int) -> Scan:
+    import concurrent.futures
+    import multiprocessing
+
+    # Ranges of ~64 MB keep each worker's memory small; order is restored on merge.
+    parts = max(workers, min(256, size // (64 << 20) + 1))
+    points = split_points(path, size, parts)
+    task.row_type(opts)  # built before the fork, so every worker hashes rows alike
+    ctx = multiprocessing.get_context("fork")
+    total = Scan(opts.max_per_code)
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(scan_range, path, a, b, task.name, opts, b == size, a == 0)
+                   for a, b in zip(points, points[1:])]
+        for fut in futures:
+            total.merge(fut.result())
+    return total
+
+
+def _no_line(row: int) -> None:
+    return None
+
+
+def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan, t.Callable[[int], int | None]]:
+    """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
+    checker = RowChecker(task, opts)
+    scan = Scan(opts.max_per_code)
+    starts = array.array("q")
+    if fmt in ("csv", "tsv"):  # Parquet stores its types; CSV cells are typed by pandas at load
+        kept = load_report.kept_columns(task, opts)
+        scan.cells = CsvTypes(table.columns if kept is None else kept)
+    try:
+        for records, lines in table.batches(TABLE_BATCH):
+            if scan.cells is not None:
+                scan.cells.batch(records)
+            checker.records(scan, records)
+            starts.extend(ln or 0 for ln in lines)
+    except TableError as e:  # a table can break part-way: report where reading stopped
+        scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
+    except DecompressionCapped as e:
+        message, hint = capped(e)
+        scan.add(e.line, None, Finding("P014", message, None, hint))
+    for row, message in table.broken:
+        scan.add(row + 1, row, Finding("P006", message))
+    def line_of(row: int) -> int | None:
+        return starts[row] if row < len(starts) and starts[row] else None
+
+    scan.found = [(f[0] if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
+    for line, message in table.unclosed:  # file-level (no row) so that convert refuses even --drop-invalid
+        scan.add(line, None, Finding("P011", message, None, UNCLOSED_HINT))
+    return scan, line_of
+
+
+def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
+    checker = RowChecker(task, opts)
+    scan = Scan(opts.max_per_code)
+    for start in range(0, len(records), TABLE_BATCH):
+        checker.records(scan, records[start:start + TABLE_BATCH])
+    return scan
+
+
+def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list[Finding],
+           columns: set[str], placer: Placer) -> None:
+    path = report.path
+    out: list[Diagnostic] = [Diagnostic(f.code, f.message, path, field=f.field, hint=f.hint) for f in head]
+    counts = dict(scan.counts)
+    found = scan.found
+    if scan.rows == 0 and not found:
+        out.append(Diagnostic("P004", "no records", path, hint="the file is empty"))
+    # Rows that are not objects (a bad JSON line) cannot hide a missing column.
+    records = scan.rows - scan.unparsed
+    missing = [c for c in task.mapped(opts).values() if records and scan.absent.get(c, 0) == records]
+    for col in missing:
+        out.append(missing_column(task, opts, col, columns | scan.keys, path))
+        found = [f for f in found if not (f[2] == "V001" and f[4] == col)]
+        counts["V001"] = counts.get("V001", 0) - scan.absent[col]
+    if scan.rows and not missing and task.name not in ("chat", "custom_chat") and scan.empty_rows * 5 > scan.rows * 4:
+        out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
+                              "above 80%", path))
+    for line, row, code, message, field, hint in found:
+        many: dict[str, t.Any] = {}
+        if code in AGGREGATED:  # one finding for every row with this cause
+            key = (code, field)
+            many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
+        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint, **many))
+    pairs, counts["D001"] = first_duplicates(scan.hashes, opts.max_per_code)
+    if 0 < scan.rows < opts.min_rows:
+        out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
+                              hint="add data, or set --min-rows if your job's minimum differs"))
+    kept: dict[str, int] = {"D001": len(pairs)}
+    for d in out:
+        kept[d.code] = kept.get(d.code, 0) + 1
+    report.dropped = {c: n - kept.get(c, 0) for c, n in counts.items()
+                      if c not in AGGREGATED and n - kept.get(c, 0) > 0}
+    # Lines are looked up, once, for the findings that lack some: all of a JSON
+    # array's, the rows an aggregated finding stands for, both rows of a duplicate.
+    unplaced = [i for i, d in enumerate(out) if (d.line is None and d.row is not None) or d.rows is not None]
+    wanted = {r for i in unplaced for r in (out[i].row, *(out[i].rows or ())) if r is not None}
+    wanted.update(r for pair in pairs for r in pair)
+    line_of = placer(wanted) if wanted else scan.line_of
+    for i in unplaced:
+        out[i] = out[i].placed(line_of)
+    out += duplicates(pairs, path, line_of)
+    out.sort(key=lambda d: (-1 if d.row is None else d.row))
+    report.diagnostics = out
+    if scan.hidden:
+        report.hidden_error_rows = scan.hidden
+
+
+def duplicates(pairs: list[tuple[int, int]], path: str, line_of: t.Callable[[int], int | None]) -> list[Diagnostic]:
+    """D001 for each row whose trained columns repeat an earlier row: both rows, by line where known."""
+    out = []
+    for row, first in pairs:
+        first_line = line_of(first)
+        out.append(Diagnostic("D001", duplicate_message(row, first, first_line), path, line=line_of(row), row=row,
+                              first_line=first_line, first_row=first))
+    return out
+
+
+__all__ = ["check_file", "scan_jsonl", "scan_table", "scan_records"]

@@ -1,0 +1,113 @@
+"""CSV cells as datasets' CSV loader (pandas `read_csv`) types them.
+
+datasets 2.21 reads CSV with pandas in chunks of 10,000 rows, each chunk typed
+on its own: pandas' NA strings become null (then `""` after prep's str()),
+and a column whose every other cell is an integer, a decimal or a boolean
+becomes numbers, which prep str()s back changed ('001' -> '1', '16' -> '16.0'
+beside a blank, 'true' -> 'True'). tests/test_fidelity.py checks these rules
+cell by cell against the real loaders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+
+from ftprep.engine.inference import FIRST, Place, row_place
+from ftprep.tasks.base import Finding
+
+# pandas 2.2's default NA strings (pandas._libs.parsers.STR_NA_VALUES, "" aside).
+NA_TOKENS = frozenset({"-1.#IND", "1.#QNAN", "1.#IND", "-1.#QNAN", "#N/A N/A", "#N/A", "N/A", "n/a", "NA",
+                       "<NA>", "#NA", "NULL", "null", "NaN", "-NaN", "nan", "-nan", "None"})
+CSV_INT = re.compile(r"\s*[+-]?\d+\s*")
+CSV_FLOAT = re.compile(r"\s*[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity)\s*", re.I)
+CSV_BOOL = {"True": True, "TRUE": True, "true": True, "False": False, "FALSE": False, "false": False}
+# datasets' CsvConfig.chunksize: pandas infers each chunk of rows on its own.
+CSV_CHUNK = 10_000
+
+
+@dataclasses.dataclass
+class CsvTypes:
+    """CSV cells of the kept columns as pandas' `read_csv` (datasets' CSV
+    loader) parses them, chunk by chunk: NA strings to null, numeric and
+    boolean columns to numbers."""
+
+    columns: t.Sequence[str]
+    na: dict[str, list[tuple[int, str]]] = dataclasses.field(default_factory=dict)
+    na_count: dict[str, int] = dataclasses.field(default_factory=dict)
+    changed: dict[str, list[tuple[int, str, str]]] = dataclasses.field(default_factory=dict)
+    changed_count: dict[str, int] = dataclasses.field(default_factory=dict)
+    dtype: dict[str, str] = dataclasses.field(default_factory=dict)
+    _chunk: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
+    _start: int = 0
+
+    def batch(self, records: list[dict[str, t.Any]]) -> None:
+        for rec in records:
+            self._chunk.append(rec)
+            if len(self._chunk) == CSV_CHUNK:
+                self._judge()
+
+    def done(self) -> None:
+        if self._chunk:
+            self._judge()
+
+    def _judge(self) -> None:
+        chunk, start = self._chunk, self._start
+        self._chunk, self._start = [], start + len(chunk)
+        for col in self.columns:
+            values = [r.get(col) for r in chunk]
+            if not all(v is None or isinstance(v, str) for v in values):
+                continue  # a cell ftprep decoded (JSON text in a chat column) is text to pandas, not a number
+            # Set and regex tests at C level first: most text columns hold no NA
+            # string, and their first cell already rules out numbers.
+            if not NA_TOKENS.isdisjoint(values):
+                for i, v in enumerate(values):
+                    if v in NA_TOKENS:
+                        self.na_count[col] = self.na_count.get(col, 0) + 1
+                        if len(self.na.setdefault(col, [])) < FIRST:
+                            self.na[col].append((start + i, v))
+            first = next((v for v in values if v is not None and v not in NA_TOKENS), None)
+            if first is None or not (CSV_FLOAT.fullmatch(first) or first in CSV_BOOL):
+                continue
+            texts = [(start + i, v) for i, v in enumerate(values) if v is not None and v not in NA_TOKENS]
+            has_null = len(texts) < len(values)
+            parse: t.Callable[[str], str]
+            if all(CSV_INT.fullmatch(v) for _, v in texts):
+                if any(abs(int(v)) >= 2 ** 63 for _, v in texts):
+                    continue  # past int64: pandas keeps uint64 digits, or the text itself beside a blank
+                parse = (lambda v: str(float(int(v)))) if has_null else (lambda v: str(int(v)))
+                self.dtype[col] = "float64" if has_null else "int64"
+            elif all(CSV_FLOAT.fullmatch(v) for _, v in texts):
+                parse, self.dtype[col] = (lambda v: str(float(v))), "float64"
+            elif all(v in CSV_BOOL for _, v in texts):
+                parse, self.dtype[col] = (lambda v: str(CSV_BOOL[v])), "bool"
+            else:
+                continue
+            for i, v in texts:
+                after = parse(v)
+                if after != v:
+                    self.changed_count[col] = self.changed_count.get(col, 0) + 1
+                    if len(self.changed.setdefault(col, [])) < FIRST:
+                        self.changed[col].append((i, v, after))
+
+    def findings(self, task: str, place: Place = row_place) -> list[tuple[int, Finding]]:
+        self.done()
+        out: list[tuple[int, Finding]] = []
+        for col, hits in self.na.items():
+            n = self.na_count[col]
+            shown = ", ".join(f"'{v}' ({place(i)})" for i, v in hits)
+            then = ("prep then drops the row (_validate_dpo_data)" if task == "dpo"
+                    else "prep turns it into an empty string")
+            out.append((hits[0][0], Finding(
+                "L002", f"column '{col}': {n:,} cell(s) such as {shown} are read as null by datasets' CSV "
+                f"loader (pandas' default NA strings); {then}", col,
+                "write the data as JSON Lines (ftprep convert keeps these as text)")))
+        for col, hits in self.changed.items():
+            n = self.changed_count[col]
+            shown = ", ".join(f"'{v}' -> '{after}' ({place(i)})" for i, v, after in hits)
+            out.append((hits[0][0], Finding(
+                "L003", f"column '{col}' is read as {self.dtype[col]} by datasets' CSV loader (pandas), and prep "
+                f"str()s it back: {n:,} value(s) change, {shown}", col,
+                "write the data as JSON Lines with JSON strings (ftprep convert does)")))
+        return out

@@ -1,0 +1,131 @@
+"""What a scan found: findings, counts and the small dataset-level state
+(duplicate keys, absent columns, column types) of some rows of one input.
+
+Line and row numbers are local to the scan until `shift` moves them, so
+blocks of one file can be scanned by several processes and merged in order.
+"""
+
+from __future__ import annotations
+
+import array
+import bisect
+import dataclasses
+import typing as t
+
+from ftprep.core.codes import CODES, ERROR
+from ftprep.core.diagnostics import MAX_PLACES
+from ftprep.engine.inference import ColumnTypes
+from ftprep.tasks.base import Finding
+
+# Codes reported once per file, at their first row, with the count of rows.
+AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010"})
+EMPTY_CODES = frozenset({"V001", "V002"})
+
+# A finding placed in its input: (line, row, code, message, field, hint).
+Placed = tuple[t.Optional[int], t.Optional[int], str, str, t.Optional[str], t.Optional[str]]
+
+
+@dataclasses.dataclass
+class Scan:
+    """What scanning some rows found. Line and row numbers are local to the
+    scan until `shift` moves them; `merge` appends a later scan."""
+
+    max_per_code: int
+    rows: int = 0
+    lines: int = 0
+    found: list[Placed] = dataclasses.field(default_factory=list)
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    firsts: dict[tuple[str, str | None], int] = dataclasses.field(default_factory=dict)
+    # The first rows of each aggregated finding (at most MAX_PLACES), for its `rows`.
+    places: dict[tuple[str, str | None], list[int]] = dataclasses.field(default_factory=dict)
+    # One 8-byte key per row, in row order (0: no key), for duplicates: the only
+    # per-row state, so a 5M-row file costs 40 MB here and nothing else grows.
+    hashes: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
+    # Where line = row + 1 + offset changes (after blank lines): (row, offset).
+    gaps: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    offset: int = 0
+    absent: dict[str, int] = dataclasses.field(default_factory=dict)
+    empty_rows: int = 0
+    # Rows that are not objects (undecodable, or JSON but not an object): a
+    # column cannot be absent from them, so they do not hide a missing column.
+    unparsed: int = 0
+    keys: set[str] = dataclasses.field(default_factory=set)
+    # Rows with an error beyond max_per_code: not shown, but never written by convert.
+    hidden: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
+    # The kinds of values per column, for the loader's type inference (ftprep.engine.inference).
+    types: ColumnTypes = dataclasses.field(default_factory=ColumnTypes)
+    # A CSV table's cells as pandas would type them (ftprep.engine.csvtypes.CsvTypes).
+    cells: t.Any = None
+
+    def add(self, line: int | None, row: int | None, f: Finding) -> None:
+        n = self.counts.get(f.code, 0) + 1
+        self.counts[f.code] = n
+        if f.code in AGGREGATED:
+            key = (f.code, f.field)
+            if key in self.firsts:
+                self.firsts[key] += 1
+                if row is not None and len(self.places[key]) < MAX_PLACES:
+                    self.places[key].append(row)
+                return
+            self.firsts[key] = 1
+            self.places[key] = [] if row is None else [row]
+        elif n > self.max_per_code:
+            if row is not None and CODES[f.code].severity == ERROR:
+                self.hidden.append(row)
+            return
+        self.found.append((line, row, f.code, f.message, f.field, f.hint))
+
+    def shift(self, lines: int, rows: int) -> None:
+        if not lines and not rows:
+            return
+        self.found = [(None if ln is None else ln + lines, None if r is None else r + rows, *rest)
+                      for ln, r, *rest in self.found]
+        if self.hidden:
+            self.hidden = array.array("q", (r + rows for r in self.hidden))
+        self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
+        self.places = {k: [r + rows for r in v] for k, v in self.places.items()}
+        self.types.shift(rows)
+        self.offset += lines - rows
+
+    def merge(self, other: Scan) -> None:
+        base = self.lines - self.rows
+        if base != self.offset:
+            self.gaps.append((self.rows, base))
+        other.shift(self.lines, self.rows)
+        self.gaps.extend(other.gaps)
+        self.offset = other.offset
+        for line, row, code, message, field, hint in other.found:
+            key = (code, field)
+            if code in AGGREGATED and key in self.firsts:
+                continue
+            if code not in AGGREGATED and self.counts.get(code, 0) >= self.max_per_code:
+                if row is not None and CODES[code].severity == ERROR:
+                    self.hidden.append(row)
+                continue
+            self.found.append((line, row, code, message, field, hint))
+        for k, n in other.counts.items():
+            self.counts[k] = self.counts.get(k, 0) + n
+        for k, n in other.firsts.items():
+            self.firsts[k] = self.firsts.get(k, 0) + n
+        for k, rows in other.places.items():
+            mine = self.places.setdefault(k, [])
+            mine += rows[:MAX_PLACES - len(mine)]
+        for k, n in other.absent.items():
+            self.absent[k] = self.absent.get(k, 0) + n
+        self.hashes.extend(other.hashes)
+        self.hidden.extend(other.hidden)
+        self.types.merge(other.types)
+        self.rows += other.rows
+        self.lines += other.lines
+        self.empty_rows += other.empty_rows
+        self.unparsed += other.unparsed
+        if len(self.keys) < 1000:
+            self.keys |= other.keys
+
+    def line_of(self, row: int) -> int:
+        """The line a row starts on (JSON Lines; tables map their own)."""
+        at = bisect.bisect_right(self.gaps, (row, float("inf"))) - 1
+        return row + 1 + (self.gaps[at][1] if at >= 0 else 0)
+
+
+__all__ = ["AGGREGATED", "EMPTY_CODES", "Placed", "Scan"]

@@ -1,0 +1,167 @@
+"""Token counts: exact with a tokenizer, otherwise a labelled estimate.
+
+A tokenizer is a local `tokenizer.json` (or a folder holding one) or a Hub
+model id, fetched with huggingface_hub at run time. Rendered rows are counted
+in batches (`encode_batch`), the way the trainer tokenizes them: without
+added special tokens, so BOS exists only where the template writes it.
+Trained tokens are the tokens that overlap the trained character spans
+(axolotl's own char-span to token mapping).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import os
+import typing as t
+
+
+if t.TYPE_CHECKING:
+    from ftprep.templates import Rendered
+
+DEFAULT_MAX_SEQ_LEN = 4096  # the evaluation's sequence_len
+BASE_SEQ_LEN = 512  # sequence_len of the trainer's base config
+BATCH = 2048
+# The estimate: ~4 ASCII characters per token (English BPE vocabularies), one
+# token per other character (CJK, emoji; accented words overcount a little).
+CHARS_PER_TOKEN = 4
+
+
+class TokenizerError(ValueError):
+    """The tokenizer cannot be loaded (bad path, bad file, Hub error). The message is
+    redacted: a Hub (or a proxy) that echoes the Authorization header must not print it."""
+
+    def __init__(self, message: str) -> None:
+        from ftprep.core.redact import redact
+
+        super().__init__(redact(message))
+
+
+class Counter(t.Protocol):
+    exact: bool
+    name: str
+
+    def count(self, items: list[Rendered]) -> list[tuple[int, int]]:
+        """(tokens, trained tokens) of each rendering."""
+        ...
+
+
+def estimate(text: str) -> int:
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    return -(-ascii_chars // CHARS_PER_TOKEN) + (len(text) - ascii_chars)
+
+
+class Estimate:
+    """The heuristic: no tokenizer needed, every number it gives is an estimate."""
+
+    exact = False
+    name = f"estimate (~{CHARS_PER_TOKEN} characters per token)"
+
+    def count(self, items: list[Rendered]) -> list[tuple[int, int]]:
+        return [(estimate(r.text), sum(estimate(r.text[a:b]) for a, b in r.spans)) for r in items]
+
+
+class Exact:
+    """A `tokenizers.Tokenizer`; counts are exact for that tokenizer."""
+
+    exact = True
+
+    def __init__(self, tokenizer: t.Any, name: str) -> None:
+        self.tokenizer = tokenizer
+        self.name = name
+
+    def count(self, items: list[Rendered]) -> list[tuple[int, int]]:
+        texts = [r.text for r in items]
+        out: list[tuple[int, int]] = []
+        if not any(r.spans for r in items):
+            # No spans to map: the fast batch path without offsets.
+            for enc in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False):
+                out.append((len(enc), 0))
+            return out
+        for r, enc in zip(items, self.tokenizer.encode_batch(texts, add_special_tokens=False)):
+            n = len(enc)
+            trained = 0
+            for a, b in r.spans:
+                trained += max(0, _end(enc, b, len(r.text), n) - _start(enc, a))
+            out.append((n, trained))
+        return out
+
+
+# A span [a, b) covers the tokens from the first one ending after a to the last
+# one starting before b (axolotl's bisect over the token offsets). char_to_token
+# answers that without building the offset lists; offsets are the fallback for
+# characters no token covers.
+def _start(enc: t.Any, a: int) -> int:
+    i = enc.char_to_token(a)
+    if i is None:
+        return bisect.bisect_right([e for _, e in enc.offsets], a)
+    return int(i)
+
+
+def _end(enc: t.Any, b: int, size: int, n: int) -> int:
+    if b >= size:
+        return n
+    i = enc.char_to_token(b)
+    if i is None:
+        return bisect.bisect_left([s for s, _ in enc.offsets], b)
+    return int(i) + (1 if enc.token_to_chars(i)[0] < b else 0)
+
+
+@functools.lru_cache(maxsize=4)  # several files, one tokenizer: load (and download) it once
+def load_tokenizer(spec: str) -> Exact:
+    """A local tokenizer.json (or a folder with one), or a Hub model id."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise TokenizerError("exact token counts need the tokenizers package, a dependency of ftprep: reinstall it (pip install --force-reinstall ftprep)") from None
+    path = spec
+    if os.path.isdir(path):
+        path = os.path.join(path, "tokenizer.json")
+    if os.path.isfile(path):
+        try:
+            return Exact(Tokenizer.from_file(path), spec)
+        except Exception as e:  # noqa: BLE001 - any parse failure is a bad tokenizer file
+            raise TokenizerError(f"{spec}: not a tokenizer.json the tokenizers library can read ({e})") from None
+    if os.path.exists(spec) or spec.count("/") != 1 or spec.endswith((".json", "/")):
+        raise TokenizerError(f"{spec}: no such tokenizer file, and not a Hub id (OWNER/NAME)")
+    try:
+        from huggingface_hub import hf_hub_download
+
+        from ftprep.core.redact import register_hub
+
+        register_hub()
+        local = hf_hub_download(spec, "tokenizer.json")
+    except ImportError:
+        raise TokenizerError("a Hub tokenizer needs huggingface_hub, a dependency of ftprep: reinstall it (pip install --force-reinstall ftprep)") from None
+    except Exception as e:  # noqa: BLE001 - network, auth, missing file: one message
+        raise TokenizerError(f"{spec}: cannot fetch tokenizer.json from the Hub ({type(e).__name__}: {e})") from None
+    try:
+        return Exact(Tokenizer.from_file(local), spec)
+    except Exception as e:  # noqa: BLE001
+        raise TokenizerError(f"{spec}: the Hub's tokenizer.json cannot be read ({e})") from None
+
+
+def counter(tokenizer: str | t.Any | None) -> Counter:
+    """An exact counter for a tokenizer spec (or a loaded `tokenizers.Tokenizer`), else the estimate."""
+    if tokenizer is None:
+        return Estimate()
+    if isinstance(tokenizer, str):
+        return load_tokenizer(tokenizer)
+    return Exact(tokenizer, type(tokenizer).__name__)
+
+
+def missing_specials(count: Counter, specials: t.Iterable[str]) -> list[str]:
+    """Template control strings the tokenizer does not hold as single tokens."""
+    if not isinstance(count, Exact):
+        return []
+    return [s for s in specials if count.tokenizer.token_to_id(s) is None]
+
+
+__all__ = [
+    "BASE_SEQ_LEN",
+    "DEFAULT_MAX_SEQ_LEN",
+    "TokenizerError",
+    "counter",
+    "estimate",
+    "load_tokenizer",
+]

@@ -1,0 +1,1 @@
+"""Reporters and the HTML page: handed results, they compute nothing."""

@@ -1,0 +1,1 @@
+"""The one reader: formats, records, parse findings, input expansion."""

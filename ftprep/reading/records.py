@@ -1,0 +1,129 @@
+"""The one reader of records: every input format to (line, row, record or
+Diagnostic), for convert, render and stats.
+
+A record that cannot be read is a `Diagnostic` in the stream, never an
+exception: a broken .gz is one P010, a decompression bound one P014 at the
+line reached, a record too deep to decode one P013, and the rows before
+them still arrive.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import msgspec
+
+from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
+from ftprep.core.diagnostics import Diagnostic
+from ftprep.core.bounds import DecompressionCapped, TooDeep
+from ftprep.disk.streams import numbered_lines
+from ftprep.reading.read_findings import capped_diagnostic, too_deep
+from ftprep.reading.parse_errors import decode_error
+from ftprep.reading.formats import (
+    TABLE_BATCH,
+    UNCLOSED_HINT,
+    Bounds,
+    TableError,
+    format_of,
+    json_array,
+    local_file,
+    open_bytes,
+    probe_jsonl,
+    read_table,
+    sniff_json,
+    wrapped_key,
+)
+
+Source = t.Iterator[tuple[int | None, int, t.Any]]
+
+
+def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
+    """(columns seen in the first records, iterator of (line, row, record or Diagnostic))."""
+    fmt, gz = format_of(path)
+    local_file(path)
+    if fmt == "json":
+        fmt = sniff_json(path, gz, bounds)
+    if fmt in ("csv", "tsv", "parquet"):
+        try:
+            df = read_table(path, fmt, gz, bounds)
+        except TableError as e:
+            return [], iter([(None, 0, Diagnostic(e.code, f"cannot read {fmt}: {e}", path, line=e.line,
+                                                   hint=UNCLOSED_HINT if e.code == "P011" else None))])
+
+        def table() -> Source:
+            i = 0
+            try:
+                for records, lines in df.batches(TABLE_BATCH):
+                    broken = dict(df.broken)  # filled as each batch is read
+                    for rec, line in zip(records, lines):
+                        if i in broken:
+                            yield line, i, Diagnostic("P006", broken[i], path, line=line, row=i)
+                        else:
+                            yield line, i, rec
+                        i += 1
+            except TableError as e:
+                yield None, i, Diagnostic("P006", f"cannot read {fmt} after {i:,} rows: {e}", path)
+            for line, message in df.unclosed:  # no row: convert refuses, even with --drop-invalid
+                yield line, i, Diagnostic("P011", message, path, line=line, hint=UNCLOSED_HINT)
+
+        return list(df.columns), table()
+    if fmt in ("json", "wrapped", "record"):
+        try:
+            records = json_array(path, gz, bounds)
+            if fmt == "wrapped":  # {"data": [...]}: the records under their key
+                records = records[wrapped_key(records)]
+            elif fmt == "record":  # one object that is itself a record (one conversation)
+                records = [records]
+        except (msgspec.DecodeError, UnicodeDecodeError) as e:
+            return [], iter([(None, 0, Diagnostic("P001", f"invalid JSON: {e}", path))])
+        if not isinstance(records, list):
+            return [], iter([(None, 0, Diagnostic("P009", "the top level is not an array of records", path))])
+        cols = sorted({k for r in records[:200] if isinstance(r, dict) for k in r})
+        return cols, ((None, i, too_deep(path, r.line, i) if isinstance(r, TooDeep) else r)
+                      for i, r in enumerate(records))
+    return sorted(probe_jsonl(path, gz, bounds)), _jsonl(path, gz, bounds)
+
+
+def _jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> Source:
+    decoder = msgspec.json.Decoder()
+    row = 0
+    with open_bytes(path, gz, bounds) as f:
+        for n, raw in numbered_lines(f):
+            if n == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            text = raw.strip()
+            if not text:
+                continue
+            try:
+                yield n, row, decoder.decode(text)
+            except (msgspec.DecodeError, UnicodeDecodeError) as e:
+                f = decode_error(text, e, truncated=not raw.endswith(b"\n"))
+                yield n, row, Diagnostic(f.code, f.message, path, line=n, row=row, hint=f.hint)
+            except RecursionError:
+                yield n, row, too_deep(path, n, row)
+            row += 1
+
+
+def guarded_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
+    """`read_records`, where a broken .gz stream is one P010 record and a bound
+    hit one P014 record (at the line reached), never an exception."""
+    try:
+        columns, records = read_records(path, bounds)
+    except GZIP_ERRORS as e:
+        return [], iter([(None, 0, undecompressable(e, path))])
+    except DecompressionCapped as e:
+        return [], iter([(None, 0, capped_diagnostic(e, path))])
+    return columns, _guarded(records, path)
+
+
+def _guarded(records: Source, src: str) -> Source:
+    """Records until a .gz stream breaks or hits its bound; then one P010 or P014 and stop."""
+    try:
+        yield from records
+    except GZIP_ERRORS as e:
+        yield None, 0, undecompressable(e, src)
+    except DecompressionCapped as e:
+        yield e.line, 0, capped_diagnostic(e, src)
+
+
+__all__ = ["Source", "guarded_records", "read_records"]

@@ -1,0 +1,1 @@
+"""The public verbs that dispatch: check any input, convert, push, submit."""

@@ -1,0 +1,286 @@
+"""Check a Hub dataset repo as the trainer loads it (`hf://datasets/OWNER/NAME[@REV]`).
+
+The trainer runs `load_dataset(repo, <first config>)` and concatenates every
+split. ftprep does the same with the installed `datasets`, then writes the
+merged rows to a temporary JSON Lines file for the row checks (rows with
+images go to a temporary image folder for `ftprep.image`). Everything is
+downloaded into a temporary cache that is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import tempfile
+import typing as t
+
+import msgspec
+
+from ftprep.core.diagnostics import Diagnostic, FileReport
+from ftprep.core.redact import redact, register_hub
+from ftprep.reading.formats import SourceError, first_line
+from ftprep.tasks.base import Options
+
+NOT_FOUND_HINT = "check OWNER/NAME; for a private repo run `hf auth login` or set HF_TOKEN"
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileReport:
+    try:
+        from huggingface_hub import HfApi
+        from huggingface_hub.errors import (
+            HfHubHTTPError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+    except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
+        raise SourceError(f"{url}: HF_ENDPOINT is not a valid URL ({e})") from None
+
+    register_hub()
+    api = HfApi(library_name="ftprep")
+    try:
+        info = api.repo_info(repo, repo_type="dataset", revision=revision)
+    except RevisionNotFoundError:
+        return FileReport.single(url, opts.task, "H001", f"revision '{redact(revision or '')}' does not exist in {repo}",
+                       "check the branch, tag or commit after @")
+    except RepositoryNotFoundError:
+        return FileReport.single(url, opts.task, "H001", f"{repo} does not exist, or is private and this token cannot read it",
+                       NOT_FOUND_HINT)
+    except HfHubHTTPError as e:  # before OSError: huggingface_hub's HTTP errors subclass it
+        raise SourceError(f"{url}: the Hub answered: {redact(first_line(e))}") from None
+    except (*transport_errors(), OSError) as e:
+        raise _unreachable(url, e) from None
+    name = repo.split("/")[1]
+    if f"{name}.py" in {s.rfilename for s in info.siblings or []}:
+        return FileReport.single(url, opts.task, "H004",
+                       f"{name}.py is a loading script: the trainer (datasets<3, trust_remote_code) runs it; "
+                       "ftprep runs no repo code, so the rows are not checked",
+                       "publish the rows as JSON Lines or Parquet with a YAML `configs` block (ftprep push does)")
+    with tempfile.TemporaryDirectory(prefix="ftprep-hub-") as tmp, _quiet():
+        return _check_loaded(url, repo, info.sha, opts, tmp)
+
+
+@contextlib.contextmanager
+def _quiet() -> t.Iterator[None]:
+    """A check prints only its report: no datasets logs or progress bars while loading."""
+    import datasets
+    from datasets.utils import logging as dlog
+    from huggingface_hub.utils import logging as hlog
+
+    levels = dlog.get_verbosity(), hlog.get_verbosity()
+    bars = not datasets.utils.are_progress_bars_disabled()
+    # Load failures are reported as H002; the libraries' own error logs would repeat them.
+    dlog.set_verbosity(dlog.CRITICAL)
+    hlog.set_verbosity(hlog.CRITICAL)
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        dlog.set_verbosity(levels[0])
+        hlog.set_verbosity(levels[1])
+        if bars:
+            datasets.enable_progress_bars()
+
+
+def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str) -> FileReport:
+    import datasets
+    from datasets.exceptions import DatasetGenerationError
+
+    from ftprep.engine.checker import check_file
+
+    head: list[Diagnostic] = []
+    cache = os.path.join(tmp, "cache")
+    try:
+        configs = datasets.get_dataset_config_names(
+            repo, revision=sha, download_config=datasets.DownloadConfig(cache_dir=cache))
+        config = configs[0] if configs else None
+        if len(configs) > 1:
+            head.append(Diagnostic("H003", f"{len(configs)} configs ({', '.join(configs[:6])}); the trainer loads "
+                                   f"only the first, '{config}'", url,
+                                   hint="keep one config, or put the training data first"))
+        try:
+            loaded = datasets.load_dataset(repo, config, revision=sha, cache_dir=cache)
+            splits = dict(loaded)
+        except DatasetGenerationError as e:
+            splits = _per_split(repo, config, sha, cache)
+            if not splits:
+                raise
+            head.append(Diagnostic("H002", f"load_dataset fails: {_cause(e)}", url,
+                                   hint="give every split the same columns and types"))
+    except Exception as e:  # datasets raises many types; each means the trainer's load fails too
+        if _is_network(e):
+            raise _unreachable(url, e) from None
+        return FileReport(url, opts.task, task_inferred=opts.task is None, diagnostics=head + [Diagnostic(
+            "H002", f"load_dataset fails: {_cause(e)}", url,
+            hint="fix the repo's files or its YAML `configs` (ftprep push writes both)")])
+    head += _schema_diffs(url, splits)
+    images = [c for s in splits.values() for c, f in s.features.items() if isinstance(f, datasets.Image)]
+    if opts.task == "image" or images:
+        report = _check_images(url, splits, sorted(set(images)), opts, tmp)
+    else:
+        local = os.path.join(tmp, "rows.jsonl")
+        _write_rows(splits, local)
+        report = check_file(local, opts, display=url)
+        report = _unline(report)
+    report.diagnostics[:0] = head
+    return report
+
+
+def _per_split(repo: str, config: str | None, sha: str | None, cache: str) -> dict[str, t.Any]:
+    """Each split loaded on its own, to say how their schemas differ; {} if that fails too."""
+    import datasets
+
+    try:
+        builder = datasets.load_dataset_builder(repo, config, revision=sha, cache_dir=cache)
+        out = {}
+        for split, files in (builder.config.data_files or {}).items():
+            out[str(split)] = datasets.load_dataset(builder.name, data_files=list(files), split="train",
+                                                    cache_dir=cache)
+        return out
+    except Exception:
+        return {}
+
+
+def _schema_diffs(url: str, splits: dict[str, t.Any]) -> list[Diagnostic]:
+    names = list(splits)
+    if len(names) < 2:
+        return []
+    first = splits[names[0]].features
+    out = []
+    for name in names[1:]:
+        other = splits[name].features
+        parts = []
+        extra = [c for c in other if c not in first]
+        missing = [c for c in first if c not in other]
+        typed = [c for c in other if c in first and other[c] != first[c]]
+        if extra:
+            parts.append(f"has {', '.join(extra)} that '{names[0]}' lacks")
+        if missing:
+            parts.append(f"lacks {', '.join(missing)}")
+        if typed:
+            parts.append(f"gives {', '.join(typed)} another type")
+        if parts:
+            out.append(Diagnostic("H005", f"split '{name}' {'; '.join(parts)}; the trainer merges all splits",
+                                  url, field=(extra + missing + typed)[0],
+                                  hint="give every split the same columns and types"))
+    return out
+
+
+def _jsonable(obj: t.Any) -> t.Any:
+    return str(obj)
+
+
+def _write_rows(splits: dict[str, t.Any], path: str) -> None:
+    """Every split, in order, as JSON Lines; a column a split lacks is null, as after concatenation."""
+    columns: list[str] = []
+    for s in splits.values():
+        columns += [c for c in s.column_names if c not in columns]
+    enc = msgspec.json.Encoder(enc_hook=_jsonable)
+    with open(path, "wb") as f:
+        for s in splits.values():
+            for batch in s.iter(batch_size=1000):
+                n = len(next(iter(batch.values()))) if batch else 0
+                for i in range(n):
+                    f.write(enc.encode({c: batch[c][i] if c in batch else None for c in columns}) + b"\n")
+
+
+def _unline(report: FileReport) -> FileReport:
+    """Lines of the temporary file mean nothing to the user: report merged row numbers only."""
+    def no_line(row: int) -> None:
+        return None
+
+    unlined = [dataclasses.replace(d.placed(no_line), line=None) for d in report.diagnostics]
+    return dataclasses.replace(report, diagnostics=unlined)
+
+
+def _check_images(url: str, splits: dict[str, t.Any], columns: list[str], opts: Options, tmp: str) -> FileReport:
+    """Rows with images become an image folder (files + metadata.jsonl) for ftprep.image."""
+    import datasets
+
+    try:
+        from ftprep.image import check_images
+    except ImportError:
+        raise SourceError(f"{url}: checking images needs ftprep.image, which is not installed") from None
+    folder = os.path.join(tmp, "images")
+    os.makedirs(folder)
+    enc = msgspec.json.Encoder(enc_hook=_jsonable)
+    taken: set[str] = set()
+    n = 0
+    with open(os.path.join(folder, "metadata.jsonl"), "wb") as meta:
+        for s in splits.values():
+            for col in columns:
+                if col in s.features:
+                    s = s.cast_column(col, datasets.Image(decode=False))
+            for row in s:
+                images = {col: row.pop(col, None) for col in columns}  # no image bytes in metadata rows
+                for value in images.values():
+                    value = value or {}
+                    data = value.get("bytes")
+                    if data is None and value.get("path") and os.path.isfile(value["path"]):
+                        with open(value["path"], "rb") as f:
+                            data = f.read()
+                    if data is None:
+                        continue
+                    file = _file_name(value.get("path") or "", data, n, taken)
+                    with open(os.path.join(folder, file), "wb") as f:
+                        f.write(data)
+                    meta.write(enc.encode({"file_name": file, **row}) + b"\n")
+                    n += 1
+    return check_images(folder, opts).relabeled(folder, url)
+
+
+def _file_name(original: str, data: bytes, n: int, taken: set[str]) -> str:
+    """A safe, unique name: the original basename when it is harmless, else a numbered one."""
+    base = SAFE_NAME.sub("_", os.path.basename(original.replace("\\", "/")))
+    if not base or base.startswith(".") or base in taken or "." not in base:
+        ext = ".png" if data[:4] == b"\x89PNG" else ".jpg" if data[:2] == b"\xff\xd8" else \
+            ".webp" if data[8:12] == b"WEBP" else os.path.splitext(base)[1] or ".bin"
+        base, k = f"{n:06d}{ext}", 1
+        while base in taken:
+            base, k = f"{n:06d}-{k}{ext}", k + 1
+    taken.add(base)
+    return base
+
+
+def _unreachable(url: str, e: BaseException) -> SourceError:
+    return SourceError(f"{url}: cannot reach the Hub: {type(e).__name__}: {redact(str(e))}")
+
+
+def _cause(e: BaseException) -> str:
+    """The root message: datasets wraps the real reason (a cast error, a JSON error) with `raise ... from`."""
+    while e.__cause__ is not None:
+        e = e.__cause__
+    lines = [x.strip() for x in str(e).strip().splitlines() if x.strip()]
+    if not lines:
+        return type(e).__name__
+    # A CastError lists the schemas in between; its first and last lines say what is wrong.
+    text = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+    return f"{type(e).__name__}: {redact(text)[:300]}"  # redacted before the cut, which could split a secret
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """Connection failures of whichever HTTP stack huggingface_hub runs on:
+    httpx (1.x), httpx2 (2.x) or requests (0.x)."""
+    import importlib
+
+    kinds: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    for module, names in (("httpx", ("TransportError",)), ("httpx2", ("TransportError",)),
+                          ("requests", ("ConnectionError", "Timeout"))):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        kinds += [k for k in (getattr(mod, n, None) for n in names) if isinstance(k, type)]
+    return tuple(kinds)
+
+
+def _is_network(e: BaseException) -> bool:
+    kinds = transport_errors()
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
