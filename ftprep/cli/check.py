@@ -164,11 +164,23 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
 
 
 @click.command()
+@click.argument("code", required=False)
 @format_option(("text", "json"))
-def codes(fmt: str | None) -> None:
-    """List every diagnostic code with its severity and meaning."""
+def codes(code: str | None, fmt: str | None) -> None:
+    """List every diagnostic code with its severity and meaning, or explain
+    one CODE (C013, or its name system-dropped): what it means, why the trainer
+    cares, an example and the fix."""
     from ftprep.core.codes import CODES
 
+    if code is not None:
+        from ftprep.core.explanations import explain, unknown
+
+        try:
+            entry = explain(code)
+        except KeyError:
+            raise click.BadParameter(unknown(code), param_hint="CODE") from None
+        click.echo(json.dumps(entry.to_json(), indent=2, ensure_ascii=False) if fmt == "json" else entry.text())
+        return
     if fmt == "json":
         click.echo(json.dumps({c.code: {"name": c.name, "severity": c.severity, "summary": c.summary}
                                for c in CODES.values()}, indent=2))

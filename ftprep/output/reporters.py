@@ -1,4 +1,5 @@
-"""Reporters: a `Report` to text, JSON or GitHub workflow annotations.
+"""Reporters: a `Report` to text, JSON, GitHub workflow annotations, SARIF,
+JUnit XML or GitLab Code Quality (the last three in their own modules).
 
 JSON is the versioned contract (`version: 2`); text is for people and may
 change. Every reporter shows the same structured finding: its message with the
@@ -13,6 +14,9 @@ import re
 import typing as t
 
 from ftprep.core.diagnostics import ERROR, Report
+from ftprep.output.gitlab import gitlab
+from ftprep.output.junit import junit
+from ftprep.output.sarif import sarif
 
 # What a terminal acts on: C0 controls (ESC opens OSC/CSI sequences, CR and LF
 # rewrite or forge lines), DEL, and C1 controls (0x9b is a one-byte CSI).
@@ -87,4 +91,6 @@ def github(report: Report, stream: t.TextIO) -> None:
                  f"{s['warnings']:,} warning(s)\n")
 
 
-REPORTERS: dict[str, t.Callable[[Report, t.TextIO], None]] = {"text": text, "json": json_, "github": github}
+REPORTERS: dict[str, t.Callable[[Report, t.TextIO], None]] = {
+    "text": text, "json": json_, "github": github, "sarif": sarif, "junit": junit, "gitlab": gitlab,
+}
