@@ -370,3 +370,21 @@ def test_gitlab_exact_small_case() -> None:
         "  }\n"
         "]\n"
     )
+
+
+def every_code() -> Report:
+    path = "every code.jsonl"
+    diags = [Diagnostic(code, f"a {c.name} finding", path, line=i + 1 if i % 2 else None, row=i if i % 2 else None,
+                        field="$.x" if i % 3 else None, hint="a hint" if i % 5 else None)
+             for i, (code, c) in enumerate(CODES.items())]
+    return Report([FileReport(path, "chat", rows=len(diags), diagnostics=diags)])
+
+
+def test_every_code_gives_a_valid_sarif_rule_and_xml() -> None:
+    doc = json.loads(render("sarif", every_code()))
+    assert [e.message for e in sarif_validator().iter_errors(doc)] == []
+    assert [r["id"] for r in doc["runs"][0]["tool"]["driver"]["rules"]] == list(CODES)
+    suite = ET.fromstring(render("junit", every_code())).find("testsuite")
+    assert suite is not None and suite.get("tests") == str(len(CODES))
+    assert suite.get("failures") == str(sum(c.severity == "error" for c in CODES.values()))
+    assert len({i["fingerprint"] for i in json.loads(render("gitlab", every_code()))}) == len(CODES)

@@ -18,7 +18,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "C003": (
         "A message of the conversation is not an object (a bare string, a number, a list).",
-        "prep keeps only messages with role and content keys: the message is dropped, and the conversation may fall under 2 messages and be dropped with it.",
+        "prep keeps only messages with role and content keys: a bare string is not one, so it is lost, and the row with it when fewer than 2 messages remain.",
         '{"conversations": [{"role": "user", "content": "Hi"}, "Hello!"]}',
         "Write each message as {\"role\": ..., \"content\": ...}.",
     ),
@@ -30,7 +30,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "C005": (
         "A message's role is not system, user, assistant or tool (human, gpt, bot...).",
-        "axolotl maps only the configured user and assistant labels and passes any other role to the template unchanged: chatml and llama3 render it as it is (so 'gpt' turns are not trained as the assistant), qwen3, deepseek_v3 and phi_4 drop it (C014), mistral_v3_tekken and gemma3 raise (C012).",
+        "axolotl maps only the configured user and assistant labels and passes any other role to the template unchanged: chatml and llama3 render it as it is (so 'gpt' turns are not trained as the assistant), qwen3, deepseek_v3 and phi_4 drop it (C014); mistral_v3_tekken raises, and gemma3 raises where it breaks the user/assistant alternation (C012).",
         '{"conversations": [{"role": "human", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}',
         "Use the standard roles; for ShareGPT roles run ftprep convert.",
     ),
@@ -66,7 +66,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "C011": (
         "A system, user or tool message is empty or whitespace only (an ideographic space counts).",
-        "The template renders an empty turn: the model is trained to answer a question that was never asked.",
+        "The template renders the empty turn as it is: the model is trained on a turn with no text (for a user turn, on an answer to a question that was never asked).",
         '{"conversations": [{"role": "system", "content": ""}, {"role": "user", "content": "Hi"}, ...]}',
         "Remove the empty message, or give it its text.",
     ),

@@ -66,7 +66,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "V004": (
         "A number or a boolean where text is expected (an output of 42).",
-        "prep str()s it ('42', 'True'), which is usually what was meant; but a column that mixes numbers and strings fails to load in the validator's datasets (L004), and floats gain a '.0'.",
+        "prep str()s it ('42', 'True'), which is usually what was meant; but a column that mixes numbers and strings fails to load in the validator's datasets (L004), and one that mixes integers and decimals turns 16 into '16.0' (L005).",
         '{"instruction": "What is 6*7?", "output": 42}',
         "Store text as JSON strings (\"42\").",
     ),

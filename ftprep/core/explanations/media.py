@@ -157,13 +157,13 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "M026": (
         "A file name holds a split keyword (test-1.png, val_2.jpg) that makes datasets infer a split other than train.",
-        "datasets then builds a test or validation split from those files, and the scripts that read dataset['train'] miss them, or fail when no train split is left.",
+        "When the set is loaded as a Hub or ImageFolder dataset (ftprep push), datasets builds a test or validation split from those files: what reads dataset['train'] misses them, or fails when no train split is left.",
         "test-1.png",
         "Rename to neutral names (ftprep convert writes 000001.png ...).",
     ),
     "M027": (
         "The file extension does not match the image's real format (a PNG named .jpg).",
-        "The trainer's prep picks and names images by extension, so the file travels under the wrong type: a loader that trusts the extension decodes it wrongly.",
+        "Tools pick images by extension, not content: the trainer's prep takes a .jpg whatever it holds, so the file slips past the format rules its extension stands for, and a tool that decodes by extension fails on it.",
         "really-png.jpg holding PNG data",
         "Give it the right extension (ftprep convert does).",
     ),

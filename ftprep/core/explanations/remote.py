@@ -30,7 +30,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "H005": (
         "The repo's splits have different columns or types.",
-        "The trainer concatenates every split before its own split, which needs one schema: different columns or types fail the load or lose a column.",
+        "The trainer concatenates every split (concatenate_datasets) before it splits again, and that needs one schema: splits whose columns or types differ fail the load.",
         "split 'test' has a 'system' column that 'train' lacks",
         "Give every split the same columns and types.",
     ),
@@ -42,7 +42,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "T001": (
         "The row, rendered with the job's template, is longer than the sequence length (--max-seq-len; an estimate unless a tokenizer is given).",
-        "The trainer drops rows longer than sequence_len (axolotl's default excess-length strategy): the row is paid for in the upload and never trained.",
+        "The trainer drops rows longer than sequence_len (axolotl's default excess-length strategy): the row is never trained.",
         "a story of 62 tokens with --max-seq-len 40",
         "Shorten or split the row, or raise the sequence length of the job.",
     ),
