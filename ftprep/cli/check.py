@@ -167,9 +167,11 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
 @click.argument("code", required=False)
 @format_option(("text", "json"))
 def codes(code: str | None, fmt: str | None) -> None:
-    """List every diagnostic code with its severity and meaning, or explain
-    one CODE (C013, or its name system-dropped): what it means, why the trainer
-    cares, an example and the fix."""
+    """List the diagnostic codes, or explain one: ftprep codes C013.
+
+    Without CODE: every code with its severity and meaning. With CODE (C013,
+    or its name system-dropped): what it means, why the trainer cares, an
+    example and the fix."""
     from ftprep.core.codes import CODES
 
     if code is not None:
