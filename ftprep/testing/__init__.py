@@ -13,7 +13,7 @@ HTTP on 127.0.0.1. Use it to test a pipeline that pushes data without a network:
         assert hub.commits("alice/demo") == 1
 
 `hub.echo("POST", "/commit/", 413)` makes the next matching request fail with
-the request echoed back, token included (see `ftprep.testing.fileserver`).
+the request echoed back, token included (see `ftprep.testing.server`).
 
 Every request lands in `hub.log` as `(method, path, status)`. Not covered: Xet
 transfer (set HF_HUB_DISABLE_XET=1), multipart LFS, pagination, pull requests,
