@@ -14,13 +14,13 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-# --- issue 5: fake Hugging Face Hub and URL server (tests/fakehub.py) ----------
+# --- fake Hugging Face Hub and URL server (ftprep.testing, tests/remote_cases.py) ---
 @pytest.fixture(scope="session")
 def fake_hub_session():
     """The process's fake Hub. Starting it points HF_ENDPOINT, HF_TOKEN, HF_HOME (a
     temp dir), HF_HUB_DISABLE_XET=1 and HF_HUB_DISABLE_TELEMETRY=1 at it, in the
     environment and in the already-imported huggingface_hub/datasets constants."""
-    from fakehub import shared_hub
+    from remote_cases import shared_hub
 
     return shared_hub()
 
@@ -38,11 +38,11 @@ def hub(fake_hub_session):
 @pytest.fixture
 def file_server():
     """A local FileServer for dataset URLs: file_server.add('/x.jsonl', body) returns the URL."""
-    from fakehub import FileServer
+    from ftprep.testing import FileServer
 
     with FileServer() as server:
         yield server
-# --- end issue 5 ---------------------------------------------------------------
+# --- end fake Hub and URL server -----------------------------------------------
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,7 +3,7 @@ and a client of the fake API that retries fast and sleeps on the fake clock."""
 
 from __future__ import annotations
 
-from fakeapi import FakeApi
+from ftprep.testing import FakeApi
 from ftprep.api import Client
 
 REQUEST = {"name": "my-run", "taskType": "chat", "model": "Qwen/Qwen2.5-7B-Instruct", "dsRepo": "alice/d",

@@ -1,4 +1,4 @@
-"""The API client against the stand-in API (tests/fakeapi.py) over real HTTP."""
+"""The API client against the stand-in API (ftprep.testing.FakeApi) over real HTTP."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from fakeapi import FakeApi
+from ftprep.testing import FakeApi
 from ftprep.api import (
     AuthError, Client, ConfigError, Conflict, CreateUnconfirmed, JobNotCreated, MalformedResponse, NetworkError,
     NotFound, RateLimited, ServerError, StatusError, WatchTimeout, parse_job, parse_jobs,

@@ -14,7 +14,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from fakeapi import FakeApi
+from ftprep.testing import FakeApi
 from ftprep.cli import cli
 
 MODEL = "Qwen/Qwen2.5-7B-Instruct"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import ftprep
-from fakehub import golden_source  # remote cases: args.json "serve" (URL) or "hub" (fake Hub repo)
+from remote_cases import golden_source  # remote cases: args.json "serve" (URL) or "hub" (fake Hub repo)
 from ftprep.cli import main
 
 HERE = Path(__file__).parent / "golden"

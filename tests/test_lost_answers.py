@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from fakeapi import FakeApi
+from ftprep.testing import FakeApi
 from ftprep.api import Client, ConfigError, NetworkError, OutcomeUnknown, ServerError
 from fakeclock import REQUEST, Clock, client
 

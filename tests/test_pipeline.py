@@ -9,7 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from fakeapi import FakeApi
+from ftprep.testing import FakeApi
 from ftprep.cli import cli
 
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"

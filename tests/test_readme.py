@@ -68,7 +68,7 @@ def parse(block: str) -> list[tuple[str, str, str, int]]:
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    from fakeapi import FakeApi
+    from ftprep.testing import FakeApi
     from ftprep.testing import FakeHub, FileServer
 
     home = tmp_path_factory.mktemp("readme")

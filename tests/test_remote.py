@@ -220,13 +220,13 @@ def test_bad_hf_url() -> None:
         ftprep.check("hf://bob/name", task="text")
 
 
-# --- golden cases of the H family (served by tests/fakehub.golden_source) -------------
+# --- golden cases of the H family (served by tests/remote_cases.golden_source) -------------
 H_CASES = sorted(p for p in GOLDEN.glob("H*") if p.is_dir())
 
 
 @pytest.mark.parametrize("case", H_CASES, ids=[c.name for c in H_CASES])
 def test_h_golden(case: Path, fake_hub_session) -> None:
-    from fakehub import golden_source
+    from remote_cases import golden_source
 
     args = json.loads((case / "args.json").read_text()) if (case / "args.json").exists() else {}
     name = sorted(p.name for p in case.iterdir() if p.name.startswith("input"))[0]

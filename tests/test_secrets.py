@@ -26,10 +26,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fakeapi import FakeApi
-from ftprep.testing.fileserver import FileServer
+from ftprep.testing import FakeApi, FakeHub, FileServer
 from ftprep.core.redact import public_url, redact, register_secret, register_url
-from ftprep.testing import FakeHub
 
 ROOT = Path(__file__).resolve().parents[1]
 HF = "hf_SweepT0kenAbCdEfGhIjKlMnOpQrStUv"

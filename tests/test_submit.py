@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fakeapi import FakeApi
+from ftprep.testing import FakeApi
 from ftprep.api import pricing
 from ftprep.api import ApiError, Client, CreateUnconfirmed
 from ftprep.api.pending import PendingStore

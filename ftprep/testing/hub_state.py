@@ -20,7 +20,9 @@ LFS_SUFFIXES = (".parquet", ".arrow", ".png", ".jpg", ".jpeg", ".webp", ".gif", 
 LFS_MIN_BYTES = 10 * 1024 * 1024
 
 
-class HubError(Exception):
+class FakeHubError(Exception):
+    """An error answer of the fake Hub: its status, message, X-Error-Code and extra headers or JSON fields."""
+
     def __init__(self, status: int, message: str, code: str = "", headers: dict[str, str] | None = None,
                  extra: dict[str, t.Any] | None = None) -> None:
         super().__init__(message)
@@ -100,13 +102,13 @@ class HubState:
     # --- repos ----------------------------------------------------------------
     def create(self, rtype: str, rid: str, user: str | None, private: bool, check_owner: bool = True) -> Repo:
         if user is None:
-            raise HubError(401, "You must be authenticated to create a repo")
+            raise FakeHubError(401, "You must be authenticated to create a repo")
         namespace = rid.split("/")[0]
         if check_owner and not self.can_write(user, namespace):
-            raise HubError(403, f'You don\'t have the rights to create a {rtype} under the namespace "{namespace}"')
+            raise FakeHubError(403, f'You don\'t have the rights to create a {rtype} under the namespace "{namespace}"')
         with self.lock:
             if (rtype, rid) in self.repos:
-                raise HubError(409, f"You already created this {rtype} repo")
+                raise FakeHubError(409, f"You already created this {rtype} repo")
             repo = Repo(rtype, rid, private)
             self.repos[repo.key] = repo
             repo.branches["main"] = self._new_commit(repo, None, "initial commit", "", user,
@@ -122,13 +124,13 @@ class HubState:
         repo = self.repos.get((rtype, rid))
         if repo is None or (repo.private and not self.can_write(user, repo.owner)):
             # The Hub hides private repos: 401 to anonymous callers, 404 to others.
-            raise HubError(401 if user is None else 404, "Repository not found", "RepoNotFound")
+            raise FakeHubError(401 if user is None else 404, "Repository not found", "RepoNotFound")
         return repo
 
     def writable(self, rtype: str, rid: str, user: str | None) -> Repo:
         repo = self.readable(rtype, rid, user)
         if not self.can_write(user, repo.owner):
-            raise HubError(403, f"You don't have the rights to write to {rid}")
+            raise FakeHubError(403, f"You don't have the rights to write to {rid}")
         return repo
 
     def resolve(self, repo: Repo, rev: str) -> str:
@@ -137,12 +139,12 @@ class HubState:
         found = self.commits.get(rev)
         if found is not None and found.repo == repo.key:
             return rev
-        raise HubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+        raise FakeHubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
 
     def branch(self, repo: Repo, name: str, start: str | None) -> None:
         with self.lock:
             if name in repo.branches:
-                raise HubError(409, f"Branch {name} already exists")
+                raise FakeHubError(409, f"Branch {name} already exists")
             repo.branches[name] = self.resolve(repo, start or "main")
 
     # --- reads ----------------------------------------------------------------
@@ -163,7 +165,7 @@ class HubState:
         files = self.commits[self.resolve(repo, rev)].files
         prefix = f"{path.strip('/')}/" if path.strip("/") else ""
         if prefix and not any(p.startswith(prefix) for p in files):
-            raise HubError(404, f"{path} does not exist", "EntryNotFound")
+            raise FakeHubError(404, f"{path} does not exist", "EntryNotFound")
         out: dict[str, dict[str, t.Any]] = {}
         for p, blob in sorted(files.items()):
             if not p.startswith(prefix):
@@ -218,12 +220,12 @@ class HubState:
     def commit(self, repo: Repo, rev: str, lines: list[dict[str, t.Any]], user: str | None) -> str:
         with self.lock:
             if rev not in repo.branches:
-                raise HubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+                raise FakeHubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
             head = repo.branches[rev]
             header = next((x["value"] for x in lines if x.get("key") == "header"), {})
             parent = header.get("parentCommit")
             if parent and parent != head:
-                raise HubError(412, "A commit has happened since. Please refresh and try again.")
+                raise FakeHubError(412, "A commit has happened since. Please refresh and try again.")
             files = dict(self.commits[head].files)
             for item in lines:
                 key, value = item.get("key"), item.get("value", {})
@@ -232,16 +234,16 @@ class HubState:
                 elif key == "lfsFile":
                     data = self.lfs.get(value["oid"])
                     if data is None:
-                        raise HubError(400, f"LFS object {value['oid']} was never uploaded")
+                        raise FakeHubError(400, f"LFS object {value['oid']} was never uploaded")
                     files[value["path"]] = Blob(data, True)
                 elif key == "deletedFile":
                     if files.pop(value["path"], None) is None:
-                        raise HubError(404, f"{value['path']} does not exist", "EntryNotFound")
+                        raise FakeHubError(404, f"{value['path']} does not exist", "EntryNotFound")
                 elif key == "deletedFolder":
                     prefix = value["path"].rstrip("/") + "/"
                     files = {p: b for p, b in files.items() if not p.startswith(prefix)}
                 elif key != "header":
-                    raise HubError(400, f"fake hub: unsupported commit item {key!r}")
+                    raise FakeHubError(400, f"fake hub: unsupported commit item {key!r}")
             oid = self._new_commit(repo, head, header.get("summary", ""), header.get("description", ""),
                                    user or "", files)
             repo.branches[rev] = oid

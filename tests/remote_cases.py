@@ -1,5 +1,5 @@
-"""Test servers for Hub and URL tests: re-exports `ftprep.testing`, plus the
-one shared fake Hub of the test process and the golden-case helper.
+"""The test process's one fake Hub, and the golden cases whose input is remote
+(the fakes themselves are `ftprep.testing`).
 
 Golden cases whose input is remote say so in args.json (the keys are removed
 before the rest goes to ftprep.check):
@@ -26,7 +26,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-from ftprep.testing import FakeHub, FileServer, Logged, Route
+from ftprep.testing import FakeHub, FileServer
 
 USERS = {"alice": "hf_alice_test_token", "bob": "hf_bob_test_token"}
 ORGS = {"alice": ["acme"]}
@@ -81,4 +81,4 @@ def golden_source(case: Path, input_name: str, args: dict[str, t.Any]
         yield server.url + path, args, normalize
 
 
-__all__ = ["FakeHub", "FileServer", "Logged", "Route", "shared_hub", "golden_source", "USERS", "ORGS"]
+__all__ = ["shared_hub", "golden_source", "USERS", "ORGS"]
