@@ -147,3 +147,12 @@ def test_an_image_task_handed_rows_is_a_usage_error_not_a_crash(tmp_path: Path) 
     data.write_text('{"instruction": "a", "output": "b"}\n')
     with pytest.raises(ValueError, match=r"^-: the image task takes a folder or a \.zip of images and captions$"):
         check_file(str(data), Options(task="image"), display="-")
+
+
+def test_the_image_checks_name_the_declared_input(tmp_path: Path) -> None:
+    from ftprep.image.sources import open_source
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text("{}\n")
+    with pytest.raises(ValueError, match=re.escape(f"{data}: the image task takes {tasks.get('image').takes}")):
+        open_source(str(data))
