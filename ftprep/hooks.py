@@ -4,19 +4,22 @@
 
 A test fails when the committed file drifts from this. pre-commit's `identify`
 has no tag for JSON Lines or Parquet, so hooks select files by a regex.
-Image sets are folders, which pre-commit does not pass to hooks: no image hook.
+A task of kind IMAGES reads a folder, which pre-commit does not pass to hooks:
+it gets no hook (FILE_TASKS are the tasks that do).
 """
 
 from __future__ import annotations
 
 import json
 
-from ftprep.tasks import TASKS
+from ftprep.tasks import ROWS, TASKS
 
 DATA_FILES = r"\.(jsonl|ndjson|json|csv|tsv|parquet)(\.gz)?$"
 URL_FILES = r"\.(jsonl|ndjson|json)(\.gz)?$"
 # JSON that sits beside data but is not data (the same names a folder check skips).
 NOT_DATA = r"(^|/)(tokenizer|tokenizer_config|special_tokens_map|config|generation_config|dataset_infos?|package(-lock)?)\.json$"
+# The tasks that read files, each with a hook of its own.
+FILE_TASKS = {name: task for name, task in TASKS.items() if task.kind == ROWS}
 
 
 def hooks() -> list[dict[str, object]]:
@@ -27,7 +30,7 @@ def hooks() -> list[dict[str, object]]:
         "entry": "ftprep check",
         "files": DATA_FILES,
     }]
-    for task in TASKS.values():
+    for task in FILE_TASKS.values():
         out.append({
             "id": f"ftprep-check-{task.name.replace('_', '-')}",
             "name": f"ftprep check --task {task.name}",

@@ -23,7 +23,7 @@ def test_manifest_is_generated_from_the_registry() -> None:
 
 
 def test_every_task_has_a_hook_and_every_hook_is_in_the_readme() -> None:
-    from ftprep.tasks import TASKS
+    from ftprep.hooks import FILE_TASKS as TASKS  # image sets are folders: no hook (tests/test_tasks_registry.py)
 
     ids = {h["id"] for h in hooks()}
     assert {f"ftprep-check-{t.replace('_', '-')}" for t in TASKS} <= ids

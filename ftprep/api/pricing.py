@@ -26,6 +26,8 @@ import re
 import typing as t
 from pathlib import Path
 
+from ftprep import tasks as task_registry
+
 PRICING_FILE = Path(__file__).parents[1] / "data" / "pricing.json"
 
 _MOE = re.compile(r"(?<![A-Za-z0-9.])(\d+)x(\d+(?:\.\d+)?)([bBmM])(?![A-Za-z0-9])")
@@ -70,7 +72,7 @@ class Estimate:
         if self.tier is None:
             return (f"the model size cannot be read from {self.model!r}: between ${self.min_usd:,.2f} and "
                     f"${self.max_usd:,.2f} for {self.hours} h depending on its size; pass the size (--params)")
-        if self.tier.name == "image":
+        if self.tier == table()[1]:  # the image tier
             return "image LoRA rate"
         size = f"{_fmt_b(self.params_b)} {'given' if self.params_source == 'given' else 'from the model name'}"
         note = f"{self.tier.name} tier ({self.tier.label}); {size}"
@@ -140,7 +142,7 @@ def estimate(model: str, hours: t.Any, *, task: str | None = None, params_b: flo
     if params_b is not None and not params_b > 0:
         raise ValueError(f"the model size must be a positive number of billions, got {params_b!r}")
     min_usd, max_usd = tiers[0].usd_per_hour * whole, tiers[-1].usd_per_hour * whole
-    if task == "image":
+    if task_registry.kind_of(task) == task_registry.IMAGES:
         cost = round(image.usd_per_hour * whole, 2)
         return Estimate(model, task, whole, params_b, "given" if params_b else None, image, False, cost, cost, cost)
     source = "given" if params_b is not None else "name"

@@ -25,10 +25,10 @@ KEYS: dict[str, type | tuple[type, ...]] = {
 
 def _choices() -> dict[str, tuple[str, ...]]:
     """Keys whose value is one of a set, as on the command line."""
-    from ftprep.tasks import TASK_NAMES
+    from ftprep.tasks import TASK_NAMES, image_models
     from ftprep.tasks.base import CHAT_TEMPLATES
 
-    return {"task": TASK_NAMES, "chat-template": CHAT_TEMPLATES, "image-model": ("flux", "sdxl"),
+    return {"task": TASK_NAMES, "chat-template": CHAT_TEMPLATES, "image-model": image_models(),
             "format": ("text", "json", "github")}
 
 

@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from ftprep.core.bounds import MAX_DECOMPRESSED, MAX_EXPANSION
-from ftprep.tasks import TASK_NAMES
+from ftprep.tasks import TASK_NAMES, image_models
 from ftprep.tasks.base import CHAT_TEMPLATES, DEFAULT_MIN_ROWS
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -46,7 +46,7 @@ mapping_options = _stack(
 )
 
 image_options = _stack(
-    click.option("--image-model", type=click.Choice(("flux", "sdxl")), help="image: the diffusion model (caption limits)."),
+    click.option("--image-model", type=click.Choice(image_models()), help="image: the diffusion model (caption limits)."),
     click.option("--trigger", metavar="WORD", help="image: a trigger word every caption should hold."),
     click.option("--field-caption", metavar="COL", help="image: caption column of metadata.jsonl/csv (default text)."),
     click.option("--min-pairs", type=int, default=10, show_default=True, help="image: fewest usable pairs."),

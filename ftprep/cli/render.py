@@ -9,6 +9,7 @@ import typing as t
 
 import click
 
+from ftprep.tasks import base_of
 from ftprep.cli.options import apply_config, bounds_options, format_option, io_error, mapping_options, task_option, usage_error
 
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
@@ -194,7 +195,7 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
         out.append(view_label(s.view, s.shape))
     out.append(f"tokens: exact, tokenizer {s.tokenizer}" if s.exact else
                f"tokens: ESTIMATE, {s.tokenizer}; pass --tokenizer for exact counts")
-    base = s.task.removeprefix("custom_")
+    base = base_of(s.task)
     if base == "dpo":
         out.append("dpo: a row is the prompt plus its longer response; trained = both responses")
     elif base == "grpo":

@@ -121,6 +121,8 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
                 report.diagnostics = [Diagnostic("P004", "no records", shown, hint="the file is empty")]
         return report
     task = task_registry.get(name)
+    if task.kind != task_registry.ROWS:  # an image task handed a data file (standard input, a URL)
+        raise ValueError(f"{shown}: the {name} task takes {task.takes}")
     head: list[Finding] = []
     if task.url_rules:
         if fmt not in ("json", "jsonl"):
@@ -129,7 +131,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         if os.path.getsize(path) > opts.max_url_bytes:
             head.append(Finding("P008", f"{os.path.getsize(path):,} bytes; the trainer's limit is {opts.max_url_bytes:,}",
                                 None, "split the data or host it on the Hub"))
-    if name in ("chat", "custom_chat") and opts.chat_template == "phi_4":
+    if task.base == "chat" and opts.chat_template == "phi_4":
         from ftprep.tasks.chat_rules import VERSION_RISKY
 
         head.append(Finding("C018", VERSION_RISKY["phi_4"], None, "prefer chatml or qwen3 if the job may run on an older image"))
@@ -282,7 +284,7 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
         out.append(missing_column(task, opts, col, columns | scan.keys, path))
         found = [f for f in found if not (f[2] == "V001" and f[4] == col)]
         counts["V001"] = counts.get("V001", 0) - scan.absent[col]
-    if scan.rows and not missing and task.name not in ("chat", "custom_chat") and scan.empty_rows * 5 > scan.rows * 4:
+    if scan.rows and not missing and task.base != "chat" and scan.empty_rows * 5 > scan.rows * 4:
         out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
                               "above 80%", path))
     for line, row, code, message, field, hint in found:

@@ -57,7 +57,7 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
         if not columns:  # nothing decoded to an object: what broke, and where, is the news
             report.files[0].diagnostics += unreadable(records, opts.max_per_code, report.files[0])
         return Conversion(report, None, "", "", 0, 0, 0, False, {})
-    if name.startswith("custom_") and out_fmt == "parquet":
+    if out_fmt not in task_registry.get(name).writes:  # the URL tasks: JSON Lines only
         raise ValueError("custom_* data is loaded from a URL as JSON or JSON Lines: write .jsonl")
     records, sample = _peek(records)
     shape = shapes.detect(name, columns, opts, sample)
@@ -137,7 +137,7 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
             file_report.diagnostics.insert(0, Diagnostic(
                 "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
                 f"{min_rows:,}", src, hint="add data, or set --min-rows if your job's minimum differs"))
-        job = JOB_FIELDS[name.removeprefix("custom_")]
+        job = JOB_FIELDS[task_registry.base_of(name)]
         if file_level or (n_bad and not drop_invalid):
             return Conversion(report, None, name, shape, rows_in, 0, n_bad, False, job)
         if _writable(source_rows, bad) == 0:  # an empty output would train nothing: not written
@@ -168,7 +168,7 @@ def _output_format(dst: str, task: str | None) -> str:
         return "jsonl"
     if lower.endswith(".parquet"):
         return "parquet"
-    if lower.endswith(".json") and task and task.startswith("custom_"):
+    if lower.endswith(".json") and task_registry.from_url(task):
         return "jsonl"
     raise ValueError(f"{dst}: the output must end in .jsonl or .parquet")
 

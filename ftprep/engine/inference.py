@@ -26,6 +26,7 @@ import datetime
 import re
 import typing as t
 
+from ftprep import tasks
 from ftprep.tasks.base import Finding
 
 FIRST = 3  # rows kept per (column, kind), for "first at lines ..."
@@ -195,15 +196,16 @@ class ColumnTypes:
 def typed_layout(task: str, opts: t.Any) -> tuple[str, t.Any]:
     """How a task's typed rows map to columns: ("columns", names in text order),
     ("chat", conversation column) or ("dicts", None)."""
-    if task in ("text", "custom_text"):
+    base = tasks.base_of(task)
+    if base == "text":
         from ftprep.tasks import text
 
         return ("columns", text.columns(opts))
-    if task == "dpo":
+    if base == "dpo":
         from ftprep.tasks import dpo
 
         return ("columns", dpo.columns(opts))
-    if task in ("chat", "custom_chat"):
+    if base == "chat":
         return ("chat", opts.field("field_conversation", "conversations"))
     return ("dicts", None)
 

@@ -23,6 +23,7 @@ import math
 import typing as t
 
 from ftprep.core.diagnostics import Diagnostic
+from ftprep.tasks import base_of
 from ftprep.tasks.base import Options
 if t.TYPE_CHECKING:
     from ftprep.tasks import Task
@@ -76,7 +77,7 @@ class Stats:
 
     @property
     def trains(self) -> bool:
-        return self.task.removeprefix("custom_") != "grpo"
+        return base_of(self.task) != "grpo"
 
     @property
     def total_tokens(self) -> int:
@@ -212,9 +213,9 @@ def stats(
     where = display or path
     name, view, shape, entries = iter_entries(path, opts, limit=rows, display=where, as_converted=as_converted)
     template = opts.chat_template or DEFAULT_TEMPLATE
-    result = Stats(where, name, template if name.removeprefix("custom_") != "text" else None, count.name,
+    result = Stats(where, name, template if base_of(name) != "text" else None, count.name,
                    count.exact, max_seq_len, hours=hours, throughput=throughput, view=view, shape=shape)
-    if name.removeprefix("custom_") != "text":
+    if base_of(name) != "text":
         lost = missing_specials(count, get(template).specials)
         if lost:
             result.notes.append(f"the tokenizer has no single token for {', '.join(lost)}; the trainer's tokenizer "

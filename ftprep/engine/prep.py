@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import typing as t
 
+from ftprep.tasks import base_of
 from ftprep.tasks.base import MISSING, Options, a, collisions, kind
 
 if t.TYPE_CHECKING:
@@ -60,7 +61,7 @@ class Prepared(t.NamedTuple):
 
 def columns(task: str, opts: Options) -> dict[str, str]:
     """Canonical name -> the column the job maps to it (the API's defaults)."""
-    base = task.removeprefix("custom_")
+    base = base_of(task)
     if base == "chat":
         return {"messages": opts.field("field_conversation", "conversations")}
     if base == "text":
@@ -74,7 +75,7 @@ def columns(task: str, opts: Options) -> dict[str, str]:
 
 def prepare(rec: dict[str, t.Any], task: str, cols: dict[str, str], absent: t.Collection[str] = ()) -> Prepared | Drop:
     """`absent`: mapped columns the first records lack (the trainer's prep raises when no record has one)."""
-    base = task.removeprefix("custom_")
+    base = base_of(task)
     for col in cols.values():
         if col in absent and col not in rec:
             other = next((c for c in CONVERSATION_COLUMNS if c != col and c in rec), None) if base == "chat" else None

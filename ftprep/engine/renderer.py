@@ -171,9 +171,9 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
     if name is None:
         raise ValueError(f"{path}: cannot infer the task from the columns ({', '.join(columns[:12]) or 'none'}); "
                          "pass --task")
-    if name not in tasks.TASKS:
-        raise ValueError(f"{path}: cannot render task {name!r}; choose from {', '.join(tasks.TASKS)}")
-    base = name.removeprefix("custom_")
+    if tasks.kind_of(name) != tasks.ROWS:
+        raise ValueError(f"{path}: cannot render task {name!r}; choose from {', '.join(tasks.names(tasks.ROWS))}")
+    base = tasks.base_of(name)
     where = display or path
     normalize: t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None = None
     shape = None

@@ -22,7 +22,7 @@ from ftprep.engine import messages as message_reader
 from ftprep.engine import preference
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.engine.messages import Unmappable, flatten, is_message_list, join, scalar
-from ftprep.tasks import chat_columns
+from ftprep.tasks import base_of, chat_columns
 from ftprep.tasks.base import Finding, Options
 from ftprep.tasks.chat import ROLE_ALIASES
 
@@ -39,7 +39,7 @@ OPENAI_PREFERENCE, V1_PREFERENCE = preference.OPENAI_PREFERENCE, preference.V1_P
 
 def detect(task: str, columns: t.Collection[str], opts: Options, sample: Record | None = None) -> str:
     cols = set(columns)
-    base = task.removeprefix("custom_")
+    base = base_of(task)
     if base == "text":
         if opts.field_instruction or opts.field_output:
             return "mapped"
@@ -100,7 +100,7 @@ def as_text(value: object, field: str) -> object:
 # --- per task -----------------------------------------------------------------
 def mapper(task: str, shape: str, opts: Options) -> t.Callable[[Record], Mapped]:
     """One source record -> (canonical record or None when dropped by design, findings)."""
-    base = task.removeprefix("custom_")
+    base = base_of(task)
     if base == "chat":
         col = opts.field_conversation or (shape if shape != "mapped" else "conversations")
         return lambda r: _chat(r, col, opts.chat_template)

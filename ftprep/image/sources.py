@@ -16,6 +16,8 @@ import re
 import stat
 import typing as t
 
+from ftprep.tasks import image as image_task
+
 # Caps for zip input (*rec.* in docs/image-datasets.md §1 row 20). The service
 # takes at most 50 pairs; these leave room for big photos and stray files.
 MAX_MEMBERS = 10_000
@@ -92,7 +94,7 @@ def open_source(path: str) -> Source:
     local_file(path)  # a FIFO named x.zip would block the zip reader forever
     if path.lower().endswith(".zip"):
         return _zipfile(path)
-    raise ValueError(f"{path}: the image task takes a folder or a .zip of images and captions")
+    raise ValueError(f"{path}: the {image_task.NAME} task takes {image_task.TAKES}")
 
 
 def _folder(root: str) -> Source:

@@ -10,6 +10,7 @@ import html
 import os
 import typing as t
 
+from ftprep import tasks as task_registry
 from ftprep.disk.outputs import discard, publish, refuse_input, sweep, temp_file
 
 if t.TYPE_CHECKING:
@@ -44,7 +45,7 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
     else:
         by_path = {f.path: f.stats["tokens"] for f in report.files if "tokens" in f.stats}
         for f in report.files:
-            if f.path not in by_path and f.task and f.task != "image" and os.path.isfile(f.path):
+            if f.path not in by_path and task_registry.kind_of(f.task) == task_registry.ROWS and os.path.isfile(f.path):
                 by_path[f.path] = _estimate(f.path, f.task)  # type: ignore[assignment]
     target = os.fspath(path)
     refuse_input(target, [f.path for f in report.files], "the HTML report")

@@ -7,6 +7,7 @@ import glob
 import os
 import typing as t
 
+from ftprep import tasks
 from ftprep.reading.formats import SUFFIXES, SourceError
 
 
@@ -21,7 +22,7 @@ def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]], t
             if not hits:
                 raise SourceError(f"{p}: no file matches")
             out += hits
-        elif task != "image" and os.path.isdir(p) and (data := data_files(p)):
+        elif tasks.kind_of(task) != tasks.IMAGES and os.path.isdir(p) and (data := data_files(p)):
             out += data
         else:
             out.append(p)

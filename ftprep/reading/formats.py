@@ -14,6 +14,7 @@ from pathlib import Path
 
 import msgspec
 
+from ftprep import tasks
 # Opening files lives in ftprep.disk.inputs; its names are re-exported for the readers here and beyond.
 from ftprep.disk.inputs import STDIN_FORMATS, SourceError, local_file, not_regular, open_bytes, stdin_copy  # noqa: F401
 from ftprep.core.bounds import Bounds, DecompressionCapped, TooDeep, bounds_of  # noqa: F401
@@ -34,7 +35,7 @@ def is_image_set(path: str, task: str | None = None) -> bool:
     """An input the image task reads: `--task image`, or (no task given) a zip or a
     folder not named like a data file. A folder named `x.jsonl` is a mistake, not images."""
     if task is not None or "://" in path:
-        return task == "image"
+        return tasks.kind_of(task) == tasks.IMAGES
     lower = path.lower().rstrip("/\\")
     if lower.endswith(SUFFIXES):
         return False

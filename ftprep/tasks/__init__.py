@@ -1,74 +1,64 @@
-"""The task registry: one module per task type.
+"""The task registry: one module per task, keyed by the NAME it declares.
 
-`TASKS` is the single source for the CLI's `--task` choices, the README's task
-table and the task hooks in `.pre-commit-hooks.yaml` (a test keeps them in step).
+`TASKS` is the single source for the CLI's `--task` and `--image-model` choices,
+the README's task table and the task hooks in `.pre-commit-hooks.yaml` (tests
+keep them in step). What each module declares, and what the code asks of it,
+is in `ftprep.tasks.task`: the code asks a `Task` (its kind, whether it is
+trained from a URL, the row task it shares rules with), never its name.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import importlib
 import typing as t
 
-from ftprep.tasks.base import Finding, Options
+from ftprep.tasks.base import Options
+from ftprep.tasks.task import IMAGES, KINDS, ROWS, Task, declared  # noqa: F401
+
+MODULES = ("text", "chat", "dpo", "grpo", "custom_text", "custom_chat", "image")
 
 
-@dataclasses.dataclass(frozen=True)
-class Task:
-    name: str
-    summary: str
-    schema: str
-    fields: dict[str, str]
-    canonical: tuple[str, ...]
-    module: t.Any
-    url_rules: bool = False
-    # "rows" tasks are checked by the row engine; "images" by ftprep.image.
-    kind: str = "rows"
-
-    def row_type(self, opts: Options) -> t.Any:
-        return _row_type(self.name, opts)
-
-    def is_clean(self, opts: Options) -> t.Callable[[t.Any], bool]:
-        if hasattr(self.module, "make_is_clean"):
-            return self.module.make_is_clean(opts)
-        return self.module.is_clean
-
-    def texts(self, opts: Options) -> t.Callable[[list[t.Any]], list[str]]:
-        if hasattr(self.module, "make_texts"):
-            return self.module.make_texts(opts)
-        return self.module.texts
-
-    def text_counts(self, rows: list[t.Any]) -> list[int] | int:
-        """How many texts each row gives to `texts` (an int when fixed)."""
-        if hasattr(self.module, "text_counts"):
-            return self.module.text_counts(rows)
-        return len(self.canonical) if self.name not in ("grpo",) else 1
-
-    def explain(self, obj: dict[str, t.Any], opts: Options) -> list[Finding]:
-        return self.module.explain(obj, opts)
-
-    def mapped(self, opts: Options) -> dict[str, str]:
-        return {opt: opts.field(opt, default) for opt, default in self.fields.items()}
+def _registry() -> dict[str, Task]:
+    found = [declared(importlib.import_module(f"ftprep.tasks.{m}")) for m in MODULES]
+    return {task.name: task for task in found}
 
 
-@functools.lru_cache(maxsize=64)
-def _row_type(name: str, opts: Options) -> t.Any:
-    """One struct type per task and options, built once per process and
-    inherited by forked workers: msgspec folds the type into a struct's hash,
-    so duplicate detection needs the very same type object everywhere."""
-    return TASKS[name].module.row_type(opts)
+TASKS: dict[str, Task] = _registry()
+TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 
 
-def _load(name: str, kind: str = "rows") -> Task:
-    m = importlib.import_module(f"ftprep.tasks.{name}")
-    return Task(name=m.NAME, summary=m.SUMMARY, schema=m.SCHEMA, fields=dict(m.FIELDS),
-                canonical=tuple(m.CANONICAL), module=m, url_rules=getattr(m, "URL_RULES", False), kind=kind)
+def find(name: object) -> Task | None:
+    """The task registered as `name`, or None (an unknown name, or no name)."""
+    return TASKS.get(name) if isinstance(name, str) else None
 
 
-TASKS: dict[str, Task] = {n: _load(n) for n in ("text", "chat", "dpo", "grpo", "custom_text", "custom_chat")}
-# Filled by ftprep.image when it is available (issue 4): the image task.
-TASK_NAMES: tuple[str, ...] = tuple(TASKS) + ("image",)
+def kind_of(name: object) -> str | None:
+    """ROWS or IMAGES for a registered task; None for an unknown name."""
+    task = find(name)
+    return task.kind if task else None
+
+
+def from_url(name: object) -> bool:
+    """Whether the task is trained from a file URL (`datasetUrl`), not a Hub repo."""
+    task = find(name)
+    return task.url_rules if task else False
+
+
+def base_of(name: str) -> str:
+    """The row task whose rules `name` shares (`custom_chat`: `chat`); an unknown name is its own."""
+    task = find(name)
+    return task.base if task else name
+
+
+def names(kind: str) -> tuple[str, ...]:
+    """The registered tasks of one kind, in registry order."""
+    return tuple(n for n, task in TASKS.items() if task.kind == kind)
+
+
+def image_models() -> tuple[str, ...]:
+    """Every diffusion model a registered task trains, in registry order."""
+    return tuple(dict.fromkeys(m for task in TASKS.values() for m in task.image_models))
+
 
 # Columns that identify a task, in the order they are tried.
 _CONVERSATION = ("conversations", "messages", "conversation", "chat", "dialog")

@@ -28,12 +28,15 @@ from ftprep.tasks.base import (
     kind,
     struct_type,
 )
+from ftprep.tasks.task import ROWS
 
 NAME = "chat"
 SUMMARY = "multi-turn conversations as lists of {role, content}"
 SCHEMA = "chat.schema.json"
 FIELDS = {"field_conversation": "conversations"}
 CANONICAL = ("conversations",)
+KIND = ROWS
+TAKES = "a data file: JSON Lines, JSON, CSV, TSV or Parquet"
 ROLES = ("system", "user", "assistant", "tool")
 # Role names of other formats (ShareGPT and friends), lower-cased, and the role
 # `ftprep convert` maps each to. check names them in its hint.

@@ -15,8 +15,14 @@ from ftprep.tasks.chat import (  # noqa: F401
     text_counts,
     texts,
 )
+from ftprep.tasks.task import ROWS
 
 NAME = "custom_chat"
 SUMMARY = "chat rows from a dataset URL (JSON or JSONL only)"
 SCHEMA = "chat.schema.json"
 URL_RULES = True
+KIND = ROWS
+BASE = "chat"
+TAKES = "a JSON or JSON Lines file, served at a URL"
+# At a URL the trainer loads JSON only: a .json output holds JSON Lines, which it reads too.
+WRITES = ("jsonl",)

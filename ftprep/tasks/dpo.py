@@ -20,12 +20,15 @@ from ftprep.tasks.base import (
     placeholders,
     struct_type,
 )
+from ftprep.tasks.task import ROWS
 
 NAME = "dpo"
 SUMMARY = "preference pairs: prompt, chosen and rejected texts"
 SCHEMA = "dpo.schema.json"
 FIELDS = {"field_prompt": "prompt", "field_chosen": "chosen", "field_rejected": "rejected"}
 CANONICAL = ("prompt", "chosen", "rejected")
+KIND = ROWS
+TAKES = "a data file: JSON Lines, JSON, CSV, TSV or Parquet"
 DATA_LIKE = ("system",)
 
 

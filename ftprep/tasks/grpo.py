@@ -12,12 +12,15 @@ from __future__ import annotations
 import typing as t
 
 from ftprep.tasks.base import MISSING, Finding, Options, a, check_text, collisions, kind
+from ftprep.tasks.task import ROWS
 
 NAME = "grpo"
 SUMMARY = "prompts for reward-function training; extra columns as JSON strings"
 SCHEMA = "grpo.schema.json"
 FIELDS = {"field_prompt": "prompt"}
 CANONICAL = ("prompt",)
+KIND = ROWS
+TAKES = "a data file: JSON Lines, JSON, CSV, TSV or Parquet"
 Scalar = t.Union[str, int, float, bool, None]
 
 

@@ -20,12 +20,15 @@ from ftprep.tasks.base import (
     placeholders,
     struct_type,
 )
+from ftprep.tasks.task import ROWS
 
 NAME = "text"
 SUMMARY = "instruction/output pairs for supervised fine-tuning"
 SCHEMA = "text.schema.json"
 FIELDS = {"field_instruction": "instruction", "field_output": "output"}
 CANONICAL = ("instruction", "output")
+KIND = ROWS
+TAKES = "a data file: JSON Lines, JSON, CSV, TSV or Parquet"
 # Columns the trainer would drop although they hold training text.
 DATA_LIKE = ("input", "context", "system", "history")
 

@@ -21,6 +21,7 @@ import re
 import tempfile
 import typing as t
 
+from ftprep import tasks as task_registry
 from ftprep.core.diagnostics import Report
 from ftprep.core.redact import public_url, redact, register_hub, register_secret, register_url
 from ftprep.reading.formats import first_line, is_image_set
@@ -259,9 +260,6 @@ class _errors:
         return False
 
 
-TASK_CATEGORY = {"image": "text-to-image"}
-
-
 def card(repo: str, conv: Conversion, data_path: str) -> str:
     """The dataset card: YAML `configs` for the trainer and the viewer, then the job fields and check stats."""
     import json
@@ -283,7 +281,7 @@ def card(repo: str, conv: Conversion, data_path: str) -> str:
         "  - split: train",
         f"    path: {q(data_path)}",
         "task_categories:",
-        f"- {TASK_CATEGORY.get(conv.task, 'text-generation')}",
+        f"- {task_registry.get(conv.task).category}",
         "tags:",
         "- ftprep",
         f"- {q('ftprep-' + conv.task)}",

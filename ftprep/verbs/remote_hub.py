@@ -21,6 +21,7 @@ import msgspec
 from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.core.redact import redact, register_hub
 from ftprep.reading.formats import SourceError, first_line
+from ftprep import tasks as task_registry
 from ftprep.tasks.base import Options
 
 NOT_FOUND_HINT = "check OWNER/NAME; for a private repo run `hf auth login` or set HF_TOKEN"
@@ -117,7 +118,7 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
             hint="fix the repo's files or its YAML `configs` (ftprep push writes both)")])
     head += _schema_diffs(url, splits)
     images = [c for s in splits.values() for c, f in s.features.items() if isinstance(f, datasets.Image)]
-    if opts.task == "image" or images:
+    if task_registry.kind_of(opts.task) == task_registry.IMAGES or images:
         report = _check_images(url, splits, sorted(set(images)), opts, tmp)
     else:
         local = os.path.join(tmp, "rows.jsonl")

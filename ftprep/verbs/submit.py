@@ -28,6 +28,7 @@ import os
 import typing as t
 from importlib import resources
 
+from ftprep import tasks as task_registry
 from ftprep.api.pricing import Estimate, estimate
 
 if t.TYPE_CHECKING:
@@ -39,7 +40,7 @@ if t.TYPE_CHECKING:
 # may be refused, or may be priced differently: a warning, not an error.
 SUPPORTED_MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-70B-Instruct",
                     "Qwen/Qwen2.5-7B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")
-SUPPORTED_IMAGE_MODELS = ("flux", "sdxl")
+SUPPORTED_IMAGE_MODELS = task_registry.image_models()
 # Library argument -> request field, in the order they are written.
 FIELDS = {
     "repo": "dsRepo", "dataset_url": "datasetUrl",
@@ -178,7 +179,7 @@ def _message(e: t.Any, task: object) -> str:
 
 def model_warnings(request: dict[str, t.Any]) -> list[str]:
     model = str(request.get("model", ""))
-    if request.get("taskType") == "image":
+    if task_registry.kind_of(request.get("taskType")) == task_registry.IMAGES:
         if not any(m in model.lower() for m in SUPPORTED_IMAGE_MODELS) and "stable-diffusion-xl" not in model.lower():
             return [f"model {model!r} is not one of the documented image models (FLUX, SDXL); "
                     "the API may refuse it"]
@@ -233,7 +234,7 @@ def submit(
                    **mapping)
     request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs, **options)
     problems = validate_request(request)
-    if data is not None and str(task).startswith("custom_"):
+    if data is not None and task_registry.from_url(task):
         problems.append("custom_* jobs read a file URL (--dataset-url), while DATA is pushed to a Hub repo: "
                         "use a Hub task type with --repo, or host the file and pass --dataset-url without DATA")
     if problems:
