@@ -96,7 +96,10 @@ def test_the_name_test_pattern(line: str, hit: bool) -> None:
 
 
 def test_no_product_module_tests_a_task_name() -> None:
-    found = [f"{p.relative_to(ROOT)}:{i}: {line.strip()}" for p in sorted(PACKAGE.rglob("*.py"))
+    # The test doubles stand in for the remote API, which knows task types by name; they may
+    # not import the product's registry (an import-linter contract), so they are not scanned.
+    product = [p for p in sorted(PACKAGE.rglob("*.py")) if "testing" not in p.relative_to(PACKAGE).parts]
+    found = [f"{p.relative_to(ROOT)}:{i}: {line.strip()}" for p in product
              for i, line in enumerate(p.read_text().splitlines(), 1) if NAME_TESTS.search(line)]
     assert found == []
 
