@@ -67,7 +67,7 @@ def _load(name: str, kind: str = "rows") -> Task:
 
 
 TASKS: dict[str, Task] = {n: _load(n) for n in ("text", "chat", "dpo", "grpo", "custom_text", "custom_chat")}
-# Filled by ftprep.image when it is available (issue 4): the image task.
+# The image task is checked by ftprep.image, not by a row module here, so its name is added by hand.
 TASK_NAMES: tuple[str, ...] = tuple(TASKS) + ("image",)
 
 # Columns that identify a task, in the order they are tried.

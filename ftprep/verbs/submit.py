@@ -29,6 +29,7 @@ import typing as t
 from importlib import resources
 
 from ftprep.api.pricing import Estimate, estimate
+from ftprep.core.errors import RequestInvalid
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
@@ -50,17 +51,6 @@ FIELDS = {
 }
 MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
            "field_rejected")
-
-
-class RequestInvalid(ValueError):
-    """The request would be refused, or must not be sent. `problems` are one-line messages."""
-
-    def __init__(self, problems: list[str]) -> None:
-        from ftprep.core.redact import redact
-
-        problems = [redact(p) for p in problems]  # they quote values, such as a datasetUrl with its signature
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclasses.dataclass
