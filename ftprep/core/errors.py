@@ -4,6 +4,8 @@
     ├── SourceError             an input cannot be read at all: missing, a directory, a FIFO, an unknown type
     ├── TableError              a table cannot be read on; `.code` (P006 unless given) and `.line`
     ├── DecompressionCapped     a .gz stream went past its bound; `.path`, `.line`
+    ├── Unmappable              a record that cannot be mapped to the canonical shape; `.code`, `.field`, `.hint`
+    ├── ImageRefused            an image that cannot be used (not an image, corrupt, a bomb); `.finding`
     ├── TemplateError           a chat template raises on a conversation; `.template`, `.message`, `.code`
     ├── TokenizerError          (a ValueError) the tokenizer cannot be loaded
     ├── OutputError             (a ValueError) an output ftprep must not write: an input, a file it did not write
@@ -16,10 +18,12 @@
     │   └── HubNetworkError     the Hub could not be reached, or answered with a server error
     └── ApiError                the jobs API client's errors: their own tree in `ftprep.api.errors`
 
-TableError and DecompressionCapped stop a reader part-way; the checker catches
-them and reports a finding at the line where reading stopped (P006, P014), so
-a caller of `ftprep.check` sees a Report, not the exception. The others reach
-the caller; the CLI turns them into one line on stderr and exit 2.
+The four after SourceError never reach a caller: a reader stops part-way
+(TableError, DecompressionCapped), a row cannot be mapped (Unmappable), an
+image is refused (ImageRefused), and the checker or converter turns each into
+a finding at its place (P006, P014, C001..., M001...), so a caller of
+`ftprep.check` sees a Report, not the exception. The others reach the
+caller; the CLI turns them into one line on stderr and exit 2.
 
 Three keep ValueError as a base: callers (and the CLI) catch a bad argument,
 a bad tokenizer and an output that must not be written as ValueError.
@@ -53,6 +57,24 @@ class TableError(FtprepError):
     def __init__(self, message: str, code: str = "P006", line: int | None = None) -> None:
         super().__init__(message)
         self.code, self.line = code, line
+
+
+class Unmappable(FtprepError):
+    """A record that cannot be mapped to the canonical shape; `code`, `field` and `hint` make its finding."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "S005", hint: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
+        self.hint = hint
+
+
+class ImageRefused(FtprepError):
+    """The image cannot be used; carries its finding (an `ftprep.tasks.base.Finding`)."""
+
+    def __init__(self, finding: t.Any) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
 
 
 class DecompressionCapped(FtprepError):
@@ -153,6 +175,6 @@ def transport_errors() -> tuple[type[BaseException], ...]:
 
 __all__ = [
     "ConfigFileError", "DataErrors", "DecompressionCapped", "FtprepError", "HubAuthError", "HubError",
-    "HubNetworkError", "NamespaceError", "OutputError", "RequestInvalid", "SourceError", "TableError",
-    "TemplateError", "TokenizerError", "transport_errors",
+    "HubNetworkError", "ImageRefused", "NamespaceError", "OutputError", "RequestInvalid", "SourceError",
+    "TableError", "TemplateError", "TokenizerError", "Unmappable", "transport_errors",
 ]
