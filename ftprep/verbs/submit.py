@@ -29,7 +29,7 @@ import typing as t
 from importlib import resources
 
 from ftprep.api.pricing import Estimate, estimate
-from ftprep.core.errors import RequestInvalid
+from ftprep.core.errors import DataErrors, RequestInvalid
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
@@ -237,7 +237,7 @@ def submit(
         stage = None
         report = None
         if data is not None:
-            from ftprep.verbs.push import DataErrors, staged
+            from ftprep.verbs.push import staged
 
             kwargs = {k: v for k, v in {**mapping, "image_model": image_model}.items() if v is not None}
             try:
