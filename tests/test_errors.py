@@ -146,10 +146,8 @@ def test_offline_mode_and_no_connection_are_network_errors_and_others_pass() -> 
     assert isinstance(refused, errors.HubNetworkError) and "hub.test" in refused.message
     assert hub_failure(KeyError("x"), "https://hub.test", "alice/x") is None
     api = types.SimpleNamespace(endpoint="https://user:pw@hub.test")
-    with pytest.raises(KeyError):
-        with hub_failures(api, "alice/x"):
-            raise KeyError("x")
-    with pytest.raises(errors.HubNetworkError) as info:
-        with hub_failures(api, "alice/x"):
-            raise TimeoutError("slow")
+    with pytest.raises(KeyError), hub_failures(api, "alice/x"):
+        raise KeyError("x")
+    with pytest.raises(errors.HubNetworkError) as info, hub_failures(api, "alice/x"):
+        raise TimeoutError("slow")
     assert "pw" not in info.value.message and info.value.__suppress_context__

@@ -99,4 +99,4 @@ def upload(stage: Stage, repo: str, *, private: bool = True, revision: str | Non
                          revision=revision, message=message)
 
 
-__all__ = ["push", "staged", "upload", "Stage", "PushResult"]
+__all__ = ["PushResult", "Stage", "push", "staged", "upload"]
