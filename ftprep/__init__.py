@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 # Public name -> module. Loaded on first use so that `import ftprep` stays cheap.
 _EXPORTS = {
     "check": "ftprep.verbs.check",
-    "SourceError": "ftprep.reading.formats",
+    "SourceError": "ftprep.core.errors",
+    "FtprepError": "ftprep.core.errors",
     "convert": "ftprep.verbs.convert",
     "load": "ftprep.verbs.convert",
     "Conversion": "ftprep.core.results",

@@ -11,7 +11,8 @@ import pytest
 
 import ftprep
 from ftprep.cli import main
-from ftprep.verbs.push import AuthError, DataErrors, NamespaceError, NetworkError, push
+from ftprep.core.errors import DataErrors, HubAuthError, HubNetworkError, NamespaceError
+from ftprep.verbs.push import push
 
 N = 7
 
@@ -169,11 +170,11 @@ def test_org_namespace_and_foreign_namespace(tmp_path: Path, hub) -> None:
 
 def test_auth_failures(tmp_path: Path, hub, monkeypatch: pytest.MonkeyPatch) -> None:
     src = write(tmp_path / "d.jsonl", rows("grpo"))
-    with pytest.raises(AuthError) as err:
+    with pytest.raises(HubAuthError) as err:
         push(src, repo=repo_name(), task="grpo", min_rows=1, token="hf_wrong")
     assert "hf auth login" in err.value.hint and "hf_wrong" not in str(err.value)
     monkeypatch.delenv("HF_TOKEN")
-    with pytest.raises(AuthError, match="no Hugging Face token"):
+    with pytest.raises(HubAuthError, match="no Hugging Face token"):
         push(src, repo=repo_name(), task="grpo", min_rows=1)
     assert not [r for r in hub.log if r.method == "POST"]
 
@@ -185,7 +186,7 @@ def test_network_failure(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     src = write(tmp_path / "d.jsonl", rows("grpo"))
-    with pytest.raises(NetworkError) as err:
+    with pytest.raises(HubNetworkError) as err:
         push(src, repo="alice/x", task="grpo", min_rows=1, token="t", endpoint=f"http://127.0.0.1:{port}")
     assert f"127.0.0.1:{port}" in err.value.message and err.value.hint
 

@@ -13,7 +13,7 @@ import pytest
 import ftprep
 from ftprep.cli import main
 from ftprep.verbs.remote import check_remote, local_suffix
-from ftprep.reading.formats import SourceError
+from ftprep.core.errors import SourceError
 from ftprep.tasks.base import Options
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -19,7 +19,8 @@ from ftprep.cli import cli, main
 from ftprep.engine.renderer import render
 from ftprep.engine.lengths import stats
 from ftprep.templates import TEMPLATES, Rendered
-from ftprep.engine.tokens import Exact, TokenizerError, estimate, load_tokenizer
+from ftprep.core.errors import TokenizerError
+from ftprep.engine.tokens import Exact, estimate, load_tokenizer
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 SENTENCES = [

@@ -1,6 +1,6 @@
 """The typed errors of the fine-tuning API client.
 
-    ApiError                    every failure the client reports
+    ApiError                    every failure the client reports; a `ftprep.core.errors.FtprepError`
     ├── ConfigError             no key, a key that cannot go in a header, plain http to a remote host
     ├── NetworkError            no answer: connection refused, DNS, timeout (after the retries)
     ├── MalformedResponse       an answer the client cannot read (not JSON, unexpected shape)
@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import typing as t
 
+from ftprep.core.errors import FtprepError
 from ftprep.core.redact import redact, register_secret  # noqa: F401 - the one redaction; re-exported
 
 MAX_MESSAGE = 300
 
 
-class ApiError(Exception):
+class ApiError(FtprepError):
     """Base class. `hint` is the next step to suggest to a user."""
 
     hint = ""

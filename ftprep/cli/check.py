@@ -72,7 +72,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
     """
     from ftprep.verbs.check import check as run_check
     from ftprep.output.reporters import REPORTERS
-    from ftprep.reading.formats import SourceError
+    from ftprep.core.errors import SourceError
 
     params["fmt"] = fmt
     params = apply_config(ctx, paths, params)
@@ -117,7 +117,7 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
     """
     from ftprep.verbs.convert import convert as run_convert
     from ftprep.output.reporters import REPORTERS
-    from ftprep.reading.formats import SourceError
+    from ftprep.core.errors import SourceError
 
     params["fmt"] = fmt
     params = apply_config(ctx, [input], params)

@@ -13,6 +13,8 @@ import tomllib
 import typing as t
 from pathlib import Path
 
+from ftprep.core.errors import ConfigFileError
+
 # Keys a config file may set, with the type each must have.
 KEYS: dict[str, type | tuple[type, ...]] = {
     "task": str, "field-instruction": str, "field-output": str, "field-conversation": str,
@@ -30,10 +32,6 @@ def _choices() -> dict[str, tuple[str, ...]]:
 
     return {"task": TASK_NAMES, "chat-template": CHAT_TEMPLATES, "image-model": image_models(),
             "format": ("text", "json", "github")}
-
-
-class ConfigError(Exception):
-    pass
 
 
 def find(start: str | os.PathLike[str]) -> Path | None:
@@ -60,9 +58,9 @@ def _read(path: Path) -> dict[str, t.Any]:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+        raise ConfigFileError(f"{path}: invalid TOML: {e}") from None
     except OSError as e:
-        raise ConfigError(f"{path}: {e}") from None
+        raise ConfigFileError(f"{path}: {e}") from None
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
@@ -77,12 +75,12 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
         if key not in KEYS:
             close = [k for k in KEYS if k.replace("-", "") == key.replace("_", "").replace("-", "")]
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ConfigError(f"{p}: unknown key '{key}' in [tool.ftprep]{hint}")
+            raise ConfigFileError(f"{p}: unknown key '{key}' in [tool.ftprep]{hint}")
         if not isinstance(value, KEYS[key]) or (KEYS[key] is int and isinstance(value, bool)):
-            raise ConfigError(f"{p}: '{key}' must be {KEYS[key].__name__}")  # type: ignore[union-attr]
+            raise ConfigFileError(f"{p}: '{key}' must be {KEYS[key].__name__}")  # type: ignore[union-attr]
         allowed = _choices().get(key)
         if allowed is not None and value not in allowed:
-            raise ConfigError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}")
+            raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}")
         out[key] = value
     return out
 

@@ -56,10 +56,9 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
         raise usage_error(f"HF_ENDPOINT is not a valid URL ({e})") from None
 
-    from ftprep.verbs.push import DataErrors, HubError
+    from ftprep.core.errors import DataErrors, HubError, SourceError
     from ftprep.verbs.push import push as run_push
     from ftprep.output.reporters import REPORTERS
-    from ftprep.reading.formats import SourceError
 
     # The CLI owns the output: the client's "no files modified" notice repeats ours,
     # and progress bars only help on a terminal.

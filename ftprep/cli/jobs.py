@@ -56,9 +56,7 @@ def errors_handled(f: F) -> F:
     @functools.wraps(f)
     def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
         from ftprep.api.errors import ApiError
-        from ftprep.verbs.push import HubError
-        from ftprep.reading.formats import SourceError
-        from ftprep.verbs.submit import RequestInvalid
+        from ftprep.core.errors import HubError, RequestInvalid, SourceError
 
         try:
             return f(*args, **kwargs)

@@ -132,7 +132,7 @@ def apply_config(ctx: click.Context, paths: t.Sequence[str], params: dict[str, t
     explicit = params.pop("config_path", None)
     try:
         settings = config.load(explicit) if explicit else config.discover(list(paths))[1]
-    except config.ConfigError as e:
+    except config.ConfigFileError as e:
         raise click.UsageError(str(e)) from None
     for key, value in settings.items():
         name = "fmt" if key == "format" else key.replace("-", "_")

@@ -93,7 +93,7 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
     chosen, rejected}). The default template is chatml.
     """
     from ftprep.engine.renderer import render as run_render
-    from ftprep.reading.formats import SourceError
+    from ftprep.core.errors import SourceError
 
     params = _settings(ctx, path, params)
     try:
@@ -153,7 +153,7 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
     Without --tokenizer every count is an estimate (about 4 characters per token).
     """
     from ftprep.engine.lengths import stats as run_stats
-    from ftprep.reading.formats import SourceError
+    from ftprep.core.errors import SourceError
 
     params = _settings(ctx, path, params)
     try:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ftprep.core.errors import DecompressionCapped
+
 # What a .gz may expand to: `ratio` times its own size (text compresses 3-10x;
 # deflate's ceiling is ~1030x, a bomb's), and never more than `size` bytes.
 # Small outputs pass whatever their ratio: a few MB of repeated rows is no bomb.
@@ -41,14 +43,6 @@ def bounds_of(opts: t.Any) -> Bounds:
     """The bounds an Options (or any object with the two options) asks for."""
     return Bounds(getattr(opts, "max_expansion", None) or MAX_EXPANSION,
                   getattr(opts, "max_decompressed", None) or MAX_DECOMPRESSED)
-
-
-class DecompressionCapped(Exception):
-    """A .gz stream went past its bound; `line` is the line being read then."""
-
-    def __init__(self, path: str, reason: str, line: int) -> None:
-        self.path, self.line = path, line
-        super().__init__(f"decompression stopped at line {line:,}: past the bound of {reason}")
 
 
 def capped(e: DecompressionCapped) -> tuple[str, str]:

@@ -137,14 +137,14 @@ GRPO = _table(
     ("G001", "nested-extra", ERROR, "An extra GRPO column holds objects; prep str()s them to Python repr, a reward function's json.loads fails and prep ends with 'No valid reward functions remain'.", "prep"),
 )
 
-# --- T: templates and tokens (issue 3) ----------------------------------------
+# --- T: templates and tokens --------------------------------------------------
 TOKENS: dict[str, Code] = _table(
     ("T001", "over-length", WARNING, "The rendered row is longer than the sequence length; the trainer drops it.", "train"),
     ("T002", "no-trained-tokens", WARNING, "The template leaves no trained (assistant) tokens in the row; it teaches nothing.", "train"),
     ("T003", "response-cut", WARNING, "DPO: the trainer's cut of a response out of its rendering keeps the wrong text.", "train"),
 )
 
-# --- M: media, images (issue 4) -----------------------------------------------
+# --- M: media, images ---------------------------------------------------------
 MEDIA = _table(
     ("M001", "image-corrupt", ERROR, "An image does not fully decode (truncated or corrupt); the trainer crashes mid-run.", "prep"),
     ("M002", "not-an-image", ERROR, "A file is not an image, or its format is outside the allow-list.", "prep"),
@@ -178,7 +178,7 @@ MEDIA = _table(
     ("M030", "archive-junk", WARNING, "__MACOSX/, ._* or .DS_Store in a zip; beside a single folder it hides the images from the trainer.", "prep"),
 )
 
-# --- H: hub and URL (issue 5) -------------------------------------------------
+# --- H: hub and URL -----------------------------------------------------------
 HUB: dict[str, Code] = _table(
     ("H001", "hub-not-found", ERROR, "The Hub dataset repo or revision does not exist, or is private to this token.", "load"),
     ("H002", "hub-load-fails", ERROR, "datasets.load_dataset fails on the repo, as the trainer's load would.", "load"),

@@ -1,4 +1,4 @@
-"""Results the verbs return, as values: what a conversion did."""
+"""Results the verbs return, as values: what a conversion did, what a push did."""
 
 from __future__ import annotations
 
@@ -26,3 +26,27 @@ class Conversion:
         return {"output": self.output, "task": self.task, "shape": self.shape, "rows_in": self.rows_in,
                 "rows_written": self.rows_written, "rows_dropped": self.rows_dropped,
                 "written": self.written, "job_fields": self.job_fields, "report": self.report.to_json()}
+
+
+@dataclasses.dataclass
+class PushResult:
+    """What `push` did: the repo and commit, and whether the commit changed anything."""
+
+    repo_id: str
+    commit: str
+    url: str
+    commit_url: str
+    created: bool
+    changed: bool
+    job_fields: dict[str, str]
+    task: str = ""
+    rows: int = 0
+    revision: str = "main"
+    private: bool | None = None
+    report: Report = dataclasses.field(default_factory=Report)
+
+    def to_json(self) -> dict[str, t.Any]:
+        return {"repo_id": self.repo_id, "commit": self.commit, "url": self.url, "commit_url": self.commit_url,
+                "created": self.created, "changed": self.changed, "job_fields": self.job_fields,
+                "task": self.task, "rows": self.rows, "revision": self.revision, "private": self.private,
+                "report": self.report.to_json()}

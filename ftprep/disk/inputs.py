@@ -15,11 +15,8 @@ import os
 import stat
 import typing as t
 
+from ftprep.core.errors import SourceError
 from ftprep.disk import outputs as files
-
-
-class SourceError(Exception):
-    """The input cannot be read at all (missing, a directory, unknown type): exit 2."""
 
 
 KINDS = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",

@@ -28,16 +28,14 @@ import stat
 import tempfile
 import typing as t
 
+from ftprep.core.errors import OutputError
+
 PREFIX = ".ftprep-"
 # The host tag keeps a writer on another machine sharing the folder (NFS) safe from `sweep`.
 HOST = hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 STAGED = re.compile(r"^\.ftprep-(\d+)-([0-9a-f]{8})-")
 # Paths this process staged and has not yet published or removed.
 _live: set[str] = set()
-
-
-class OutputError(ValueError):
-    """An output ftprep must not write (it is an input, or a file ftprep did not write): exit 2."""
 
 
 def umask() -> int:

@@ -15,7 +15,8 @@ import typing as t
 
 import msgspec
 
-from ftprep.core.bounds import Bounds, DecompressionCapped
+from ftprep.core.bounds import Bounds
+from ftprep.core.errors import DecompressionCapped
 
 class BoundedGzip(gzip.GzipFile):
     """A gzip reader that gives out at most `limit` bytes, then raises

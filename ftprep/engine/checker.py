@@ -20,14 +20,14 @@ from ftprep.engine.csvtypes import CsvTypes
 from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
 from ftprep.engine.duplicates import first_duplicates
 from ftprep.reading.elements import element_lines
-from ftprep.core.bounds import DecompressionCapped, capped
+from ftprep.core.bounds import capped
+from ftprep.core.errors import DecompressionCapped, TableError
 from ftprep.engine.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
 from ftprep.reading.formats import (
     TABLE_BATCH,
     PROBE_RECORDS,
     UNCLOSED_HINT,
-    TableError,
     bounds_of,
     format_of,
     json_array,

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import typing as t
 
+from ftprep.core.errors import Unmappable
 from ftprep.tasks.base import a, kind
 from ftprep.tasks.chat import ROLE_ALIASES
 from ftprep.tasks.chat_columns import MEDIA_PARTS, masked, media_in, role_of
@@ -37,16 +38,6 @@ CALL_PARTS = ("tool_call", "function_call")
 MEDIA_HINT = "convert refuses multimodal rows: remove them, or train them on a multimodal trainer"
 # Keys of an OpenAI message the canonical output keeps as they are.
 KEPT_KEYS = ("tool_calls", "tool_call_id", "name")
-
-
-class Unmappable(Exception):
-    """A record that cannot be mapped to the canonical shape."""
-
-    def __init__(self, message: str, field: str | None = None, code: str = "S005", hint: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
-        self.hint = hint
 
 
 @dataclasses.dataclass

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import typing as t
 
+from ftprep.core.errors import Unmappable
 from ftprep.engine.messages import (
-    Unmappable,
     flatten,
     is_message_list,
     join,

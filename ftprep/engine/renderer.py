@@ -31,7 +31,7 @@ import typing as t
 from ftprep.engine import prep
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.tasks.base import Options, a, conversation_placeholders, kind, placeholders
-from ftprep.templates.base import TemplateError
+from ftprep.core.errors import TemplateError
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Rendered, Template

@@ -21,7 +21,8 @@ import typing as t
 from ftprep.engine import messages as message_reader
 from ftprep.engine import preference
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.engine.messages import Unmappable, flatten, is_message_list, join, scalar
+from ftprep.core.errors import Unmappable
+from ftprep.engine.messages import flatten, is_message_list, join, scalar
 from ftprep.tasks import base_of, chat_columns
 from ftprep.tasks.base import Finding, Options
 from ftprep.tasks.chat import ROLE_ALIASES

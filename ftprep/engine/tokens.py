@@ -15,6 +15,7 @@ import functools
 import os
 import typing as t
 
+from ftprep.core.errors import TokenizerError
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Rendered
@@ -25,16 +26,6 @@ BATCH = 2048
 # The estimate: ~4 ASCII characters per token (English BPE vocabularies), one
 # token per other character (CJK, emoji; accented words overcount a little).
 CHARS_PER_TOKEN = 4
-
-
-class TokenizerError(ValueError):
-    """The tokenizer cannot be loaded (bad path, bad file, Hub error). The message is
-    redacted: a Hub (or a proxy) that echoes the Authorization header must not print it."""
-
-    def __init__(self, message: str) -> None:
-        from ftprep.core.redact import redact
-
-        super().__init__(redact(message))
 
 
 class Counter(t.Protocol):
@@ -51,7 +42,7 @@ def estimate(text: str) -> int:
     return -(-ascii_chars // CHARS_PER_TOKEN) + (len(text) - ascii_chars)
 
 
-class Estimate:
+class TokenEstimate:
     """The heuristic: no tokenizer needed, every number it gives is an estimate."""
 
     exact = False
@@ -144,7 +135,7 @@ def load_tokenizer(spec: str) -> Exact:
 def counter(tokenizer: str | t.Any | None) -> Counter:
     """An exact counter for a tokenizer spec (or a loaded `tokenizers.Tokenizer`), else the estimate."""
     if tokenizer is None:
-        return Estimate()
+        return TokenEstimate()
     if isinstance(tokenizer, str):
         return load_tokenizer(tokenizer)
     return Exact(tokenizer, type(tokenizer).__name__)

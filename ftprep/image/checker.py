@@ -32,7 +32,7 @@ MAX_WORKERS = 8
 
 
 @dataclasses.dataclass
-class Scan:
+class ImageScan:
     """Everything a check learned; `convert_images` writes from it."""
 
     report: FileReport
@@ -55,7 +55,7 @@ def check_images(path: str, opts: Options) -> FileReport:
 
 
 @contextlib.contextmanager
-def scan(path: str, opts: Options) -> t.Iterator[Scan]:
+def scan(path: str, opts: Options) -> t.Iterator[ImageScan]:
     """Check `path` and keep its source open for a writer (`convert_images`)."""
     src = open_source(path)
     try:
@@ -64,7 +64,7 @@ def scan(path: str, opts: Options) -> t.Iterator[Scan]:
         src.close()
 
 
-def _scan(src: Source, opts: Options) -> Scan:
+def _scan(src: Source, opts: Options) -> ImageScan:
     display = src.display
     layout = discover(src, opts.field_caption)
     names = [p.image for p in layout.pairs]
@@ -103,7 +103,7 @@ def _scan(src: Source, opts: Options) -> Scan:
     out.sort(key=lambda d: (d.path != display, d.path, d.line or 0, d.code))
     report = FileReport(display, "image", rows=len(layout.pairs), diagnostics=out, task_inferred=opts.task is None,
                         stats={"layout": layout.kind, "images": len(names), "usable_pairs": n})
-    return Scan(report, src, layout, infos, usable)
+    return ImageScan(report, src, layout, infos, usable)
 
 
 def _place(f: Finding, path: str, line: int | None = None, row: int | None = None) -> Diagnostic:

@@ -27,7 +27,8 @@ import warnings
 
 from ftprep.core.codes import ERROR
 from ftprep.disk import outputs as files
-from ftprep.disk.outputs import OutputError, publish
+from ftprep.core.errors import OutputError
+from ftprep.disk.outputs import publish
 from ftprep.image import captions as cap
 from ftprep.image.checker import MAX_WORKERS, scan
 from ftprep.image.inspect import (

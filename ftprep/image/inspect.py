@@ -18,6 +18,7 @@ import posixpath
 import typing as t
 
 from ftprep.core.codes import ERROR, severity_of
+from ftprep.core.errors import ImageRefused
 from ftprep.image.dedup import Hashes, jpeg_pixel_key, phash
 from ftprep.tasks.base import Finding
 
@@ -49,14 +50,6 @@ class Info(t.NamedTuple):
     hashes: Hashes
 
 
-class Refused(Exception):
-    """The image cannot be used; carries the finding."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.message)
-        self.finding = finding
-
-
 def max_pixels() -> int:
     from PIL import Image
 
@@ -64,27 +57,27 @@ def max_pixels() -> int:
 
 
 def open_image(data: bytes, name: str) -> t.Any:
-    """Open from bytes with the allow-list; refuse bombs from the header. Raises Refused."""
+    """Open from bytes with the allow-list; refuse bombs from the header. Raises ImageRefused."""
     from PIL import Image, UnidentifiedImageError
 
     Image.init()  # `formats=` looks plugins up by name; only five load without this
     try:
         im = Image.open(io.BytesIO(data), formats=[f for f in ALLOWED_FORMATS if f in Image.OPEN])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise Refused(Finding("M006", f"refused from its header: {e}", None, "downscale it")) from None
+        raise ImageRefused(Finding("M006", f"refused from its header: {e}", None, "downscale it")) from None
     except UnidentifiedImageError:
         ext = posixpath.splitext(name)[1].lower()
         hint = ("convert it to JPEG or PNG (HEIC needs pillow-heif)" if ext in (".heic", ".heif")
                 else "convert it to JPEG or PNG, or remove it")
-        raise Refused(Finding("M002", f"not an image in the allowed formats ({', '.join(ALLOWED_FORMATS)})",
+        raise ImageRefused(Finding("M002", f"not an image in the allowed formats ({', '.join(ALLOWED_FORMATS)})",
                               None, hint)) from None
     except Exception as e:  # noqa: BLE001 - a hostile header can raise nearly anything
-        raise Refused(Finding("M001", f"cannot be read: {type(e).__name__}: {e}", None,
+        raise ImageRefused(Finding("M001", f"cannot be read: {type(e).__name__}: {e}", None,
                               "re-export the image")) from None
     w, h = im.size
     if w * h > max_pixels():
         im.close()
-        raise Refused(Finding("M006", f"{w}x{h} is {w * h:,} pixels, over Pillow's limit of {max_pixels():,}; "
+        raise ImageRefused(Finding("M006", f"{w}x{h} is {w * h:,} pixels, over Pillow's limit of {max_pixels():,}; "
                               "refused before decoding", None, "downscale it"))
     return im
 
@@ -93,7 +86,7 @@ def load(im: t.Any) -> None:
     try:
         im.load()
     except Exception as e:  # noqa: BLE001 - decoders raise many types
-        raise Refused(Finding("M001", f"does not fully decode: {e}", None,
+        raise ImageRefused(Finding("M001", f"does not fully decode: {e}", None,
                               "the file is truncated or corrupt; re-export it")) from None
 
 
@@ -135,7 +128,7 @@ def inspect(name: str, data: bytes) -> Info:
     file_hash = hashlib.sha256(data).digest()
     try:
         im = open_image(data, name)
-    except Refused as e:
+    except ImageRefused as e:
         return Info(found + [e.finding], False, None, None, 1, Hashes(file_hash, None, None))
     with im:
         fmt = im.format
@@ -145,7 +138,7 @@ def inspect(name: str, data: bytes) -> Info:
             im.draft(im.mode, (max(64, w // 8), max(64, h // 8)))
         try:
             load(im)
-        except Refused as e:
+        except ImageRefused as e:
             return Info(found + [e.finding], False, fmt, (w, h), 1, Hashes(file_hash, None, None))
         turn = orientation(im)
         if turn in (5, 6, 7, 8):

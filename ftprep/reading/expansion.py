@@ -8,7 +8,8 @@ import os
 import typing as t
 
 from ftprep import tasks
-from ftprep.reading.formats import SUFFIXES, SourceError
+from ftprep.core.errors import SourceError
+from ftprep.reading.formats import SUFFIXES
 
 
 def expand(paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]], task: str | None = None) -> list[str]:

@@ -16,8 +16,9 @@ import msgspec
 
 from ftprep import tasks
 # Opening files lives in ftprep.disk.inputs; its names are re-exported for the readers here and beyond.
-from ftprep.disk.inputs import STDIN_FORMATS, SourceError, local_file, not_regular, open_bytes, stdin_copy  # noqa: F401
-from ftprep.core.bounds import Bounds, DecompressionCapped, TooDeep, bounds_of  # noqa: F401
+from ftprep.core.errors import DecompressionCapped, SourceError, TableError
+from ftprep.disk.inputs import STDIN_FORMATS, local_file, not_regular, open_bytes, stdin_copy  # noqa: F401
+from ftprep.core.bounds import Bounds, TooDeep, bounds_of  # noqa: F401
 from ftprep.disk.streams import BoundedGzip, array_elements  # noqa: F401
 
 FORMATS = {
@@ -115,14 +116,6 @@ def one_record(doc: dict[str, t.Any], multiline: bool) -> bool:
 
 def wrapped_key(doc: dict[str, t.Any]) -> str | None:
     return next((k for k, v in doc.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)), None)
-
-
-class TableError(Exception):
-    """A table that cannot be read on: P006, or the code and line given."""
-
-    def __init__(self, message: str, code: str = "P006", line: int | None = None) -> None:
-        super().__init__(message)
-        self.code, self.line = code, line
 
 
 class Table:

@@ -21,7 +21,8 @@ import typing as t
 import msgspec
 
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, capped
+from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, capped
+from ftprep.core.errors import DecompressionCapped
 from ftprep.disk.streams import numbered_lines
 from ftprep.reading.formats import bounds_of, open_bytes
 from ftprep.tasks.base import Finding

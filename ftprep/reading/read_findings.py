@@ -11,7 +11,8 @@ import zlib
 import typing as t
 
 from ftprep.core.diagnostics import ERROR, Diagnostic, FileReport
-from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, capped
+from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, capped
+from ftprep.core.errors import DecompressionCapped
 
 # (line, row, record or Diagnostic), as ftprep.engine.converter reads a source.
 Source = t.Iterator[tuple[t.Optional[int], int, t.Any]]

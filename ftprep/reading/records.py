@@ -15,7 +15,8 @@ import msgspec
 
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.core.bounds import DecompressionCapped, TooDeep
+from ftprep.core.bounds import TooDeep
+from ftprep.core.errors import DecompressionCapped, TableError
 from ftprep.disk.streams import numbered_lines
 from ftprep.reading.read_findings import capped_diagnostic, too_deep
 from ftprep.reading.parse_errors import decode_error
@@ -23,7 +24,6 @@ from ftprep.reading.formats import (
     TABLE_BATCH,
     UNCLOSED_HINT,
     Bounds,
-    TableError,
     format_of,
     json_array,
     local_file,

@@ -72,10 +72,10 @@ class Options:
     # How far a .gz may expand (ratio to its size, and bytes); ftprep.core.bounds.
     max_expansion: float = MAX_EXPANSION
     max_decompressed: int = MAX_DECOMPRESSED
-    # Tokens (issue 3): exact counts with a tokenizer, else an estimate.
+    # Tokens: exact counts with a tokenizer, else an estimate; rows past max_seq_len are dropped by the trainer.
     tokenizer: str | None = None
     max_seq_len: int | None = None
-    # Images (issue 4).
+    # Image sets: the target model's caption rules, the trigger word, the caption column, the pair counts.
     image_model: str | None = None
     trigger: str | None = None
     field_caption: str | None = None

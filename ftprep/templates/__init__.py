@@ -18,7 +18,8 @@ import dataclasses
 import typing as t
 
 from ftprep.templates import chatml, deepseek, gemma, llama, mistral, phi, qwen
-from ftprep.templates.base import Out, Rendered, TemplateError
+from ftprep.core.errors import TemplateError
+from ftprep.templates.base import Out, Rendered
 
 Message = dict[str, t.Any]
 

@@ -1,24 +1,9 @@
-"""What the renderers share: the output builder, the result, the error."""
+"""What the renderers share: the output builder and the result."""
 
 from __future__ import annotations
 
 import json
 import typing as t
-
-
-class TemplateError(Exception):
-    """The template raises on this conversation (the trainer fails or skips the row).
-
-    `message` is the template's own text where it has one (`raise_exception`),
-    else a description of the Python error the real template would hit.
-    `code` is the diagnostic code to report it with.
-    """
-
-    def __init__(self, template: str, message: str, code: str = "C012") -> None:
-        super().__init__(f"{template} raises: {message}")
-        self.template = template
-        self.message = message
-        self.code = code
 
 
 class Rendered(t.NamedTuple):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ftprep.templates.base import Out, TemplateError
+from ftprep.core.errors import TemplateError
+from ftprep.templates.base import Out
 
 SPECIALS = ("<bos>", "<start_of_turn>", "<end_of_turn>")
 ALTERNATION = "Conversation roles must alternate user/assistant/user/assistant/..."

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ftprep.templates.base import Out, TemplateError, tojson
+from ftprep.core.errors import TemplateError
+from ftprep.templates.base import Out, tojson
 
 SPECIALS = ("<s>", "</s>", "[INST]", "[/INST]", "[TOOL_CALLS]", "[TOOL_RESULTS]", "[/TOOL_RESULTS]")
 ALTERNATION = "After the optional system message, conversation roles must alternate user/assistant/user/assistant/..."

@@ -15,7 +15,8 @@ from ftprep.core.diagnostics import FileReport, Report
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
 from ftprep.reading.expansion import expand
-from ftprep.reading.formats import SourceError, is_image_set
+from ftprep.core.errors import SourceError
+from ftprep.reading.formats import is_image_set
 from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options
 
 

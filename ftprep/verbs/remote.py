@@ -20,7 +20,8 @@ from pathlib import PurePosixPath
 
 from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.core.redact import public_url, redact, register_url
-from ftprep.reading.formats import SUFFIXES, SourceError
+from ftprep.core.errors import SourceError
+from ftprep.reading.formats import SUFFIXES
 from ftprep.tasks.base import MAX_URL_BYTES
 from ftprep.tasks.base import Options
 

@@ -20,7 +20,8 @@ import msgspec
 
 from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.core.redact import redact, register_hub
-from ftprep.reading.formats import SourceError, first_line
+from ftprep.core.errors import SourceError, transport_errors
+from ftprep.reading.formats import first_line
 from ftprep import tasks as task_registry
 from ftprep.tasks.base import Options
 
@@ -259,22 +260,6 @@ def _cause(e: BaseException) -> str:
     # A CastError lists the schemas in between; its first and last lines say what is wrong.
     text = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
     return f"{type(e).__name__}: {redact(text)[:300]}"  # redacted before the cut, which could split a secret
-
-
-def transport_errors() -> tuple[type[BaseException], ...]:
-    """Connection failures of whichever HTTP stack huggingface_hub runs on:
-    httpx (1.x), httpx2 (2.x) or requests (0.x)."""
-    import importlib
-
-    kinds: list[type[BaseException]] = [ConnectionError, TimeoutError]
-    for module, names in (("httpx", ("TransportError",)), ("httpx2", ("TransportError",)),
-                          ("requests", ("ConnectionError", "Timeout"))):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        kinds += [k for k in (getattr(mod, n, None) for n in names) if isinstance(k, type)]
-    return tuple(kinds)
 
 
 def _is_network(e: BaseException) -> bool:

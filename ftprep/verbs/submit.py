@@ -30,6 +30,7 @@ from importlib import resources
 
 from ftprep import tasks as task_registry
 from ftprep.api.pricing import Estimate, estimate
+from ftprep.core.errors import DataErrors, RequestInvalid
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
@@ -51,17 +52,6 @@ FIELDS = {
 }
 MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
            "field_rejected")
-
-
-class RequestInvalid(ValueError):
-    """The request would be refused, or must not be sent. `problems` are one-line messages."""
-
-    def __init__(self, problems: list[str]) -> None:
-        from ftprep.core.redact import redact
-
-        problems = [redact(p) for p in problems]  # they quote values, such as a datasetUrl with its signature
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 @dataclasses.dataclass
@@ -248,7 +238,7 @@ def submit(
         stage = None
         report = None
         if data is not None:
-            from ftprep.verbs.push import DataErrors, staged
+            from ftprep.verbs.push import staged
 
             kwargs = {k: v for k, v in {**mapping, "image_model": image_model}.items() if v is not None}
             try:
