@@ -21,7 +21,9 @@ from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
 from ftprep.engine.duplicates import first_duplicates
 from ftprep.reading.elements import element_lines
 from ftprep.core.bounds import DecompressionCapped, capped
-from ftprep.engine.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
+from ftprep.engine.jsonl_scan import read_stream, scan_range
+from ftprep.engine.row_checker import RowChecker
+from ftprep.engine.scan_state import AGGREGATED, Scan
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
 from ftprep.reading.formats import (
     TABLE_BATCH,
