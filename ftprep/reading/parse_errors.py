@@ -21,9 +21,9 @@ import typing as t
 import msgspec
 
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, capped
+from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, DecompressionCapped, bounds_of, capped
 from ftprep.disk.streams import numbered_lines
-from ftprep.reading.formats import bounds_of, open_bytes
+from ftprep.disk.inputs import open_bytes
 from ftprep.tasks.base import Finding
 
 
