@@ -33,11 +33,46 @@ def sniff_json(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = N
             doc = msgspec.json.decode(data)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, DecompressionCapped):
             return "jsonl"
-        if isinstance(doc, dict) and one_record(doc, multiline=b"\n" in data.strip()):
-            return "record"
-        if isinstance(doc, dict) and wrapped_key(doc):
-            return "wrapped"
+        return object_kind(doc, data)
     return "jsonl"
+
+
+def object_kind(doc: t.Any, data: bytes) -> str:
+    """What a file whose top level decoded as `doc` (from `data`) holds, when it
+    is no array: "record", "wrapped", or "jsonl" (one line of JSON Lines)."""
+    if isinstance(doc, dict) and one_record(doc, multiline=b"\n" in data.strip()):
+        return "record"
+    if isinstance(doc, dict) and wrapped_key(doc):
+        return "wrapped"
+    return "jsonl"
+
+
+def json_document(path: str | os.PathLike[str], gz: bool,
+                  bounds: Bounds | None = None) -> tuple[str, list[t.Any] | t.Any | None]:
+    """(kind, records) of a `.json` file, opened once: the kind as `sniff_json`
+    says, and the records: the array ("json"; whatever its top level decodes
+    to, in fact), the list under the wrapping key ("wrapped"), [the record]
+    ("record"), or None ("jsonl": left to the line reader). An array that does
+    not decode raises msgspec.DecodeError or UnicodeDecodeError; one past the
+    decompression bound, DecompressionCapped."""
+    with open_bytes(path, gz, bounds) as f:
+        head = f.read(4096)
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if start.startswith(b"["):
+            return "json", decode_array((head + f.read()).removeprefix(b"\xef\xbb\xbf"))
+        if not (start.startswith(b"{") and os.path.getsize(path) < (256 << 20)):
+            return "jsonl", None
+        try:
+            data = (head + f.read()).removeprefix(b"\xef\xbb\xbf")
+            doc = msgspec.json.decode(data)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, DecompressionCapped):
+            return "jsonl", None
+    kind = object_kind(doc, data)
+    if kind == "record":
+        return kind, [doc]
+    if kind == "wrapped":
+        return kind, doc[wrapped_key(doc)]
+    return kind, None
 
 
 def one_record(doc: dict[str, t.Any], multiline: bool) -> bool:
@@ -59,6 +94,11 @@ def json_array(path: str | os.PathLike[str], gz: bool, bounds: Bounds | None = N
     decode, the array is decoded record by record and that one is a TooDeep."""
     with open_bytes(path, gz, bounds) as f:
         data = f.read().removeprefix(b"\xef\xbb\xbf")
+    return decode_array(data)
+
+
+def decode_array(data: bytes) -> t.Any:
+    """`json_array` of the file's bytes."""
     try:
         return msgspec.json.decode(data)
     except RecursionError:
