@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ftprep
-from ftprep.engine.scan import BLOCK
+from ftprep.disk.streams import BLOCK
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden"

@@ -354,7 +354,7 @@ def test_standard_input_is_read_on_purpose(tmp_path: Path) -> None:
 def test_the_copy_of_standard_input_is_removed() -> None:
     import io
 
-    from ftprep.reading.formats import stdin_copy
+    from ftprep.disk.inputs import stdin_copy
 
     with stdin_copy("csv", io.BytesIO(b"instruction,output\nq,a\n")) as path:
         assert path.endswith("stdin.csv") and Path(path).read_bytes().startswith(b"instruction")

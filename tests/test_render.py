@@ -314,7 +314,7 @@ def test_render_and_check_agree_on_random_rows(tmp_path: Path) -> None:
     from hypothesis import HealthCheck, given, settings, strategies as st
     from test_engine import ROWS, TEMPLATES
 
-    from ftprep.engine.scan import AGGREGATED  # reported once per file, at the first row
+    from ftprep.engine.scan_state import AGGREGATED  # reported once per file, at the first row
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(task=st.sampled_from(sorted(ROWS)), data=st.data(), template=TEMPLATES)

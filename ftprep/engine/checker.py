@@ -20,23 +20,17 @@ from ftprep.engine.csvtypes import CsvTypes
 from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
 from ftprep.engine.duplicates import first_duplicates
 from ftprep.reading.elements import element_lines
-from ftprep.core.bounds import capped
+from ftprep.core.bounds import bounds_of, capped
 from ftprep.core.errors import DecompressionCapped, TableError
-from ftprep.engine.scan import AGGREGATED, RowChecker, Scan, read_stream, scan_range
+from ftprep.engine.jsonl_scan import read_stream, scan_range
+from ftprep.engine.row_checker import RowChecker
+from ftprep.engine.scan_state import AGGREGATED, Scan
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
-from ftprep.reading.formats import (
-    TABLE_BATCH,
-    PROBE_RECORDS,
-    UNCLOSED_HINT,
-    bounds_of,
-    format_of,
-    json_array,
-    local_file,
-    open_bytes,
-    probe_jsonl,
-    read_table,
-    sniff_json,
-)
+from ftprep.disk.inputs import local_file, open_bytes
+from ftprep.reading.formats import PROBE_RECORDS, format_of, probe_jsonl
+from ftprep.reading.json_documents import json_array, sniff_json
+from ftprep.reading.tables import TABLE_BATCH, read_table
+from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding, Options
 

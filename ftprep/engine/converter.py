@@ -27,7 +27,7 @@ from ftprep.disk.outputs import discard, publish, sweep, temp_file
 from ftprep.reading.read_findings import SourceFindings, too_deep, unreadable
 from ftprep.reading.records import Source, guarded_records
 from ftprep.engine.source_findings import ColumnGauge, json_lines
-from ftprep.reading.formats import bounds_of
+from ftprep.core.bounds import bounds_of
 from ftprep.tasks.base import Options, a, kind
 
 # Written rows checked against the published schema (a guard against drift).

@@ -11,7 +11,7 @@ import msgspec
 
 from ftprep.engine import inference
 from ftprep.engine.csvtypes import CsvTypes
-from ftprep.reading.formats import open_bytes
+from ftprep.disk.inputs import open_bytes
 from ftprep.tasks.base import Finding
 
 

@@ -155,7 +155,7 @@ def iter_entries(path: str, opts: Options, *, limit: int | None = None, display:
     from ftprep.tasks.chat import jpath
     from ftprep.templates import get
 
-    from ftprep.reading.formats import bounds_of
+    from ftprep.core.bounds import bounds_of
 
     template = get(opts.chat_template or DEFAULT_TEMPLATE)
     columns, records = guarded_records(path, bounds_of(opts))

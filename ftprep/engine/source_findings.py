@@ -12,7 +12,8 @@ import typing as t
 from ftprep.engine.columns import missing_column
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.reading.elements import element_lines
-from ftprep.reading.formats import format_of, sniff_json
+from ftprep.reading.formats import format_of
+from ftprep.reading.json_documents import sniff_json
 from ftprep.tasks.base import Options
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ftprep.reading.formats import open_bytes
+from ftprep.disk.inputs import open_bytes
 
 BLOCK = 1 << 20
 STRUCTURE = re.compile(rb"[\[\]{},]")

@@ -21,10 +21,10 @@ import typing as t
 import msgspec
 
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, capped
+from ftprep.core.bounds import TOO_DEEP, TOO_DEEP_HINT, bounds_of, capped
 from ftprep.core.errors import DecompressionCapped
 from ftprep.disk.streams import numbered_lines
-from ftprep.reading.formats import bounds_of, open_bytes
+from ftprep.disk.inputs import open_bytes
 from ftprep.tasks.base import Finding
 
 

@@ -15,24 +15,16 @@ import msgspec
 
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.core.bounds import TooDeep
+from ftprep.core.bounds import Bounds, TooDeep
 from ftprep.core.errors import DecompressionCapped, TableError
 from ftprep.disk.streams import numbered_lines
 from ftprep.reading.read_findings import capped_diagnostic, too_deep
 from ftprep.reading.parse_errors import decode_error
-from ftprep.reading.formats import (
-    TABLE_BATCH,
-    UNCLOSED_HINT,
-    Bounds,
-    format_of,
-    json_array,
-    local_file,
-    open_bytes,
-    probe_jsonl,
-    read_table,
-    sniff_json,
-    wrapped_key,
-)
+from ftprep.disk.inputs import local_file, open_bytes
+from ftprep.reading.formats import format_of, probe_jsonl
+from ftprep.reading.json_documents import json_array, sniff_json, wrapped_key
+from ftprep.reading.tables import TABLE_BATCH, read_table
+from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 
 Source = t.Iterator[tuple[int | None, int, t.Any]]
 

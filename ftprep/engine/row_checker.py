@@ -1,11 +1,10 @@
 """The row engine: decode, recognise clean rows fast, explain the rest.
 
-A `Scan` folds the rows of one input into findings and small dataset-level
-state (duplicate hashes, absent-column counts, empty rows). JSON Lines is read
-in big blocks: a block is first decoded whole into typed structs
-(`Decoder.decode_lines`, C speed); only when that fails, or a row is not
-recognised as clean, are its lines decoded one by one and explained. Blocks
-of one file can be scanned by several processes and the scans merged.
+A `RowChecker` folds lines of JSON (or records, encoded back to lines) into a
+`Scan`: findings and small dataset-level state (duplicate hashes, absent-column
+counts, empty rows). A list of lines is first decoded whole into typed structs
+(C speed); only when a line fails, or a row is not recognised as clean, is it
+decoded alone and explained. Reading the lines is ftprep.engine.jsonl_scan's.
 """
 
 from __future__ import annotations
@@ -18,16 +17,12 @@ import msgspec
 
 from ftprep.engine.inference import typed_layout
 from ftprep.core.bounds import TooDeep
-from ftprep.disk.streams import blank_lines
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
-from ftprep.engine.scan_state import AGGREGATED, EMPTY_CODES, Scan
+from ftprep.engine.scan_state import EMPTY_CODES, Scan
 from ftprep.tasks import Task, chat_rules
 from ftprep.tasks.base import Finding, Options, a, control_patterns, kind, placeholder_suspects
 
-# 1 MB: blocks that stay in the cache measured fastest (8 MB blocks were ~25% slower).
-BLOCK = 1 << 20
-# Blank lines in a block above which they are counted in runs, not decoded one by one.
-BLANK_RUNS = 1000
+
 class RowChecker:
     """One task's rules, bound to its options, for one process."""
 
@@ -281,66 +276,4 @@ def trained_columns(row_type: t.Any) -> t.Callable[[t.Any], t.Any] | None:
     return operator.attrgetter(*names) if names else None
 
 
-def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
-               strip_bom: bool) -> Scan:
-    """Scan bytes [start, end) of an uncompressed JSON Lines file; both ends
-    fall on line starts. Runs in a worker process for big files."""
-    from ftprep.tasks import get
-
-    checker = RowChecker(get(task), opts)
-    scan = Scan(opts.max_per_code)
-    with open(path, "rb") as f:
-        f.seek(start)
-        read_stream(checker, scan, f, end - start, final, strip_bom)
-    return scan
-
-
-def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | None, final: bool,
-                strip_bom: bool) -> None:
-    """Read big blocks and scan their lines. A block is split once; its last,
-    partial line is carried into the next block, so no block is copied. A line
-    longer than a block is gathered in pieces and joined once."""
-    carry: list[bytes] = []
-    remaining = limit
-    first = True
-    while True:
-        size = BLOCK if remaining is None else min(BLOCK, remaining)
-        buf = f.read(size) if size else b""
-        if remaining is not None:
-            remaining -= len(buf)
-        if first and strip_bom:
-            buf = buf.removeprefix(b"\xef\xbb\xbf")
-        first = False
-        if not buf:
-            if carry:
-                checker.lines(scan, [b"".join(carry)], final)
-            return
-        if b"\n" not in buf:
-            carry.append(buf)
-            continue
-        if buf.isspace():  # padding, or a bomb of newlines: count, do not split
-            head, _, rest = buf.partition(b"\n")
-            checker.lines(scan, [b"".join(carry) + head], False)
-            blank_lines(scan, rest.count(b"\n"))
-            tail = rest[rest.rfind(b"\n") + 1:]
-            carry = [tail] if tail else []
-            continue
-        lines = buf.split(b"\n")
-        if carry:
-            lines[0] = b"".join(carry) + lines[0]
-        tail = lines.pop()
-        carry = [tail] if tail else []
-        if lines.count(b"") + lines.count(b"\r") > BLANK_RUNS:  # a pass over the list, not the bytes
-            # Rows between floods of blank lines: each blank one would cost a failed decode.
-            flags = list(map(bool, map(bytes.strip, lines)))
-            for filled, run in itertools.groupby(range(len(lines)), key=flags.__getitem__):
-                at = list(run)
-                if filled:
-                    checker.lines(scan, lines[at[0]:at[-1] + 1], False)
-                else:
-                    blank_lines(scan, len(at))
-        else:
-            checker.lines(scan, lines, False)
-
-
-__all__ = ["AGGREGATED", "Scan", "RowChecker", "decode_error", "scan_range", "read_stream"]
+__all__ = ["RowChecker", "trained_columns"]

@@ -1,0 +1,142 @@
+"""CSV, TSV and Parquet files read as batches of records, in bounded memory.
+
+A table that cannot be read on is a `TableError` (P006, or P011 for a header
+whose quote never closes); records a quote swallowed are found by
+ftprep.reading.unclosed_quotes.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from ftprep.core.bounds import Bounds
+from ftprep.core.errors import DecompressionCapped, SourceError, TableError
+from ftprep.disk.inputs import open_bytes
+from ftprep.reading.formats import first_line
+from ftprep.reading.unclosed_quotes import Lines, unclosed
+
+# Records handed on at a time from a table (CSV, TSV, Parquet).
+TABLE_BATCH = 5_000
+
+
+class Table:
+    """A CSV, TSV or Parquet file read as batches of records, in bounded memory.
+
+    CSV and TSV stream through the `csv` module, with the exact line where
+    each record starts; an empty cell is null, as the trainer's pandas-based
+    loader reads it. Parquet streams row groups through pyarrow when it is
+    installed (it comes with `datasets`), else polars reads it whole.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fmt: str, gz: bool, columns: list[str], frame: t.Any = None,
+                 bounds: Bounds | None = None) -> None:
+        self.path, self.fmt, self.gz, self.columns, self.frame = path, fmt, gz, columns, frame
+        self.bounds = bounds
+        # (row index within the file, message) of records the reader had to repair.
+        self.broken: list[tuple[int, str]] = []
+        # (line where the quote opened, message): records an unclosed quote swallowed (P011).
+        self.unclosed: list[tuple[int, str]] = []
+
+    def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
+        """(records, start line of each) batches; raises TableError when reading cannot go on."""
+        if self.fmt != "parquet":
+            yield from self._csv(size)
+            return
+        try:
+            if self.frame is None:
+                import pyarrow.parquet as pq
+
+                # No pre-buffering and no reader threads: memory stays near one row group.
+                parquet = pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
+                for batch in parquet.iter_batches(batch_size=size, use_threads=False):
+                    records = batch.to_pylist()
+                    yield records, [None] * len(records)
+            else:
+                for start in range(0, self.frame.height, size):
+                    records = self.frame.slice(start, size).to_dicts()
+                    yield records, [None] * len(records)
+        except Exception as e:  # pyarrow's and polars' own error families
+            raise TableError(first_line(e)) from None
+
+    def _csv(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
+        import csv
+        import io
+
+        csv.field_size_limit(1 << 30)  # chat rows in a cell easily pass the 128 KiB default
+        width = len(self.columns)
+        delimiter = "\t" if self.fmt == "tsv" else ","
+        with open_bytes(self.path, self.gz, self.bounds) as f:
+            text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+            lines = Lines(text)
+            reader = csv.reader(lines.lines, delimiter=delimiter)
+            records: list[dict[str, t.Any]] = []
+            starts: list[int | None] = []
+            row = 0
+            try:
+                next(reader, None)  # the header, read by read_table
+                while True:
+                    start = reader.line_num + 1
+                    lines.record.clear()
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        break
+                    if not cells:
+                        continue  # a blank line is no record
+                    if reader.line_num > start:  # a quoted cell ran past a line ending
+                        why = unclosed(cells, lines.record, width, delimiter, start, reader.line_num, lines.ended)
+                        if why:
+                            self.unclosed.append((start, why))
+                            continue  # not a row anyone would train on: P011 stands for it
+                    if len(cells) > width:
+                        self.broken.append((row, f"{len(cells)} fields, the header has {width}; pandas refuses the file"))
+                    values = [c if c != "" else None for c in cells[:width]] + [None] * (width - len(cells))
+                    records.append(dict(zip(self.columns, values)))
+                    starts.append(start)
+                    row += 1
+                    if len(records) >= size:
+                        yield records, starts
+                        records, starts = [], []
+            except csv.Error as e:
+                raise TableError(f"line {reader.line_num}: {e}") from None
+            except UnicodeDecodeError as e:
+                raise TableError(f"near line {reader.line_num + 1}: invalid UTF-8 ({e.reason})") from None
+            except DecompressionCapped:
+                if records:  # the rows read before the bound are checked too
+                    yield records, starts
+                raise
+            if records:
+                yield records, starts
+
+
+def read_table(path: str | os.PathLike[str], fmt: str, gz: bool, bounds: Bounds | None = None) -> Table:
+    """Open a CSV, TSV or Parquet file: its columns now, its records in batches."""
+    if fmt == "parquet":
+        try:
+            try:
+                import pyarrow.parquet as pq
+            except ImportError:
+                import polars as pl
+
+                frame = pl.read_parquet(path)
+                return Table(path, fmt, gz, list(frame.columns), frame)
+            return Table(path, fmt, gz, list(pq.ParquetFile(path).schema_arrow.names))
+        except FileNotFoundError as e:
+            raise SourceError(f"{path}: {e}") from None
+        except Exception as e:
+            raise TableError(first_line(e)) from None
+    import csv
+    import io
+
+    csv.field_size_limit(1 << 30)
+    with open_bytes(path, gz, bounds) as f:
+        lines = Lines(io.TextIOWrapper(f, encoding="utf-8-sig", newline=""))
+        try:
+            header = next(csv.reader(lines.lines, delimiter="\t" if fmt == "tsv" else ","), [])
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise TableError(f"the header: {e}") from None
+        if header and lines.ended:  # the header's own quote never closed
+            raise TableError(unclosed(header, lines.record, len(header), ",", 1, len(lines.record), True) or "",
+                             "P011", 1)
+    return Table(path, fmt, gz, header, bounds=bounds)
