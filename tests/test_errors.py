@@ -82,7 +82,8 @@ def test_the_errors_callers_catch_as_value_errors_stay_value_errors() -> None:
 def test_the_public_import_paths_still_lead_to_the_one_class() -> None:
     from ftprep.core.bounds import DecompressionCapped
     from ftprep.engine.tokens import TokenizerError
-    from ftprep.reading.formats import SourceError, TableError
+    from ftprep.reading.formats import SourceError
+    from ftprep.reading.tables import TableError
     from ftprep.templates import TemplateError
     from ftprep.verbs.submit import RequestInvalid
 
