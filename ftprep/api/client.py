@@ -268,15 +268,37 @@ class Client:
         log.debug("retrying in %.2f s", wait)
         self._sleep(wait)
 
-    def _call(self, method: str, path: str, *, params: dict[str, str] | None = None) -> t.Any:
-        """A GET with retries, within the deadline; returns the decoded body (None if empty)."""
+    def _change(self, method: str, job_id: str, body: t.Any, applied: t.Callable[[Job], bool], what: str) -> Job:
+        """A change that must not be applied twice: after a lost answer, read the
+        job; the change is sent again only when the job shows it did not take effect."""
+
+        def took_effect(err: ApiError) -> Job | None:
+            job = self._check(job_id, what, err)
+            if applied(job):
+                job.recovered_from = err.message
+                return job
+            return None
+
+        answer = self._call(method, job_path(job_id), json=body, took_effect=took_effect,
+                            not_applied=f"; job {job_id} shows the {what} did not take effect")
+        return answer if isinstance(answer, Job) else parse_job(answer or {}, fallback_id=job_id)
+
+    def _call(self, method: str, path: str, *, params: dict[str, str] | None = None, json: t.Any = None,
+              took_effect: t.Callable[[ApiError], Job | None] | None = None, not_applied: str = "") -> t.Any:
+        """The one retry loop, within the deadline: the decoded body of the first
+        answer under 300 (None if empty). Retried: connection failures, timeouts,
+        429 and 5xx (after Retry-After on 429 and 503); other answers are raised.
+        A read (no `took_effect`) is simply sent again. A change is sent again when
+        it cannot have been acted on (it never left, or a 429 refused it), or when
+        `took_effect(failure)`, asked after each attempt that may have been acted
+        on, returns None; a job it returns is the result."""
         with within(self.deadline):
             budget_end = self._clock() + self.retry_seconds
             attempt = 0
             while True:
                 attempt += 1
                 wait: float | None = None
-                response, err, _ = self._attempt(method, path, params=params)
+                response, err, sent = self._attempt(method, path, params=params, json=json)
                 if response is not None:
                     log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
                     if response.status_code < 300:
@@ -284,43 +306,18 @@ class Client:
                     err = status_error(response, method, path)
                     if response.status_code in (429, 503):  # both may say when to come back
                         wait = parse_retry_after(response.headers.get("retry-after"))
+                        sent = response.status_code == 503  # a 429 is refused before it is acted on
                     elif response.status_code < 500:
                         raise err
-                assert err is not None
-                if expired():
-                    raise err
-                self._backoff(attempt, err, wait, budget_end)
-
-    def _change(self, method: str, job_id: str, body: t.Any, applied: t.Callable[[Job], bool], what: str) -> Job:
-        """A change that must not be applied twice: after a lost answer, read the
-        job; the change is sent again only when the job shows it did not take effect."""
-        path = job_path(job_id)
-        with within(self.deadline):
-            budget_end = self._clock() + self.retry_seconds
-            attempt = 0
-            while True:
-                attempt += 1
-                wait: float | None = None
-                response, err, sent = self._attempt(method, path, json=body)
-                if response is not None:
-                    log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
-                    if response.status_code < 300:
-                        return parse_job(read_body(response, method, path) or {}, fallback_id=job_id)
-                    err = status_error(response, method, path)
-                    if response.status_code == 429:  # refused before it was acted on
-                        sent, wait = False, parse_retry_after(response.headers.get("retry-after"))
-                    elif response.status_code < 500:
-                        raise err
-                    elif response.status_code == 503:
-                        wait = parse_retry_after(response.headers.get("retry-after"))
                 assert err is not None
                 note = ""
-                if sent:
-                    job = self._check(job_id, what, err)
-                    if applied(job):
-                        job.recovered_from = err.message
+                if took_effect is None and expired():
+                    raise err
+                if took_effect is not None and sent:
+                    job = took_effect(err)
+                    if job is not None:
                         return job
-                    note = f"; job {job_id} shows the {what} did not take effect"
+                    note = not_applied
                 self._backoff(attempt, err, wait, budget_end, note)
 
     def _check(self, job_id: str, what: str, err: ApiError) -> Job:
