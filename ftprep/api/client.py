@@ -279,14 +279,14 @@ class Client:
                 return job
             return None
 
-        answer = self._call(method, job_path(job_id), json=body, took_effect=took_effect,
-                            not_applied=f"; job {job_id} shows the {what} did not take effect")
-        return answer if isinstance(answer, Job) else parse_job(answer or {}, fallback_id=job_id)
+        return self._call(method, job_path(job_id), json=body, read=lambda b: parse_job(b or {}, fallback_id=job_id),
+                          took_effect=took_effect, not_applied=f"; job {job_id} shows the {what} did not take effect")
 
     def _call(self, method: str, path: str, *, params: dict[str, str] | None = None, json: t.Any = None,
+              read: t.Callable[[t.Any], t.Any] | None = None,
               took_effect: t.Callable[[ApiError], Job | None] | None = None, not_applied: str = "") -> t.Any:
-        """The one retry loop, within the deadline: the decoded body of the first
-        answer under 300 (None if empty). Retried: connection failures, timeouts,
+        """The one retry loop, within the deadline: the decoded body (None if
+        empty) of the first answer under 300, through `read` if given. Retried: connection failures, timeouts,
         429 and 5xx (after Retry-After on 429 and 503); other answers are raised.
         A read (no `took_effect`) is simply sent again. A change is sent again when
         it cannot have been acted on (it never left, or a 429 refused it), or when
@@ -302,7 +302,8 @@ class Client:
                 if response is not None:
                     log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
                     if response.status_code < 300:
-                        return read_body(response, method, path)
+                        decoded = read_body(response, method, path)
+                        return decoded if read is None else read(decoded)
                     err = status_error(response, method, path)
                     if response.status_code in (429, 503):  # both may say when to come back
                         wait = parse_retry_after(response.headers.get("retry-after"))
