@@ -54,7 +54,7 @@ def job_request(*, with_data: bool, name: str, task: str, model: str, hours: t.A
                 **options: str | None) -> tuple[dict[str, t.Any], list[str]]:
     """The request a submit sends, and every way it (or, with DATA, the source
     mapping) breaks the job schema, as one-line messages (empty: valid)."""
-    columns = JOB_FIELDS.get(task, {}) if with_data else None
+    columns = (JOB_FIELDS.get(task, {}) if isinstance(task, str) else {}) if with_data else None
     request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs,
                             columns=columns, **options, **({} if with_data else mapping))
     found = list(_errors(request))
