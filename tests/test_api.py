@@ -357,3 +357,17 @@ def test_parsing_is_defensive():
     job = parse_job({"id": "j", "status": "SUCCESS"})
     assert job.outcome == "completed" and parse_job({"id": "j", "status": "prep_task_failure"}).outcome == "failed"
 
+
+
+def test_reads_and_changes_share_one_retry_loop():
+    """One loop sends every retried call (GET, DELETE, PATCH): a fix to the retry rules reaches them all."""
+    import inspect
+
+    from ftprep.api.client import Client as ApiClient
+
+    senders = [name for name, f in inspect.getmembers(ApiClient, inspect.isfunction)
+               if "self._attempt(" in inspect.getsource(f)]
+    assert senders == ["_call"]
+    callers = {name for name, f in inspect.getmembers(ApiClient, inspect.isfunction)
+               if "self._call(" in inspect.getsource(f)}
+    assert {"list_jobs", "get_job", "_change"} <= callers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import os
@@ -380,3 +381,166 @@ def test_no_create_without_a_place_for_its_record(api, tmp_path):
     with patient(api) as c, pytest.raises(OSError, match="cannot keep the record of a create in .*FTPREP_PENDING_DIR"):
         submit(**CHAT, client=c, pending=PendingStore(blocker / "pending"), confirm=asked.append)
     assert api.count("POST") == 0 and asked == []
+
+
+# --- one request, one mapping, one client, one schema loader --------------------------------
+
+def counting_builds(monkeypatch):
+    """Every call of the request builder that `submit` goes through, recorded."""
+    import ftprep.verbs.request as request_module
+
+    built = []
+    real = request_module.build_request
+
+    def build(**kw):
+        built.append(real(**kw))
+        return built[-1]
+
+    monkeypatch.setattr(request_module, "build_request", build)
+    return built
+
+
+def test_the_request_is_built_once_and_the_dry_run_shows_what_is_posted(api, client, hub, tmp_path, monkeypatch):
+    built = counting_builds(monkeypatch)
+    args = dict(name="once-run", task="chat", model=MODEL, hours=1, repo="alice/submit-once",
+                field_conversation="messages", chat_template="qwen3", min_rows=1)
+    dry = submit(chat_file(tmp_path), dry_run=True, **args)
+    assert len(built) == 1 and dry.request is built[0]
+    confirmed = []
+    sub = submit(chat_file(tmp_path), client=client, confirm=lambda plan: confirmed.append(plan.request) or True,
+                 **args)
+    assert len(built) == 2 and sub.request is built[1] and confirmed == [sub.request] and confirmed[0] is sub.request
+    (post,) = [r for r in api.log if r.method == "POST"]
+    # The source column is "messages": the dry run, the POST and the pushed data all name the converted one.
+    assert post.body == dry.request == sub.request and post.body["fieldConversation"] == "conversations"
+    assert sub.push.job_fields == {"fieldConversation": "conversations"}
+
+
+def test_without_data_the_mapping_is_sent_as_given(api, client):
+    sub = submit(name="given-run", task="dpo", model=MODEL, hours=1, repo="alice/d", field_prompt="q",
+                 field_chosen="good", field_rejected="bad", client=client)
+    (post,) = [r for r in api.log if r.method == "POST"]
+    assert post.body == sub.request and {k: post.body[k] for k in ("fieldPrompt", "fieldChosen", "fieldRejected")} \
+        == {"fieldPrompt": "q", "fieldChosen": "good", "fieldRejected": "bad"}
+
+
+def test_a_source_mapping_the_task_does_not_take_is_refused_before_the_data_is_read(tmp_path):
+    with pytest.raises(RequestInvalid) as info:  # the data has errors too: the request is judged first
+        submit(chat_file(tmp_path, bad=True), name="r", task="chat", model=MODEL, hours=1, repo="alice/d",
+               field_chosen="c", field_conversation=" ", dry_run=True, min_rows=1)
+    assert info.value.problems == ["fieldChosen does not apply to taskType chat",
+                                   "fieldConversation: a column name must not be blank (got ' ')"]
+
+
+def test_a_conversion_naming_other_columns_than_the_request_sends_nothing(api, client, hub, tmp_path, monkeypatch):
+    import ftprep.engine.converter
+
+    monkeypatch.setattr(ftprep.engine.converter, "JOB_FIELDS", {"chat": {"fieldConversation": "messages"}})
+    with pytest.raises(RequestInvalid, match="the converted data has fieldConversation='messages', the request "
+                                             "fieldConversation='conversations'"):
+        submit(chat_file(tmp_path), name="r", task="chat", model=MODEL, hours=1, repo="alice/submit-apart",
+               client=client, min_rows=1)
+    assert api.log == [] and hub.commits("alice/submit-apart") == 0
+
+
+def counting_clients(monkeypatch):
+    """The API clients made and closed from now on (each one is a connection pool)."""
+    made, closed = [], []
+    init, close = Client.__init__, Client.close
+
+    def counting_init(self, *args, **kw):
+        init(self, *args, **kw)
+        made.append(self)
+        self.made_by = sys._getframe(1).f_globals["__name__"]
+
+    def counting_close(self):
+        closed.append(self)
+        close(self)
+
+    monkeypatch.setattr(Client, "__init__", counting_init)
+    monkeypatch.setattr(Client, "close", counting_close)
+    return made, closed
+
+
+def test_the_cli_submit_owns_exactly_one_client(api, hub, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ftprep.cli import cli
+
+    made, closed = counting_clients(monkeypatch)
+    env = {"VOLTAGEGPU_API_KEY": api.key, "VOLTAGEGPU_BASE_URL": api.url}
+    args = ["submit", str(chat_file(tmp_path)), "--name", "cli-run", "--task", "chat", "--model", MODEL,
+            "--repo", "alice/submit-cli", "--hours", "1", "--min-rows", "1", "--isolated"]
+    r = CliRunner().invoke(cli, [*args, "--dry-run"], env=env)
+    assert r.exit_code == 0, r.output
+    assert made == [] and api.log == []  # a dry run needs no key and builds no client
+    r = CliRunner().invoke(cli, [*args, "--yes", "--api-key", api.key], env={**env, "VOLTAGEGPU_API_KEY": ""})
+    assert r.exit_code == 0, r.output
+    assert len(made) == 1 and closed == made  # one client, closed once, for the list, the settle and the create
+    assert made[0].made_by == "ftprep.verbs.submit"  # by the library: the CLI hands it the key, not a client
+    assert [m.method for m in api.log] == ["GET", "POST"] and {m.key for m in api.log} == {api.key}
+
+
+def test_the_library_closes_only_the_client_it_made(api, monkeypatch, client):
+    made, closed = counting_clients(monkeypatch)
+    monkeypatch.setenv("VOLTAGEGPU_BASE_URL", api.url)
+    submit(**CHAT, api_key=api.key)
+    assert len(made) == 1 and closed == made and made[0]._http.is_closed
+    submit(**{**CHAT, "name": "second-run"}, client=client)
+    assert len(made) == 1 and not client._http.is_closed  # the caller's client stays open, for the caller
+    with pytest.raises(TypeError, match="not both"):
+        submit(**CHAT, client=client, api_key=api.key)
+
+
+def test_a_lost_create_is_not_sent_again_by_a_later_submit_with_its_own_client(api, pending_dir, monkeypatch):
+    api.fail("POST", status=504, store_after=0.3)
+    monkeypatch.setenv("VOLTAGEGPU_API_KEY", api.key)
+    monkeypatch.setenv("VOLTAGEGPU_BASE_URL", api.url)
+    monkeypatch.setenv("FTPREP_CREATE_WINDOW", "0.01")
+    monkeypatch.setenv("FTPREP_POLL_SECONDS", "0.01")
+    with pytest.raises(CreateUnconfirmed):
+        submit(**CHAT)
+    (record,) = PendingStore(pending_dir).all()
+    monkeypatch.setenv("FTPREP_CREATE_WINDOW", "10")
+    sub = submit(**CHAT)
+    assert sub.state == "recovered" and api.count("POST") == 1 and list(api.jobs) == [sub.job.id]
+    assert PendingStore(pending_dir).all() == [] and record.request_hash == pending_hash(sub.request)
+
+
+def pending_hash(request):
+    from ftprep.api.pending import request_hash
+
+    return request_hash(request)
+
+
+def test_the_job_schema_is_read_in_one_place(tmp_path):
+    import ftprep
+    from ftprep.core import schema
+
+    def reads_schemas(path):
+        """Imports jsonschema, or names the folder of the schemas."""
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "jsonschema" for a in node.names):
+                return True
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "jsonschema":
+                return True
+            if isinstance(node, ast.Constant) and node.value == "schemas":
+                return True
+        return False
+
+    package = Path(ftprep.__file__).parent
+    assert sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if reads_schemas(p)) == ["core/schema.py"]
+    schema.schema.cache_clear()
+    schema.validator.cache_clear()
+    opened, watching = [], [True]
+    job_file = str(schema.SCHEMAS / "job.schema.json")
+    # An audit hook cannot be removed: it stops counting when the test ends.
+    sys.addaudithook(lambda event, args: opened.append(args[0]) if watching and event == "open" and args and
+                     str(args[0]) == job_file else None)
+    assert validate_request({**BASE, "taskType": "chat", "dsRepo": "a/b"}) == []
+    submit(chat_file(tmp_path), name="r", task="chat", model=MODEL, hours=1, repo="alice/d", dry_run=True,
+           min_rows=1)
+    with pytest.raises(RequestInvalid):
+        submit(name="bad name", task="chat", model=MODEL, hours=1, repo="alice/d", dry_run=True)
+    watching.clear()
+    assert len(opened) == 1

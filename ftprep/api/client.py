@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import re
 import time
 import typing as t
@@ -41,17 +40,17 @@ import typing as t
 import httpx
 
 from ftprep.api import errors
-from ftprep.api.deadline import expired, install, remaining, within
+from ftprep.api.calls import NOT_SENT, RetryingCalls
+from ftprep.api.deadline import install, within
 from ftprep.api.errors import (
-    ApiError, ConfigError, CreateUnconfirmed, JobNotCreated, MalformedResponse, NetworkError, OutcomeUnknown,
+    ApiError, ConfigError, CreateUnconfirmed, JobNotCreated, MalformedResponse, OutcomeUnknown,
 )
 from ftprep.api.models import Job, parse_job, parse_jobs
 from ftprep.api.wire import (
-    ENV_URL, LOOPBACK, ROUTE, check_base_url, describe, job_path, parse_retry_after, seconds_setting, show,
+    ENV_URL, LOOPBACK, ROUTE, check_base_url, describe, job_path, parse_retry_after, scope_of, seconds_setting,
     status_error,
 )
 from ftprep.api.wire import body as read_body
-from ftprep.api.wire import scope_of
 from ftprep.core.redact import register_url
 
 DEFAULT_BASE_URL = "https://api.voltagegpu.com/api/volt"
@@ -64,11 +63,9 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 __all__ = ["DEFAULT_BASE_URL", "LOOPBACK", "Client", "check_base_url", "parse_retry_after"]
 
 log = logging.getLogger("ftprep.api")
-# The connection never opened, so the request was not sent.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-class Client:
+class Client(RetryingCalls):
     """The fine-tuning API. `api_key` defaults to $VOLTAGEGPU_API_KEY and
     `base_url` to $VOLTAGEGPU_BASE_URL, then to the public API. `deadline`,
     `recovery_seconds` and `poll_seconds` default to $FTPREP_API_DEADLINE (60),
@@ -237,91 +234,19 @@ class Client:
 
     # --- plumbing -------------------------------------------------------------
 
-    def _no_answer(self) -> str:
-        if expired():
-            return f"no complete answer within the {self.deadline:g} s deadline"
-        return f"no answer within {self.timeout:g} s"
-
-    def _attempt(self, method: str, path: str, **kw: t.Any) -> tuple[httpx.Response | None, ApiError | None, bool]:
-        """One request: (response, None, True), or (None, the failure, whether it may have been sent)."""
-        try:
-            return self._http.request(method, path, **kw), None, True
-        except NOT_SENT as e:
-            return None, NetworkError(f"{method} {show(path)}: cannot reach {self.base_url}: {describe(e)}"), False
-        except httpx.TimeoutException:
-            return None, NetworkError(f"{method} {show(path)}: {self._no_answer()}"), True
-        except httpx.TransportError as e:
-            return None, NetworkError(f"{method} {show(path)}: cannot reach {self.base_url}: {describe(e)}"), True
-
-    def _backoff(self, attempt: int, err: ApiError, wait: float | None, budget_end: float,
-                 note: str = "") -> None:
-        """Sleep before attempt `attempt + 1`, or raise `err` when the attempts,
-        the retry budget or the deadline are spent."""
-        if wait is None:
-            wait = min(0.5 * 2 ** (attempt - 1), 8.0) * random.uniform(1.0, 1.25)
-        left = remaining()
-        if attempt >= self.max_attempts or self._clock() + wait > budget_end or (left is not None and wait >= left):
-            if attempt > 1 or note:
-                err.message = f"{err.message} (gave up after {attempt} attempt{'s' * (attempt > 1)}{note})"
-                err.args = (err.message,)
-            raise err
-        log.debug("retrying in %.2f s", wait)
-        self._sleep(wait)
-
-    def _call(self, method: str, path: str, *, params: dict[str, str] | None = None) -> t.Any:
-        """A GET with retries, within the deadline; returns the decoded body (None if empty)."""
-        with within(self.deadline):
-            budget_end = self._clock() + self.retry_seconds
-            attempt = 0
-            while True:
-                attempt += 1
-                wait: float | None = None
-                response, err, _ = self._attempt(method, path, params=params)
-                if response is not None:
-                    log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
-                    if response.status_code < 300:
-                        return read_body(response, method, path)
-                    err = status_error(response, method, path)
-                    if response.status_code in (429, 503):  # both may say when to come back
-                        wait = parse_retry_after(response.headers.get("retry-after"))
-                    elif response.status_code < 500:
-                        raise err
-                assert err is not None
-                if expired():
-                    raise err
-                self._backoff(attempt, err, wait, budget_end)
-
     def _change(self, method: str, job_id: str, body: t.Any, applied: t.Callable[[Job], bool], what: str) -> Job:
         """A change that must not be applied twice: after a lost answer, read the
         job; the change is sent again only when the job shows it did not take effect."""
-        path = job_path(job_id)
-        with within(self.deadline):
-            budget_end = self._clock() + self.retry_seconds
-            attempt = 0
-            while True:
-                attempt += 1
-                wait: float | None = None
-                response, err, sent = self._attempt(method, path, json=body)
-                if response is not None:
-                    log.debug("%s %s -> %s (attempt %d)", method, path, response.status_code, attempt)
-                    if response.status_code < 300:
-                        return parse_job(read_body(response, method, path) or {}, fallback_id=job_id)
-                    err = status_error(response, method, path)
-                    if response.status_code == 429:  # refused before it was acted on
-                        sent, wait = False, parse_retry_after(response.headers.get("retry-after"))
-                    elif response.status_code < 500:
-                        raise err
-                    elif response.status_code == 503:
-                        wait = parse_retry_after(response.headers.get("retry-after"))
-                assert err is not None
-                note = ""
-                if sent:
-                    job = self._check(job_id, what, err)
-                    if applied(job):
-                        job.recovered_from = err.message
-                        return job
-                    note = f"; job {job_id} shows the {what} did not take effect"
-                self._backoff(attempt, err, wait, budget_end, note)
+
+        def took_effect(err: ApiError) -> Job | None:
+            job = self._check(job_id, what, err)
+            if applied(job):
+                job.recovered_from = err.message
+                return job
+            return None
+
+        return self._call(method, job_path(job_id), json=body, read=lambda b: parse_job(b or {}, fallback_id=job_id),
+                          took_effect=took_effect, not_applied=f"; job {job_id} shows the {what} did not take effect")
 
     def _check(self, job_id: str, what: str, err: ApiError) -> Job:
         try:

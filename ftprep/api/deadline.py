@@ -20,7 +20,7 @@ import contextvars
 import time
 import typing as t
 
-# Only `ftprep.api.client` imports this module, and it has loaded httpx already.
+# Only the API client (`ftprep.api.client`, `ftprep.api.calls`) imports this module, after httpx.
 import httpcore
 
 if t.TYPE_CHECKING:

@@ -20,7 +20,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import time
 import typing as t
 import uuid
@@ -99,18 +98,19 @@ class PendingStore:
 
     def add(self, record: PendingCreate) -> PendingCreate:
         """Write `record` atomically (a reader never sees half a record)."""
+        from ftprep.disk.outputs import discard, publish, temp_file
+
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self._path(record)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".ftprep-", suffix=".tmp")
+        fd, tmp = temp_file(str(self.folder), ".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(record.to_json(), f)
                 f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
+                os.fsync(f.fileno())  # on disk before the create goes out
+            publish(tmp, str(target), mode=0o600)  # the user's own records, as mkstemp made them
         except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            discard(tmp)
             raise
         record.path = target
         return record

@@ -21,9 +21,9 @@ COMMANDS = {
     "render": "ftprep.cli.render:render",
     "stats": "ftprep.cli.render:stats",
     "push": "ftprep.cli.hub:push",
-    "submit": "ftprep.cli.jobs:submit",
+    "submit": "ftprep.cli.submit:submit",
     "jobs": "ftprep.cli.jobs:jobs",
-    "cost": "ftprep.cli.jobs:cost",
+    "cost": "ftprep.cli.submit:cost",
     "codes": "ftprep.cli.check:codes",
 }
 

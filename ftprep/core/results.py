@@ -10,7 +10,9 @@ from ftprep.core.diagnostics import Report
 
 @dataclasses.dataclass
 class Conversion:
-    """What `convert` did. `written` is False when errors stopped it."""
+    """What `convert` did. `written` is False when errors stopped it. `job_fields`
+    are the job request's fields for the written columns (`ftprep.core.schema.JOB_FIELDS`
+    for row tasks, `imageModelType` for images): a job on this data names them."""
 
     report: Report
     output: str | None

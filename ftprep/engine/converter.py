@@ -17,6 +17,7 @@ import typing as t
 import msgspec
 
 from ftprep.core import schema as contract
+from ftprep.core.schema import JOB_FIELDS
 
 from ftprep.engine import shapes
 from ftprep import tasks as task_registry
@@ -35,13 +36,6 @@ from ftprep.tasks.base import Options, a, kind
 # CONTRACT_ROW_BYTES stay out of the sample, so one huge row cannot cost minutes.
 CONTRACT_SAMPLE = 100
 CONTRACT_ROW_BYTES = 1 << 16
-# API option names (camelCase) for the canonical columns of each task.
-JOB_FIELDS = {
-    "text": {"fieldInstruction": "instruction", "fieldOutput": "output"},
-    "chat": {"fieldConversation": "conversations"},
-    "dpo": {"fieldPrompt": "prompt", "fieldChosen": "chosen", "fieldRejected": "rejected"},
-    "grpo": {"fieldPrompt": "prompt"},
-}
 
 
 def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_template: str | None,

@@ -3,55 +3,45 @@
 The order is chosen so that nothing is spent, uploaded or created until every
 local check has passed and the caller has agreed to the price:
 
-1. build the request and validate it against `schemas/job.schema.json`;
-2. with DATA: check and convert it (locally); data errors stop here;
-3. estimate the cost (`ftprep.api.pricing`);
-4. without `dry_run`: list the jobs (the key works), resolve any earlier
+1. build the request once (`ftprep.verbs.request`) and validate it against
+   `schemas/job.schema.json`; the dry run, the price, the confirmation, the
+   pending record and the POST all use that one value;
+2. estimate the cost (`ftprep.api.pricing`);
+3. without `dry_run`: take the caller's API client, or build the one client of
+   the command (closed at the end);
+4. with DATA: check and convert it (locally); data errors stop here;
+5. without `dry_run`: list the jobs (the key works), resolve any earlier
    create of this name whose outcome is unknown (`ftprep.api.pending`: if it
    was stored, that job is the result and nothing is sent), check the name is
    not taken (names are how a lost create is found again), then ask `confirm`;
-5. with DATA: upload the data converted in step 2 to `repo` (`ftprep.verbs.push.upload`);
-6. record the create as pending, create the job once (`Client.create_job`,
+6. with DATA: upload the data converted in step 4 to `repo` (`ftprep.verbs.push.upload`);
+7. record the create as pending, create the job once (`Client.create_job`,
    with an idempotency key), and drop the record once the outcome is known.
 
-With DATA the job's field options are those of the converted data, so they
+With DATA the job's field options are the canonical columns convert writes
+(`ftprep.core.schema.JOB_FIELDS`, the table the conversion reads too), so they
 always name the pushed columns; the `field_*` arguments map the source columns.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import json
 import contextlib
+import dataclasses
 import os
 import typing as t
-from importlib import resources
 
 from ftprep import tasks as task_registry
 from ftprep.api.pricing import Estimate, estimate
 from ftprep.core.errors import DataErrors, RequestInvalid
+# Part of this module's surface: callers check and build requests through it.
+from ftprep.verbs.request import build_request, job_request, model_warnings, validate_request
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
     from ftprep.api.pending import PendingCreate, PendingStore
     from ftprep.core.diagnostics import Report
 
-# The models VoltageGPU documents ("Supported Base Models"). Others may work,
-# may be refused, or may be priced differently: a warning, not an error.
-SUPPORTED_MODELS = ("meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-70B-Instruct",
-                    "Qwen/Qwen2.5-7B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3")
-SUPPORTED_IMAGE_MODELS = task_registry.image_models()
-# Library argument -> request field, in the order they are written.
-FIELDS = {
-    "repo": "dsRepo", "dataset_url": "datasetUrl",
-    "field_instruction": "fieldInstruction", "field_output": "fieldOutput",
-    "field_conversation": "fieldConversation", "field_prompt": "fieldPrompt",
-    "field_chosen": "fieldChosen", "field_rejected": "fieldRejected",
-    "chat_template": "chatTemplate", "image_model": "imageModelType",
-}
-MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
-           "field_rejected")
+__all__ = ["RequestInvalid", "Submission", "build_request", "model_warnings", "submit", "validate_request"]
 
 
 @dataclasses.dataclass
@@ -102,84 +92,6 @@ class Submission:
         return out
 
 
-def build_request(*, name: str, task: str, model: str, hours: t.Any, reward_funcs: t.Sequence[str] = (),
-                  **options: str | None) -> dict[str, t.Any]:
-    """The JSON body of a create call; options left as None are omitted."""
-    unknown = set(options) - set(FIELDS)
-    if unknown:
-        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
-    if isinstance(hours, float) and hours.is_integer():
-        hours = int(hours)  # 2.0 -> 2: the API takes whole hours
-    request: dict[str, t.Any] = {"name": name, "taskType": task, "model": model, "hours": hours}
-    for arg, key in FIELDS.items():
-        value = options.get(arg)
-        if value is not None:
-            request[key] = value
-    if reward_funcs:
-        request["rewardFuncs"] = list(reward_funcs)
-    return request
-
-
-@functools.cache
-def _validator() -> t.Any:
-    import jsonschema
-
-    text = resources.files("ftprep").joinpath("schemas", "job.schema.json").read_text(encoding="utf-8")
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
-
-
-def validate_request(request: dict[str, t.Any]) -> list[str]:
-    """Every way `request` breaks the job schema, as one-line messages (empty: valid)."""
-    errors = sorted(_validator().iter_errors(request), key=lambda e: (list(e.absolute_path), e.message))
-    task = request.get("taskType")
-    out = []
-    for e in errors:
-        msg = _message(e, task)
-        if msg not in out:
-            out.append(msg)
-    return out
-
-
-def _message(e: t.Any, task: object) -> str:
-    field = ".".join(str(p) for p in e.absolute_path) or "request"
-    schema = e.schema if isinstance(e.schema, dict) else {}
-    if e.validator == "not" and isinstance(e.validator_value, dict) and "required" in e.validator_value:
-        return f"{e.validator_value['required'][0]} does not apply to taskType {task}"
-    if e.validator == "required":
-        missing = e.message.split("'")[1] if "'" in e.message else e.message
-        why = f" for taskType {task}" if "allOf" in e.schema_path else ""
-        return f"{missing} is required{why}"
-    if e.validator == "pattern":
-        text = schema.get("x-message", e.message)
-        return f"{text if field in text else f'{field}: {text}'} (got {e.instance!r})"
-    if e.validator == "enum":
-        return f"{field} must be one of {', '.join(map(str, e.validator_value))} (got {e.instance!r})"
-    if e.validator == "type" and field == "hours":
-        return f"hours must be a whole number from 1 to 24 (got {e.instance!r})"
-    if e.validator in ("minimum", "maximum") and field == "hours":
-        return f"hours must be from 1 to 24 (got {e.instance!r})"
-    if e.validator == "additionalProperties" and isinstance(e.instance, dict):
-        extra = sorted(set(e.instance) - set(schema.get("properties", {})))
-        return f"unknown field(s): {', '.join(extra)}"
-    return f"{field}: {e.message}"
-
-
-def model_warnings(request: dict[str, t.Any]) -> list[str]:
-    model = str(request.get("model", ""))
-    if task_registry.kind_of(request.get("taskType")) == task_registry.IMAGES:
-        if not any(m in model.lower() for m in SUPPORTED_IMAGE_MODELS) and "stable-diffusion-xl" not in model.lower():
-            return [f"model {model!r} is not one of the documented image models (FLUX, SDXL); "
-                    "the API may refuse it"]
-        return []
-    if model.lower() not in {m.lower() for m in SUPPORTED_MODELS}:
-        return [f"model {model!r} is not in VoltageGPU's documented list ({', '.join(SUPPORTED_MODELS)}); "
-                "the API may refuse it or price it differently"]
-    return []
-
-
 def submit(
     data: str | os.PathLike[str] | None = None,
     *,
@@ -202,6 +114,7 @@ def submit(
     private: bool = True,
     dry_run: bool = False,
     client: Client | None = None,
+    api_key: str | None = None,
     confirm: t.Callable[[Submission], bool] | None = None,
     pending: PendingStore | None = None,
     **check_options: t.Any,
@@ -211,32 +124,35 @@ def submit(
     Raises `RequestInvalid` for a request the API would refuse (or a name
     already taken), `ftprep.api.ApiError` subclasses for API failures, and
     whatever `ftprep.push` raises. Data errors are not raised: the returned
-    `Submission` has state "stopped" and the `report`. `pending` holds the
+    `Submission` has state "stopped" and the `report`. `client` is used and
+    left open; without one, a `Client(api_key)` is built once for the whole
+    command and closed at its end (a dry run builds none). `pending` holds the
     creates whose outcome is unknown (default: `PendingStore()`, the user's cache).
     """
     from ftprep.core.redact import register_url
 
+    if client is not None and api_key is not None:
+        raise TypeError("pass client= or api_key=, not both: the client carries its key")
     register_url(dataset_url)  # an API that echoes the request must not print its signature
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
                    field_rejected=field_rejected)
-    options = dict(repo=repo, dataset_url=dataset_url, chat_template=chat_template, image_model=image_model,
-                   **mapping)
-    request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs, **options)
-    problems = validate_request(request)
+    request, problems = job_request(with_data=data is not None, name=name, task=task, model=model, hours=hours,
+                                    reward_funcs=reward_funcs, mapping=mapping, repo=repo, dataset_url=dataset_url,
+                                    chat_template=chat_template, image_model=image_model)
     if data is not None and task_registry.from_url(task):
         problems.append("custom_* jobs read a file URL (--dataset-url), while DATA is pushed to a Hub repo: "
                         "use a Hub task type with --repo, or host the file and pass --dataset-url without DATA")
     if problems:
         raise RequestInvalid(problems)
-    plan_estimate = estimate(model, request["hours"], task=task, params_b=params_b)
-    warnings = model_warnings(request)
+    plan = Submission(request, estimate(model, request["hours"], task=task, params_b=params_b),
+                      "dry-run" if dry_run else "planned", model_warnings(request))
 
-    # The stage (the converted data) lives until the upload: it is converted once,
-    # and the job names exactly the columns that are pushed.
+    # The client and the stage (the converted data) live until the create: the
+    # data is converted once, and the job names exactly the columns that are pushed.
     with contextlib.ExitStack() as stack:
+        api = None if dry_run else stack.enter_context(_one_client(client, api_key))
         stage = None
-        report = None
         if data is not None:
             from ftprep.verbs.push import staged
 
@@ -245,61 +161,66 @@ def submit(
                 stage = stack.enter_context(staged(os.fspath(data), task=task, chat_template=chat_template,
                                                    **kwargs, **check_options))
             except DataErrors as e:
-                return Submission(request, plan_estimate, "stopped", warnings, e.report)
-            report = stage.conversion.report
-            options.update({k: None for k in MAPPING})
-            options.update(_to_args(stage.conversion.job_fields))
-            request = build_request(name=name, task=task, model=model, hours=hours, reward_funcs=reward_funcs,
-                                    **options)
-            problems = validate_request(request)
-            if problems:
-                raise RequestInvalid(problems)
-        plan = Submission(request, plan_estimate, "dry-run" if dry_run else "planned", warnings, report)
-        if dry_run:
+                plan.state, plan.report = "stopped", e.report
+                return plan
+            plan.report = stage.conversion.report
+            _names_the_pushed_columns(request, stage.conversion.job_fields)
+        if api is None:
             return plan
-        return _create(plan, stage, name, private, client, confirm, pending)
+        return _create(plan, stage, name, private, api, confirm, pending)
 
 
-def _create(plan: Submission, stage: t.Any, name: str, private: bool, client: Client | None,
+@contextlib.contextmanager
+def _one_client(client: Client | None, api_key: str | None) -> t.Iterator[Client]:
+    """The command's one API client: the caller's (left open), or one built here and closed once."""
+    if client is not None:
+        yield client
+        return
+    from ftprep.api import Client
+
+    with Client(api_key) as own:
+        yield own
+
+
+def _names_the_pushed_columns(request: dict[str, t.Any], job_fields: dict[str, str]) -> None:
+    """Both come from one table; if they ever part, the job must not name columns that are not there."""
+    wrong = [f"the converted data has {field}={column!r}, the request {field}={request.get(field)!r}"
+             for field, column in job_fields.items() if request.get(field) != column]
+    if wrong:
+        raise RequestInvalid(wrong)
+
+
+def _create(plan: Submission, stage: t.Any, name: str, private: bool, client: Client,
             confirm: t.Callable[[Submission], bool] | None, pending: PendingStore | None) -> Submission:
     """Resolve earlier creates of the name, check it is free, confirm, push the
     stage if any, then create the job once."""
     from ftprep.api.pending import PendingStore, request_hash, settle
 
-    own_client = client is None
-    if client is None:
-        from ftprep.api import Client
-
-        client = Client()
     store = pending if pending is not None else PendingStore()
     digest = request_hash(plan.request)
-    try:
-        existing = client.list_jobs()
-        earlier = settle(client, store, name, digest)
-        if earlier.job is not None:
-            plan.job, plan.state = earlier.job, "recovered"
-            return plan
-        if earlier.other is not None:
-            raise RequestInvalid([f"an earlier submit of job {name!r} with other options lost its answer, and it "
-                                  f"was stored as job {earlier.other.id} ({earlier.other.status or 'unknown state'}); "
-                                  "choose another --name, or cancel that job first"])
-        taken = [j for j in existing if j.name == name]
-        if taken:
-            raise RequestInvalid([f"a job named {name!r} already exists ({taken[0].id}, "
-                                  f"{taken[0].status or 'unknown state'}); choose another --name "
-                                  "(names are how a failed create is found again)"])
-        store.check_writable()  # before the user is asked to pay: no create goes out unrecorded
-        if confirm is not None and not confirm(plan):
-            plan.state = "declined"
-            return plan
-        if stage is not None:
-            from ftprep.verbs.push import upload
+    existing = client.list_jobs()
+    earlier = settle(client, store, name, digest)
+    if earlier.job is not None:
+        plan.job, plan.state = earlier.job, "recovered"
+        return plan
+    if earlier.other is not None:
+        raise RequestInvalid([f"an earlier submit of job {name!r} with other options lost its answer, and it "
+                              f"was stored as job {earlier.other.id} ({earlier.other.status or 'unknown state'}); "
+                              "choose another --name, or cancel that job first"])
+    taken = [j for j in existing if j.name == name]
+    if taken:
+        raise RequestInvalid([f"a job named {name!r} already exists ({taken[0].id}, "
+                              f"{taken[0].status or 'unknown state'}); choose another --name "
+                              "(names are how a failed create is found again)"])
+    store.check_writable()  # before the user is asked to pay: no create goes out unrecorded
+    if confirm is not None and not confirm(plan):
+        plan.state = "declined"
+        return plan
+    if stage is not None:
+        from ftprep.verbs.push import upload
 
-            plan.push = upload(stage, plan.request["dsRepo"], private=private)
-        job = _create_once(client, store, plan.request, digest, existing, earlier.reuse)
-    finally:
-        if own_client:
-            client.close()
+        plan.push = upload(stage, plan.request["dsRepo"], private=private)
+    job = _create_once(client, store, plan.request, digest, existing, earlier.reuse)
     plan.job = job
     plan.state = "recovered" if job.recovered_from else "created"
     return plan
@@ -331,8 +252,3 @@ def _create_once(client: Client, store: PendingStore, request: dict[str, t.Any],
         raise
     store.remove(record)
     return job
-
-
-def _to_args(job_fields: dict[str, str]) -> dict[str, str]:
-    by_key = {v: k for k, v in FIELDS.items()}
-    return {by_key[k]: v for k, v in job_fields.items() if k in by_key}
