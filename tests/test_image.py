@@ -21,7 +21,7 @@ from ftprep.image import convert_images, sources
 from ftprep.image.captions import estimate_tokens
 from ftprep.image.dedup import phash
 from ftprep.image.progress import terminal_progress
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 
 def check(path: Path | str, **kw: object) -> ftprep.Report:

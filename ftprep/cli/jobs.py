@@ -16,17 +16,18 @@ import typing as t
 
 import click
 
-from ftprep.cli.options import TASK_CHOICES, check_options, image_options, mapping_options
+from ftprep.cli.options import declared_options
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-FORMATS = ("text", "json")
+
+
+api_key_option = click.option("--api-key", metavar="KEY", default=None,
+                              help="API key (default: $VOLTAGEGPU_API_KEY). Base URL: $VOLTAGEGPU_BASE_URL.")
 
 
 def api_options(f: F) -> F:
-    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Output format.")(f)
-    return click.option("--api-key", metavar="KEY", default=None,
-                        help="API key (default: $VOLTAGEGPU_API_KEY). Base URL: $VOLTAGEGPU_BASE_URL.")(f)
+    """--format and --api-key, for the jobs commands."""
+    return api_key_option(declared_options("jobs")(f))
 
 
 def _interactive() -> bool:
@@ -93,9 +94,8 @@ def _confirm_or_refuse(yes: bool, question: str) -> bool:
 @click.command()
 @click.option("--model", required=True, help="Base model id, e.g. meta-llama/Llama-3.1-8B-Instruct.")
 @click.option("--hours", required=True, type=float, help="Whole hours, 1-24 (charged upfront).")
-@click.option("--task", type=click.Choice(TASK_CHOICES), help="Task type; image has its own rate.")
+@declared_options("cost")
 @click.option("--params", "params_b", type=float, help="Model size in billions, when the name does not say.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.pass_context
 @errors_handled
 def cost(ctx: click.Context, model: str, hours: float, task: str | None, params_b: float | None, fmt: str) -> None:
@@ -116,21 +116,18 @@ def cost(ctx: click.Context, model: str, hours: float, task: str | None, params_
 @click.command()
 @click.argument("data", required=False)
 @click.option("--name", required=True, help="Job name: letters, digits and hyphens.")
-@click.option("--task", type=click.Choice(TASK_CHOICES), required=True, help="Task type.")
 @click.option("--model", required=True, help="Base model id.")
 @click.option("--repo", metavar="OWNER/NAME", help="Hub dataset repo (dsRepo); DATA is pushed there.")
 @click.option("--dataset-url", metavar="URL", help="custom_*: direct URL of the dataset file (datasetUrl).")
 @click.option("--hours", required=True, type=float, help="Training hours, a whole number 1-24; charged upfront.")
-@mapping_options
 @click.option("--reward-func", "reward_funcs", multiple=True, metavar="NAME",
               help="grpo: reward function (repeatable).")
-@image_options
-@check_options
+@declared_options("submit")
 @click.option("--params", "params_b", type=float, help="Model size in billions, for the estimate.")
 @click.option("--public", is_flag=True, help="Push DATA to a public repo (default private).")
 @click.option("--dry-run", is_flag=True, help="Check, build and price the request; send nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
-@api_options
+@api_key_option
 @click.pass_context
 @errors_handled
 def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, yes: bool, dry_run: bool,

@@ -38,7 +38,8 @@ from ftprep.reading.formats import (
     sniff_json,
 )
 from ftprep.tasks import Task
-from ftprep.tasks.base import Finding, Options
+from ftprep.core.options import Options
+from ftprep.tasks.base import Finding
 
 # Files below this size are scanned in-process: a pool costs more than it saves.
 PARALLEL_MIN_BYTES = 48 << 20

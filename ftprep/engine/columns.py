@@ -10,7 +10,7 @@ import typing as t
 
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.tasks import Task
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 # Suggested mappings when a required column is missing: option -> candidates.
 CANDIDATES = {

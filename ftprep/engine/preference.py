@@ -22,7 +22,7 @@ from ftprep.engine.messages import (
     parse_messages,
     scalar,
 )
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 Record = dict[str, t.Any]
 CONVERSATION_COLUMNS = ("conversations", "messages", "conversation", "chat", "dialog")

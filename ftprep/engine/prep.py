@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import typing as t
 
-from ftprep.tasks.base import MISSING, Options, a, collisions, kind
+from ftprep.core.options import Options
+from ftprep.tasks.base import MISSING, a, collisions, kind
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Template

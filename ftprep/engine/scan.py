@@ -22,7 +22,8 @@ from ftprep.disk.streams import blank_lines
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.engine.scan_state import AGGREGATED, EMPTY_CODES, Scan
 from ftprep.tasks import Task, chat_rules
-from ftprep.tasks.base import Finding, Options, a, control_patterns, kind, placeholder_suspects
+from ftprep.core.options import Options
+from ftprep.tasks.base import Finding, a, control_patterns, kind, placeholder_suspects
 
 # 1 MB: blocks that stay in the cache measured fastest (8 MB blocks were ~25% slower).
 BLOCK = 1 << 20

@@ -23,7 +23,8 @@ from ftprep.engine import preference
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.engine.messages import Unmappable, flatten, is_message_list, join, scalar
 from ftprep.tasks import chat_columns
-from ftprep.tasks.base import Finding, Options
+from ftprep.core.options import Options
+from ftprep.tasks.base import Finding
 from ftprep.tasks.chat import ROLE_ALIASES
 
 __all__ = ["Unmappable", "detect", "mapper", "normalizer", "parse_messages"]

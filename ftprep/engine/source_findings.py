@@ -13,7 +13,7 @@ from ftprep.engine.columns import missing_column
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.reading.elements import element_lines
 from ftprep.reading.formats import format_of, sniff_json
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 
 def json_lines(src: str, diags: list[Diagnostic]) -> list[Diagnostic]:

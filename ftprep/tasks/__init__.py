@@ -11,7 +11,8 @@ import functools
 import importlib
 import typing as t
 
-from ftprep.tasks.base import Finding, Options
+from ftprep.core.options import Options
+from ftprep.tasks.base import Finding
 
 
 @dataclasses.dataclass(frozen=True)

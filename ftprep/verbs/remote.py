@@ -21,8 +21,8 @@ from pathlib import PurePosixPath
 from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.core.redact import public_url, redact, register_url
 from ftprep.reading.formats import SUFFIXES, SourceError
-from ftprep.tasks.base import MAX_URL_BYTES
-from ftprep.tasks.base import Options
+from ftprep.core.options import MAX_URL_BYTES
+from ftprep.core.options import Options
 
 HF_RE = re.compile(r"^hf://datasets/(?P<repo>[\w.-]+/[\w.-]+)(?:@(?P<rev>[^\s]+))?/?$")
 STATUS_HINTS = {

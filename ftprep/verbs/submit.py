@@ -27,8 +27,10 @@ import contextlib
 import os
 import typing as t
 from importlib import resources
+from typing import Unpack
 
 from ftprep.api.pricing import Estimate, estimate
+from ftprep.core.keywords import SubmitOptions
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
@@ -213,7 +215,7 @@ def submit(
     client: Client | None = None,
     confirm: t.Callable[[Submission], bool] | None = None,
     pending: PendingStore | None = None,
-    **check_options: t.Any,
+    **check_options: Unpack[SubmitOptions],
 ) -> Submission:
     """Create a fine-tuning job (see the module docstring for the order of steps).
 
@@ -222,9 +224,13 @@ def submit(
     whatever `ftprep.push` raises. Data errors are not raised: the returned
     `Submission` has state "stopped" and the `report`. `pending` holds the
     creates whose outcome is unknown (default: `PendingStore()`, the user's cache).
+    `check_options` are those of `SubmitOptions` (TypeError for an unknown one,
+    ValueError for a bad value).
     """
     from ftprep.core.redact import register_url
+    from ftprep.engine.settings import settle
 
+    settle("submit", None, check_options)  # an unknown keyword or a bad value fails before anything is built
     register_url(dataset_url)  # an API that echoes the request must not print its signature
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
