@@ -2,8 +2,9 @@
 top-level table in `ftprep.toml`).
 
 The search starts at the common parent of the inputs and walks up, stopping at
-a `.git` folder. Keys are the CLI's long option names (kebab-case); an unknown
-key is an error. CLI flags win over the file.
+a `.git` folder. Keys are the CLI's long option names (kebab-case) of the
+options declared `config` in ftprep/core/options.py, with the type and the
+choices declared there; an unknown key is an error. CLI flags win over the file.
 """
 
 from __future__ import annotations

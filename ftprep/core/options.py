@@ -83,8 +83,8 @@ def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
     return dataclasses.field(default=default, metadata={"help": help, **spec})
 
 
-_MAPPED = dict(metavar="COL", config=True, commands=SHOWN, verbs=COLUMNS)
-_IMAGE = dict(config=True, commands=IMAGES, verbs=DATA)
+_MAPPED = {"metavar": "COL", "config": True, "commands": SHOWN, "verbs": COLUMNS}
+_IMAGE = {"config": True, "commands": IMAGES, "verbs": DATA}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +112,6 @@ class Options:
                                         metavar="COL", **_IMAGE)
     min_pairs: int = _option(10, "image: fewest usable pairs.", kind="int", **_IMAGE)
     max_pairs: int = _option(50, "image: most usable pairs.", kind="int", **_IMAGE)
-    # Tests: both paths must agree.
     min_rows: int = _option(DEFAULT_MIN_ROWS, "Warn below this many rows (the service's minimum).", kind="int",
                             minimum=0, config=True, commands=("check", "convert", "push", "submit"), verbs=DATA,
                             per_command={"convert": {"help": "Warn below this many rows."}})
@@ -162,10 +161,11 @@ class Options:
                                   open_minimum=True, commands=("stats",), verbs=("stats",))
     throughput: float = _option(THROUGHPUT, "Assumed training tokens per second, for the time view.", kind="float",
                                 minimum=0, open_minimum=True, commands=("stats",), verbs=("stats",))
-
+    # Tests: the fast path and the explain path must agree.
     explain_all: bool = _option(False, "Send every row through the explain path.", kind="bool", verbs=DATA)
     progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
                                     "terminal.", kind="any", verbs=DATA)
+
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
         return value if value else default

@@ -12,13 +12,13 @@ import typing as t
 from typing import Unpack
 
 from ftprep.core.diagnostics import FileReport, Report
+from ftprep.core.keywords import CheckOptions
+from ftprep.core.options import Options
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
 from ftprep.engine.settings import settle
 from ftprep.reading.expansion import expand
 from ftprep.reading.formats import SourceError, is_image_set
-from ftprep.core.keywords import CheckOptions
-from ftprep.core.options import Options
 
 
 def check(

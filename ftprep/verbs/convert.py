@@ -12,14 +12,14 @@ import typing as t
 from typing import Unpack
 
 from ftprep.core.diagnostics import ERROR
+from ftprep.core.keywords import ConvertOptions
+from ftprep.core.options import Options
 from ftprep.core.results import Conversion
 from ftprep.disk.outputs import refuse_input, terminating
 from ftprep.engine.converter import convert_records
 from ftprep.engine.settings import settle
 from ftprep.image import convert_images
 from ftprep.reading.formats import is_image_set
-from ftprep.core.keywords import ConvertOptions
-from ftprep.core.options import Options
 
 
 def convert(
