@@ -208,7 +208,7 @@ def captured(monkeypatch: pytest.MonkeyPatch, module: str, attr: str) -> list[Op
     seen: list[Options] = []
 
     def record(*args: t.Any, options: Options | None = None, **kw: t.Any) -> t.Any:
-        assert not kw, kw  # the CLI hands one Options, no loose keywords
+        assert not set(kw) & {d.name for d in declarations()}, kw  # the options travel only in `options`
         seen.append(options)  # type: ignore[arg-type]
         raise click.exceptions.Exit(0)
 
@@ -260,3 +260,40 @@ def test_config_format_reaches_only_the_commands_that_take_it(tmp_path: Path) ->
     assert checked.exit_code == 0 and json.loads(checked.output)["summary"]["errors"] == 0
     rendered = runner.invoke(cli, ["render", str(f), "--no-color"])
     assert rendered.exit_code == 0 and rendered.output.startswith(f"{f}: task text")
+
+
+@pytest.mark.parametrize("argv,module,attr", [
+    (["check", "{f}", "--min-rows", "3"], "ftprep.verbs.check", "check"),
+    (["convert", "{f}", "-o", "{out}", "--min-rows", "3"], "ftprep.verbs.convert", "convert"),
+    (["render", "{f}", "--task", "text"], "ftprep.engine.renderer", "render"),
+    (["stats", "{f}", "--task", "text"], "ftprep.engine.lengths", "stats"),
+    (["push", "{f}", "--repo", "alice/d", "--min-rows", "3"], "ftprep.verbs.push", "push"),
+])
+def test_each_command_hands_its_verb_one_options(argv: list[str], module: str, attr: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = captured(monkeypatch, module, attr)
+    f = project(tmp_path, "[tool.ftprep]\nfield-output = \"a\"\n")
+    args = [a.format(f=f, out=tmp_path / "o.jsonl") for a in argv]
+    r = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert r.exit_code == 0 and len(seen) == 1 and isinstance(seen[0], Options)
+    assert seen[0].field_output == "a"  # from the config file
+    assert seen[0].min_rows == (3 if "--min-rows" in argv else DEFAULT_MIN_ROWS)
+
+
+def test_submit_hands_its_check_options_as_one_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftprep.verbs.submit
+
+    seen: list[tuple[t.Any, dict[str, t.Any]]] = []
+
+    def record(data: t.Any, options: Options | None = None, **kw: t.Any) -> t.Any:
+        seen.append((options, kw))
+        raise click.exceptions.Exit(0)
+
+    monkeypatch.setattr(ftprep.verbs.submit, "submit", record)
+    f = project(tmp_path, "[tool.ftprep]\nmax-per-code = 7\n")
+    CliRunner().invoke(cli, ["submit", str(f), "--name", "r", "--task", "text", "--model", "m", "--hours", "1",
+                             "--repo", "alice/d", "--dry-run", "--min-rows", "3"], catch_exceptions=False)
+    ((opts, kw),) = seen
+    assert (opts.min_rows, opts.max_per_code) == (3, 7)
+    assert {"name": "r", "task": "text", "model": "m", "hours": 1.0, "repo": "alice/d"}.items() <= kw.items()
+    assert not set(kw) & set(for_verb("submit"))  # the check options travel only in `options`

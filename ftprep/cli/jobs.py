@@ -137,10 +137,10 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
     The request is validated against schemas/job.schema.json and priced before
     anything is sent; on a terminal you are asked to confirm the cost.
     """
-    from ftprep.cli.options import apply_config
+    from ftprep.cli.options import settings
     from ftprep.verbs.submit import submit as run_submit
 
-    params = apply_config(ctx, [data] if data else [], params)
+    opts, request = settings(ctx, "submit", [data] if data else [], params)  # request: the job's own fields
     if not dry_run and not yes and not _interactive():
         _fail("refusing to create a paid job without confirmation: not a terminal", "pass --yes, or --dry-run")
     out = sys.stdout if fmt == "text" else sys.stderr
@@ -153,7 +153,8 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
 
     client = None if dry_run else _client(api_key)
     try:
-        sub = run_submit(data, private=not public, dry_run=dry_run, client=client, confirm=confirm, **params)
+        sub = run_submit(data, private=not public, dry_run=dry_run, client=client, confirm=confirm, options=opts,
+                         **request)
     finally:
         if client is not None:
             client.close()

@@ -36,6 +36,7 @@ if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
     from ftprep.api.pending import PendingCreate, PendingStore
     from ftprep.core.diagnostics import Report
+    from ftprep.core.options import Options
 
 # The models VoltageGPU documents ("Supported Base Models"). Others may work,
 # may be refused, or may be priced differently: a warning, not an error.
@@ -215,6 +216,7 @@ def submit(
     client: Client | None = None,
     confirm: t.Callable[[Submission], bool] | None = None,
     pending: PendingStore | None = None,
+    options: Options | None = None,
     **check_options: Unpack[SubmitOptions],
 ) -> Submission:
     """Create a fine-tuning job (see the module docstring for the order of steps).
@@ -225,12 +227,12 @@ def submit(
     `Submission` has state "stopped" and the `report`. `pending` holds the
     creates whose outcome is unknown (default: `PendingStore()`, the user's cache).
     `check_options` are those of `SubmitOptions` (TypeError for an unknown one,
-    ValueError for a bad value).
+    ValueError for a bad value); `options` is an already built `Options` they override.
     """
     from ftprep.core.redact import register_url
     from ftprep.engine.settings import settle
 
-    settle("submit", None, check_options)  # an unknown keyword or a bad value fails before anything is built
+    checked = settle("submit", options, check_options)  # a bad keyword fails before anything is built
     register_url(dataset_url)  # an API that echoes the request must not print its signature
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
@@ -258,7 +260,7 @@ def submit(
             kwargs = {k: v for k, v in {**mapping, "image_model": image_model}.items() if v is not None}
             try:
                 stage = stack.enter_context(staged(os.fspath(data), task=task, chat_template=chat_template,
-                                                   **kwargs, **check_options))
+                                                   options=checked, **kwargs))
             except DataErrors as e:
                 return Submission(request, plan_estimate, "stopped", warnings, e.report)
             report = stage.conversion.report
