@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ftprep.core.options import Options
 from ftprep.engine.messages import (
     Unmappable,
     flatten,
@@ -22,7 +23,6 @@ from ftprep.engine.messages import (
     parse_messages,
     scalar,
 )
-from ftprep.core.options import Options
 
 Record = dict[str, t.Any]
 CONVERSATION_COLUMNS = ("conversations", "messages", "conversation", "chat", "dialog")

@@ -18,12 +18,12 @@ import warnings
 
 from ftprep.core.codes import ERROR, severity_of
 from ftprep.core.diagnostics import Diagnostic, FileReport
+from ftprep.core.options import Options
 from ftprep.image import captions as cap
 from ftprep.image.dedup import Hashes, duplicates
 from ftprep.image.inspect import MAX_FILE_BYTES, Info, inspect
 from ftprep.image.layout import Caption, Layout, Pair, discover
 from ftprep.image.sources import Source, open_source
-from ftprep.core.options import Options
 from ftprep.tasks.base import Finding
 
 # datasets' SPLIT_KEYWORDS bounded by its NON_WORDS_CHARS ("-._ 0-9") or "/".

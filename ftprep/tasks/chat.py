@@ -14,8 +14,8 @@ import typing as t
 
 import msgspec
 
-from ftprep.tasks import chat_columns, chat_rules
 from ftprep.core.options import Options
+from ftprep.tasks import chat_columns, chat_rules
 from ftprep.tasks.base import (
     MISSING,
     NEVER,

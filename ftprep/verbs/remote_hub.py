@@ -19,9 +19,9 @@ import typing as t
 import msgspec
 
 from ftprep.core.diagnostics import Diagnostic, FileReport
+from ftprep.core.options import Options
 from ftprep.core.redact import redact, register_hub
 from ftprep.reading.formats import SourceError, first_line
-from ftprep.core.options import Options
 
 NOT_FOUND_HINT = "check OWNER/NAME; for a private repo run `hf auth login` or set HF_TOKEN"
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
