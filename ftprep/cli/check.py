@@ -11,9 +11,9 @@ import typing as t
 import click
 
 from ftprep.cli.options import declared_options, io_error, settings, usage_error
-from ftprep.core.options import Options
+from ftprep.core.options import Options, declared
 
-FORMATS = ("text", "json", "github")
+FORMATS = t.cast("tuple[str, ...]", declared("format").choices)  # the reporters of check and convert
 
 
 def _reporter_name(fmt: str | None) -> str:
