@@ -417,7 +417,7 @@ def test_errors_beyond_the_cap_still_keep_their_rows_out(tmp_path: Path, monkeyp
     import functools
 
     import ftprep.engine.converter as converter
-    from ftprep.tasks.base import Options
+    from ftprep.core.options import Options
 
     path = tmp_path / "e.jsonl"
     path.write_bytes(b"".join(line({"instruction": "" if i % 3 == 0 else f"q{i}", "output": f"a{i}"}) for i in range(90)))

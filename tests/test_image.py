@@ -17,11 +17,11 @@ from PIL import Image, ImageFile
 
 import ftprep
 from ftprep.cli import main
+from ftprep.core.options import Options
 from ftprep.image import convert_images, sources
 from ftprep.image.captions import estimate_tokens
 from ftprep.image.dedup import phash
 from ftprep.image.progress import terminal_progress
-from ftprep.tasks.base import Options
 
 
 def check(path: Path | str, **kw: object) -> ftprep.Report:

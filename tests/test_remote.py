@@ -14,7 +14,7 @@ import ftprep
 from ftprep.cli import main
 from ftprep.verbs.remote import check_remote, local_suffix
 from ftprep.core.errors import SourceError
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 GOLDEN = Path(__file__).parent / "golden"
 GOOD = [{"instruction": f"say {i}", "output": f"said {i}"} for i in range(5)]

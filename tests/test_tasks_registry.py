@@ -144,7 +144,7 @@ def test_the_dispatch_follows_the_kind(tmp_path: Path) -> None:
 def test_an_image_task_handed_rows_is_a_usage_error_not_a_crash(tmp_path: Path) -> None:
     """Standard input and URLs reach the row checker whatever the task: it refuses an image task by its kind."""
     from ftprep.engine.checker import check_file
-    from ftprep.tasks.base import Options
+    from ftprep.core.options import Options
 
     data = tmp_path / "rows.jsonl"
     data.write_text('{"instruction": "a", "output": "b"}\n')

@@ -12,14 +12,17 @@ import typing as t
 import click
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-FORMATS = ("text", "json")
+
+
+api_key_option = click.option("--api-key", metavar="KEY", default=None,
+                              help="API key (default: $VOLTAGEGPU_API_KEY). Base URL: $VOLTAGEGPU_BASE_URL.")
 
 
 def api_options(f: F) -> F:
-    f = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="Output format.")(f)
-    return click.option("--api-key", metavar="KEY", default=None,
-                        help="API key (default: $VOLTAGEGPU_API_KEY). Base URL: $VOLTAGEGPU_BASE_URL.")(f)
+    """--format and --api-key, for the jobs commands."""
+    from ftprep.cli.options import declared_options
+
+    return api_key_option(declared_options("jobs")(f))
 
 
 def interactive() -> bool:

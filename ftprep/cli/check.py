@@ -10,22 +10,10 @@ import typing as t
 
 import click
 
-from ftprep.cli.options import (
-    apply_config,
-    bounds_options,
-    check_options,
-    format_option,
-    image_options,
-    io_error,
-    mapping_options,
-    task_option,
-    token_options,
-    usage_error,
-)
-from ftprep.disk.inputs import STDIN_FORMATS
-from ftprep.tasks.base import MAX_URL_BYTES
+from ftprep.cli.options import declared_options, io_error, settings, usage_error
+from ftprep.core.options import Options, declared
 
-FORMATS = ("text", "json", "github")
+FORMATS = t.cast("tuple[str, ...]", declared("format").choices)  # the reporters of check and convert
 
 
 def _reporter_name(fmt: str | None) -> str:
@@ -36,33 +24,24 @@ def _reporter_name(fmt: str | None) -> str:
     return fmt
 
 
-def _progress(params: dict[str, t.Any], paths: t.Sequence[str]) -> None:
+def _progress(opts: Options, paths: t.Sequence[str]) -> Options:
     """A progress bar for image sets, on a terminal only (never in pre-commit or CI logs)."""
+    import dataclasses
+
     from ftprep.reading.formats import is_image_set
 
-    if any(is_image_set(p, params.get("task")) for p in paths):
+    if any(is_image_set(p, opts.task) for p in paths):
         from ftprep.image.progress import terminal_progress
 
-        params["progress"] = terminal_progress(sys.stderr)
+        return dataclasses.replace(opts, progress=terminal_progress(sys.stderr))
+    return opts
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@task_option()
-@mapping_options
-@image_options
-@check_options
-@token_options
-@bounds_options
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML report.")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--max-url-bytes", type=click.IntRange(1), default=MAX_URL_BYTES, show_default=True,
-              help="custom_* tasks: the trainer's size limit for data at a URL.")
-@click.option("--stdin-format", type=click.Choice(STDIN_FORMATS), default="jsonl", show_default=True,
-              help="What '-' (standard input) holds; gzip is recognised by itself.")
-@format_option(FORMATS)
+@declared_options("check")
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path: str | None, **params: t.Any) -> None:
+def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
     """Check datasets: every problem, with its file, line and field.
 
     PATHS are data files (JSONL, JSON, CSV, TSV, Parquet, optionally .gz), globs,
@@ -74,12 +53,10 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
     from ftprep.output.reporters import REPORTERS
     from ftprep.core.errors import SourceError
 
-    params["fmt"] = fmt
-    params = apply_config(ctx, paths, params)
-    fmt = _reporter_name(params.pop("fmt"))
-    _progress(params, paths)
+    opts, rest = settings(ctx, "check", paths, params)
+    fmt, html_path = _reporter_name(rest["fmt"]), rest["html_path"]
     try:
-        report = run_check(list(paths), **params)
+        report = run_check(list(paths), options=_progress(opts, paths))
     except (SourceError, ValueError, OSError) as e:
         raise usage_error(e) from None
     REPORTERS[fmt](report, sys.stdout)
@@ -98,19 +75,9 @@ def check(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, html_path
 @click.command()
 @click.argument("input", type=str)
 @click.option("-o", "--output", required=True, help="Output file (.jsonl or .parquet), or a folder for images.")
-@task_option()
-@mapping_options
-@image_options
-@click.option("--drop-invalid", is_flag=True, help="Write only the valid rows instead of refusing.")
-@bounds_options
-@click.option("--also-zip", is_flag=True, help="image: also write the flat image+.txt zip the trainer consumes.")
-@click.option("--force", is_flag=True, help="image: replace an existing OUTPUT.zip that ftprep did not write.")
-@click.option("--min-rows", type=click.IntRange(0), default=8000, show_default=True, help="Warn below this many rows.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), help="Config file to use.")
-@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
-@format_option(FORMATS)
+@declared_options("convert")
 @click.pass_context
-def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **params: t.Any) -> None:
+def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> None:
     """Convert INPUT to the canonical columns of its task, checked, written atomically.
 
     Refuses to write when the data has errors, unless --drop-invalid.
@@ -119,16 +86,10 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
     from ftprep.output.reporters import REPORTERS
     from ftprep.core.errors import SourceError
 
-    params["fmt"] = fmt
-    params = apply_config(ctx, [input], params)
-    fmt = _reporter_name(params.pop("fmt"))
-    if not params.get("also_zip"):
-        params.pop("also_zip", None)
-    if not params.get("force"):
-        params.pop("force", None)
-    _progress(params, [input])
+    opts, rest = settings(ctx, "convert", [input], params)
+    fmt = _reporter_name(rest["fmt"])
     try:
-        result = run_convert(input, output, **params)
+        result = run_convert(input, output, options=_progress(opts, [input]))
     except (SourceError, ValueError, OSError) as e:
         raise usage_error(e) from None
     if fmt == "json":
@@ -147,13 +108,13 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
 
             click.echo(f"wrote {result.rows_written:,} rows to {printable(result.output)} "
                        f"(task {result.task}, source shape {result.shape}{dropped}); job fields: {fields}")
-            if params.get("also_zip"):
+            if opts.also_zip:
                 click.echo(f"wrote the trainer zip to {printable(str(result.output).rstrip('/'))}.zip")
         else:
             # P004 is the consequence (nothing left), not a cause that --drop-invalid could not remove.
             whole_file = any(d.severity == "error" and d.row is None and d.code != "P004"
                              for d in result.report.diagnostics)
-            if not params.get("drop_invalid"):
+            if not opts.drop_invalid:
                 advice = "fix the errors or pass --drop-invalid"
             elif whole_file:
                 advice = "the errors about the whole file cannot be dropped: fix them"
@@ -165,7 +126,7 @@ def convert(ctx: click.Context, input: str, output: str, fmt: str | None, **para
 
 @click.command()
 @click.argument("code", required=False)
-@format_option(("text", "json"))
+@declared_options("codes")
 def codes(code: str | None, fmt: str | None) -> None:
     """List the diagnostic codes, or explain one: ftprep codes C013.
 

@@ -2,8 +2,9 @@
 top-level table in `ftprep.toml`).
 
 The search starts at the common parent of the inputs and walks up, stopping at
-a `.git` folder. Keys are the CLI's long option names (kebab-case); an unknown
-key is an error. CLI flags win over the file.
+a `.git` folder. Keys are the CLI's long option names (kebab-case) of the
+options declared `config` in ftprep/core/options.py, with the type and the
+choices declared there; an unknown key is an error. CLI flags win over the file.
 """
 
 from __future__ import annotations
@@ -15,23 +16,29 @@ from pathlib import Path
 
 from ftprep.core.errors import ConfigFileError
 
-# Keys a config file may set, with the type each must have.
-KEYS: dict[str, type | tuple[type, ...]] = {
-    "task": str, "field-instruction": str, "field-output": str, "field-conversation": str,
-    "field-prompt": str, "field-chosen": str, "field-rejected": str, "chat-template": str,
-    "min-rows": int, "strict": bool, "format": str, "max-per-code": int, "workers": int,
-    "tokenizer": str, "max-seq-len": int, "image-model": str, "trigger": str, "field-caption": str,
-    "min-pairs": int, "max-pairs": int, "drop-invalid": bool,
-}
+# What a config value must be, by the declared kind of its option.
+_TYPES: dict[str, type | tuple[type, ...]] = {"str": str, "int": int, "bytes": int, "float": (int, float),
+                                              "bool": bool, "file": str, "path": str}
+
+
+def _declared() -> dict[str, t.Any]:
+    from ftprep.core.options import declarations
+
+    return {d.key: d for d in declarations() if d.config}
+
+
+def keys() -> dict[str, type | tuple[type, ...]]:
+    """Keys a config file may set, with the type each must have: the declared
+    options marked `config`, keyed by their long flag."""
+    return {key: _TYPES[d.kind] for key, d in _declared().items()}
 
 
 def _choices() -> dict[str, tuple[str, ...]]:
     """Keys whose value is one of a set, as on the command line."""
-    from ftprep.tasks import TASK_NAMES, image_models
-    from ftprep.tasks.base import CHAT_TEMPLATES
+    from ftprep.engine.settings import choices
 
-    return {"task": TASK_NAMES, "chat-template": CHAT_TEMPLATES, "image-model": image_models(),
-            "format": ("text", "json", "github")}
+    return {key: choices(d.choices) if isinstance(d.choices, str) else d.choices
+            for key, d in _declared().items() if d.choices is not None}
 
 
 def find(start: str | os.PathLike[str]) -> Path | None:
@@ -71,13 +78,16 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
     if p.name == "ftprep.toml" and "tool" in table:
         table = table["tool"].get("ftprep", table)
     out: dict[str, t.Any] = {}
+    allowed_keys = keys()
     for key, value in table.items():
-        if key not in KEYS:
-            close = [k for k in KEYS if k.replace("-", "") == key.replace("_", "").replace("-", "")]
+        if key not in allowed_keys:
+            close = [k for k in allowed_keys if k.replace("-", "") == key.replace("_", "").replace("-", "")]
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigFileError(f"{p}: unknown key '{key}' in [tool.ftprep]{hint}")
-        if not isinstance(value, KEYS[key]) or (KEYS[key] is int and isinstance(value, bool)):
-            raise ConfigFileError(f"{p}: '{key}' must be {KEYS[key].__name__}")  # type: ignore[union-attr]
+        want = allowed_keys[key]
+        if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
+            names = " or ".join(w.__name__ for w in (want if isinstance(want, tuple) else (want,)))
+            raise ConfigFileError(f"{p}: '{key}' must be {names}")
         allowed = _choices().get(key)
         if allowed is not None and value not in allowed:
             raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}")

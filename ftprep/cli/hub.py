@@ -13,34 +13,19 @@ import typing as t
 
 import click
 
-from ftprep.cli.options import (
-    apply_config,
-    check_options,
-    image_options,
-    mapping_options,
-    task_option,
-    token_options,
-    usage_error,
-)
+from ftprep.cli.options import declared_options, settings, usage_error
 
 
 @click.command()
 @click.argument("path", type=str)
 @click.option("--repo", required=True, metavar="OWNER/NAME", help="The Hub dataset repo to push to (the job's dsRepo).")
-@task_option()
-@mapping_options
-@image_options
-@check_options
-@token_options
-@click.option("--strict", is_flag=True, help="Treat warnings as errors: push nothing if there are any.")
+@declared_options("push")
 @click.option("--public", is_flag=True, help="Create the repo public (default: private). An existing repo keeps its visibility.")
 @click.option("--revision", metavar="BRANCH", help="Push to this branch (created from main if needed).")
 @click.option("--message", metavar="TEXT", help="Commit message.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
 @click.pass_context
 def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str | None, message: str | None,
-         fmt: str, **params: t.Any) -> None:
+         **params: t.Any) -> None:
     """Check PATH, convert it to the canonical columns and upload it to a Hub dataset repo.
 
     Nothing is uploaded when the data has errors. The token comes from HF_TOKEN or
@@ -65,10 +50,10 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     hf_logging.set_verbosity_error()
     if not sys.stderr.isatty():
         disable_progress_bars()
-    params = apply_config(ctx, [path], params)
-    params = {k: v for k, v in params.items() if v is not None}
+    opts, rest = settings(ctx, "push", [path], params)
+    fmt = rest["fmt"]
     try:
-        result = run_push(path, repo=repo, private=not public, revision=revision, message=message, **params)
+        result = run_push(path, repo=repo, private=not public, revision=revision, message=message, options=opts)
     except DataErrors as e:
         REPORTERS[fmt](e.report, sys.stdout)
         click.echo("not pushed: the data has errors; nothing was uploaded", err=True)

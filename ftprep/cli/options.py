@@ -1,7 +1,10 @@
-"""Option bundles shared by commands, and the glue from config files to options.
+"""The click options of every command, derived from the one declaration
+(ftprep/core/options.py), and the glue from flags and config files to one `Options`.
 
 The mapping flags carry the API's own names (`fieldInstruction` becomes
 `--field-instruction`), so a command line reads like the job it prepares.
+A command takes `@declared_options("check")` and calls `settings(...)`:
+flags win over `[tool.ftprep]`, which wins over the declared defaults.
 """
 
 from __future__ import annotations
@@ -11,58 +14,28 @@ import typing as t
 import click
 from click.core import ParameterSource
 
-from ftprep.core.bounds import MAX_DECOMPRESSED, MAX_EXPANSION
-from ftprep.tasks import TASK_NAMES, image_models
-from ftprep.tasks.base import CHAT_TEMPLATES, DEFAULT_MIN_ROWS
+from ftprep.core.options import Declaration, Options, declarations
+from ftprep.engine.settings import choices as registry_choices
+from ftprep.engine.settings import settle
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-# From the task registry, so a new task module is a new CLI choice (and hook, and README row).
-TASK_CHOICES = TASK_NAMES
-MAPPING = ("field_instruction", "field_output", "field_conversation", "field_prompt", "field_chosen",
-           "field_rejected")
 
 
-def _stack(*decorators: t.Callable[[F], F]) -> t.Callable[[F], F]:
-    def apply(f: F) -> F:
-        for d in reversed(decorators):
-            f = d(f)
-        return f
-    return apply
+class RegistryChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice among a registry's names (tasks, chat templates), looked up only
+    when a value is checked or --help is shown, so that loading a command stays cheap."""
 
+    def __init__(self, registry: str) -> None:
+        self.registry = registry
+        super().__init__((), case_sensitive=True)
 
-def task_option(required: bool = False) -> t.Callable[[F], F]:
-    return click.option("--task", type=click.Choice(TASK_CHOICES), required=required,
-                        help="Task type; inferred from the columns when omitted.")
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        return registry_choices(self.registry)
 
-
-mapping_options = _stack(
-    click.option("--field-instruction", metavar="COL", help="text: instruction column (default instruction)."),
-    click.option("--field-output", metavar="COL", help="text: output column (default output)."),
-    click.option("--field-conversation", metavar="COL", help="chat: conversation column (default conversations)."),
-    click.option("--field-prompt", metavar="COL", help="dpo/grpo: prompt column (default prompt)."),
-    click.option("--field-chosen", metavar="COL", help="dpo: chosen column (default chosen)."),
-    click.option("--field-rejected", metavar="COL", help="dpo: rejected column (default rejected)."),
-    click.option("--chat-template", type=click.Choice(CHAT_TEMPLATES), help="The job's chat template; its rules are checked."),
-)
-
-image_options = _stack(
-    click.option("--image-model", type=click.Choice(image_models()), help="image: the diffusion model (caption limits)."),
-    click.option("--trigger", metavar="WORD", help="image: a trigger word every caption should hold."),
-    click.option("--field-caption", metavar="COL", help="image: caption column of metadata.jsonl/csv (default text)."),
-    click.option("--min-pairs", type=int, default=10, show_default=True, help="image: fewest usable pairs."),
-    click.option("--max-pairs", type=int, default=50, show_default=True, help="image: most usable pairs."),
-)
-
-check_options = _stack(
-    click.option("--min-rows", type=click.IntRange(0), default=DEFAULT_MIN_ROWS, show_default=True,
-                 help="Warn below this many rows (the service's minimum)."),
-    click.option("--max-per-code", type=click.IntRange(1), default=100_000, show_default=True,
-                 help="Keep at most this many diagnostics per code in memory; the rest are counted."),
-    click.option("--workers", type=click.IntRange(1), default=None, help="Processes for big JSON Lines files (default: all cores)."),
-    click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True),
-                 help="Read options from this file instead of searching for [tool.ftprep]."),
-    click.option("--isolated", is_flag=True, help="Ignore configuration files."),
-)
+    @choices.setter
+    def choices(self, value: t.Any) -> None:  # click's __init__ assigns it; the registry is the source
+        pass
 
 
 class ByteSize(click.ParamType):
@@ -84,20 +57,61 @@ class ByteSize(click.ParamType):
             self.fail(f"{value!r} is below 1 byte", param, ctx)
         return int(n)
 
+    @staticmethod
+    def shown(n: int) -> str:
+        """8589934592 -> 8G: the largest unit that divides it."""
+        for unit, size in sorted(ByteSize.UNITS.items(), key=lambda u: -u[1]):
+            if size > 1 and n % size == 0:
+                return f"{n // size}{unit}"
+        return str(n)
 
-# Bounds on what a .gz may expand to (ftprep.core.bounds), for every command that reads data.
-bounds_options = _stack(
-    click.option("--max-expansion", type=click.FloatRange(min=1), default=MAX_EXPANSION, show_default=True,
-                 help="A .gz may expand to this many times its size (16 MiB always pass); past it: P014."),
-    click.option("--max-decompressed", type=ByteSize(), default=f"{MAX_DECOMPRESSED >> 30}G", show_default=True,
-                 help="A .gz may expand to at most this many bytes (e.g. 512M, 20G); past it: P014."),
-)
+
+def param_type(decl: Declaration, command: str) -> t.Any:
+    """The click type of an option, from its declared kind, bounds and choices."""
+    allowed = decl.on(command, "choices")
+    if allowed is not None:
+        return RegistryChoice(allowed) if isinstance(allowed, str) else click.Choice(list(allowed))
+    low, open_low = decl.minimum, decl.open_minimum
+    if decl.kind == "int":
+        return int if low is None else click.IntRange(int(low))
+    if decl.kind == "float":
+        return float if low is None else click.FloatRange(min=low, min_open=open_low)
+    if decl.kind == "bytes":
+        return ByteSize()
+    if decl.kind == "file":
+        return click.Path(dir_okay=False, exists=True)
+    if decl.kind == "path":
+        return click.Path(dir_okay=False)
+    return None  # text
 
 
-token_options = _stack(
-    click.option("--tokenizer", metavar="PATH_OR_ID", help="tokenizer.json or Hub id: exact token counts for --max-seq-len."),
-    click.option("--max-seq-len", type=click.IntRange(1), help="Report rows longer than this many tokens."),
-)
+def click_option(decl: Declaration, command: str) -> t.Callable[[F], F]:
+    """One declared option as `command` shows it."""
+    default = decl.on(command, "default")
+    if decl.kind == "bytes" and default is not None:
+        default = ByteSize.shown(default)  # --help shows 8G, not 8589934592
+    kw: dict[str, t.Any] = {"help": decl.on(command, "help"), "default": default}
+    if decl.on(command, "required"):
+        kw["required"] = True
+    if decl.kind == "bool":
+        kw["is_flag"] = True
+    else:
+        kw["type"] = param_type(decl, command)
+        kw["show_default"] = default is not None
+    if decl.metavar:
+        kw["metavar"] = decl.metavar
+    return click.option(decl.flag, decl.param, **kw)
+
+
+def declared_options(command: str) -> t.Callable[[F], F]:
+    """Every declared option of `command`, in the order of the declaration."""
+    chosen = [d for d in declarations() if command in d.commands and d.flag]
+
+    def apply(f: F) -> F:
+        for decl in reversed(chosen):
+            f = click_option(decl, command)(f)
+        return f
+    return apply
 
 
 def io_error(message: str) -> click.ClickException:
@@ -109,17 +123,12 @@ def io_error(message: str) -> click.ClickException:
     return e
 
 
-def usage_error(e: BaseException) -> click.UsageError:
+def usage_error(e: BaseException | str) -> click.UsageError:
     """An input that cannot be read, as a usage error (exit 2) whose message is
     redacted: it may quote a URL with its password or signature."""
     from ftprep.core.redact import redact
 
     return click.UsageError(redact(str(e)))
-
-
-def format_option(choices: t.Sequence[str]) -> t.Callable[[F], F]:
-    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=None,
-                        help=f"Output format (default {choices[0]}; github under GITHUB_ACTIONS).")
 
 
 def apply_config(ctx: click.Context, paths: t.Sequence[str], params: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -131,13 +140,31 @@ def apply_config(ctx: click.Context, paths: t.Sequence[str], params: dict[str, t
         return params
     explicit = params.pop("config_path", None)
     try:
-        settings = config.load(explicit) if explicit else config.discover(list(paths))[1]
+        found = config.load(explicit) if explicit else config.discover(list(paths))[1]
     except config.ConfigFileError as e:
         raise click.UsageError(str(e)) from None
-    for key, value in settings.items():
-        name = "fmt" if key == "format" else key.replace("-", "_")
-        if name not in params:
+    command = ctx.command.name or ""
+    by_key = {d.key: d for d in declarations() if d.config}
+    for key, value in found.items():
+        decl = by_key[key]
+        if decl.param not in params or not decl.on(command, "config"):
             continue
-        if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None):
-            params[name] = value
+        if ctx.get_parameter_source(decl.param) in (ParameterSource.DEFAULT, None):
+            params[decl.param] = value
     return params
+
+
+def settings(ctx: click.Context, verb: str, paths: t.Sequence[str],
+             params: dict[str, t.Any]) -> tuple[Options, dict[str, t.Any]]:
+    """The one `Options` of a command for `verb`, built once: its flags, then
+    `[tool.ftprep]`, then the declared defaults, checked like the library's
+    keywords (a bad value from a config file is a usage error). Returns it with
+    the command's other parameters (output format, HTML page...)."""
+    params = apply_config(ctx, paths, params)
+    fields = {d.name for d in declarations() if verb in d.verbs}
+    given = {k: v for k, v in params.items() if k in fields}
+    rest = {k: v for k, v in params.items() if k not in fields}
+    try:
+        return settle(verb, None, given), rest
+    except ValueError as e:
+        raise usage_error(e) from None

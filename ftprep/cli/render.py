@@ -10,15 +10,9 @@ import typing as t
 import click
 
 from ftprep.tasks import base_of
-from ftprep.cli.options import apply_config, bounds_options, format_option, io_error, mapping_options, task_option, usage_error
+from ftprep.cli.options import declared_options, io_error, settings, usage_error
 
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
-RENDER_KEYS = ("task", "chat_template", "field_instruction", "field_output", "field_conversation", "field_prompt",
-               "field_chosen", "field_rejected", "as_converted",
-               "max_expansion", "max_decompressed")
-AS_CONVERTED = click.option("--as-converted", is_flag=True,
-                            help="Show the rows `ftprep convert` would write (shape mapped, input folded in) "
-                                 "instead of what the trainer gets from this file.")
 
 
 def _use_color(color: bool | None) -> bool:
@@ -40,10 +34,6 @@ def mark(text: str, spans: t.Sequence[tuple[int, int]], color: bool) -> str:
         at = b
     out.append(printable(text[at:], keep_lines=True))
     return "".join(out)
-
-
-def _settings(ctx: click.Context, path: str, params: dict[str, t.Any]) -> dict[str, t.Any]:
-    return apply_config(ctx, [path], params)
 
 
 def _diag_line(d: t.Any) -> str:
@@ -72,16 +62,10 @@ def outcome_line(total: int, rendered: int, dropped: int) -> str:
 
 @click.command()
 @click.argument("path")
-@task_option()
-@mapping_options
-@click.option("--rows", type=click.IntRange(1), help="Render only the first N rows.")
-@AS_CONVERTED
+@declared_options("render")
 @click.option("--color/--no-color", default=None, help="Colour trained spans (default: on a terminal).")
-@bounds_options
-@format_option(("text", "json"))
 @click.pass_context
-def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, fmt: str | None,
-           **params: t.Any) -> None:
+def render(ctx: click.Context, path: str, color: bool | None, **params: t.Any) -> None:
     """Show each row as the trainer's chat template renders it.
 
     The rows are what the trainer gets from the file as given: only the mapped
@@ -95,9 +79,10 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
     from ftprep.engine.renderer import render as run_render
     from ftprep.core.errors import SourceError
 
-    params = _settings(ctx, path, params)
+    opts, rest = settings(ctx, "render", [path], params)
+    fmt = rest["fmt"]
     try:
-        result = run_render(path, rows=rows, **{k: params.get(k) for k in RENDER_KEYS})
+        result = run_render(path, options=opts)
     except (SourceError, ValueError, OSError) as e:
         raise usage_error(e) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
@@ -133,20 +118,9 @@ def render(ctx: click.Context, path: str, rows: int | None, color: bool | None, 
 
 @click.command()
 @click.argument("path")
-@task_option()
-@mapping_options
-@click.option("--tokenizer", metavar="PATH_OR_ID", help="tokenizer.json (or folder) or Hub id: exact counts.")
-@click.option("--max-seq-len", type=click.IntRange(1), default=4096, show_default=True,
-              help="Rows longer than this are dropped by the trainer (4096 is the evaluation length).")
-@click.option("--hours", type=click.FloatRange(min=0, min_open=True), help="The job's hours, for the time view.")
-@click.option("--throughput", type=click.FloatRange(min=0, min_open=True), default=8000, show_default=True,
-              help="Assumed training tokens per second, for the time view.")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
-@AS_CONVERTED
-@bounds_options
-@format_option(("text", "json"))
+@declared_options("stats")
 @click.pass_context
-def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None, **params: t.Any) -> None:
+def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
     """Token lengths of the rows as the trainer renders them: percentiles, a histogram,
     over-length rows by line, rows with nothing trained, and a rough time view.
 
@@ -155,10 +129,10 @@ def stats(ctx: click.Context, path: str, fmt: str | None, html_path: str | None,
     from ftprep.engine.lengths import stats as run_stats
     from ftprep.core.errors import SourceError
 
-    params = _settings(ctx, path, params)
+    opts, rest = settings(ctx, "stats", [path], params)
+    fmt, html_path = rest["fmt"], rest["html_path"]
     try:
-        result = run_stats(path, **{k: v for k, v in params.items() if k in RENDER_KEYS or k in (
-            "tokenizer", "max_seq_len", "hours", "throughput")})
+        result = run_stats(path, options=opts)
     except (SourceError, ValueError, OSError) as e:
         raise usage_error(e) from None
     errors = any(d.severity == "error" for d in result.diagnostics)

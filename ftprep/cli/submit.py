@@ -16,16 +16,15 @@ import typing as t
 
 import click
 
-from ftprep.cli.api_console import FORMATS, api_options, confirm_or_refuse, emit, errors_handled, fail, interactive, say
-from ftprep.cli.options import TASK_CHOICES, check_options, image_options, mapping_options
+from ftprep.cli.api_console import api_key_option, confirm_or_refuse, emit, errors_handled, fail, interactive, say
+from ftprep.cli.options import declared_options
 
 
 @click.command()
 @click.option("--model", required=True, help="Base model id, e.g. meta-llama/Llama-3.1-8B-Instruct.")
 @click.option("--hours", required=True, type=float, help="Whole hours, 1-24 (charged upfront).")
-@click.option("--task", type=click.Choice(TASK_CHOICES), help="Task type; image has its own rate.")
+@declared_options("cost")
 @click.option("--params", "params_b", type=float, help="Model size in billions, when the name does not say.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
 @click.pass_context
 @errors_handled
 def cost(ctx: click.Context, model: str, hours: float, task: str | None, params_b: float | None, fmt: str) -> None:
@@ -44,21 +43,18 @@ def cost(ctx: click.Context, model: str, hours: float, task: str | None, params_
 @click.command()
 @click.argument("data", required=False)
 @click.option("--name", required=True, help="Job name: letters, digits and hyphens.")
-@click.option("--task", type=click.Choice(TASK_CHOICES), required=True, help="Task type.")
 @click.option("--model", required=True, help="Base model id.")
 @click.option("--repo", metavar="OWNER/NAME", help="Hub dataset repo (dsRepo); DATA is pushed there.")
 @click.option("--dataset-url", metavar="URL", help="custom_*: direct URL of the dataset file (datasetUrl).")
 @click.option("--hours", required=True, type=float, help="Training hours, a whole number 1-24; charged upfront.")
-@mapping_options
 @click.option("--reward-func", "reward_funcs", multiple=True, metavar="NAME",
               help="grpo: reward function (repeatable).")
-@image_options
-@check_options
+@declared_options("submit")
 @click.option("--params", "params_b", type=float, help="Model size in billions, for the estimate.")
 @click.option("--public", is_flag=True, help="Push DATA to a public repo (default private).")
 @click.option("--dry-run", is_flag=True, help="Check, build and price the request; send nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
-@api_options
+@api_key_option
 @click.pass_context
 @errors_handled
 def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, yes: bool, dry_run: bool,
@@ -68,10 +64,10 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
     The request is validated against schemas/job.schema.json and priced before
     anything is sent; on a terminal you are asked to confirm the cost.
     """
-    from ftprep.cli.options import apply_config
+    from ftprep.cli.options import settings
     from ftprep.verbs.submit import submit as run_submit
 
-    params = apply_config(ctx, [data] if data else [], params)
+    opts, request = settings(ctx, "submit", [data] if data else [], params)  # request: the job's own fields
     if not dry_run and not yes and not interactive():
         fail("refusing to create a paid job without confirmation: not a terminal", "pass --yes, or --dry-run")
     out = sys.stdout if fmt == "text" else sys.stderr
@@ -82,7 +78,8 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
         price = f"${cost:,.2f}" if cost is not None else "an unknown amount (see above)"
         return confirm_or_refuse(yes, f"Create job {plan.request['name']!r} and pay {price} upfront?")
 
-    sub = run_submit(data, private=not public, dry_run=dry_run, api_key=api_key, confirm=confirm, **params)
+    sub = run_submit(data, private=not public, dry_run=dry_run, api_key=api_key, confirm=confirm, options=opts,
+                     **request)
     if fmt == "json":
         emit(fmt, sub.to_json(), "")
     elif sub.state in ("dry-run", "stopped"):

@@ -32,7 +32,8 @@ from ftprep.reading.json_documents import json_array, sniff_json
 from ftprep.reading.tables import TABLE_BATCH, read_table
 from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 from ftprep.tasks import Task
-from ftprep.tasks.base import Finding, Options
+from ftprep.core.options import Options
+from ftprep.tasks.base import Finding
 
 # Files below this size are scanned in-process: a pool costs more than it saves.
 PARALLEL_MIN_BYTES = 48 << 20

@@ -9,8 +9,8 @@ from __future__ import annotations
 import typing as t
 
 from ftprep.core.diagnostics import Diagnostic
+from ftprep.core.options import Options
 from ftprep.tasks import Task
-from ftprep.tasks.base import Options
 
 # Suggested mappings when a required column is missing: option -> candidates.
 CANDIDATES = {

@@ -29,7 +29,8 @@ from ftprep.reading.read_findings import SourceFindings, too_deep, unreadable
 from ftprep.reading.records import Source, guarded_records
 from ftprep.engine.source_findings import ColumnGauge, json_lines
 from ftprep.core.bounds import bounds_of
-from ftprep.tasks.base import Options, a, kind
+from ftprep.core.options import Options
+from ftprep.tasks.base import a, kind
 
 # Written rows checked against the published schema (a guard against drift).
 # jsonschema walks a row in Python at ~0.2 ms a message: rows longer than

@@ -11,7 +11,7 @@ import typing as t
 from ftprep.disk.streams import LineBlocks
 from ftprep.engine.row_checker import RowChecker
 from ftprep.engine.scan_state import Scan
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 
 def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,

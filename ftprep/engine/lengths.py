@@ -21,18 +21,18 @@ import array
 import dataclasses
 import math
 import typing as t
+from typing import Unpack
 
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.tasks import base_of
-from ftprep.tasks.base import Options
+from ftprep.core.keywords import StatsOptions
+from ftprep.core.options import THROUGHPUT, Options
+from ftprep.engine.settings import settle
 if t.TYPE_CHECKING:
     from ftprep.tasks import Task
 
 from ftprep.engine.tokens import BASE_SEQ_LEN, BATCH, DEFAULT_MAX_SEQ_LEN, counter, missing_specials
 
-# The time view's assumption: LoRA on a ~7B model on one H100 at ~35% of its
-# bf16 peak (6 x 7e9 FLOPs per token). Real trainers differ several-fold.
-THROUGHPUT = 8_000
 # Row findings kept per code (the counts stay exact): a 1M-row alpaca file has an
 # S003 on every row, and stats only shows the first few. T codes, which
 # `check --tokenizer` reads from here, are all kept.
@@ -167,48 +167,26 @@ class Stats:
         }
 
 
-def stats(
-    path: str,
-    *,
-    task: str | None = None,
-    chat_template: str | None = None,
-    tokenizer: str | t.Any | None = None,
-    max_seq_len: int = DEFAULT_MAX_SEQ_LEN,
-    hours: float | None = None,
-    throughput: float = THROUGHPUT,
-    field_conversation: str | None = None,
-    field_prompt: str | None = None,
-    field_chosen: str | None = None,
-    field_rejected: str | None = None,
-    field_instruction: str | None = None,
-    field_output: str | None = None,
-    rows: int | None = None,
-    display: str | None = None,
-    options: Options | None = None,
-    as_converted: bool = False,
-    max_expansion: float | None = None,
-    max_decompressed: int | None = None,
-) -> Stats:
+def stats(path: str, *, display: str | None = None, options: Options | None = None,
+          **keywords: Unpack[StatsOptions]) -> Stats:
     """Token statistics of a data file, rendered with `chat_template` (default chatml).
 
     The rows are what the trainer's prep makes of the file as given, or with
     `as_converted` the rows `ftprep convert` would write (see `ftprep.render`).
     `tokenizer` is a tokenizer.json path, a Hub id, or a loaded
-    `tokenizers.Tokenizer`; without one every count is an estimate.
-    Raises ValueError (TokenizerError) for a tokenizer that cannot be loaded,
-    SourceError for an unreadable file.
+    `tokenizers.Tokenizer`; without one every count is an estimate. Rows over
+    `max_seq_len` (default DEFAULT_MAX_SEQ_LEN) are reported. The keywords are
+    those of `StatsOptions`; `options` is an already built `Options` they
+    override. Raises TypeError for an unknown keyword, ValueError for a bad value
+    or a tokenizer that cannot be loaded (TokenizerError), SourceError for an
+    unreadable file.
     """
     from ftprep.engine.renderer import DEFAULT_TEMPLATE, iter_entries
     from ftprep.templates import get
 
-    opts = options or Options()
-    opts = dataclasses.replace(
-        opts, task=task or opts.task, chat_template=chat_template or opts.chat_template,
-        field_conversation=field_conversation or opts.field_conversation,
-        field_prompt=field_prompt or opts.field_prompt, field_chosen=field_chosen or opts.field_chosen,
-        field_rejected=field_rejected or opts.field_rejected,
-        field_instruction=field_instruction or opts.field_instruction, field_output=field_output or opts.field_output,
-        max_expansion=max_expansion or opts.max_expansion, max_decompressed=max_decompressed or opts.max_decompressed)
+    opts = settle("stats", options, keywords)
+    max_seq_len, rows, as_converted = opts.max_seq_len or DEFAULT_MAX_SEQ_LEN, opts.rows, opts.as_converted
+    hours, throughput, tokenizer = opts.hours, opts.throughput, opts.tokenizer
     count = counter(tokenizer)
     where = display or path
     name, view, shape, entries = iter_entries(path, opts, limit=rows, display=where, as_converted=as_converted)

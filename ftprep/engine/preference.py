@@ -14,6 +14,7 @@ from __future__ import annotations
 import typing as t
 
 from ftprep.core.errors import Unmappable
+from ftprep.core.options import Options
 from ftprep.engine.messages import (
     flatten,
     is_message_list,
@@ -22,7 +23,6 @@ from ftprep.engine.messages import (
     parse_messages,
     scalar,
 )
-from ftprep.tasks.base import Options
 
 Record = dict[str, t.Any]
 CONVERSATION_COLUMNS = ("conversations", "messages", "conversation", "chat", "dialog")

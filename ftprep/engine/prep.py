@@ -27,7 +27,8 @@ import json
 import typing as t
 
 from ftprep.tasks import base_of
-from ftprep.tasks.base import MISSING, Options, a, collisions, kind
+from ftprep.core.options import Options
+from ftprep.tasks.base import MISSING, a, collisions, kind
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Template

@@ -27,10 +27,14 @@ from __future__ import annotations
 
 import dataclasses
 import typing as t
+from typing import Unpack
 
 from ftprep.engine import prep
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.tasks.base import Options, a, conversation_placeholders, kind, placeholders
+from ftprep.core.keywords import RenderOptions
+from ftprep.core.options import Options
+from ftprep.engine.settings import settle
+from ftprep.tasks.base import a, conversation_placeholders, kind, placeholders
 from ftprep.core.errors import TemplateError
 
 if t.TYPE_CHECKING:
@@ -109,23 +113,7 @@ class Rows(t.NamedTuple):
     entries: t.Iterator[Entry]
 
 
-def render(
-    path: str,
-    *,
-    chat_template: str | None = None,
-    task: str | None = None,
-    rows: int | None = None,
-    field_conversation: str | None = None,
-    field_prompt: str | None = None,
-    field_chosen: str | None = None,
-    field_rejected: str | None = None,
-    field_instruction: str | None = None,
-    field_output: str | None = None,
-    default_system: str | None = None,
-    as_converted: bool = False,
-    max_expansion: float | None = None,
-    max_decompressed: int | None = None,
-) -> RenderResult:
+def render(path: str, *, options: Options | None = None, **keywords: Unpack[RenderOptions]) -> RenderResult:
     """Render the first `rows` rows of `path` (all when None) with `chat_template`.
 
     By default the rows are what the trainer's prep makes of the file as given;
@@ -133,17 +121,16 @@ def render(
     `default_system` is the text phi_4 injects when a chat has no system
     message; by default a marker stands in for it (and C015 is reported).
     `max_expansion` and `max_decompressed` bound a .gz (ftprep.core.bounds; None: the defaults).
-    Raises ValueError for an unknown task or template, SourceError when the file
+    The keywords are those of `RenderOptions`; `options` is an already built
+    `Options` they override. Raises TypeError for an unknown keyword, ValueError
+    for a bad value (an unknown task or template), SourceError when the file
     cannot be read at all.
     """
-    bounds = {k: v for k, v in (("max_expansion", max_expansion), ("max_decompressed", max_decompressed)) if v}
-    opts = Options(task=task, field_conversation=field_conversation, field_prompt=field_prompt,
-                   field_chosen=field_chosen, field_rejected=field_rejected,
-                   field_instruction=field_instruction, field_output=field_output, chat_template=chat_template,
-                   **bounds)
-    found = iter_entries(path, opts, limit=rows, default_system=default_system, as_converted=as_converted)
-    return RenderResult(path, found.task, chat_template or (DEFAULT_TEMPLATE if found.task != "text" else None),
-                        list(found.entries), found.view, found.shape)
+    opts = settle("render", options, keywords)
+    found = iter_entries(path, opts, limit=opts.rows, default_system=opts.default_system,
+                         as_converted=opts.as_converted)
+    template = opts.chat_template or (DEFAULT_TEMPLATE if found.task != "text" else None)
+    return RenderResult(path, found.task, template, list(found.entries), found.view, found.shape)
 
 
 def iter_entries(path: str, opts: Options, *, limit: int | None = None, display: str | None = None,

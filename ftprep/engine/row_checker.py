@@ -20,7 +20,8 @@ from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
 from ftprep.tasks import Task, chat_rules
-from ftprep.tasks.base import Finding, Options, a, control_patterns, kind, placeholder_suspects
+from ftprep.core.options import Options
+from ftprep.tasks.base import Finding, a, control_patterns, kind, placeholder_suspects
 
 
 class RowChecker:

@@ -24,7 +24,8 @@ from ftprep.core.diagnostics import Diagnostic
 from ftprep.core.errors import Unmappable
 from ftprep.engine.messages import flatten, is_message_list, join, scalar
 from ftprep.tasks import base_of, chat_columns
-from ftprep.tasks.base import Finding, Options
+from ftprep.core.options import Options
+from ftprep.tasks.base import Finding
 from ftprep.tasks.chat import ROLE_ALIASES
 
 __all__ = ["Unmappable", "detect", "mapper", "normalizer", "parse_messages"]

@@ -14,7 +14,7 @@ from ftprep.core.diagnostics import Diagnostic
 from ftprep.reading.elements import element_lines
 from ftprep.reading.formats import format_of
 from ftprep.reading.json_documents import sniff_json
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 
 def json_lines(src: str, diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -16,11 +16,11 @@ import os
 import typing as t
 
 from ftprep.core.errors import TokenizerError
+from ftprep.core.options import DEFAULT_MAX_SEQ_LEN  # the evaluation's sequence_len
 
 if t.TYPE_CHECKING:
     from ftprep.templates import Rendered
 
-DEFAULT_MAX_SEQ_LEN = 4096  # the evaluation's sequence_len
 BASE_SEQ_LEN = 512  # sequence_len of the trainer's base config
 BATCH = 2048
 # The estimate: ~4 ASCII characters per token (English BPE vocabularies), one

@@ -12,7 +12,7 @@ import typing as t
 if t.TYPE_CHECKING:
     from ftprep.core.results import Conversion
     from ftprep.core.diagnostics import FileReport
-    from ftprep.tasks.base import Options
+    from ftprep.core.options import Options
 
 
 def check_images(path: str, opts: Options) -> FileReport:

@@ -18,12 +18,13 @@ import warnings
 
 from ftprep.core.codes import ERROR, severity_of
 from ftprep.core.diagnostics import Diagnostic, FileReport
+from ftprep.core.options import Options
 from ftprep.image import captions as cap
 from ftprep.image.dedup import Hashes, duplicates
 from ftprep.image.inspect import MAX_FILE_BYTES, Info, inspect
 from ftprep.image.layout import Caption, Layout, Pair, discover
 from ftprep.image.sources import Source, open_source
-from ftprep.tasks.base import Finding, Options
+from ftprep.tasks.base import Finding
 
 # datasets' SPLIT_KEYWORDS bounded by its NON_WORDS_CHARS ("-._ 0-9") or "/".
 _SPLIT = re.compile(r"(?:^|[-._ 0-9/])(training|train|validation|valid|val|dev|testing|test|evaluation|eval)"

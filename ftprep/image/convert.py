@@ -39,7 +39,7 @@ from ftprep.image.inspect import (
     to_8bit,
     transpose,
 )
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 
 if t.TYPE_CHECKING:
     from ftprep.core.results import Conversion

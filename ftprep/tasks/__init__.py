@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import typing as t
 
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 from ftprep.tasks.task import IMAGES, KINDS, ROWS, Task, declared  # noqa: F401
 
 MODULES = ("text", "chat", "dpo", "grpo", "custom_text", "custom_chat", "image")

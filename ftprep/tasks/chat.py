@@ -14,13 +14,13 @@ import typing as t
 
 import msgspec
 
+from ftprep.core.options import Options
 from ftprep.tasks import chat_columns, chat_rules
 from ftprep.tasks.base import (
     MISSING,
     NEVER,
     Finding,
     NonBlank,
-    Options,
     a,
     control_tokens,
     conversation_placeholders,

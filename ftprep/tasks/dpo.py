@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import typing as t
 
+from ftprep.core.options import Options
 from ftprep.tasks.base import (
     MISSING,
     Finding,
     NonBlank,
-    Options,
     check_text,
     collisions,
     dropped_columns,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ftprep.tasks.base import MISSING, Finding, Options, a, check_text, collisions, kind
+from ftprep.core.options import Options
+from ftprep.tasks.base import MISSING, Finding, a, check_text, collisions, kind
 from ftprep.tasks.task import ROWS
 
 NAME = "grpo"

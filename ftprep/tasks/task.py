@@ -15,7 +15,7 @@ import functools
 import types
 import typing as t
 
-from ftprep.tasks.base import Options
+from ftprep.core.options import Options
 from ftprep.tasks.finding import Finding
 
 # Records checked by the row engine, and a folder or .zip of images checked by ftprep.image.

@@ -9,57 +9,44 @@ from __future__ import annotations
 
 import os
 import typing as t
+from typing import Unpack
 
-from ftprep import tasks as task_registry
 from ftprep.core.diagnostics import FileReport, Report
+from ftprep.core.keywords import CheckOptions
+from ftprep.core.options import Options
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
+from ftprep.engine.settings import settle
 from ftprep.reading.expansion import expand
 from ftprep.core.errors import SourceError
 from ftprep.reading.formats import is_image_set
-from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options
 
 
 def check(
     paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]],
     *,
-    task: str | None = None,
-    field_instruction: str | None = None,
-    field_output: str | None = None,
-    field_conversation: str | None = None,
-    field_prompt: str | None = None,
-    field_chosen: str | None = None,
-    field_rejected: str | None = None,
-    chat_template: str | None = None,
-    min_rows: int = DEFAULT_MIN_ROWS,
-    strict: bool = False,
-    workers: int | None = None,
-    max_per_code: int = 100_000,
-    stdin_format: str = "jsonl",
-    **extra: t.Any,
+    options: Options | None = None,
+    **keywords: Unpack[CheckOptions],
 ) -> Report:
     """Check datasets; returns a `Report` and never prints.
 
     `paths` may be files, globs, directories or zips of images (task
     `image`), `hf://datasets/OWNER/NAME[@REV]`, an http(s) URL, or `-`:
     standard input, read as `stdin_format` (jsonl, json, csv, tsv, parquet).
-    Raises `SourceError` when an input cannot be read at all (missing, or a
-    FIFO, device or other special file).
+    The keywords are those of `CheckOptions` (ftprep/core/options.py declares
+    each); `options` is an already built `Options` they override. Raises
+    TypeError for an unknown keyword, ValueError for a bad value, and
+    `SourceError` when an input cannot be read at all (missing, or a FIFO,
+    device or other special file).
     """
-    opts = Options(task=task, field_instruction=field_instruction, field_output=field_output,
-                   field_conversation=field_conversation, field_prompt=field_prompt,
-                   field_chosen=field_chosen, field_rejected=field_rejected, chat_template=chat_template,
-                   min_rows=min_rows, workers=workers, max_per_code=max_per_code, **extra)
-    if task is not None:
-        if task not in task_registry.TASK_NAMES:
-            raise ValueError(f"unknown task {task!r}; choose from {', '.join(task_registry.TASK_NAMES)}")
-    items = expand(paths, task)
+    opts = settle("check", options, keywords)
+    items = expand(paths, opts.task)
     if "-" in items:  # standard input, on purpose: copied once, reported as "-"
-        with stdin_copy(stdin_format) as copy:
+        with stdin_copy(opts.stdin_format) as copy:
             report = Report([check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items])
     else:
         report = Report([check_one(p, opts) for p in items])
-    return report.strict() if strict else report
+    return report.strict() if opts.strict else report
 
 
 def check_one(path: str, opts: Options) -> FileReport:

@@ -9,56 +9,49 @@ from __future__ import annotations
 import os
 import tempfile
 import typing as t
+from typing import Unpack
 
 from ftprep.core.diagnostics import ERROR
+from ftprep.core.keywords import ConvertOptions
+from ftprep.core.options import Options
 from ftprep.core.results import Conversion
 from ftprep.disk.outputs import refuse_input, terminating
 from ftprep.engine.converter import convert_records
+from ftprep.engine.settings import settle
 from ftprep.image import convert_images
 from ftprep.reading.formats import is_image_set
-from ftprep.tasks.base import DEFAULT_MIN_ROWS, Options
 
 
 def convert(
     input: str | os.PathLike[str],
     output: str | os.PathLike[str],
     *,
-    task: str | None = None,
-    field_instruction: str | None = None,
-    field_output: str | None = None,
-    field_conversation: str | None = None,
-    field_prompt: str | None = None,
-    field_chosen: str | None = None,
-    field_rejected: str | None = None,
-    chat_template: str | None = None,
-    drop_invalid: bool = False,
-    min_rows: int = DEFAULT_MIN_ROWS,
-    **extra: t.Any,
+    options: Options | None = None,
+    **keywords: Unpack[ConvertOptions],
 ) -> Conversion:
     """Convert a data file to the canonical columns of `task`, checked.
 
     `output` ends in `.jsonl` or `.parquet` (custom_* tasks: `.jsonl` or `.json`,
     which the trainer loads from a URL). For the image task, `output` is a folder.
+    The keywords are those of `ConvertOptions`; `options` is an already built
+    `Options` they override. Raises TypeError for an unknown keyword, ValueError
+    for a bad value.
     """
     src, dst = str(input), str(output)
-    also_zip = bool(extra.pop("also_zip", False))
-    force = bool(extra.pop("force", False))
-    opts = Options(task=task, field_instruction=field_instruction, field_output=field_output,
-                   field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
-                   field_rejected=field_rejected, chat_template=chat_template, min_rows=min_rows, **extra)
+    opts = settle("convert", options, keywords)
     refuse_input(dst, [src])
     with terminating():  # SIGTERM unwinds: the finally blocks below remove what was staged
-        if is_image_set(src, task):
-            return convert_images(src, dst, opts, drop_invalid=drop_invalid, also_zip=also_zip, force=force)
-        return convert_records(src, dst, opts, task, chat_template, drop_invalid, min_rows)
+        if is_image_set(src, opts.task):
+            return convert_images(src, dst, opts, drop_invalid=opts.drop_invalid, also_zip=opts.also_zip,
+                                  force=opts.force)
+        return convert_records(src, dst, opts, opts.task, opts.chat_template, opts.drop_invalid, opts.min_rows)
 
 
 def load(
     path: str | os.PathLike[str],
     *,
-    task: str | None = None,
-    drop_invalid: bool = False,
-    **options: t.Any,
+    options: Options | None = None,
+    **keywords: Unpack[ConvertOptions],
 ) -> t.Any:
     """A polars DataFrame of the canonical columns of a data file (checked like convert).
 
@@ -67,9 +60,10 @@ def load(
     """
     import polars as pl
 
+    opts = settle("load", options, keywords)
     with tempfile.TemporaryDirectory(prefix="ftprep-load-") as d:
         out = os.path.join(d, "data.parquet")
-        conv = convert(path, out, task=task, drop_invalid=drop_invalid, **options)
+        conv = convert(path, out, options=opts)
         if not conv.written:
             first = next((x for x in conv.report.diagnostics if x.severity == ERROR), None)
             raise ValueError(f"{path}: {conv.report.errors} error(s); first: "

@@ -15,9 +15,13 @@ import dataclasses
 import os
 import tempfile
 import typing as t
+from typing import Unpack
 
 from ftprep.core.errors import DataErrors
+from ftprep.core.keywords import PushOptions
+from ftprep.core.options import Options
 from ftprep.core.results import PushResult
+from ftprep.engine.settings import settle
 from ftprep.hub.upload import DATA_FILE, IMAGE_DIR, client, upload_folder, valid_repo
 from ftprep.reading.formats import is_image_set
 
@@ -29,30 +33,31 @@ def push(
     path: str | os.PathLike[str],
     *,
     repo: str,
-    task: str | None = None,
     private: bool = True,
     revision: str | None = None,
     message: str | None = None,
     token: str | None = None,
     endpoint: str | None = None,
-    strict: bool = False,
     api: t.Any = None,
-    **check_options: t.Any,
+    options: Options | None = None,
+    **keywords: Unpack[PushOptions],
 ) -> PushResult:
     """Check and convert `path`, then upload it to the dataset repo `repo` ("OWNER/NAME").
 
-    `check_options` are the options of `ftprep.check` (mapping fields, chat
-    template, min_rows, image options...). The repo is created private unless
-    `private=False`; an existing repo keeps its visibility. `token` and
-    `endpoint` default to huggingface_hub's lookup (HF_TOKEN or the saved
-    login; HF_ENDPOINT). `api` may be an `HfApi` to use instead.
+    The keywords are those of `PushOptions`: the options of `ftprep.convert`
+    (mapping fields, chat template, min_rows, image options...) and `strict`;
+    `options` is an already built `Options` they override. The repo is created
+    private unless `private=False`; an existing repo keeps its visibility.
+    `token` and `endpoint` default to huggingface_hub's lookup (HF_TOKEN or the
+    saved login; HF_ENDPOINT). `api` may be an `HfApi` to use instead.
 
     Raises `DataErrors` (nothing uploaded), `HubAuthError`, `NamespaceError`,
     `HubNetworkError` or `HubError` (all in `ftprep.core.errors`); `ValueError`
-    for a malformed repo id.
+    for a malformed repo id or a bad option value, TypeError for an unknown keyword.
     """
     valid_repo(repo)
-    with staged(path, task=task, strict=strict, **check_options) as stage:
+    opts = settle("push", options, keywords)
+    with staged(path, options=opts) as stage:
         return upload(stage, repo, private=private, revision=revision, message=message, token=token,
                       endpoint=endpoint, api=api)
 
@@ -67,23 +72,23 @@ class Stage:
 
 
 @contextlib.contextmanager
-def staged(path: str | os.PathLike[str], *, task: str | None = None, strict: bool = False,
-           **check_options: t.Any) -> t.Iterator[Stage]:
+def staged(path: str | os.PathLike[str], *, options: Options | None = None,
+           **keywords: Unpack[PushOptions]) -> t.Iterator[Stage]:
     """Check and convert `path` into a temporary repo folder: data/train.jsonl, or
     the ImageFolder that ftprep.image writes (train/metadata.jsonl + images).
     Raises `DataErrors` when the data has errors (or warnings, under `strict`)."""
     from ftprep.verbs.convert import convert
 
-    check_options.pop("drop_invalid", None)  # push never uploads a subset silently
+    # push never uploads a subset silently
+    opts = dataclasses.replace(settle("push", options, keywords), drop_invalid=False)
     with tempfile.TemporaryDirectory(prefix="ftprep-push-") as tmp:
         src = str(path)
-        images = is_image_set(src, task)
+        images = is_image_set(src, opts.task)
         folder = os.path.join(tmp, "repo")
-        conv = convert(src, folder if images else os.path.join(folder, *DATA_FILE.split("/")), task=task,
-                       **check_options)
+        conv = convert(src, folder if images else os.path.join(folder, *DATA_FILE.split("/")), options=opts)
         if not conv.written:
             raise DataErrors(conv.report)
-        if strict and conv.report.warnings:
+        if opts.strict and conv.report.warnings:
             raise DataErrors(conv.report.strict())
         yield Stage(folder, conv, f"{IMAGE_DIR}/**" if images else DATA_FILE)
 

@@ -22,8 +22,7 @@ from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.core.redact import public_url, redact, register_url
 from ftprep.core.errors import SourceError
 from ftprep.reading.formats import SUFFIXES
-from ftprep.tasks.base import MAX_URL_BYTES
-from ftprep.tasks.base import Options
+from ftprep.core.options import MAX_URL_BYTES, Options
 
 HF_RE = re.compile(r"^hf://datasets/(?P<repo>[\w.-]+/[\w.-]+)(?:@(?P<rev>[^\s]+))?/?$")
 STATUS_HINTS = {

@@ -19,11 +19,11 @@ import typing as t
 import msgspec
 
 from ftprep.core.diagnostics import Diagnostic, FileReport
+from ftprep.core.options import Options
 from ftprep.core.redact import redact, register_hub
 from ftprep.core.errors import SourceError, transport_errors
 from ftprep.reading.formats import first_line
 from ftprep import tasks as task_registry
-from ftprep.tasks.base import Options
 
 NOT_FOUND_HINT = "check OWNER/NAME; for a private repo run `hf auth login` or set HF_TOKEN"
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")

@@ -29,17 +29,20 @@ import contextlib
 import dataclasses
 import os
 import typing as t
+from typing import Unpack
 
 from ftprep import tasks as task_registry
 from ftprep.api.pricing import Estimate, estimate
 from ftprep.core.errors import DataErrors, RequestInvalid
 # Part of this module's surface: callers check and build requests through it.
 from ftprep.verbs.request import build_request, job_request, model_warnings, validate_request
+from ftprep.core.keywords import SubmitOptions
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
     from ftprep.api.pending import PendingCreate, PendingStore
     from ftprep.core.diagnostics import Report
+    from ftprep.core.options import Options
 
 __all__ = ["RequestInvalid", "Submission", "build_request", "model_warnings", "submit", "validate_request"]
 
@@ -117,7 +120,8 @@ def submit(
     api_key: str | None = None,
     confirm: t.Callable[[Submission], bool] | None = None,
     pending: PendingStore | None = None,
-    **check_options: t.Any,
+    options: Options | None = None,
+    **check_options: Unpack[SubmitOptions],
 ) -> Submission:
     """Create a fine-tuning job (see the module docstring for the order of steps).
 
@@ -128,11 +132,15 @@ def submit(
     left open; without one, a `Client(api_key)` is built once for the whole
     command and closed at its end (a dry run builds none). `pending` holds the
     creates whose outcome is unknown (default: `PendingStore()`, the user's cache).
+    `check_options` are those of `SubmitOptions` (TypeError for an unknown one,
+    ValueError for a bad value); `options` is an already built `Options` they override.
     """
     from ftprep.core.redact import register_url
+    from ftprep.engine.settings import settle
 
     if client is not None and api_key is not None:
         raise TypeError("pass client= or api_key=, not both: the client carries its key")
+    checked = settle("submit", options, check_options)  # a bad keyword fails before anything is built
     register_url(dataset_url)  # an API that echoes the request must not print its signature
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
@@ -159,7 +167,7 @@ def submit(
             kwargs = {k: v for k, v in {**mapping, "image_model": image_model}.items() if v is not None}
             try:
                 stage = stack.enter_context(staged(os.fspath(data), task=task, chat_template=chat_template,
-                                                   **kwargs, **check_options))
+                                                   options=checked, **kwargs))
             except DataErrors as e:
                 plan.state, plan.report = "stopped", e.report
                 return plan

@@ -1,0 +1,102 @@
+"""The keyword types of the public verbs: `def check(paths, **keywords: Unpack[CheckOptions])`.
+
+These are the one place the static type of an option is written a second time
+(for type checkers, which cannot read a declaration built at run time).
+tests/test_options.py pins each TypedDict's keys to the verbs its options
+declare (`Declaration.verbs` in ftprep/core/options.py) and each annotation to
+the `Options` field, so the two cannot drift apart. At run time `settle` checks
+the keywords against the declaration, not against these.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+
+class _Columns(t.TypedDict, total=False):
+    task: str | None
+    field_instruction: str | None
+    field_output: str | None
+    field_conversation: str | None
+    field_prompt: str | None
+    field_chosen: str | None
+    field_rejected: str | None
+    chat_template: str | None
+
+
+class _Bounds(t.TypedDict, total=False):
+    max_expansion: float
+    max_decompressed: int
+
+
+class _Tokens(t.TypedDict, total=False):
+    tokenizer: t.Any
+    max_seq_len: int | None
+
+
+class _Data(_Bounds, _Tokens, total=False):
+    min_rows: int
+    max_per_code: int
+    workers: int | None
+    max_url_bytes: int
+    trigger: str | None
+    field_caption: str | None
+    min_pairs: int
+    max_pairs: int
+    explain_all: bool
+    progress: t.Any
+
+
+class _Written(t.TypedDict, total=False):
+    drop_invalid: bool
+    also_zip: bool
+    force: bool
+
+
+class CheckOptions(_Columns, _Data, total=False):
+    """`ftprep.check`."""
+
+    image_model: str | None
+    strict: bool
+    stdin_format: str
+
+
+class ConvertOptions(_Columns, _Data, _Written, total=False):
+    """`ftprep.convert` and `ftprep.load`."""
+
+    image_model: str | None
+
+
+class PushOptions(ConvertOptions, total=False):
+    """`ftprep.push`."""
+
+    strict: bool
+
+
+class SubmitOptions(_Data, _Written, total=False):
+    """`ftprep.submit`, besides the request fields it takes by name."""
+
+    strict: bool
+
+
+class RenderOptions(_Columns, _Bounds, total=False):
+    """`ftprep.render`."""
+
+    rows: int | None
+    default_system: str | None
+    as_converted: bool
+
+
+class StatsOptions(_Columns, _Bounds, _Tokens, total=False):
+    """`ftprep.stats`."""
+
+    rows: int | None
+    as_converted: bool
+    hours: float | None
+    throughput: float
+
+
+# Verb -> its keyword type, for the test that pins them to the declaration.
+BY_VERB: dict[str, type] = {"check": CheckOptions, "convert": ConvertOptions, "load": ConvertOptions,
+                            "push": PushOptions, "submit": SubmitOptions, "render": RenderOptions,
+                            "stats": StatsOptions}

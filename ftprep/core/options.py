@@ -1,0 +1,256 @@
+"""Every option ftprep takes, declared once: the `Options` object and its declaration.
+
+Each field of `Options` is one option. Its `dataclasses.field` metadata says the
+rest (`_option` below): the help text, the flag, the choices, the bounds, whether
+`[tool.ftprep]` may set it, which CLI commands show it and which library verbs
+take it as a keyword. The CLI's click options (ftprep/cli/options.py), the config
+keys (ftprep/cli/config.py), the defaults shown in --help and the verbs' checks
+of their keywords (`settle`) are all derived from it; `CLI_ONLY` declares the few
+options that steer only the command line (output format, config file, HTML page).
+
+Choices that come from a registry (task names, chat templates, stdin formats)
+are named here, not listed: core imports nothing above itself, so the layer that
+calls `settle` or builds click options resolves the name (ftprep/engine/settings.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing as t
+
+from ftprep.core.bounds import MAX_DECOMPRESSED, MAX_EXPANSION
+
+# The trainer keeps min-rows configurable: its MINIMUM_DATASET_ROWS moved
+# 5,000 -> 2,000 -> 4,000 -> 8,000. The latest seen is the default.
+DEFAULT_MIN_ROWS = 8000
+# The trainer's limit for data at a URL (pyarrow's JSON limit).
+MAX_URL_BYTES = 2_147_483_646
+# The evaluation's sequence_len: stats reports rows longer than this by default.
+DEFAULT_MAX_SEQ_LEN = 4096
+# Training tokens per second assumed by the stats time view: LoRA on a ~7B model on
+# one H100 at ~35% of its bf16 peak (6 x 7e9 FLOPs per token). Real trainers differ several-fold.
+THROUGHPUT = 8_000
+
+# Registries the choices of an option may name (resolved above core).
+TASKS, TEMPLATES, STDIN = "tasks", "chat_templates", "stdin_formats"
+# Verbs (library functions) and commands, by name.
+DATA = ("check", "convert", "load", "push", "submit")
+COLUMNS = ("check", "convert", "load", "push", "render", "stats")  # submit names its columns itself
+SHOWN = ("check", "convert", "render", "stats", "push", "submit")  # commands with the mapping flags
+IMAGES = ("check", "convert", "push", "submit")
+CHECKED = ("check", "push", "submit")
+
+
+@dataclasses.dataclass(frozen=True)
+class Declaration:
+    """One option. `flag` None: a library keyword only. `choices`: the allowed
+    values, or the name of the registry that holds them. `kind` is the value's
+    type for the CLI and config: str, int, float, bool, bytes, path, file or any.
+    `per_command` overrides help, default, choices, required or config for one command."""
+
+    name: str
+    annotation: t.Any
+    default: t.Any
+    help: str
+    flag: str | None = None
+    param: str = ""
+    kind: str = "str"
+    choices: tuple[str, ...] | str | None = None
+    minimum: float | None = None
+    open_minimum: bool = False
+    metavar: str | None = None
+    config: bool = False
+    commands: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
+    per_command: t.Mapping[str, t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The `[tool.ftprep]` key: the long flag without its dashes."""
+        return (self.flag or self.name).removeprefix("--")
+
+    def on(self, command: str, what: str) -> t.Any:
+        """`what` (help, default, choices, required, config) as `command` shows it."""
+        own = self.per_command.get(command, {})
+        if what in own:
+            return own[what]
+        return {"required": False}.get(what, getattr(self, what, None))
+
+
+def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
+    """A field of `Options` with its declaration (the rest of `Declaration`)."""
+    return dataclasses.field(default=default, metadata={"help": help, **spec})
+
+
+_MAPPED = {"metavar": "COL", "config": True, "commands": SHOWN, "verbs": COLUMNS}
+_IMAGE = {"config": True, "commands": IMAGES, "verbs": DATA}
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """Everything a check, convert, render, stats, push or submit can be told:
+    built once (from CLI flags, `[tool.ftprep]` config or library keywords) and handed down."""
+
+    task: str | None = _option(
+        None, "Task type; inferred from the columns when omitted.", choices=TASKS, config=True,
+        commands=SHOWN + ("cost",), verbs=COLUMNS,
+        per_command={"submit": {"required": True, "help": "Task type."},
+                     "cost": {"help": "Task type; image has its own rate."}})
+    field_instruction: str | None = _option(None, "text: instruction column (default instruction).", **_MAPPED)
+    field_output: str | None = _option(None, "text: output column (default output).", **_MAPPED)
+    field_conversation: str | None = _option(None, "chat: conversation column (default conversations).", **_MAPPED)
+    field_prompt: str | None = _option(None, "dpo/grpo: prompt column (default prompt).", **_MAPPED)
+    field_chosen: str | None = _option(None, "dpo: chosen column (default chosen).", **_MAPPED)
+    field_rejected: str | None = _option(None, "dpo: rejected column (default rejected).", **_MAPPED)
+    chat_template: str | None = _option(None, "The job's chat template; its rules are checked.",
+                                        **{**_MAPPED, "metavar": None, "choices": TEMPLATES})
+    image_model: str | None = _option(None, "image: the diffusion model (caption limits).", choices=("flux", "sdxl"),
+                                      config=True, commands=IMAGES, verbs=("check", "convert", "load", "push"))
+    trigger: str | None = _option(None, "image: a trigger word every caption should hold.", metavar="WORD", **_IMAGE)
+    field_caption: str | None = _option(None, "image: caption column of metadata.jsonl/csv (default text).",
+                                        metavar="COL", **_IMAGE)
+    min_pairs: int = _option(10, "image: fewest usable pairs.", kind="int", **_IMAGE)
+    max_pairs: int = _option(50, "image: most usable pairs.", kind="int", **_IMAGE)
+    min_rows: int = _option(DEFAULT_MIN_ROWS, "Warn below this many rows (the service's minimum).", kind="int",
+                            minimum=0, config=True, commands=("check", "convert", "push", "submit"), verbs=DATA,
+                            per_command={"convert": {"help": "Warn below this many rows."}})
+    max_per_code: int = _option(100_000, "Keep at most this many diagnostics per code in memory; the rest are counted.",
+                                kind="int", minimum=1, config=True, commands=CHECKED, verbs=DATA)
+    workers: int | None = _option(None, "Processes for big JSON Lines files (default: all cores).", kind="int",
+                                  minimum=1, config=True, commands=CHECKED, verbs=DATA)
+    # Tokens: exact counts with a tokenizer (a path, a Hub id or a loaded one), else an estimate.
+    tokenizer: t.Any = _option(
+        None, "tokenizer.json or Hub id: exact token counts for --max-seq-len.", metavar="PATH_OR_ID", config=True,
+        commands=("check", "push", "stats"), verbs=DATA + ("stats",),
+        per_command={"stats": {"help": "tokenizer.json (or folder) or Hub id: exact counts."}})
+    max_seq_len: int | None = _option(
+        None, "Report rows longer than this many tokens.", kind="int", minimum=1, config=True,
+        commands=("check", "push", "stats"), verbs=DATA + ("stats",),
+        per_command={"stats": {"default": DEFAULT_MAX_SEQ_LEN, "help": "Rows longer than this are dropped by the "
+                               f"trainer ({DEFAULT_MAX_SEQ_LEN} is the evaluation length)."}})
+    # How far a .gz may expand (ratio to its size, and bytes); ftprep.core.bounds.
+    max_expansion: float = _option(
+        MAX_EXPANSION, "A .gz may expand to this many times its size (16 MiB always pass); past it: P014.",
+        kind="float", minimum=1, commands=("check", "convert", "render", "stats"), verbs=DATA + ("render", "stats"))
+    max_decompressed: int = _option(
+        MAX_DECOMPRESSED, "A .gz may expand to at most this many bytes (e.g. 512M, 20G); past it: P014.",
+        kind="bytes", minimum=1, commands=("check", "convert", "render", "stats"), verbs=DATA + ("render", "stats"))
+    strict: bool = _option(False, "Treat warnings as errors.", kind="bool", config=True, commands=("check", "push"),
+                           verbs=("check", "push", "submit"),
+                           per_command={"push": {"help": "Treat warnings as errors: push nothing if there are any."}})
+    # custom_* data at a URL: the trainer's size limit (lower it to test).
+    max_url_bytes: int = _option(MAX_URL_BYTES, "custom_* tasks: the trainer's size limit for data at a URL.",
+                                 kind="int", minimum=1, commands=("check",), verbs=DATA)
+    stdin_format: str = _option("jsonl", "What '-' (standard input) holds; gzip is recognised by itself.",
+                                choices=STDIN, commands=("check",), verbs=("check",))
+    drop_invalid: bool = _option(False, "Write only the valid rows instead of refusing.", kind="bool", config=True,
+                                 commands=("convert",), verbs=("convert", "load", "push", "submit"))
+    also_zip: bool = _option(False, "image: also write the flat image+.txt zip the trainer consumes.", kind="bool",
+                             commands=("convert",), verbs=("convert", "load", "push", "submit"))
+    force: bool = _option(False, "image: replace an existing OUTPUT.zip that ftprep did not write.", kind="bool",
+                          commands=("convert",), verbs=("convert", "load", "push", "submit"))
+    rows: int | None = _option(None, "Render only the first N rows.", kind="int", minimum=1, commands=("render",),
+                               verbs=("render", "stats"))
+    default_system: str | None = _option(None, "The text phi_4 injects into a chat without a system message "
+                                               "(default: a marker, and C015).", verbs=("render",))
+    as_converted: bool = _option(
+        False, "Show the rows `ftprep convert` would write (shape mapped, input folded in) instead of what the "
+               "trainer gets from this file.", kind="bool", commands=("render", "stats"), verbs=("render", "stats"))
+    hours: float | None = _option(None, "The job's hours, for the time view.", kind="float", minimum=0,
+                                  open_minimum=True, commands=("stats",), verbs=("stats",))
+    throughput: float = _option(THROUGHPUT, "Assumed training tokens per second, for the time view.", kind="float",
+                                minimum=0, open_minimum=True, commands=("stats",), verbs=("stats",))
+    # Tests: the fast path and the explain path must agree.
+    explain_all: bool = _option(False, "Send every row through the explain path.", kind="bool", verbs=DATA)
+    progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
+                                    "terminal.", kind="any", verbs=DATA)
+
+    def field(self, option: str, default: str) -> str:
+        value = getattr(self, option)
+        return value if value else default
+
+    def mapping(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name.startswith("field_") and getattr(self, f.name)}
+
+
+_FORMATS = ("text", "json", "github")
+_PLAIN = {"choices": _FORMATS[:2], "config": False}
+_API = {**_PLAIN, "default": "text", "help": "Output format."}
+
+# Options of the command line alone: the verbs never see them.
+CLI_ONLY = (
+    Declaration("html", "str | None", None, "Also write a self-contained HTML report.", "--html", "html_path",
+                kind="path", commands=("check", "stats"),
+                per_command={"stats": {"help": "Also write a self-contained HTML page."}}),
+    Declaration("config", "str | None", None, "Read options from this file instead of searching for [tool.ftprep].",
+                "--config", "config_path", kind="file", commands=("check", "convert", "push", "submit"),
+                per_command={"convert": {"help": "Config file to use."}}),
+    Declaration("isolated", "bool", False, "Ignore configuration files.", "--isolated", kind="bool",
+                commands=("check", "convert", "push", "submit")),
+    Declaration("format", "str | None", None, "Output format (default text; github under GITHUB_ACTIONS).",
+                "--format", "fmt", choices=_FORMATS, config=True,
+                commands=("check", "convert", "render", "stats", "codes", "push", "submit", "jobs", "cost"),
+                per_command={"render": _PLAIN, "stats": _PLAIN, "codes": _PLAIN,
+                             "push": _API, "submit": _API, "jobs": _API, "cost": _API}),
+)
+
+
+@functools.cache
+def declarations() -> tuple[Declaration, ...]:
+    """Every option: the fields of `Options` in order, then `CLI_ONLY`."""
+    hints = t.get_type_hints(Options)
+    out = []
+    for f in dataclasses.fields(Options):
+        spec = dict(f.metadata)
+        commands = spec.get("commands", ())
+        flag = "--" + f.name.replace("_", "-") if commands else None
+        out.append(Declaration(f.name, hints[f.name], f.default, spec.pop("help"), flag, f.name, **spec))
+    return tuple(out) + tuple(dataclasses.replace(d, param=d.param or d.name) for d in CLI_ONLY)
+
+
+def declared(name: str) -> Declaration:
+    return next(d for d in declarations() if d.name == name)
+
+
+def for_verb(verb: str) -> dict[str, Declaration]:
+    """The keywords `verb` takes, by name."""
+    return {d.name: d for d in declarations() if verb in d.verbs}
+
+
+def settle(verb: str, options: Options | None, keywords: t.Mapping[str, t.Any],
+           choices: t.Callable[[str], t.Sequence[str]]) -> Options:
+    """`options` (default: the defaults) with `keywords` applied: the one place a
+    verb's keywords are checked. An unknown keyword raises TypeError, a bad value
+    ValueError. A keyword given as None is not given: the option keeps its value
+    in `options`, or its default. `choices` resolves a registry's name to its values."""
+    allowed = for_verb(verb)
+    unknown = [k for k in keywords if k not in allowed]
+    if unknown:
+        raise TypeError(f"{verb}() got an unexpected keyword argument {unknown[0]!r}")
+    given = {name: value for name, value in keywords.items() if value is not None}
+    for name, value in given.items():
+        _check(allowed[name], value, choices)
+    base = options if options is not None else Options()
+    return dataclasses.replace(base, **given) if given else base
+
+
+def _check(decl: Declaration, value: t.Any, choices: t.Callable[[str], t.Sequence[str]]) -> None:
+    label = decl.name.replace("_", " ")
+    if decl.kind in ("int", "bytes", "float"):
+        whole = decl.kind != "float"
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+            raise ValueError(f"{decl.name} must be {'a whole number' if whole else 'a number'}, not {value!r}")
+        low = decl.minimum
+        if low is not None and (value < low or (decl.open_minimum and value == low)):
+            raise ValueError(f"{decl.name} must be {'above' if decl.open_minimum else 'at least'} {low:g}, "
+                             f"not {value!r}")
+    elif decl.kind == "bool" and not isinstance(value, bool):
+        raise ValueError(f"{decl.name} must be True or False, not {value!r}")
+    elif decl.kind == "str" and decl.annotation is not t.Any and not isinstance(value, str):
+        raise ValueError(f"{decl.name} must be a string, not {value!r}")
+    if decl.choices is not None:
+        allowed = choices(decl.choices) if isinstance(decl.choices, str) else decl.choices
+        if value not in allowed:
+            raise ValueError(f"unknown {label} {value!r}; choose from {', '.join(allowed)}")
