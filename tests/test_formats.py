@@ -388,3 +388,28 @@ def test_every_code_gives_a_valid_sarif_rule_and_xml() -> None:
     assert suite is not None and suite.get("tests") == str(len(CODES))
     assert suite.get("failures") == str(sum(c.severity == "error" for c in CODES.values()))
     assert len({i["fingerprint"] for i in json.loads(render("gitlab", every_code()))}) == len(CODES)
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.mark.parametrize("command", ["check", "convert"])
+@pytest.mark.parametrize("name", ["sarif", "junit", "gitlab"])
+def test_the_cli_writes_each_format_with_the_findings_exit_code(tmp_path: Path, command: str, name: str) -> None:
+    from click.testing import CliRunner
+
+    from ftprep.cli import cli
+
+    args = [command, str(SAMPLES / "chat_broken.jsonl"), "--format", name, "--isolated"]
+    if command == "convert":
+        args += ["-o", str(tmp_path / "out.jsonl")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    if name == "sarif":
+        log = json.loads(result.output)
+        assert not list(sarif_validator().iter_errors(log))
+        assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"D002"}
+    elif name == "junit":
+        assert int(ET.fromstring(result.output).get("failures", "0")) > 0
+    else:
+        assert {issue["check_name"] for issue in json.loads(result.output)} >= {"D002"}

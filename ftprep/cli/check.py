@@ -94,7 +94,7 @@ def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> Non
         raise usage_error(e) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    elif fmt == "github":
+    elif fmt != "text":  # a CI format: the conversion's report, as check writes it
         REPORTERS[fmt](result.report, sys.stdout)
     else:
         from ftprep.output.reporters import text

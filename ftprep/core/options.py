@@ -175,7 +175,8 @@ class Options:
                 if f.name.startswith("field_") and getattr(self, f.name)}
 
 
-_FORMATS = ("text", "json", "github")
+# Reporters of a check (ftprep.output): text and json, and the CI formats.
+_FORMATS = ("text", "json", "github", "sarif", "junit", "gitlab")
 _PLAIN = {"choices": _FORMATS[:2], "config": False}
 _API = {**_PLAIN, "default": "text", "help": "Output format."}
 
