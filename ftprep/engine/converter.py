@@ -1,4 +1,4 @@
-"""`ftprep.convert` and `ftprep.load`: raw data to the canonical columns.
+"""The record conversion behind `ftprep.convert` (ftprep.verbs.convert): raw data to the canonical columns.
 
 Records stream from the source, are mapped by `shapes`, written to a
 temporary JSON Lines file and checked there with the same engine as `check`.
