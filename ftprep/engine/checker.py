@@ -143,7 +143,7 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         scan = scan_jsonl(path, gz, task, opts)
     placer: Placer = lambda rows: scan.line_of
     if fmt == "json":  # a record's line is found in the raw bytes, for the rows that have findings
-        scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
+        scan.found = [f._replace(line=None) for f in scan.found]
         placer = lambda rows: element_lines(path, gz, rows).get  # noqa: E731
     if table is not None:
         placer = lambda rows: line_of_table  # noqa: E731
@@ -253,7 +253,7 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan,
     def line_of(row: int) -> int | None:
         return starts[row] if row < len(starts) and starts[row] else None
 
-    scan.found = [(f[0] if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
+    scan.found = [f if f.row is None else f._replace(line=line_of(f.row)) for f in scan.found]
     for line, message in table.unclosed:  # file-level (no row) so that convert refuses even --drop-invalid
         scan.add(line, None, Finding("P011", message, None, UNCLOSED_HINT))
     return scan, line_of
@@ -280,17 +280,17 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     missing = [c for c in task.mapped(opts).values() if records and scan.absent.get(c, 0) == records]
     for col in missing:
         out.append(missing_column(task, opts, col, columns | scan.keys, path))
-        found = [f for f in found if not (f[2] == "V001" and f[4] == col)]
+        found = [f for f in found if not (f.code == "V001" and f.field == col)]
         counts["V001"] = counts.get("V001", 0) - scan.absent[col]
     if scan.rows and not missing and task.name not in ("chat", "custom_chat") and scan.empty_rows * 5 > scan.rows * 4:
         out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
                               "above 80%", path))
-    for line, row, code, message, field, hint in found:
+    for f in found:
         many: dict[str, t.Any] = {}
-        if code in AGGREGATED:  # one finding for every row with this cause
-            key = (code, field)
+        if f.code in AGGREGATED:  # one finding for every row with this cause
+            key = (f.code, f.field)
             many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
-        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint, **many))
+        out.append(Diagnostic(f.code, f.message, path, line=f.line, row=f.row, field=f.field, hint=f.hint, **many))
     pairs, counts["D001"] = first_duplicates(scan.hashes, opts.max_per_code)
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
