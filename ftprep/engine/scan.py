@@ -48,6 +48,8 @@ class RowChecker:
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
         self.conversation = task.mapped(opts).get("field_conversation")
         self.layout = typed_layout(task.name, opts)
+        # The token accounting of the same lines (ftprep.engine.lengths.LengthTally), when asked for.
+        self.tally: t.Any = None
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
@@ -151,6 +153,8 @@ class RowChecker:
         failure there is a truncation."""
         if not lines:
             return
+        if self.tally is not None:  # the rows as the trainer's prep reads them, counted in tokens
+            self.tally.lines(scan.lengths, lines, scan.lines + 1, scan.rows, truncated_tail)
         # Decode at C speed; a failing line stops `extend` right after the rows
         # before it, so each failure costs one Python round trip.
         rows: list[t.Any] = []
@@ -282,13 +286,18 @@ def trained_columns(row_type: t.Any) -> t.Callable[[t.Any], t.Any] | None:
 
 
 def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
-               strip_bom: bool) -> Scan:
+               strip_bom: bool, tokens: tuple[str, t.Sequence[str]] | None = None) -> Scan:
     """Scan bytes [start, end) of an uncompressed JSON Lines file; both ends
-    fall on line starts. Runs in a worker process for big files."""
+    fall on line starts. Runs in a worker process for big files. `tokens`:
+    (display path, columns) to count the rows' tokens too (ftprep.engine.lengths)."""
     from ftprep.tasks import get
 
     checker = RowChecker(get(task), opts)
     scan = Scan(opts.max_per_code)
+    if tokens is not None:
+        from ftprep.engine.lengths import check_tally
+
+        checker.tally, scan.lengths = check_tally(get(task), opts, *tokens) or (None, None)
     with open(path, "rb") as f:
         f.seek(start)
         read_stream(checker, scan, f, end - start, final, strip_bom)

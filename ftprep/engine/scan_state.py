@@ -66,6 +66,8 @@ class Scan:
     types: ColumnTypes = dataclasses.field(default_factory=ColumnTypes)
     # A CSV table's cells as pandas would type them (ftprep.engine.csvtypes.CsvTypes).
     cells: t.Any = None
+    # The same rows counted in tokens (ftprep.engine.length_stats.Stats), for check's token options.
+    lengths: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -95,6 +97,8 @@ class Scan:
         self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
         self.places = {k: [r + rows for r in v] for k, v in self.places.items()}
         self.types.shift(rows)
+        if self.lengths is not None:
+            self.lengths.shift(lines, rows)
         self.offset += lines - rows
 
     def merge(self, other: Scan) -> None:
@@ -124,6 +128,11 @@ class Scan:
         self.hashes.extend(other.hashes)
         self.hidden.extend(other.hidden)
         self.types.merge(other.types)
+        if other.lengths is not None:
+            if self.lengths is None:
+                self.lengths = other.lengths
+            else:
+                self.lengths.merge(other.lengths)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows

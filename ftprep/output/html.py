@@ -14,7 +14,10 @@ from ftprep.disk.outputs import discard, publish, refuse_input, sweep, temp_file
 
 if t.TYPE_CHECKING:
     from ftprep.core.diagnostics import Report
-    from ftprep.engine.lengths import Stats
+
+# Token statistics (ftprep.engine.length_stats.Stats), as the check or `ftprep stats`
+# made them: the page reads them and computes nothing.
+Stats = t.Any
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
@@ -33,7 +36,7 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
 
     `stats` is a `Stats`, or a mapping of report path to `Stats`. When it is
     None, the statistics that `check --tokenizer/--max-seq-len` kept in each
-    file report are used, or an estimate.
+    file report are used, or the estimate a file report offers on demand.
     """
     by_path: dict[str, Stats] = {}
     if stats is not None and hasattr(stats, "lengths"):
@@ -44,8 +47,9 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
     else:
         by_path = {f.path: f.stats["tokens"] for f in report.files if "tokens" in f.stats}
         for f in report.files:
-            if f.path not in by_path and f.task and f.task != "image" and os.path.isfile(f.path):
-                by_path[f.path] = _estimate(f.path, f.task)  # type: ignore[assignment]
+            later = f.stats.get("tokens_later")
+            if f.path not in by_path and later is not None:
+                by_path[f.path] = later()
     target = os.fspath(path)
     refuse_input(target, [f.path for f in report.files], "the HTML report")
     page = render_page(report, by_path)
@@ -58,16 +62,6 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
         publish(tmp, target)
     finally:
         discard(tmp)
-
-
-def _estimate(path: str, task: str) -> Stats | None:
-    """Estimated lengths for a page about a check run without token options."""
-    from ftprep.engine.lengths import stats
-
-    try:
-        return stats(path, task=task)
-    except Exception:  # noqa: BLE001 - the page is still useful without a histogram
-        return None
 
 
 def render_page(report: Report, by_path: t.Mapping[str, Stats]) -> str:
@@ -93,8 +87,6 @@ def render_page(report: Report, by_path: t.Mapping[str, Stats]) -> str:
 
 
 def stats_section(st: Stats) -> str:
-    from ftprep.engine.tokens import BASE_SEQ_LEN
-
     e = html.escape
     est = "" if st.exact else " (estimate)"
     kind = (f"exact, tokenizer <code>{e(st.tokenizer)}</code>" if st.exact
@@ -110,7 +102,7 @@ def stats_section(st: Stats) -> str:
     out.append("</table>")
     over = st.over(st.max_seq_len)
     out.append(f"<p>Total tokens{est}: {st.total_tokens:,}. Rows over {st.max_seq_len:,}: <b>{len(over):,}</b>; "
-               f"over {BASE_SEQ_LEN} (the trainer's base config): {len(st.over(BASE_SEQ_LEN)):,}.</p>")
+               f"over {st.base_seq_len} (the trainer's base config): {len(st.over(st.base_seq_len)):,}.</p>")
     return "".join(out)
 
 

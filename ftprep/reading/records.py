@@ -23,12 +23,13 @@ from ftprep.reading.formats import (
     TABLE_BATCH,
     UNCLOSED_HINT,
     Bounds,
+    HeadFirst,
     TableError,
     format_of,
     json_array,
     local_file,
     open_bytes,
-    probe_jsonl,
+    probed_jsonl,
     read_table,
     sniff_json,
     wrapped_key,
@@ -81,13 +82,14 @@ def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], So
         cols = sorted({k for r in records[:200] if isinstance(r, dict) for k in r})
         return cols, ((None, i, too_deep(path, r.line, i) if isinstance(r, TooDeep) else r)
                       for i, r in enumerate(records))
-    return sorted(probe_jsonl(path, gz, bounds)), _jsonl(path, gz, bounds)
+    keys, head = probed_jsonl(path, gz, bounds)  # one open: the records are read on from the probed head
+    return sorted(keys), _jsonl(path, gz, bounds, head)
 
 
-def _jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> Source:
+def _jsonl(path: str, gz: bool, bounds: Bounds | None = None, head: HeadFirst | None = None) -> Source:
     decoder = msgspec.json.Decoder()
     row = 0
-    with open_bytes(path, gz, bounds) as f:
+    with head or open_bytes(path, gz, bounds) as f:
         for n, raw in numbered_lines(f):
             if n == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
