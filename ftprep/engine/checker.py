@@ -136,25 +136,32 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
     else:
         scan = scan_jsonl(path, gz, task, opts, stream, tokens, parallel_min=PARALLEL_MIN_BYTES)
     placer: Placer = lambda rows: scan.line_of
+    lines = ElementLines(path, gz)
     if fmt == "json":  # a record's line is found in the raw bytes, for the rows that have findings
         scan.found = [f._replace(line=None) for f in scan.found]
-        placer = lambda rows: element_lines(path, gz, rows).get  # noqa: E731
+        placer = lines
     if table is not None:
         placer = lambda rows: line_of_table  # noqa: E731
     report.rows = scan.rows
-    finish(report, scan, task, opts, head, set(columns), placer)
     # The loader's type inference, per column; a JSON array's rows get their lines like every finding.
     load = load_report.diagnostics(scan.types, scan.cells, fmt, task, opts, shown,
                                    scan.line_of if fmt == "jsonl" else placer(()) if table is not None else _no_line,
                                    (path, gz))
-    if fmt == "json" and (rows := {r for d in load for r in (d.row, *(d.rows or ())) if r is not None}):
-        line_of = placer(rows)
+    lengths: list[Diagnostic] = []
+    if tokens is not None:
+        from ftprep.engine.lengths import length_findings
+
+        lengths = length_findings(tokens[1])
+    lines.want(r for d in load + lengths for r in (d.row, *(d.rows or ())) if r is not None)
+    finish(report, scan, task, opts, head, set(columns), placer)
+    if fmt == "json" and load:
+        line_of = placer(())
         load = [d.placed(line_of) for d in load]
     report.diagnostics += load
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if tokens is not None:
-        report.stats["tokens"] = scan.lengths
-        report.diagnostics += token_findings(report, scan.lengths, opts, placer if fmt == "json" else None)
+        report.stats["tokens"] = tokens[1]
+        report.diagnostics += kept_per_code(report, lengths, opts, placer if fmt == "json" else None)
     return report
 
 
@@ -176,23 +183,41 @@ def head_findings(path: str, fmt: str, task: Task, opts: Options) -> list[Findin
     return head
 
 
-def token_findings(report: FileReport, result: t.Any, opts: Options, placer: Placer | None) -> list[Diagnostic]:
-    """T001/T002/T003 of the rows the scan counted, kept per code like every other
+def kept_per_code(report: FileReport, found: list[Diagnostic], opts: Options, placer: Placer | None) -> list[Diagnostic]:
+    """Findings made after the scan (T001/T002/T003), kept per code like every other
     finding (at most max_per_code, the rest counted); `placer`: a JSON array's lines."""
-    from ftprep.engine.lengths import length_findings
-
     kept: dict[str, int] = {}
-    lengths: list[Diagnostic] = []
-    for d in length_findings(result):
+    out: list[Diagnostic] = []
+    for d in found:
         kept[d.code] = kept.get(d.code, 0) + 1
         if kept[d.code] <= opts.max_per_code:
-            lengths.append(d)
+            out.append(d)
         else:
             report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
-    if placer is not None and lengths:  # their records' lines, like every other finding's
-        line_of = placer({d.row for d in lengths if d.row is not None})
-        lengths = [d.placed(line_of) for d in lengths]
-    return lengths
+    if placer is not None and out:  # their records' lines, like every other finding's
+        line_of = placer({d.row for d in out if d.row is not None})
+        out = [d.placed(line_of) for d in out]
+    return out
+
+
+class ElementLines:
+    """A JSON array's record lines, found in one read of its raw bytes for all the
+    rows asked for so far and named beforehand (`want`); a row not named reads again."""
+
+    def __init__(self, path: str, gz: bool) -> None:
+        self.path, self.gz = path, gz
+        self.wanted: set[int] = set()
+        self.asked: set[int] | None = None
+        self.known: dict[int, int] = {}
+
+    def want(self, rows: t.Iterable[int]) -> None:
+        self.wanted.update(rows)
+
+    def __call__(self, rows: t.Collection[int]) -> t.Callable[[int], int | None]:
+        if self.asked is None or not self.asked.issuperset(rows):
+            self.asked = {*(self.asked or ()), *rows, *self.wanted}
+            self.known = element_lines(self.path, self.gz, self.asked)
+        return self.known.get
 
 
 def _no_line(row: int) -> None:
