@@ -172,3 +172,47 @@ def test_json_array_and_csv_counts_equal_stats(tmp_path: Path) -> None:
     report = ftprep.check(str(table), max_seq_len=512, min_rows=1)
     assert report.files[0].stats["tokens"].to_json() == st.to_json()
     assert t_findings(report) == stats_findings(st) and t_findings(report)
+
+
+def test_stats_and_render_open_the_jsonl_once(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "data.jsonl", chats(30))
+    with opens_of(path) as n:
+        st = stats(path)
+    assert n[0] == 1 and st.rendered == 30
+    with opens_of(path) as n:
+        assert len(ftprep.render(path).entries) == 30
+    assert n[0] == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_awkward_lines_are_counted_as_the_record_reader_counts_them(tmp_path: Path, workers: int,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A BOM, CRLF endings, blank and broken lines, a non-object, a record too deep to
+    decode and a last line cut off: the scan's counts equal `ftprep.stats`, line for line."""
+    import ftprep.engine.checker as checker
+
+    good = [json.dumps(r).encode() for r in chats(60, seed=9)]
+    deep = b'{"conversations": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    body = [b"\xef\xbb\xbf" + good[0], *good[1:20], b"", b"   ", b"{oops", b"[1, 2]", deep,
+            *(g + b"\r" for g in good[20:40]), *good[40:], good[0][:25]]
+    path = tmp_path / "awkward.jsonl"
+    path.write_bytes(b"\n".join(body))  # no final newline: the last record is cut off
+    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)
+    report = ftprep.check(str(path), max_seq_len=512, min_rows=1, workers=workers)
+    st = stats(str(path), max_seq_len=512)
+    assert report.files[0].stats["tokens"].to_json() == st.to_json()
+    assert t_findings(report) == stats_findings(st)
+    assert {"P001", "P005", "P013"} <= set(st.counts)
+
+
+def test_a_bound_hit_mid_file_is_counted_as_stats_counts_it(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "data.jsonl.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(b"".join(json.dumps(r).encode() + b"\n" for r in chats(400, seed=2)))
+    limit = os.path.getsize(tmp_path / "data.jsonl.gz") * 2  # far less than the rows expand to
+    report = ftprep.check(str(path), max_seq_len=512, min_rows=1, max_decompressed=limit)
+    st = stats(str(path), max_seq_len=512, max_decompressed=limit)
+    assert "P014" in report.codes() and "P014" in st.counts
+    assert report.files[0].stats["tokens"].to_json() == st.to_json()
