@@ -1,8 +1,11 @@
 """One local data file to one `FileReport`.
 
 Per file: sniff the format, infer the task from the columns when none is
-given, scan the rows (in parallel for big JSON Lines files), then add the
-dataset-level findings (missing columns, duplicates, row count, emptiness).
+given, scan the rows (ftprep.engine.file_scans; in parallel for big JSON
+Lines files), then add the dataset-level findings (missing columns,
+duplicates, row count, emptiness). The rows are read once: the JSON Lines
+probe's head is read on by the scan, and the token counts of
+`--tokenizer/--max-seq-len` are made in the scan's pass.
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@ What a row's length is, per task: chat and text, the rendered row; dpo, the
 prompt plus the longer response (each pair is trained as two sequences), with
 both responses trained; grpo, the prompt with its generation prompt
 (completions are generated at run time, so nothing is trained from the data).
+
+One `LengthTally` counts rows as they are read, whoever reads them: `stats`
+from the record reader, `check --tokenizer/--max-seq-len` from its scan's pass
+(ftprep.engine.file_scans), so a check reads its file once.
 """
 
 from __future__ import annotations
