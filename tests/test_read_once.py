@@ -72,7 +72,8 @@ def t_findings(report: ftprep.Report) -> list[tuple[str, int | None, int | None,
 
 
 def stats_findings(st: t.Any) -> list[tuple[str, int | None, int | None, str]]:
-    found = sorted(st.length_diagnostics(), key=lambda d: -1 if d.row is None else d.row)  # check's order
+    made = [d for d in st.diagnostics if d.code.startswith("T")] + st.length_diagnostics()  # T003 is the render's
+    found = sorted(made, key=lambda d: -1 if d.row is None else d.row)  # check's order
     return [(d.code, d.line, d.row, d.message) for d in found]
 
 
@@ -216,3 +217,34 @@ def test_a_bound_hit_mid_file_is_counted_as_stats_counts_it(tmp_path: Path) -> N
     st = stats(str(path), max_seq_len=512, max_decompressed=limit)
     assert "P014" in report.codes() and "P014" in st.counts
     assert report.files[0].stats["tokens"].to_json() == st.to_json()
+
+
+GOLDEN = Path(__file__).parent / "golden"
+STATS_KEYS = {"task", "chat_template", "field_conversation", "field_prompt", "field_chosen", "field_rejected",
+              "field_instruction", "field_output", "max_expansion", "max_decompressed"}
+
+
+def local_cases() -> list[Path]:
+    cases = []
+    for case in sorted(p for p in GOLDEN.iterdir() if p.is_dir()):
+        args = json.loads((case / "args.json").read_text()) if (case / "args.json").exists() else {}
+        if not ({"convert", "serve", "hub"} & set(args)) and args.get("task") != "image":
+            cases.append(case)
+    return cases
+
+
+@pytest.mark.parametrize("case", local_cases(), ids=lambda p: p.name)
+def test_golden_inputs_are_counted_in_the_scan_as_stats_counts_them(case: Path) -> None:
+    """Every local golden input, checked with a sequence length: the scan's one pass
+    makes the same token statistics and T findings as a separate `ftprep.stats`."""
+    args = json.loads((case / "args.json").read_text()) if (case / "args.json").exists() else {}
+    args.pop("max_seq_len", None)
+    source = str(next(p for p in sorted(case.iterdir()) if p.name.startswith("input")))
+    report = ftprep.check(source, max_seq_len=64, min_rows=1, **{k: v for k, v in args.items() if k != "min_rows"})
+    counted = report.files[0].stats.get("tokens")
+    if counted is None:  # nothing to render: no task, or the file never got to its rows
+        return
+    st = stats(source, max_seq_len=64, **{k: v for k, v in args.items() if k in STATS_KEYS})
+    assert counted.to_json() == st.to_json()
+    if not source.endswith(".json"):  # a JSON array's lines are looked up after, for the T findings only
+        assert t_findings(report)[:100] == stats_findings(st)[:100]
