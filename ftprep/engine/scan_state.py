@@ -22,7 +22,6 @@ AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
 
-
 class RowFinding(t.NamedTuple):
     """A finding placed in its input: the line and row (None: the file as a whole,
     or not known yet) and what `Finding` says."""

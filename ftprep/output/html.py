@@ -17,7 +17,7 @@ if t.TYPE_CHECKING:
 
 # Token statistics (ftprep.engine.length_stats.Stats), as the check or `ftprep stats`
 # made them: the page reads them and computes nothing.
-Stats = t.Any
+TokenStats = t.Any
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
@@ -31,19 +31,19 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 """
 
 
-def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Mapping[str, Stats] | None = None) -> None:
+def write_html(report: Report, path: str | os.PathLike[str], stats: TokenStats | t.Mapping[str, TokenStats] | None = None) -> None:
     """Write `report` (and token statistics when known) as one HTML page at `path`.
 
     `stats` is a `Stats`, or a mapping of report path to `Stats`. When it is
     None, the statistics that `check --tokenizer/--max-seq-len` kept in each
     file report are used, or the estimate a file report offers on demand.
     """
-    by_path: dict[str, Stats] = {}
+    by_path: dict[str, TokenStats] = {}
     if stats is not None and hasattr(stats, "lengths"):
-        by_path = {f.path: t.cast("Stats", stats) for f in report.files[:1]}
-        by_path.setdefault(t.cast("Stats", stats).path, t.cast("Stats", stats))
+        by_path = {f.path: t.cast("TokenStats", stats) for f in report.files[:1]}
+        by_path.setdefault(t.cast("TokenStats", stats).path, t.cast("TokenStats", stats))
     elif stats is not None:
-        by_path = dict(t.cast("t.Mapping[str, Stats]", stats))
+        by_path = dict(t.cast("t.Mapping[str, TokenStats]", stats))
     else:
         by_path = {f.path: f.stats["tokens"] for f in report.files if "tokens" in f.stats}
         for f in report.files:
@@ -64,7 +64,7 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
         discard(tmp)
 
 
-def render_page(report: Report, by_path: t.Mapping[str, Stats]) -> str:
+def render_page(report: Report, by_path: t.Mapping[str, TokenStats]) -> str:
     e = html.escape
     s = report.summary()
     verdict = ('<span class="error">FAILED</span>' if s["errors"] else '<span class="ok">OK</span>')
@@ -86,7 +86,7 @@ def render_page(report: Report, by_path: t.Mapping[str, Stats]) -> str:
     return "".join(parts)
 
 
-def stats_section(st: Stats) -> str:
+def stats_section(st: TokenStats) -> str:
     e = html.escape
     est = "" if st.exact else " (estimate)"
     kind = (f"exact, tokenizer <code>{e(st.tokenizer)}</code>" if st.exact
@@ -106,7 +106,7 @@ def stats_section(st: Stats) -> str:
     return "".join(out)
 
 
-def histogram_svg(st: Stats, w: int = 720, h: int = 220) -> str:
+def histogram_svg(st: TokenStats, w: int = 720, h: int = 220) -> str:
     bins = st.histogram(24)
     if not bins:
         return "<p class=note>No rendered rows.</p>"
