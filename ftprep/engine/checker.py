@@ -93,7 +93,8 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
             table = read_table(path, fmt, gz, bounds)
         except TableError as e:
             return FileReport(shown, opts.task, diagnostics=[Diagnostic(
-                e.code, f"cannot read {fmt}: {e}", shown, line=e.line, hint=UNCLOSED_HINT if e.code == "P011" else None)])
+                e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
+                hint=UNCLOSED_HINT if e.code == "P011" else None)])
         columns: t.Collection[str] = table.columns
     elif fmt == "json":
         try:
@@ -186,7 +187,8 @@ def head_findings(path: str, fmt: str, task: Task, opts: Options) -> list[Findin
     return head
 
 
-def kept_per_code(report: FileReport, found: list[Diagnostic], opts: Options, placer: Placer | None) -> list[Diagnostic]:
+def kept_per_code(report: FileReport, found: list[Diagnostic], opts: Options,
+                  placer: Placer | None) -> list[Diagnostic]:
     """Findings made after the scan (T001/T002/T003), kept per code like every other
     finding (at most max_per_code, the rest counted); `placer`: a JSON array's lines."""
     kept: dict[str, int] = {}

@@ -71,7 +71,8 @@ class RowRenderer:
         if name not in tasks.TASKS:
             raise ValueError(f"{where}: cannot render task {name!r}; choose from {', '.join(tasks.TASKS)}")
         self.template = get(opts.chat_template or DEFAULT_TEMPLATE)
-        self.name, self.base, self.where, self.default_system = name, name.removeprefix("custom_"), where, default_system
+        self.name, self.base, self.where = name, name.removeprefix("custom_"), where
+        self.default_system = default_system
         self.normalize: t.Callable[[dict[str, t.Any]], dict[str, t.Any]] | None = None
         self.shape: str | None = None
         self.columns = tuple(columns)
