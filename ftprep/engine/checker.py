@@ -1,13 +1,16 @@
 """One local data file to one `FileReport`.
 
 Per file: sniff the format, infer the task from the columns when none is
-given, scan the rows (in parallel for big JSON Lines files), then add the
-dataset-level findings (missing columns, duplicates, row count, emptiness).
+given, scan the rows (ftprep.engine.file_scans; in parallel for big JSON
+Lines files), then add the dataset-level findings (missing columns,
+duplicates, row count, emptiness). The rows are read once: the JSON Lines
+probe's head is read on by the scan, and the token counts of
+`--tokenizer/--max-seq-len` are made in the scan's pass.
 """
 
 from __future__ import annotations
 
-import array
+import contextlib
 import os
 import typing as t
 
@@ -16,23 +19,22 @@ import msgspec
 from ftprep.engine import load_report
 from ftprep import tasks as task_registry
 from ftprep.engine.columns import missing_column
-from ftprep.engine.csvtypes import CsvTypes
 from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
 from ftprep.engine.duplicates import first_duplicates
+from ftprep.engine.file_scans import Tokens, scan_jsonl, scan_records, scan_table
 from ftprep.reading.elements import element_lines
 from ftprep.core.bounds import bounds_of, capped
 from ftprep.core.errors import DecompressionCapped, TableError
-from ftprep.engine.jsonl_scan import read_stream, scan_range
-from ftprep.engine.row_checker import RowChecker
+from ftprep.core.options import Options
+from ftprep.disk.inputs import local_file
 from ftprep.engine.scan_state import AGGREGATED, Scan
-from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
-from ftprep.disk.inputs import local_file, open_bytes
-from ftprep.reading.formats import PROBE_RECORDS, format_of, probe_jsonl
+from ftprep.reading.formats import format_of
 from ftprep.reading.json_documents import json_array, sniff_json
-from ftprep.reading.tables import TABLE_BATCH, read_table
+from ftprep.reading.jsonl_head import PROBE_RECORDS, probed_jsonl
+from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
+from ftprep.reading.tables import read_table
 from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 from ftprep.tasks import Task
-from ftprep.core.options import Options
 from ftprep.tasks.base import Finding
 
 # Files below this size are scanned in-process: a pool costs more than it saves.
@@ -44,61 +46,65 @@ Placer = t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
 def check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
     """Check one local data file (JSON Lines, JSON, CSV, TSV, Parquet, gzipped or not)."""
     try:
-        return _check_file(path, opts, display)
+        report = _check_file(path, opts, display)
     except DecompressionCapped as e:  # before any record: the JSON array or the CSV header
         shown = display or path
         message, hint = capped(e)
-        return FileReport(shown, opts.task, diagnostics=[Diagnostic("P014", message, shown, line=e.line, hint=hint)])
+        report = FileReport(shown, opts.task, diagnostics=[Diagnostic("P014", message, shown, line=e.line, hint=hint)])
     except GZIP_ERRORS as e:
         if not format_of(path)[1]:
             raise
         shown = display or path
-        return FileReport(shown, opts.task, diagnostics=[undecompressable(e, shown)])
+        report = FileReport(shown, opts.task, diagnostics=[undecompressable(e, shown)])
+    if display is None and report.task and "tokens" not in report.stats:
+        from ftprep.engine.lengths import estimate_later
+
+        # A page drawn later from a check run without token options: the estimate, on demand.
+        report.stats["tokens_later"] = estimate_later(path, report.task)
+    return report
 
 
 def _check_file(path: str, opts: Options, display: str | None = None) -> FileReport:
+    with contextlib.ExitStack() as files:
+        return _check_open(path, opts, display or path, files)
+
+
+def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStack) -> FileReport:
     fmt, gz = format_of(path)
     local_file(path)
     bounds = bounds_of(opts)
     if fmt == "json":
         fmt = sniff_json(path, gz, bounds)
-    shown = display or path
     if fmt == "record":
-        report = FileReport(shown, opts.task)
-        report.diagnostics.append(Diagnostic(
+        return FileReport(shown, opts.task, diagnostics=[Diagnostic(
             "P009", "the top level is one record (an object), not an array of records; the trainer reads one row",
-            shown, hint="ftprep convert reads it as one record and writes JSON Lines; add the other records"))
-        return report
+            shown, hint="ftprep convert reads it as one record and writes JSON Lines; add the other records")])
     if fmt == "wrapped":
-        report = FileReport(shown, opts.task)
-        report.diagnostics.append(Diagnostic(
+        return FileReport(shown, opts.task, diagnostics=[Diagnostic(
             "P009", "the top level is an object wrapping the records; the trainer would read it as one row", shown,
-            hint="write the records as a JSON array or JSON Lines (ftprep convert does)"))
-        return report
-    table = None
+            hint="write the records as a JSON array or JSON Lines (ftprep convert does)")])
+    table = stream = None
     if fmt in ("csv", "tsv", "parquet"):
         try:
             table = read_table(path, fmt, gz, bounds)
         except TableError as e:
-            report = FileReport(shown, opts.task)
-            report.diagnostics.append(Diagnostic(e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
-                                                 hint=UNCLOSED_HINT if e.code == "P011" else None))
-            return report
+            return FileReport(shown, opts.task, diagnostics=[Diagnostic(
+                e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
+                hint=UNCLOSED_HINT if e.code == "P011" else None)])
         columns: t.Collection[str] = table.columns
     elif fmt == "json":
         try:
             records = json_array(path, gz, bounds)
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
-            report = FileReport(shown, opts.task)
-            report.diagnostics.append(Diagnostic("P001", f"invalid JSON: {e}", shown))
-            return report
+            return FileReport(shown, opts.task, diagnostics=[Diagnostic("P001", f"invalid JSON: {e}", shown)])
         if not isinstance(records, list):
-            report = FileReport(shown, opts.task)
-            report.diagnostics.append(Diagnostic("P009", "the top level is not an array of records", shown))
-            return report
+            return FileReport(shown, opts.task, diagnostics=[Diagnostic(
+                "P009", "the top level is not an array of records", shown)])
         columns = {k for r in records[:PROBE_RECORDS] if isinstance(r, dict) for k in r}
-    else:
-        columns = probe_jsonl(path, gz, bounds)
+    else:  # one open: the probe's head is read on by the scan
+        columns, stream = probed_jsonl(path, gz, bounds)
+        if stream is not None:
+            files.enter_context(stream)
 
     name = opts.task or task_registry.infer(columns, opts)
     report = FileReport(shown, name, task_inferred=opts.task is None)
@@ -118,150 +124,107 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
     task = task_registry.get(name)
     if task.kind != task_registry.ROWS:  # an image task handed a data file (standard input, a URL)
         raise ValueError(f"{shown}: the {name} task takes {task.takes}")
-    head: list[Finding] = []
-    if task.url_rules:
-        if fmt not in ("json", "jsonl"):
-            head.append(Finding("P007", f"{name} data is {fmt}; at a URL the trainer loads only JSON or JSON Lines",
-                                None, "convert it: ftprep convert ... -o data.jsonl"))
-        if os.path.getsize(path) > opts.max_url_bytes:
-            head.append(Finding("P008", f"{os.path.getsize(path):,} bytes; the trainer's limit is {opts.max_url_bytes:,}",
-                                None, "split the data or host it on the Hub"))
-    if task.base == "chat" and opts.chat_template == "phi_4":
-        from ftprep.tasks.chat_rules import VERSION_RISKY
+    head = head_findings(path, fmt, task, opts)
+    tokens: Tokens = None
+    if opts.tokenizer or opts.max_seq_len:  # counted in the scan's pass (a bad tokenizer fails here, first)
+        from ftprep.engine.lengths import check_tally
 
-        head.append(Finding("C018", VERSION_RISKY["phi_4"], None, "prefer chatml or qwen3 if the job may run on an older image"))
-
+        tokens = check_tally(task, opts, shown, columns)
     if table is not None:
-        scan, line_of_table = scan_table(table, fmt, task, opts)
+        scan, line_of_table = scan_table(table, fmt, task, opts, tokens)
     elif fmt == "json":
-        scan = scan_records(records, task, opts)
-        del records  # a token pass may read the file again: do not hold it twice
+        scan = scan_records(records, task, opts, tokens)
+        del records  # the lines of the rows with findings are looked up in the raw bytes: do not hold both
     else:
-        scan = scan_jsonl(path, gz, task, opts)
+        scan = scan_jsonl(path, gz, task, opts, stream, tokens, parallel_min=PARALLEL_MIN_BYTES)
     placer: Placer = lambda rows: scan.line_of
+    lines = ElementLines(path, gz)
     if fmt == "json":  # a record's line is found in the raw bytes, for the rows that have findings
-        scan.found = [(None, r, *rest) for _, r, *rest in scan.found]
-        placer = lambda rows: element_lines(path, gz, rows).get  # noqa: E731
+        scan.found = [f._replace(line=None) for f in scan.found]
+        placer = lines
     if table is not None:
         placer = lambda rows: line_of_table  # noqa: E731
     report.rows = scan.rows
-    finish(report, scan, task, opts, head, set(columns), placer)
     # The loader's type inference, per column; a JSON array's rows get their lines like every finding.
     load = load_report.diagnostics(scan.types, scan.cells, fmt, task, opts, shown,
                                    scan.line_of if fmt == "jsonl" else placer(()) if table is not None else _no_line,
                                    (path, gz))
-    if fmt == "json" and (rows := {r for d in load for r in (d.row, *(d.rows or ())) if r is not None}):
-        line_of = placer(rows)
+    lengths: list[Diagnostic] = []
+    if tokens is not None:
+        from ftprep.engine.lengths import length_findings
+
+        lengths = length_findings(tokens[1])
+    lines.want(r for d in load + lengths for r in (d.row, *(d.rows or ())) if r is not None)
+    finish(report, scan, task, opts, head, set(columns), placer)
+    if fmt == "json" and load:
+        line_of = placer(())
         load = [d.placed(line_of) for d in load]
     report.diagnostics += load
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
-    if opts.tokenizer or opts.max_seq_len:
-        from ftprep.engine.lengths import length_diagnostics
-
-        # Kept per code like every other finding: at most max_per_code, the rest counted.
-        kept: dict[str, int] = {}
-        lengths: list[Diagnostic] = []
-        for d in length_diagnostics(path, task, opts, shown, report.stats):
-            kept[d.code] = kept.get(d.code, 0) + 1
-            if kept[d.code] <= opts.max_per_code:
-                lengths.append(d)
-            else:
-                report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
-        if fmt == "json" and lengths:  # their records' lines, like every other finding's
-            line_of = placer({d.row for d in lengths if d.row is not None})
-            lengths = [d.placed(line_of) for d in lengths]
-        report.diagnostics += lengths
+    if tokens is not None:
+        report.stats["tokens"] = tokens[1]
+        report.diagnostics += kept_per_code(report, lengths, opts, placer if fmt == "json" else None)
     return report
 
 
-def scan_jsonl(path: str, gz: bool, task: Task, opts: Options) -> Scan:
-    size = os.path.getsize(path)
-    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
-    if gz or workers <= 1 or size < PARALLEL_MIN_BYTES:
-        scan = Scan(opts.max_per_code)
-        try:
-            with open_bytes(path, gz, bounds_of(opts)) as f:
-                read_stream(RowChecker(task, opts), scan, f, None, True, True)
-        except DecompressionCapped as e:  # the rows before it stay checked
-            message, hint = capped(e)
-            scan.add(e.line, None, Finding("P014", message, None, hint))
-        return scan
-    return scan_parallel(path, size, task, opts, workers)
+def head_findings(path: str, fmt: str, task: Task, opts: Options) -> list[Finding]:
+    """The file-level findings known before any row is read: size and format at a URL, risky templates."""
+    head: list[Finding] = []
+    if task.url_rules:
+        if fmt not in ("json", "jsonl"):
+            head.append(Finding("P007", f"{task.name} data is {fmt}; at a URL the trainer loads only JSON or "
+                                "JSON Lines", None, "convert it: ftprep convert ... -o data.jsonl"))
+        if os.path.getsize(path) > opts.max_url_bytes:
+            head.append(Finding("P008", f"{os.path.getsize(path):,} bytes; the trainer's limit is "
+                                f"{opts.max_url_bytes:,}", None, "split the data or host it on the Hub"))
+    if task.base == "chat" and opts.chat_template == "phi_4":
+        from ftprep.tasks.chat_rules import VERSION_RISKY
+
+        head.append(Finding("C018", VERSION_RISKY["phi_4"], None,
+                            "prefer chatml or qwen3 if the job may run on an older image"))
+    return head
 
 
-def split_points(path: str, size: int, parts: int) -> list[int]:
-    points = [0]
-    with open(path, "rb") as f:
-        for i in range(1, parts):
-            f.seek(max(size * i // parts, points[-1]))
-            f.readline()
-            pos = f.tell()
-            if pos >= size:
-                break
-            if pos > points[-1]:
-                points.append(pos)
-    points.append(size)
-    return points
+def kept_per_code(report: FileReport, found: list[Diagnostic], opts: Options,
+                  placer: Placer | None) -> list[Diagnostic]:
+    """Findings made after the scan (T001/T002/T003), kept per code like every other
+    finding (at most max_per_code, the rest counted); `placer`: a JSON array's lines."""
+    kept: dict[str, int] = {}
+    out: list[Diagnostic] = []
+    for d in found:
+        kept[d.code] = kept.get(d.code, 0) + 1
+        if kept[d.code] <= opts.max_per_code:
+            out.append(d)
+        else:
+            report.dropped[d.code] = report.dropped.get(d.code, 0) + 1
+    if placer is not None and out:  # their records' lines, like every other finding's
+        line_of = placer({d.row for d in out if d.row is not None})
+        out = [d.placed(line_of) for d in out]
+    return out
 
 
-def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int) -> Scan:
-    import concurrent.futures
-    import multiprocessing
+class ElementLines:
+    """A JSON array's record lines, found in one read of its raw bytes for all the
+    rows asked for so far and named beforehand (`want`); a row not named reads again."""
 
-    # Ranges of ~64 MB keep each worker's memory small; order is restored on merge.
-    parts = max(workers, min(256, size // (64 << 20) + 1))
-    points = split_points(path, size, parts)
-    task.row_type(opts)  # built before the fork, so every worker hashes rows alike
-    ctx = multiprocessing.get_context("fork")
-    total = Scan(opts.max_per_code)
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(scan_range, path, a, b, task.name, opts, b == size, a == 0)
-                   for a, b in zip(points, points[1:])]
-        for fut in futures:
-            total.merge(fut.result())
-    return total
+    def __init__(self, path: str, gz: bool) -> None:
+        self.path, self.gz = path, gz
+        self.wanted: set[int] = set()
+        self.asked: set[int] | None = None
+        self.known: dict[int, int] = {}
+
+    def want(self, rows: t.Iterable[int]) -> None:
+        self.wanted.update(rows)
+
+    def __call__(self, rows: t.Collection[int]) -> t.Callable[[int], int | None]:
+        if self.asked is None or not self.asked.issuperset(rows):
+            self.asked = {*(self.asked or ()), *rows, *self.wanted}
+            self.known = element_lines(self.path, self.gz, self.asked)
+        return self.known.get
 
 
 def _no_line(row: int) -> None:
     return None
-
-
-def scan_table(table: t.Any, fmt: str, task: Task, opts: Options) -> tuple[Scan, t.Callable[[int], int | None]]:
-    """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
-    checker = RowChecker(task, opts)
-    scan = Scan(opts.max_per_code)
-    starts = array.array("q")
-    if fmt in ("csv", "tsv"):  # Parquet stores its types; CSV cells are typed by pandas at load
-        kept = load_report.kept_columns(task, opts)
-        scan.cells = CsvTypes(table.columns if kept is None else kept)
-    try:
-        for records, lines in table.batches(TABLE_BATCH):
-            if scan.cells is not None:
-                scan.cells.batch(records)
-            checker.records(scan, records)
-            starts.extend(ln or 0 for ln in lines)
-    except TableError as e:  # a table can break part-way: report where reading stopped
-        scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
-    except DecompressionCapped as e:
-        message, hint = capped(e)
-        scan.add(e.line, None, Finding("P014", message, None, hint))
-    for row, message in table.broken:
-        scan.add(row + 1, row, Finding("P006", message))
-    def line_of(row: int) -> int | None:
-        return starts[row] if row < len(starts) and starts[row] else None
-
-    scan.found = [(f[0] if f[1] is None else line_of(f[1]), *f[1:]) for f in scan.found]
-    for line, message in table.unclosed:  # file-level (no row) so that convert refuses even --drop-invalid
-        scan.add(line, None, Finding("P011", message, None, UNCLOSED_HINT))
-    return scan, line_of
-
-
-def scan_records(records: list[t.Any], task: Task, opts: Options) -> Scan:
-    checker = RowChecker(task, opts)
-    scan = Scan(opts.max_per_code)
-    for start in range(0, len(records), TABLE_BATCH):
-        checker.records(scan, records[start:start + TABLE_BATCH])
-    return scan
 
 
 def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list[Finding],
@@ -277,17 +240,17 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     missing = [c for c in task.mapped(opts).values() if records and scan.absent.get(c, 0) == records]
     for col in missing:
         out.append(missing_column(task, opts, col, columns | scan.keys, path))
-        found = [f for f in found if not (f[2] == "V001" and f[4] == col)]
+        found = [f for f in found if not (f.code == "V001" and f.field == col)]
         counts["V001"] = counts.get("V001", 0) - scan.absent[col]
     if scan.rows and not missing and task.base != "chat" and scan.empty_rows * 5 > scan.rows * 4:
         out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
                               "above 80%", path))
-    for line, row, code, message, field, hint in found:
+    for f in found:
         many: dict[str, t.Any] = {}
-        if code in AGGREGATED:  # one finding for every row with this cause
-            key = (code, field)
+        if f.code in AGGREGATED:  # one finding for every row with this cause
+            key = (f.code, f.field)
             many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
-        out.append(Diagnostic(code, message, path, line=line, row=row, field=field, hint=hint, **many))
+        out.append(Diagnostic(f.code, f.message, path, line=f.line, row=f.row, field=f.field, hint=f.hint, **many))
     pairs, counts["D001"] = first_duplicates(scan.hashes, opts.max_per_code)
     if 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
@@ -322,4 +285,4 @@ def duplicates(pairs: list[tuple[int, int]], path: str, line_of: t.Callable[[int
     return out
 
 
-__all__ = ["check_file", "scan_jsonl", "scan_table", "scan_records"]
+__all__ = ["check_file", "finish", "head_findings", "scan_jsonl", "scan_records", "scan_table"]

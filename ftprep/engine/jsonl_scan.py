@@ -15,13 +15,18 @@ from ftprep.core.options import Options
 
 
 def scan_range(path: str, start: int, end: int, task: str, opts: Options, final: bool,
-               strip_bom: bool) -> Scan:
+               strip_bom: bool, tokens: tuple[str, t.Sequence[str]] | None = None) -> Scan:
     """Scan bytes [start, end) of an uncompressed JSON Lines file; both ends
-    fall on line starts. Runs in a worker process for big files."""
+    fall on line starts. Runs in a worker process for big files. `tokens`:
+    (display path, columns) to count the rows' tokens too (ftprep.engine.lengths)."""
     from ftprep.tasks import get
 
     checker = RowChecker(get(task), opts)
     scan = Scan(opts.max_per_code)
+    if tokens is not None:
+        from ftprep.engine.lengths import check_tally
+
+        checker.tally, scan.lengths = check_tally(get(task), opts, *tokens) or (None, None)
     with open(path, "rb") as f:
         f.seek(start)
         read_stream(checker, scan, f, end - start, final, strip_bom)

@@ -13,158 +13,36 @@ What a row's length is, per task: chat and text, the rendered row; dpo, the
 prompt plus the longer response (each pair is trained as two sequences), with
 both responses trained; grpo, the prompt with its generation prompt
 (completions are generated at run time, so nothing is trained from the data).
+
+One `LengthTally` counts rows as they are read, whoever reads them: `stats`
+from the record reader, `check --tokenizer/--max-seq-len` from its scan's pass
+(ftprep.engine.file_scans), so a check reads its file once.
 """
 
 from __future__ import annotations
 
-import array
 import dataclasses
-import math
 import typing as t
 from typing import Unpack
 
+import msgspec
+
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.tasks import base_of
 from ftprep.core.keywords import StatsOptions
-from ftprep.core.options import THROUGHPUT, Options
+from ftprep.core.options import DEFAULT_MAX_SEQ_LEN, Options
+from ftprep.engine.length_stats import THROUGHPUT, THROUGHPUT_NOTE, Stats  # noqa: F401
+from ftprep.engine.row_render import DEFAULT_TEMPLATE, Entry, RowRenderer
 from ftprep.engine.settings import settle
+from ftprep.engine.tokens import BATCH, Counter, counter, missing_specials
+from ftprep.tasks import base_of
+
 if t.TYPE_CHECKING:
     from ftprep.tasks import Task
-
-from ftprep.engine.tokens import BASE_SEQ_LEN, BATCH, DEFAULT_MAX_SEQ_LEN, counter, missing_specials
 
 # Row findings kept per code (the counts stay exact): a 1M-row alpaca file has an
 # S003 on every row, and stats only shows the first few. T codes, which
 # `check --tokenizer` reads from here, are all kept.
 KEPT_PER_CODE = 1000
-THROUGHPUT_NOTE = "~7B model, LoRA, one H100 at ~35% utilisation; real speed varies several-fold with model, GPUs, settings"
-
-
-@dataclasses.dataclass
-class Stats:
-    """Token statistics of one file. `exact` is False when the counts are estimates."""
-
-    path: str
-    task: str
-    chat_template: str | None
-    tokenizer: str
-    exact: bool
-    max_seq_len: int = DEFAULT_MAX_SEQ_LEN
-    rows: int = 0
-    lengths: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
-    trained: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
-    lines: array.array = dataclasses.field(default_factory=lambda: array.array("q"))  # 0 = no line
-    row_ids: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
-    empty_trained: list[tuple[int | None, int]] = dataclasses.field(default_factory=list)
-    diagnostics: list[Diagnostic] = dataclasses.field(default_factory=list)
-    counts: dict[str, int] = dataclasses.field(default_factory=dict)  # rows per code, all of them
-    injected_system: int = 0
-    # Rows the trainer's prep drops; "trainer" or "converted": what was rendered (see `ftprep.render`).
-    dropped: int = 0
-    view: str = "trainer"
-    shape: str | None = None
-    notes: list[str] = dataclasses.field(default_factory=list)
-    hours: float | None = None
-    throughput: float = THROUGHPUT
-
-    @property
-    def rendered(self) -> int:
-        return len(self.lengths)
-
-    @property
-    def rejected(self) -> int:
-        return self.rows - self.rendered
-
-    @property
-    def trains(self) -> bool:
-        return base_of(self.task) != "grpo"
-
-    @property
-    def total_tokens(self) -> int:
-        return sum(self.lengths)
-
-    @property
-    def total_trained(self) -> int:
-        return sum(self.trained)
-
-    def summary(self, values: t.Sequence[int] | None = None) -> dict[str, int] | None:
-        data = sorted(self.lengths if values is None else values)
-        if not data:
-            return None
-        pick = lambda p: data[max(0, math.ceil(p / 100 * len(data)) - 1)]
-        return {"min": data[0], "p50": pick(50), "p90": pick(90), "p99": pick(99), "max": data[-1]}
-
-    def over(self, limit: int) -> list[tuple[int | None, int, int]]:
-        """(line, row, tokens) of each row longer than `limit` tokens."""
-        return [(self.lines[i] or None, self.row_ids[i], n) for i, n in enumerate(self.lengths) if n > limit]
-
-    def histogram(self, bins: int = 12) -> list[tuple[int, int, int]]:
-        """(low, high, rows) with round bin widths; high is exclusive."""
-        if not self.lengths:
-            return []
-        low, top = min(self.lengths), max(self.lengths)
-        raw = max(1, math.ceil((top - low + 1) / bins))
-        step = 10 ** int(math.log10(raw))
-        width = next(m * step for m in (1, 2, 5, 10) if m * step >= raw)
-        first = low // width
-        counts = [0] * (top // width - first + 1)
-        for n in self.lengths:
-            counts[n // width - first] += 1
-        return [((first + i) * width, (first + i + 1) * width, c) for i, c in enumerate(counts)]
-
-    def time_view(self) -> dict[str, t.Any]:
-        """A rough view of what the job's hours cover. Assumptions are in the result."""
-        per_hour = self.throughput * 3600
-        total = self.total_tokens
-        # Padded, every kept row costs max_seq_len tokens; longer rows are dropped.
-        padded = (self.rendered - len(self.over(self.max_seq_len))) * self.max_seq_len
-        view: dict[str, t.Any] = {
-            "assumed_tokens_per_second": self.throughput,
-            "assumption": THROUGHPUT_NOTE,
-            "tokens_per_hour": int(per_hour),
-            "hours_per_epoch": total / per_hour if per_hour else None,
-            "hours_per_epoch_padded": padded / per_hour if per_hour else None,
-            "padded_note": f"if every kept row is padded to {self.max_seq_len:,} tokens (pad_to_sequence_len, "
-                           "no packing)",
-        }
-        if self.hours is not None:
-            view["hours"] = self.hours
-            view["epochs_in_hours"] = self.hours * per_hour / total if total else None
-            view["epochs_in_hours_padded"] = self.hours * per_hour / padded if padded else None
-        return view
-
-    def length_diagnostics(self) -> list[Diagnostic]:
-        """T001 for each row over max_seq_len and T002 for each row with nothing trained."""
-        est = "" if self.exact else " (estimate)"
-        why = ("the trainer does not filter GRPO prompts; long prompts are truncated" if not self.trains
-               else "the trainer drops it")
-        out = [Diagnostic("T001", f"{n:,} tokens{est}, over the sequence length {self.max_seq_len:,}; {why}",
-                          self.path, line=line, row=row, hint="shorten or split the row")
-               for line, row, n in self.over(self.max_seq_len)]
-        out += [Diagnostic("T002", "the rendered row has no trained tokens: the template leaves no assistant "
-                           "content", self.path, line=line, row=row, hint="check the assistant turns")
-                for line, row in self.empty_trained]
-        return out
-
-    def to_json(self) -> dict[str, t.Any]:
-        est = not self.exact
-        return {
-            "path": self.path, "task": self.task, "chat_template": self.chat_template,
-            "tokenizer": self.tokenizer, "estimate": est, "rows": self.rows, "rendered": self.rendered,
-            "rejected": self.rejected, "dropped": self.dropped, "view": self.view, "shape": self.shape,
-            "tokens_per_row": self.summary(),
-            "trained_tokens_per_row": self.summary(self.trained) if self.trains else None,
-            "total_tokens": self.total_tokens, "total_trained_tokens": self.total_trained if self.trains else None,
-            "max_seq_len": self.max_seq_len,
-            "over_max_seq_len": [{"line": a, "row": b, "tokens": n} for a, b, n in self.over(self.max_seq_len)],
-            "over_base_seq_len": {"limit": BASE_SEQ_LEN, "rows": len(self.over(BASE_SEQ_LEN))},
-            "no_trained_tokens": [{"line": a, "row": b} for a, b in self.empty_trained] if self.trains else None,
-            "injected_system_rows": self.injected_system,
-            "histogram": [{"low": a, "high": b, "rows": c} for a, b, c in self.histogram()],
-            "time": self.time_view(), "notes": self.notes,
-            "diagnostics": [dict(d.to_json(), path=d.path) for d in self.diagnostics],
-            "diagnostic_counts": dict(self.counts),
-        }
 
 
 def stats(path: str, *, display: str | None = None, options: Options | None = None,
@@ -181,8 +59,7 @@ def stats(path: str, *, display: str | None = None, options: Options | None = No
     or a tokenizer that cannot be loaded (TokenizerError), SourceError for an
     unreadable file.
     """
-    from ftprep.engine.renderer import DEFAULT_TEMPLATE, iter_entries
-    from ftprep.templates import get
+    from ftprep.engine.renderer import iter_entries
 
     opts = settle("stats", options, keywords)
     max_seq_len, rows, as_converted = opts.max_seq_len or DEFAULT_MAX_SEQ_LEN, opts.rows, opts.as_converted
@@ -190,37 +67,92 @@ def stats(path: str, *, display: str | None = None, options: Options | None = No
     count = counter(tokenizer)
     where = display or path
     name, view, shape, entries = iter_entries(path, opts, limit=rows, display=where, as_converted=as_converted)
-    template = opts.chat_template or DEFAULT_TEMPLATE
-    result = Stats(where, name, template if base_of(name) != "text" else None, count.name,
-                   count.exact, max_seq_len, hours=hours, throughput=throughput, view=view, shape=shape)
-    if base_of(name) != "text":
-        lost = missing_specials(count, get(template).specials)
-        if lost:
-            result.notes.append(f"the tokenizer has no single token for {', '.join(lost)}; the trainer's tokenizer "
-                                "for this template should, so counts here run high")
-    if template == "phi_4":
-        result.notes.append("phi_4 rows without a system message also carry the trainer's built-in system prompt "
-                            "(a few hundred tokens) that these counts leave out")
-    batch: list[t.Any] = []
+    tally = LengthTally(count)
+    result = tally.blank(where, name, opts, max_seq_len, hours=hours, throughput=throughput, view=view, shape=shape)
+    batch: list[Entry] = []
     for entry in entries:
-        result.rows += 1
-        for d in entry.diagnostics:
-            n = result.counts[d.code] = result.counts.get(d.code, 0) + 1
-            if n <= KEPT_PER_CODE or d.code.startswith("T"):
-                result.diagnostics.append(d)
-        result.dropped += entry.dropped
-        if entry.ok:
-            batch.append(entry)
-            result.injected_system += entry.default_system
+        batch.append(entry)
         if len(batch) >= BATCH:
-            _count(result, batch, count)
+            tally.entries(result, batch)
             batch = []
-    if batch:
-        _count(result, batch, count)
+    tally.entries(result, batch)
     return result
 
 
-def _count(result: Stats, batch: list[t.Any], count: t.Any) -> None:
+class LengthTally:
+    """Counts rendered rows into a `Stats`, as they are read: from the one record
+    reader (`stats`), or from the blocks of lines and the records that the check's
+    scan reads (`lines`, `records`), so that a check with token options reads its
+    file once. `rows` renders records; `entries` alone needs none."""
+
+    def __init__(self, count: Counter, rows: RowRenderer | None = None) -> None:
+        self.count, self.rows = count, rows
+        self.decode = msgspec.json.Decoder().decode
+
+    def blank(self, where: str, name: str, opts: Options, max_seq_len: int, **header: t.Any) -> Stats:
+        """Empty statistics of one file, with the notes about its template and tokenizer."""
+        from ftprep.templates import get
+
+        template = opts.chat_template or DEFAULT_TEMPLATE
+        text = base_of(name) == "text"
+        result = Stats(where, name, None if text else template, self.count.name, self.count.exact, max_seq_len,
+                       kept_per_code=KEPT_PER_CODE, **header)
+        if not text:
+            lost = missing_specials(self.count, get(template).specials)
+            if lost:
+                result.notes.append(f"the tokenizer has no single token for {', '.join(lost)}; the trainer's "
+                                    "tokenizer for this template should, so counts here run high")
+        if template == "phi_4":
+            result.notes.append("phi_4 rows without a system message also carry the trainer's built-in system "
+                                "prompt (a few hundred tokens) that these counts leave out")
+        return result
+
+    def entries(self, result: Stats, entries: t.Sequence[Entry]) -> None:
+        """Count a batch of rows: their findings, then the tokens of those rendered."""
+        rendered: list[Entry] = []
+        for entry in entries:
+            result.rows += 1
+            for d in entry.diagnostics:
+                result.keep(d)
+            result.dropped += entry.dropped
+            if entry.ok:
+                rendered.append(entry)
+                result.injected_system += entry.default_system
+        if rendered:
+            _count(result, rendered, self.count)
+
+    def records(self, result: Stats, records: t.Iterable[tuple[int | None, int, t.Any]]) -> None:
+        """Count (line, row, record or Diagnostic) as the scan reads them."""
+        entry = t.cast(RowRenderer, self.rows).entry
+        self.entries(result, [entry(line, row, rec) for line, row, rec in records])
+
+    def lines(self, result: Stats, lines: t.Sequence[bytes], first_line: int, first_row: int,
+              truncated_tail: bool) -> None:
+        """Count a block of JSON Lines (without their newlines) as the record reader
+        reads them: blank lines are no rows, a line that does not decode is its finding."""
+        from ftprep.reading.parse_errors import decode_error
+        from ftprep.reading.read_findings import too_deep
+
+        where = t.cast(RowRenderer, self.rows).where
+        records: list[tuple[int | None, int, t.Any]] = []
+        row, last = first_row, len(lines) - 1
+        for i, raw in enumerate(lines):
+            text = raw.strip()
+            if not text:
+                continue
+            line = first_line + i
+            try:
+                records.append((line, row, self.decode(text)))
+            except (msgspec.DecodeError, UnicodeDecodeError) as e:
+                f = decode_error(text, e, truncated=truncated_tail and i == last)
+                records.append((line, row, Diagnostic(f.code, f.message, where, line=line, row=row, hint=f.hint)))
+            except RecursionError:
+                records.append((line, row, too_deep(where, line, row)))
+            row += 1
+        self.records(result, records)
+
+
+def _count(result: Stats, batch: list[Entry], count: Counter) -> None:
     from ftprep.templates import Rendered
 
     items: list[Rendered] = []
@@ -228,7 +160,7 @@ def _count(result: Stats, batch: list[t.Any], count: t.Any) -> None:
         if e.pair is not None:
             items += [e.pair["prompt"], e.pair["chosen"], e.pair["rejected"]]
         else:
-            items.append(Rendered(e.text, e.spans))
+            items.append(Rendered(t.cast(str, e.text), e.spans))
     counts = iter(count.count(items))
     for e in batch:
         if e.pair is not None:
@@ -245,20 +177,34 @@ def _count(result: Stats, batch: list[t.Any], count: t.Any) -> None:
             result.empty_trained.append((e.line, e.row))
 
 
-__all__ = ["THROUGHPUT", "Stats", "stats"]
-
-
-def length_diagnostics(path: str, task: Task, opts: Options, display: str,
-                       stats_out: dict[str, t.Any] | None = None) -> list[Diagnostic]:
-    """Over-length rows (T001), rows with nothing trained (T002) and mangled DPO
-    responses (T003) of one local file, for `check --tokenizer/--max-seq-len`.
-    The `Stats` behind them go to `stats_out["tokens"]` (a FileReport's stats),
-    so `check --html` can draw the histogram of the counts just made."""
+def check_tally(task: Task, opts: Options, where: str, columns: t.Collection[str]) -> tuple[LengthTally, Stats] | None:
+    """The token accounting of `check --tokenizer/--max-seq-len` for one local file
+    (None for a task without rows to render). Raises TokenizerError (a ValueError)
+    for a tokenizer that cannot be loaded, before any row is read."""
     if task.kind != "rows":
-        return []
-    result = stats(path, task=task.name, chat_template=opts.chat_template, tokenizer=opts.tokenizer,
-                   max_seq_len=opts.max_seq_len or DEFAULT_MAX_SEQ_LEN, display=display, options=opts)
-    if stats_out is not None:
-        stats_out["tokens"] = result
+        return None
+    opts = dataclasses.replace(opts, task=task.name)
+    tally = LengthTally(counter(opts.tokenizer), RowRenderer(task.name, opts, sorted(columns), where))
+    return tally, tally.blank(where, task.name, opts, opts.max_seq_len or DEFAULT_MAX_SEQ_LEN)
+
+
+def length_findings(result: Stats) -> list[Diagnostic]:
+    """Over-length rows (T001), rows with nothing trained (T002) and mangled DPO
+    responses (T003), in row order: what `check --tokenizer/--max-seq-len` reports."""
     found = [d for d in result.diagnostics if d.code.startswith("T")] + result.length_diagnostics()
     return sorted(found, key=lambda d: -1 if d.row is None else d.row)
+
+
+def estimate_later(path: str, task: str) -> t.Callable[[], Stats | None]:
+    """Estimated lengths on demand, for an HTML page about a check run without token
+    options (it reads the file again; None when it cannot be read)."""
+    def later() -> Stats | None:
+        try:
+            return stats(path, task=task)
+        except Exception:  # noqa: BLE001 - the page is still useful without a histogram
+            return None
+
+    return later
+
+
+__all__ = ["THROUGHPUT", "LengthTally", "Stats", "check_tally", "estimate_later", "length_findings", "stats"]

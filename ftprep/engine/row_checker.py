@@ -44,6 +44,8 @@ class RowChecker:
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
         self.conversation = task.mapped(opts).get("field_conversation")
         self.layout = typed_layout(task.name, opts)
+        # The token accounting of the same lines (ftprep.engine.lengths.LengthTally), when asked for.
+        self.tally: t.Any = None
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
@@ -147,6 +149,8 @@ class RowChecker:
         failure there is a truncation."""
         if not lines:
             return
+        if self.tally is not None:  # the rows as the trainer's prep reads them, counted in tokens
+            self.tally.lines(scan.lengths, lines, scan.lines + 1, scan.rows, truncated_tail)
         # Decode at C speed; a failing line stops `extend` right after the rows
         # before it, so each failure costs one Python round trip.
         rows: list[t.Any] = []

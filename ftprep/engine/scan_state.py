@@ -21,8 +21,17 @@ from ftprep.tasks.base import Finding
 AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
-# A finding placed in its input: (line, row, code, message, field, hint).
-Placed = tuple[t.Optional[int], t.Optional[int], str, str, t.Optional[str], t.Optional[str]]
+
+class RowFinding(t.NamedTuple):
+    """A finding placed in its input: the line and row (None: the file as a whole,
+    or not known yet) and what `Finding` says."""
+
+    line: t.Optional[int]
+    row: t.Optional[int]
+    code: str
+    message: str
+    field: t.Optional[str]
+    hint: t.Optional[str]
 
 
 @dataclasses.dataclass
@@ -33,7 +42,7 @@ class Scan:
     max_per_code: int
     rows: int = 0
     lines: int = 0
-    found: list[Placed] = dataclasses.field(default_factory=list)
+    found: list[RowFinding] = dataclasses.field(default_factory=list)
     counts: dict[str, int] = dataclasses.field(default_factory=dict)
     firsts: dict[tuple[str, str | None], int] = dataclasses.field(default_factory=dict)
     # The first rows of each aggregated finding (at most MAX_PLACES), for its `rows`.
@@ -56,6 +65,8 @@ class Scan:
     types: ColumnTypes = dataclasses.field(default_factory=ColumnTypes)
     # A CSV table's cells as pandas would type them (ftprep.engine.csvtypes.CsvTypes).
     cells: t.Any = None
+    # The same rows counted in tokens (ftprep.engine.length_stats.Stats), for check's token options.
+    lengths: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -73,18 +84,20 @@ class Scan:
             if row is not None and CODES[f.code].severity == ERROR:
                 self.hidden.append(row)
             return
-        self.found.append((line, row, f.code, f.message, f.field, f.hint))
+        self.found.append(RowFinding(line, row, f.code, f.message, f.field, f.hint))
 
     def shift(self, lines: int, rows: int) -> None:
         if not lines and not rows:
             return
-        self.found = [(None if ln is None else ln + lines, None if r is None else r + rows, *rest)
-                      for ln, r, *rest in self.found]
+        self.found = [f._replace(line=None if f.line is None else f.line + lines,
+                                 row=None if f.row is None else f.row + rows) for f in self.found]
         if self.hidden:
             self.hidden = array.array("q", (r + rows for r in self.hidden))
         self.gaps = [(r + rows, o + lines - rows) for r, o in self.gaps]
         self.places = {k: [r + rows for r in v] for k, v in self.places.items()}
         self.types.shift(rows)
+        if self.lengths is not None:
+            self.lengths.shift(lines, rows)
         self.offset += lines - rows
 
     def merge(self, other: Scan) -> None:
@@ -94,15 +107,14 @@ class Scan:
         other.shift(self.lines, self.rows)
         self.gaps.extend(other.gaps)
         self.offset = other.offset
-        for line, row, code, message, field, hint in other.found:
-            key = (code, field)
-            if code in AGGREGATED and key in self.firsts:
+        for f in other.found:
+            if f.code in AGGREGATED and (f.code, f.field) in self.firsts:
                 continue
-            if code not in AGGREGATED and self.counts.get(code, 0) >= self.max_per_code:
-                if row is not None and CODES[code].severity == ERROR:
-                    self.hidden.append(row)
+            if f.code not in AGGREGATED and self.counts.get(f.code, 0) >= self.max_per_code:
+                if f.row is not None and CODES[f.code].severity == ERROR:
+                    self.hidden.append(f.row)
                 continue
-            self.found.append((line, row, code, message, field, hint))
+            self.found.append(f)
         for k, n in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + n
         for k, n in other.firsts.items():
@@ -115,6 +127,11 @@ class Scan:
         self.hashes.extend(other.hashes)
         self.hidden.extend(other.hidden)
         self.types.merge(other.types)
+        if other.lengths is not None:
+            if self.lengths is None:
+                self.lengths = other.lengths
+            else:
+                self.lengths.merge(other.lengths)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows
@@ -128,4 +145,4 @@ class Scan:
         return row + 1 + (self.gaps[at][1] if at >= 0 else 0)
 
 
-__all__ = ["AGGREGATED", "EMPTY_CODES", "Placed", "Scan"]
+__all__ = ["AGGREGATED", "EMPTY_CODES", "RowFinding", "Scan"]

@@ -42,7 +42,7 @@ def estimate(text: str) -> int:
     return -(-ascii_chars // CHARS_PER_TOKEN) + (len(text) - ascii_chars)
 
 
-class TokenEstimate:
+class CharEstimate:
     """The heuristic: no tokenizer needed, every number it gives is an estimate."""
 
     exact = False
@@ -135,7 +135,7 @@ def load_tokenizer(spec: str) -> Exact:
 def counter(tokenizer: str | t.Any | None) -> Counter:
     """An exact counter for a tokenizer spec (or a loaded `tokenizers.Tokenizer`), else the estimate."""
     if tokenizer is None:
-        return TokenEstimate()
+        return CharEstimate()
     if isinstance(tokenizer, str):
         return load_tokenizer(tokenizer)
     return Exact(tokenizer, type(tokenizer).__name__)

@@ -10,12 +10,14 @@ import html
 import os
 import typing as t
 
-from ftprep import tasks as task_registry
 from ftprep.disk.outputs import discard, publish, refuse_input, sweep, temp_file
 
 if t.TYPE_CHECKING:
     from ftprep.core.diagnostics import Report
-    from ftprep.engine.lengths import Stats
+
+# Token statistics (ftprep.engine.length_stats.Stats), as the check or `ftprep stats`
+# made them: the page reads them and computes nothing.
+TokenStats = t.Any
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
@@ -29,24 +31,25 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 """
 
 
-def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Mapping[str, Stats] | None = None) -> None:
+def write_html(report: Report, path: str | os.PathLike[str], stats: TokenStats | t.Mapping[str, TokenStats] | None = None) -> None:
     """Write `report` (and token statistics when known) as one HTML page at `path`.
 
     `stats` is a `Stats`, or a mapping of report path to `Stats`. When it is
     None, the statistics that `check --tokenizer/--max-seq-len` kept in each
-    file report are used, or an estimate.
+    file report are used, or the estimate a file report offers on demand.
     """
-    by_path: dict[str, Stats] = {}
+    by_path: dict[str, TokenStats] = {}
     if stats is not None and hasattr(stats, "lengths"):
-        by_path = {f.path: t.cast("Stats", stats) for f in report.files[:1]}
-        by_path.setdefault(t.cast("Stats", stats).path, t.cast("Stats", stats))
+        by_path = {f.path: t.cast("TokenStats", stats) for f in report.files[:1]}
+        by_path.setdefault(t.cast("TokenStats", stats).path, t.cast("TokenStats", stats))
     elif stats is not None:
-        by_path = dict(t.cast("t.Mapping[str, Stats]", stats))
+        by_path = dict(t.cast("t.Mapping[str, TokenStats]", stats))
     else:
         by_path = {f.path: f.stats["tokens"] for f in report.files if "tokens" in f.stats}
         for f in report.files:
-            if f.path not in by_path and task_registry.kind_of(f.task) == task_registry.ROWS and os.path.isfile(f.path):
-                by_path[f.path] = _estimate(f.path, f.task)  # type: ignore[assignment]
+            later = f.stats.get("tokens_later")
+            if f.path not in by_path and later is not None:
+                by_path[f.path] = later()
     target = os.fspath(path)
     refuse_input(target, [f.path for f in report.files], "the HTML report")
     page = render_page(report, by_path)
@@ -61,17 +64,7 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: Stats | t.Ma
         discard(tmp)
 
 
-def _estimate(path: str, task: str) -> Stats | None:
-    """Estimated lengths for a page about a check run without token options."""
-    from ftprep.engine.lengths import stats
-
-    try:
-        return stats(path, task=task)
-    except Exception:  # noqa: BLE001 - the page is still useful without a histogram
-        return None
-
-
-def render_page(report: Report, by_path: t.Mapping[str, Stats]) -> str:
+def render_page(report: Report, by_path: t.Mapping[str, TokenStats]) -> str:
     e = html.escape
     s = report.summary()
     verdict = ('<span class="error">FAILED</span>' if s["errors"] else '<span class="ok">OK</span>')
@@ -93,9 +86,7 @@ def render_page(report: Report, by_path: t.Mapping[str, Stats]) -> str:
     return "".join(parts)
 
 
-def stats_section(st: Stats) -> str:
-    from ftprep.engine.tokens import BASE_SEQ_LEN
-
+def stats_section(st: TokenStats) -> str:
     e = html.escape
     est = "" if st.exact else " (estimate)"
     kind = (f"exact, tokenizer <code>{e(st.tokenizer)}</code>" if st.exact
@@ -111,11 +102,11 @@ def stats_section(st: Stats) -> str:
     out.append("</table>")
     over = st.over(st.max_seq_len)
     out.append(f"<p>Total tokens{est}: {st.total_tokens:,}. Rows over {st.max_seq_len:,}: <b>{len(over):,}</b>; "
-               f"over {BASE_SEQ_LEN} (the trainer's base config): {len(st.over(BASE_SEQ_LEN)):,}.</p>")
+               f"over {st.base_seq_len} (the trainer's base config): {len(st.over(st.base_seq_len)):,}.</p>")
     return "".join(out)
 
 
-def histogram_svg(st: Stats, w: int = 720, h: int = 220) -> str:
+def histogram_svg(st: TokenStats, w: int = 720, h: int = 220) -> str:
     bins = st.histogram(24)
     if not bins:
         return "<p class=note>No rendered rows.</p>"

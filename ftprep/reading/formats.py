@@ -13,19 +13,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import msgspec
 
 from ftprep import tasks
-from ftprep.core.bounds import Bounds
-from ftprep.core.errors import DecompressionCapped, SourceError
-from ftprep.disk.inputs import open_bytes
+from ftprep.core.errors import SourceError
+from ftprep.reading.jsonl_head import PROBE_RECORDS, HeadFirst, probe_jsonl, probed_jsonl  # noqa: F401
 
 FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet",
 }
-# Records read to infer the task from their keys.
-PROBE_RECORDS = 200
 SUFFIXES = tuple(FORMATS) + tuple(f"{s}.gz" for s in FORMATS if s != ".parquet")
 
 
@@ -52,29 +48,6 @@ def format_of(path: str | os.PathLike[str]) -> tuple[str, bool]:
                 break
             return fmt, gz
     raise SourceError(f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)}")
-
-
-def probe_jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> set[str]:
-    """Keys of the first records, to infer the task: the first megabyte, and at
-    least the first whole line however long it is."""
-    keys: set[str] = set()
-    try:
-        with open_bytes(path, gz, bounds) as f:
-            head = f.read(1 << 20)
-            if b"\n" not in head:
-                head += f.readline()
-    except DecompressionCapped:
-        return keys  # the scan reports it, at its line
-    head = head.removeprefix(b"\xef\xbb\xbf")
-    decoder = msgspec.json.Decoder()
-    for line in head.split(b"\n")[:PROBE_RECORDS]:
-        try:
-            obj = decoder.decode(line)
-        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-            continue
-        if isinstance(obj, dict):
-            keys.update(obj)
-    return keys
 
 
 def first_line(e: BaseException) -> str:

@@ -21,8 +21,9 @@ from ftprep.disk.streams import numbered_lines
 from ftprep.reading.read_findings import capped_diagnostic, too_deep
 from ftprep.reading.parse_errors import decode_error
 from ftprep.disk.inputs import local_file, open_bytes
-from ftprep.reading.formats import format_of, probe_jsonl
+from ftprep.reading.formats import format_of
 from ftprep.reading.json_documents import json_array, sniff_json, wrapped_key
+from ftprep.reading.jsonl_head import HeadFirst, probed_jsonl
 from ftprep.reading.tables import TABLE_BATCH, read_table
 from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 
@@ -73,13 +74,14 @@ def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], So
         cols = sorted({k for r in records[:200] if isinstance(r, dict) for k in r})
         return cols, ((None, i, too_deep(path, r.line, i) if isinstance(r, TooDeep) else r)
                       for i, r in enumerate(records))
-    return sorted(probe_jsonl(path, gz, bounds)), _jsonl(path, gz, bounds)
+    keys, head = probed_jsonl(path, gz, bounds)  # one open: the records are read on from the probed head
+    return sorted(keys), _jsonl(path, gz, bounds, head)
 
 
-def _jsonl(path: str, gz: bool, bounds: Bounds | None = None) -> Source:
+def _jsonl(path: str, gz: bool, bounds: Bounds | None = None, head: HeadFirst | None = None) -> Source:
     decoder = msgspec.json.Decoder()
     row = 0
-    with open_bytes(path, gz, bounds) as f:
+    with head or open_bytes(path, gz, bounds) as f:
         for n, raw in numbered_lines(f):
             if n == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")

@@ -1,0 +1,168 @@
+"""The rows of one local file through the scan, by format: JSON Lines (streamed,
+in parallel for big files), tables (CSV, TSV, Parquet) and JSON arrays.
+
+With `tokens` (a `LengthTally` and the `Stats` it fills, ftprep.engine.lengths)
+the same rows are counted in tokens in the same pass, into `scan.lengths`:
+a check reads its file once however many features are on. Parallel workers
+count their own block and the counts merge with the scans.
+"""
+
+from __future__ import annotations
+
+import array
+import os
+import typing as t
+
+from ftprep.core.bounds import TooDeep, bounds_of, capped
+from ftprep.core.errors import DecompressionCapped, TableError
+from ftprep.core.options import Options
+from ftprep.core.diagnostics import Diagnostic
+from ftprep.engine import load_report
+from ftprep.engine.csvtypes import CsvTypes
+from ftprep.disk.inputs import open_bytes
+from ftprep.engine.jsonl_scan import read_stream, scan_range
+from ftprep.engine.row_checker import RowChecker
+from ftprep.engine.scan_state import Scan
+from ftprep.reading.tables import TABLE_BATCH
+from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
+from ftprep.reading.jsonl_head import HeadFirst
+from ftprep.reading.read_findings import capped_diagnostic, too_deep
+from ftprep.tasks import Task
+from ftprep.tasks.base import Finding
+
+if t.TYPE_CHECKING:
+    from ftprep.engine.length_stats import Stats
+    from ftprep.engine.lengths import LengthTally
+    from ftprep.engine.row_render import RowRenderer
+
+Tokens = t.Optional[tuple["LengthTally", "Stats"]]
+
+
+def scan_jsonl(path: str, gz: bool, task: Task, opts: Options, head: HeadFirst | None = None,
+               tokens: Tokens = None, *, parallel_min: int) -> Scan:
+    """`head`: the file as the probe left it open (its head buffered), read on here.
+    An uncompressed file of `parallel_min` bytes or more is scanned by a pool."""
+    size = os.path.getsize(path)
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    if gz or workers <= 1 or size < parallel_min:
+        checker = RowChecker(task, opts)
+        scan = Scan(opts.max_per_code)
+        if tokens is not None:
+            checker.tally, scan.lengths = tokens
+        try:
+            with head or open_bytes(path, gz, bounds_of(opts)) as f:
+                read_stream(checker, scan, f, None, True, True)
+        except DecompressionCapped as e:  # the rows before it stay checked
+            message, hint = capped(e)
+            scan.add(e.line, None, Finding("P014", message, None, hint))
+            if tokens is not None:  # the record reader's stand-in for the rest, as `ftprep stats` counts it
+                tokens[0].records(tokens[1], [(e.line, 0, capped_diagnostic(e, tokens[1].path))])
+        return scan
+    if head is not None:
+        head.close()  # each worker opens its own range
+    return scan_parallel(path, size, task, opts, workers, tokens)
+
+
+def split_points(path: str, size: int, parts: int) -> list[int]:
+    points = [0]
+    with open(path, "rb") as f:
+        for i in range(1, parts):
+            f.seek(max(size * i // parts, points[-1]))
+            f.readline()
+            pos = f.tell()
+            if pos >= size:
+                break
+            if pos > points[-1]:
+                points.append(pos)
+    points.append(size)
+    return points
+
+
+def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int, tokens: Tokens = None) -> Scan:
+    import concurrent.futures
+    import multiprocessing
+
+    # Ranges of ~64 MB keep each worker's memory small; order is restored on merge.
+    parts = max(workers, min(256, size // (64 << 20) + 1))
+    points = split_points(path, size, parts)
+    task.row_type(opts)  # built before the fork, so every worker hashes rows alike
+    ctx = multiprocessing.get_context("fork")
+    total = Scan(opts.max_per_code)
+    # Each worker counts the tokens of its range (the tokenizer is loaded before the fork).
+    plan = None if tokens is None else (tokens[1].path, t.cast("RowRenderer", tokens[0].rows).columns)
+    if tokens is not None:
+        total.lengths = tokens[1]
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = [pool.submit(scan_range, path, a, b, task.name, opts, b == size, a == 0, plan)
+                   for a, b in zip(points, points[1:])]
+        for fut in futures:
+            total.merge(fut.result())
+    return total
+
+
+def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
+               tokens: Tokens = None) -> tuple[Scan, t.Callable[[int], int | None]]:
+    """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
+    checker = RowChecker(task, opts)
+    scan = Scan(opts.max_per_code)
+    starts = array.array("q")
+    if fmt in ("csv", "tsv"):  # Parquet stores its types; CSV cells are typed by pandas at load
+        kept = load_report.kept_columns(task, opts)
+        scan.cells = CsvTypes(table.columns if kept is None else kept)
+    where = "" if tokens is None else tokens[1].path
+    scan.lengths = None if tokens is None else tokens[1]
+
+    def count(records: t.Iterable[tuple[int | None, int, t.Any]]) -> None:
+        if tokens is not None:
+            tokens[0].records(tokens[1], records)
+
+    capped_at = None
+    try:
+        for records, lines in table.batches(TABLE_BATCH):
+            if tokens is not None:  # before the check, which json-loads conversation cells in place
+                broken = dict(table.broken)
+                count([(line, row, Diagnostic("P006", broken[row], where, line=line, row=row) if row in broken
+                        else rec) for row, (rec, line) in enumerate(zip(records, lines), scan.rows)])
+            if scan.cells is not None:
+                scan.cells.batch(records)
+            checker.records(scan, records)
+            starts.extend(ln or 0 for ln in lines)
+    except TableError as e:  # a table can break part-way: report where reading stopped
+        scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
+        count([(None, scan.rows, Diagnostic("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}", where))])
+    except DecompressionCapped as e:
+        message, hint = capped(e)
+        scan.add(e.line, None, Finding("P014", message, None, hint))
+        capped_at = e
+    for row, message in table.broken:
+        scan.add(row + 1, row, Finding("P006", message))
+
+    def line_of(row: int) -> int | None:
+        return starts[row] if row < len(starts) and starts[row] else None
+
+    scan.found = [f if f.row is None else f._replace(line=line_of(f.row)) for f in scan.found]
+    for line, message in table.unclosed:  # file-level (no row) so that convert refuses even --drop-invalid
+        scan.add(line, None, Finding("P011", message, None, UNCLOSED_HINT))
+        if capped_at is None:  # the record reader stops at a bound: what it read last is the P014
+            count([(line, scan.rows, Diagnostic("P011", message, where, line=line, hint=UNCLOSED_HINT))])
+    if capped_at is not None:
+        count([(capped_at.line, 0, capped_diagnostic(capped_at, where))])
+    return scan, line_of
+
+
+def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens = None) -> Scan:
+    """A JSON array's records (lines are found later, for the rows that need one)."""
+    checker = RowChecker(task, opts)
+    scan = Scan(opts.max_per_code)
+    scan.lengths = None if tokens is None else tokens[1]
+    for start in range(0, len(records), TABLE_BATCH):
+        batch = records[start:start + TABLE_BATCH]
+        if tokens is not None:
+            where = tokens[1].path
+            tokens[0].records(tokens[1], [(None, row, too_deep(where, r.line, row) if isinstance(r, TooDeep) else r)
+                                          for row, r in enumerate(batch, start)])
+        checker.records(scan, batch)
+    return scan
+
+
+__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points"]
