@@ -102,6 +102,22 @@ def test_check_with_tokens_and_html_opens_the_jsonl_once(tmp_path: Path, tokeniz
     assert histogram_titles(page.read_text(encoding="utf-8")) == bins
 
 
+def test_check_with_only_html_opens_the_jsonl_once_and_reports_no_lengths(tmp_path: Path) -> None:
+    """The page's histogram is counted in the check's own pass; without --max-seq-len
+    or --tokenizer it adds no T finding, and it equals what `ftprep stats` counts."""
+    path = write_jsonl(tmp_path / "data.jsonl", chats(300))
+    page = tmp_path / "r.html"
+    with opens_of(path) as n:
+        code = main(["check", path, "--html", str(page), "--min-rows", "1", "--format", "json"])
+    assert code == 0 and n[0] == 1
+    st = stats(path)
+    bins = [f"{a:,}-{b - 1:,} tokens: {c:,} rows" for a, b, c in st.histogram(24)]
+    assert histogram_titles(page.read_text(encoding="utf-8")) == bins
+    report = ftprep.check(path, min_rows=1, count_lengths=True)
+    assert not [d for d in report.diagnostics if d.code.startswith("T")]
+    assert report.files[0].stats["tokens"].to_json() == st.to_json()
+
+
 def test_plain_check_opens_the_jsonl_once(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "data.jsonl", chats(50))
     with opens_of(path) as n:

@@ -3,6 +3,7 @@ library functions of the same names."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -55,6 +56,8 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
 
     opts, rest = settings(ctx, "check", paths, params)
     fmt, html_path = _reporter_name(rest["fmt"]), rest["html_path"]
+    if html_path:  # the page's token lengths are counted in the check's own pass: the file is read once
+        opts = dataclasses.replace(opts, count_lengths=True)
     try:
         report = run_check(list(paths), options=_progress(opts, paths))
     except (SourceError, ValueError, OSError) as e:

@@ -59,6 +59,7 @@ class CheckOptions(_Columns, _Data, total=False):
     image_model: str | None
     strict: bool
     stdin_format: str
+    count_lengths: bool
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

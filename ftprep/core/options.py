@@ -163,6 +163,10 @@ class Options:
                                 minimum=0, open_minimum=True, commands=("stats",), verbs=("stats",))
     # Tests: the fast path and the explain path must agree.
     explain_all: bool = _option(False, "Send every row through the explain path.", kind="bool", verbs=DATA)
+    # A report page draws the token lengths: counted in the check's own pass, so the file is read once.
+    count_lengths: bool = _option(False, "Count every row's tokens in the check's pass (an estimate without a "
+                                         "tokenizer), for `Report` stats; over-length findings only with "
+                                         "max_seq_len or tokenizer.", kind="bool", verbs=("check",))
     progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
                                     "terminal.", kind="any", verbs=DATA)
 

@@ -14,7 +14,6 @@ import contextlib
 import os
 import typing as t
 
-import msgspec
 
 from ftprep.engine import load_report
 from ftprep import tasks as task_registry
@@ -24,16 +23,12 @@ from ftprep.engine.duplicates import first_duplicates
 from ftprep.engine.file_scans import Tokens, scan_jsonl, scan_records, scan_table
 from ftprep.reading.elements import element_lines
 from ftprep.core.bounds import bounds_of, capped
-from ftprep.core.errors import DecompressionCapped, TableError
+from ftprep.core.errors import DecompressionCapped
 from ftprep.core.options import Options
-from ftprep.disk.inputs import local_file
 from ftprep.engine.scan_state import AGGREGATED, Scan
 from ftprep.reading.formats import format_of
-from ftprep.reading.json_documents import json_array, sniff_json
-from ftprep.reading.jsonl_head import PROBE_RECORDS, probed_jsonl
+from ftprep.reading.ladder import open_data
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
-from ftprep.reading.tables import read_table
-from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding
 
@@ -70,41 +65,14 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
 
 
 def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStack) -> FileReport:
-    fmt, gz = format_of(path)
-    local_file(path)
-    bounds = bounds_of(opts)
-    if fmt == "json":
-        fmt = sniff_json(path, gz, bounds)
-    if fmt == "record":
-        return FileReport(shown, opts.task, diagnostics=[Diagnostic(
-            "P009", "the top level is one record (an object), not an array of records; the trainer reads one row",
-            shown, hint="ftprep convert reads it as one record and writes JSON Lines; add the other records")])
-    if fmt == "wrapped":
-        return FileReport(shown, opts.task, diagnostics=[Diagnostic(
-            "P009", "the top level is an object wrapping the records; the trainer would read it as one row", shown,
-            hint="write the records as a JSON array or JSON Lines (ftprep convert does)")])
-    table = stream = None
-    if fmt in ("csv", "tsv", "parquet"):
-        try:
-            table = read_table(path, fmt, gz, bounds)
-        except TableError as e:
-            return FileReport(shown, opts.task, diagnostics=[Diagnostic(
-                e.code, f"cannot read {fmt}: {e}", shown, line=e.line,
-                hint=UNCLOSED_HINT if e.code == "P011" else None)])
-        columns: t.Collection[str] = table.columns
-    elif fmt == "json":
-        try:
-            records = json_array(path, gz, bounds)
-        except (msgspec.DecodeError, UnicodeDecodeError) as e:
-            return FileReport(shown, opts.task, diagnostics=[Diagnostic("P001", f"invalid JSON: {e}", shown)])
-        if not isinstance(records, list):
-            return FileReport(shown, opts.task, diagnostics=[Diagnostic(
-                "P009", "the top level is not an array of records", shown)])
-        columns = {k for r in records[:PROBE_RECORDS] if isinstance(r, dict) for k in r}
-    else:  # one open: the probe's head is read on by the scan
-        columns, stream = probed_jsonl(path, gz, bounds)
-        if stream is not None:
-            files.enter_context(stream)
+    opening = open_data(path, bounds_of(opts), shown)
+    if opening.head is not None:  # one open: the probe's head is read on by the scan
+        files.enter_context(opening.head)
+    if opening.finding is not None:  # the trainer stops before any row (P001, P006, P009, P011)
+        return FileReport(shown, opts.task, diagnostics=[opening.finding])
+    fmt, gz, table, records, stream = opening.fmt, opening.gz, opening.table, opening.records, opening.head
+    columns: t.Collection[str] = opening.columns
+    del opening  # a JSON array's records are held once, by `records`
 
     name = opts.task or task_registry.infer(columns, opts)
     report = FileReport(shown, name, task_inferred=opts.task is None)
@@ -126,7 +94,7 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         raise ValueError(f"{shown}: the {name} task takes {task.takes}")
     head = head_findings(path, fmt, task, opts)
     tokens: Tokens = None
-    if opts.tokenizer or opts.max_seq_len:  # counted in the scan's pass (a bad tokenizer fails here, first)
+    if opts.tokenizer or opts.max_seq_len or opts.count_lengths:  # in the scan's pass (a bad tokenizer fails here)
         from ftprep.engine.lengths import check_tally
 
         tokens = check_tally(task, opts, shown, columns)
@@ -150,7 +118,7 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
                                    scan.line_of if fmt == "jsonl" else placer(()) if table is not None else _no_line,
                                    (path, gz))
     lengths: list[Diagnostic] = []
-    if tokens is not None:
+    if tokens is not None and (opts.tokenizer or opts.max_seq_len):  # count_lengths alone reports nothing
         from ftprep.engine.lengths import length_findings
 
         lengths = length_findings(tokens[1])

@@ -19,9 +19,10 @@ import msgspec
 from ftprep.core.bounds import Bounds
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.disk.inputs import local_file
-from ftprep.reading.formats import PROBE_RECORDS, format_of, probe_jsonl
-from ftprep.reading.json_documents import json_document
+from ftprep.reading.formats import format_of
 from ftprep.core.errors import TableError
+from ftprep.reading.json_documents import json_document
+from ftprep.reading.jsonl_head import PROBE_RECORDS, HeadFirst, probed_jsonl
 from ftprep.reading.tables import Table, read_table
 from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 
@@ -55,6 +56,9 @@ class Opening:
     table: Table | None = None
     records: list[t.Any] | None = None
     finding: Diagnostic | None = None
+    # JSON Lines: the file still open, its probed head buffered, for the one pass over the rows
+    # (None when a .gz bound was hit in the head: the pass opens it again and reports the bound).
+    head: HeadFirst | None = None
 
 
 def open_data(path: str, bounds: Bounds | None = None, shown: str | None = None) -> Opening:
@@ -86,7 +90,8 @@ def open_data(path: str, bounds: Bounds | None = None, shown: str | None = None)
                 message, hint = ONE_ROW[fmt]
                 finding = Diagnostic("P009", message, where, hint=hint)
             return Opening(fmt, gz, columns, records=records, finding=finding)
-    return Opening("jsonl", gz, sorted(probe_jsonl(path, gz, bounds)))
+    keys, head = probed_jsonl(path, gz, bounds)  # one open: the rows are read on from the probed head
+    return Opening("jsonl", gz, sorted(keys), head=head)
 
 
 __all__ = ["Opening", "open_data"]

@@ -20,11 +20,10 @@ from ftprep.core.errors import DecompressionCapped, TableError
 from ftprep.disk.streams import numbered_lines
 from ftprep.reading.read_findings import capped_diagnostic, too_deep
 from ftprep.reading.parse_errors import decode_error
-from ftprep.disk.inputs import local_file, open_bytes
-from ftprep.reading.formats import format_of
-from ftprep.reading.json_documents import json_array, sniff_json, wrapped_key
-from ftprep.reading.jsonl_head import HeadFirst, probed_jsonl
-from ftprep.reading.tables import TABLE_BATCH, read_table
+from ftprep.disk.inputs import open_bytes
+from ftprep.reading.jsonl_head import HeadFirst
+from ftprep.reading.ladder import open_data
+from ftprep.reading.tables import TABLE_BATCH
 from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 
 Source = t.Iterator[tuple[int | None, int, t.Any]]
@@ -32,16 +31,9 @@ Source = t.Iterator[tuple[int | None, int, t.Any]]
 
 def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], Source]:
     """(columns seen in the first records, iterator of (line, row, record or Diagnostic))."""
-    fmt, gz = format_of(path)
-    local_file(path)
-    if fmt == "json":
-        fmt = sniff_json(path, gz, bounds)
-    if fmt in ("csv", "tsv", "parquet"):
-        try:
-            df = read_table(path, fmt, gz, bounds)
-        except TableError as e:
-            return [], iter([(None, 0, Diagnostic(e.code, f"cannot read {fmt}: {e}", path, line=e.line,
-                                                   hint=UNCLOSED_HINT if e.code == "P011" else None))])
+    opening = open_data(path, bounds)
+    fmt, df = opening.fmt, opening.table
+    if df is not None:
 
         def table() -> Source:
             i = 0
@@ -59,23 +51,13 @@ def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], So
             for line, message in df.unclosed:  # no row: convert refuses, even with --drop-invalid
                 yield line, i, Diagnostic("P011", message, path, line=line, hint=UNCLOSED_HINT)
 
-        return list(df.columns), table()
-    if fmt in ("json", "wrapped", "record"):
-        try:
-            records = json_array(path, gz, bounds)
-            if fmt == "wrapped":  # {"data": [...]}: the records under their key
-                records = records[wrapped_key(records)]
-            elif fmt == "record":  # one object that is itself a record (one conversation)
-                records = [records]
-        except (msgspec.DecodeError, UnicodeDecodeError) as e:
-            return [], iter([(None, 0, Diagnostic("P001", f"invalid JSON: {e}", path))])
-        if not isinstance(records, list):
-            return [], iter([(None, 0, Diagnostic("P009", "the top level is not an array of records", path))])
-        cols = sorted({k for r in records[:200] if isinstance(r, dict) for k in r})
-        return cols, ((None, i, too_deep(path, r.line, i) if isinstance(r, TooDeep) else r)
-                      for i, r in enumerate(records))
-    keys, head = probed_jsonl(path, gz, bounds)  # one open: the records are read on from the probed head
-    return sorted(keys), _jsonl(path, gz, bounds, head)
+        return opening.columns, table()
+    if opening.records is not None:  # a JSON array; a wrapped object or one record is read on (convert writes rows)
+        return opening.columns, ((None, i, too_deep(path, r.line, i) if isinstance(r, TooDeep) else r)
+                                 for i, r in enumerate(opening.records))
+    if opening.finding is not None:  # the trainer stops before any row: P001, P006, P009, P011
+        return [], iter([(None, 0, opening.finding)])
+    return opening.columns, _jsonl(path, opening.gz, bounds, opening.head)
 
 
 def _jsonl(path: str, gz: bool, bounds: Bounds | None = None, head: HeadFirst | None = None) -> Source:
