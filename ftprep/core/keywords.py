@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import typing as t
 
+# In-memory data the data verbs take besides paths: a polars or pandas DataFrame,
+# a pyarrow Table, a datasets Dataset or DatasetDict, or a list of dicts. Any:
+# naming those types would make a type checker need every library's stubs.
+InMemory: t.TypeAlias = t.Any
+
 
 class _Columns(t.TypedDict, total=False):
     task: str | None
@@ -60,12 +65,16 @@ class CheckOptions(_Columns, _Data, total=False):
     strict: bool
     stdin_format: str
     count_lengths: bool
+    # In-memory data
+    name: str | None
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):
     """`ftprep.convert` and `ftprep.load`."""
 
     image_model: str | None
+    # In-memory data
+    name: str | None
 
 
 class PushOptions(ConvertOptions, total=False):

@@ -169,6 +169,9 @@ class Options:
                                          "max_seq_len or tokenizer.", kind="bool", verbs=("check",))
     progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
                                     "terminal.", kind="any", verbs=DATA)
+    # In-memory data (DataFrames, Arrow tables, datasets, lists of dicts): what reports call it.
+    name: str | None = _option(None, "The name reports give in-memory data (default: its kind, e.g. "
+                                     "<polars.DataFrame>).", verbs=("check", "convert", "load", "push"))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

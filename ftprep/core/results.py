@@ -12,7 +12,9 @@ from ftprep.core.diagnostics import Report
 class Conversion:
     """What `convert` did. `written` is False when errors stopped it. `job_fields`
     are the job request's fields for the written columns (`ftprep.core.schema.JOB_FIELDS`
-    for row tasks, `imageModelType` for images): a job on this data names them."""
+    for row tasks, `imageModelType` for images): a job on this data names them.
+    `data`: for in-memory data converted without an output, the canonical rows in
+    the kind they came in (a polars DataFrame for one, a list for a list)."""
 
     report: Report
     output: str | None
@@ -23,6 +25,8 @@ class Conversion:
     rows_dropped: int
     written: bool
     job_fields: dict[str, str]
+    # In-memory data converted without an output: the canonical rows, in the kind given.
+    data: t.Any = None
 
     def to_json(self) -> dict[str, t.Any]:
         return {"output": self.output, "task": self.task, "shape": self.shape, "rows_in": self.rows_in,

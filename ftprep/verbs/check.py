@@ -12,7 +12,7 @@ import typing as t
 from typing import Unpack
 
 from ftprep.core.diagnostics import FileReport, Report
-from ftprep.core.keywords import CheckOptions
+from ftprep.core.keywords import CheckOptions, InMemory
 from ftprep.core.options import Options
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
@@ -20,10 +20,11 @@ from ftprep.engine.settings import settle
 from ftprep.reading.expansion import expand
 from ftprep.core.errors import SourceError
 from ftprep.reading.formats import is_image_set
+from ftprep.reading.memory import kind_of
 
 
 def check(
-    paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]],
+    paths: str | os.PathLike[str] | t.Sequence[str | os.PathLike[str]] | InMemory,
     *,
     options: Options | None = None,
     **keywords: Unpack[CheckOptions],
@@ -33,6 +34,10 @@ def check(
     `paths` may be files, globs, directories or zips of images (task
     `image`), `hf://datasets/OWNER/NAME[@REV]`, an http(s) URL, or `-`:
     standard input, read as `stdin_format` (jsonl, json, csv, tsv, parquet).
+    It may also be in-memory data: a polars or pandas DataFrame, a pyarrow
+    Table, a `datasets.Dataset` or `DatasetDict` (a report per split) or a list
+    of dicts; findings then carry the record's index (`row`, no `line`) and the
+    report's path is `name` or the kind, e.g. "<polars.DataFrame>".
     The keywords are those of `CheckOptions` (ftprep/core/options.py declares
     each); `options` is an already built `Options` they override. Raises
     TypeError for an unknown keyword, ValueError for a bad value, and
@@ -40,6 +45,11 @@ def check(
     device or other special file).
     """
     opts = settle("check", options, keywords)
+    if kind_of(paths) is not None:  # a DataFrame, Arrow table, Dataset(Dict) or list of dicts
+        from ftprep.verbs.in_memory import check_in_memory
+
+        report = Report(check_in_memory(paths, opts))
+        return report.strict() if opts.strict else report
     items = expand(paths, opts.task)
     if "-" in items:  # standard input, on purpose: copied once, reported as "-"
         with stdin_copy(opts.stdin_format) as copy:

@@ -18,19 +18,20 @@ import typing as t
 from typing import Unpack
 
 from ftprep.core.errors import DataErrors
-from ftprep.core.keywords import PushOptions
+from ftprep.core.keywords import InMemory, PushOptions
 from ftprep.core.options import Options
 from ftprep.core.results import PushResult
 from ftprep.engine.settings import settle
 from ftprep.hub.upload import DATA_FILE, IMAGE_DIR, client, upload_folder, valid_repo
 from ftprep.reading.formats import is_image_set
+from ftprep.reading.memory import kind_of
 
 if t.TYPE_CHECKING:
     from ftprep.core.results import Conversion
 
 
 def push(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | InMemory,
     *,
     repo: str,
     private: bool = True,
@@ -43,6 +44,10 @@ def push(
     **keywords: Unpack[PushOptions],
 ) -> PushResult:
     """Check and convert `path`, then upload it to the dataset repo `repo` ("OWNER/NAME").
+
+    `path` may be in-memory data (a DataFrame, a pyarrow Table, a `datasets.Dataset`
+    or a list of dicts): it is uploaded as the same data/train.jsonl as the file
+    of its JSON Lines would be.
 
     The keywords are those of `PushOptions`: the options of `ftprep.convert`
     (mapping fields, chat template, min_rows, image options...) and `strict`;
@@ -72,7 +77,7 @@ class Stage:
 
 
 @contextlib.contextmanager
-def staged(path: str | os.PathLike[str], *, options: Options | None = None,
+def staged(path: str | os.PathLike[str] | InMemory, *, options: Options | None = None,
            **keywords: Unpack[PushOptions]) -> t.Iterator[Stage]:
     """Check and convert `path` into a temporary repo folder: data/train.jsonl, or
     the ImageFolder that ftprep.image writes (train/metadata.jsonl + images).
@@ -82,8 +87,11 @@ def staged(path: str | os.PathLike[str], *, options: Options | None = None,
     # push never uploads a subset silently
     opts = dataclasses.replace(settle("push", options, keywords), drop_invalid=False)
     with tempfile.TemporaryDirectory(prefix="ftprep-push-") as tmp:
-        src = str(path)
-        images = is_image_set(src, opts.task)
+        memory = kind_of(path)  # in-memory data: converted like the file holding its JSON Lines
+        if memory == "dataset_dict":
+            raise ValueError("a DatasetDict has several splits; the trainer reads one: push dd['train']")
+        src = path if memory is not None else str(path)
+        images = memory is None and is_image_set(src, opts.task)
         folder = os.path.join(tmp, "repo")
         conv = convert(src, folder if images else os.path.join(folder, *DATA_FILE.split("/")), options=opts)
         if not conv.written:
