@@ -222,3 +222,14 @@ def test_recognising_a_path_imports_no_dataframe_library() -> None:
             "print(sorted(m for m in ('polars', 'pandas', 'pyarrow', 'datasets') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_readme_example_prints_what_it_says(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### DataFrames, Arrow tables and datasets", 1)[1]
+    code, stated = re.search(r"```python\n(.*?)```.*?```text\n(.*?)```", section, re.S).groups()  # type: ignore[union-attr]
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == stated
