@@ -233,3 +233,15 @@ def test_readme_example_prints_what_it_says(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout == stated
+
+
+def test_values_arrow_cannot_type_are_written_as_push_would() -> None:
+    import numpy as np
+    import pandas as pd
+
+    mixed = pd.DataFrame({"instruction": ["a", "b", "c", "d"], "output": ["x", 3, pd.Timestamp("2024-01-01"), pd.NaT]})
+    found = [(d.code, d.row) for d in ftprep.check(mixed, task="text", min_rows=1).diagnostics]
+    assert found == [("V004", 1), ("L004", 1), ("V001", 3)]  # the mixed column as JSON holds it; NaT is null
+    rows = [{"instruction": "a", "output": np.int64(3)}, {"instruction": "b", "output": np.array(["x"])}]
+    found = [(d.code, d.row) for d in ftprep.check(rows, task="text", min_rows=1).diagnostics]
+    assert found == [("V004", 0), ("V003", 1), ("L004", 1)]  # a numpy array is a list, not its one item

@@ -20,6 +20,7 @@ names it, so a path costs nothing here.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 import typing as t
 
@@ -119,13 +120,15 @@ def _pandas_rows(df: t.Any) -> _Rows:
 
 
 def written_value(value: t.Any) -> t.Any:
-    """msgspec's hook for values JSON does not have: a numpy scalar as its Python value."""
-    item = getattr(value, "item", None)
-    if callable(item) and type(value).__module__.startswith("numpy"):
-        return item()
-    tolist = getattr(value, "tolist", None)
-    if callable(tolist) and type(value).__module__.startswith("numpy"):
-        return tolist()
+    """msgspec's hook for values JSON does not have: a numpy value as its Python value
+    (an array a list), a pandas Timestamp as ISO text like any datetime, NaT as null."""
+    module = type(value).__module__ or ""
+    if module.startswith("numpy") and callable(getattr(value, "tolist", None)):
+        return value.tolist()
+    if module.startswith("pandas") and type(value).__name__ == "NaTType":
+        return None
+    if isinstance(value, (datetime.date, datetime.time)):  # subclasses msgspec refuses (pandas Timestamp)
+        return value.isoformat()
     raise TypeError(f"{type(value).__name__} cannot be written as JSON")
 
 
