@@ -10,7 +10,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ftprep
 from ftprep.verbs.push import push
@@ -229,8 +230,11 @@ def test_readme_example_prints_what_it_says(tmp_path: Path) -> None:
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("### DataFrames, Arrow tables and datasets", 1)[1]
-    code, stated = re.search(r"```python\n(.*?)```.*?```text\n(.*?)```", section, re.S).groups()  # type: ignore[union-attr]
-    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    found = re.search(r"```python\n(.*?)```.*?```text\n(.*?)```", section, re.DOTALL)
+    assert found, "the section's example or its stated output is gone"
+    code, stated = found.groups()
+    r = subprocess.run([sys.executable, "-c", code], check=False, cwd=tmp_path, capture_output=True, text=True,
+                       timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout == stated
 
