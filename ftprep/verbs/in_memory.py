@@ -28,6 +28,8 @@ from ftprep.engine.converter import convert_records
 from ftprep.reading.memory import Written, kind_of, rebuilt, splits, write_jsonl
 
 LINE = re.compile(r"\bline (\d+)")
+# The codes whose messages name lines: the loader's type findings ("first at line 3") and duplicates.
+LINED = ("L", "D001")
 UNWRITABLE_HINT = "push writes JSON Lines: make the value a string, number, boolean, list or dict"
 
 
@@ -99,8 +101,9 @@ def _merged(convs: list[tuple[str, Conversion]]) -> Conversion:
 def _by_row(d: Diagnostic, label: str, written: Written) -> Diagnostic:
     """A finding on the staged lines, at the record's index only, named by the object."""
     d = d.placed(_no_line, path=label)
-    d = dataclasses.replace(d, line=None, message=_rows_named(d.message),
-                            hint=None if d.hint is None else _rows_named(d.hint))
+    if d.code.startswith(LINED):  # only the messages that name the staged lines; others may quote the data
+        d = dataclasses.replace(d, message=_rows_named(d.message))
+    d = dataclasses.replace(d, line=None)
     if d.row is not None and d.row in written.unwritable:  # the placeholder line's parse error, explained
         d = Diagnostic("P001", f"row {d.row} cannot be written as JSON: {written.unwritable[d.row]}", label,
                        row=d.row, field=d.field, hint=UNWRITABLE_HINT)
