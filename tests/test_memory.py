@@ -249,3 +249,11 @@ def test_values_arrow_cannot_type_are_written_as_push_would() -> None:
     rows = [{"instruction": "a", "output": np.int64(3)}, {"instruction": "b", "output": np.array(["x"])}]
     found = [(d.code, d.row) for d in ftprep.check(rows, task="text", min_rows=1).diagnostics]
     assert found == [("V004", 0), ("V003", 1), ("L004", 1)]  # a numpy array is a list, not its one item
+
+
+def test_task_inferred_from_the_columns_and_the_image_task_refused() -> None:
+    report = ftprep.check(made("pandas", [{"instruction": "a", "output": ""}]), min_rows=1)
+    assert report.files[0].task == "text" and report.files[0].task_inferred
+    assert [(d.code, d.row) for d in report.diagnostics] == [("V002", 0)]
+    with pytest.raises(ValueError, match="not in-memory data"):
+        ftprep.check(made("polars", qa(1)), task="image")
