@@ -79,9 +79,11 @@ class Declaration:
         return {"required": False}.get(what, getattr(self, what, None))
 
 
-def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
-    """A field of `Options` with its declaration (the rest of `Declaration`)."""
-    return dataclasses.field(default=default, metadata={"help": help, **spec})
+def _option(default: t.Any, help: str, hashed: bool = True, **spec: t.Any) -> t.Any:
+    """A field of `Options` with its declaration (the rest of `Declaration`).
+    `hashed` False: a value that may be a list or a table, left out of the hash
+    that caches what the rows' checks are built from (it does not change them)."""
+    return dataclasses.field(default=default, hash=None if hashed else False, metadata={"help": help, **spec})
 
 
 _MAPPED = {"metavar": "COL", "config": True, "commands": SHOWN, "verbs": COLUMNS}
@@ -173,16 +175,16 @@ class Options:
     # Rule selection, as ruff's: codes, prefixes (C, C01) or names (system-dropped); ftprep/core/selection.py.
     select: str | t.Sequence[str] | None = _option(
         None, "Report only these codes: codes, prefixes or names, comma-separated (e.g. C,D001,system-dropped).",
-        kind="codes", metavar="CODES", config=True, commands=("check",), verbs=("check",))
+        kind="codes", metavar="CODES", hashed=False, config=True, commands=("check",), verbs=("check",))
     ignore: str | t.Sequence[str] | None = _option(
         None, "Do not report these codes (codes, prefixes or names, comma-separated).", kind="codes",
-        metavar="CODES", config=True, commands=("check",), verbs=("check",))
+        metavar="CODES", hashed=False, config=True, commands=("check",), verbs=("check",))
     extend_select: str | t.Sequence[str] | None = _option(
-        None, "Report these codes besides those of --select.", kind="codes", metavar="CODES", config=True,
+        None, "Report these codes besides those of --select.", kind="codes", metavar="CODES", hashed=False, config=True,
         commands=("check",), verbs=("check",))
     per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None = _option(
         None, "Codes not reported in the files a glob matches (config: [tool.ftprep.per-file-ignores]).",
-        kind="table", config=True, verbs=("check",))
+        kind="table", hashed=False, config=True, verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
