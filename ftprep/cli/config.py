@@ -96,7 +96,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
     return out
 
 
-def _from_folder(folder: Path, table: dict[str, t.Any]) -> dict[str, t.Any]:
+def _from_folder(folder: Path, table: t.Any) -> dict[str, t.Any]:
     """Per-file ignores with each glob that names a folder made relative to the
     config file's folder (as ruff does); a bare name (`*.csv`) matches anywhere."""
     def placed(glob: str) -> str:

@@ -79,10 +79,11 @@ class Declaration:
         return {"required": False}.get(what, getattr(self, what, None))
 
 
-def _option(default: t.Any, help: str, hashed: bool = True, **spec: t.Any) -> t.Any:
+def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
     """A field of `Options` with its declaration (the rest of `Declaration`).
     `hashed` False: a value that may be a list or a table, left out of the hash
     that caches what the rows' checks are built from (it does not change them)."""
+    hashed = spec.pop("hashed", True)
     return dataclasses.field(default=default, hash=None if hashed else False, metadata={"help": help, **spec})
 
 

@@ -12,7 +12,7 @@ the row's canonical JSON (every column, keys sorted, compact). Inserting rows
 above it or editing other rows leaves it; editing the row itself changes it,
 and the finding is reported again. A duplicate (D001) also names the row it
 repeats (`first_key`). A file-level finding, or a row that could not be read
-(an undecodable line, a Hub repo, an image), has `key` null: it is matched by
+(an undecodable line, standard input, a Hub repo or URL, an image), has `key` null: it is matched by
 code, path and field. `path` is relative to the baseline's folder (a URL as
 given). `count` is how many rows the entry accepts: a finding standing for
 several rows needs that many; findings beyond `max_per_code` (not shown) are
