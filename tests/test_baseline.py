@@ -133,3 +133,6 @@ def test_a_bad_baseline_is_a_usage_error(data: Path, tmp_path: Path) -> None:
             apply_baseline(ftprep.check(data), bad)
     code, _, err = run("check", str(data), "--write-baseline", str(data))
     assert code == 2 and "destroy the input" in err and json.loads(data.read_text().splitlines()[0])
+    code, _, err = run("check", str(data), "--write-baseline", str(tmp_path / "no" / "such" / "b.json"))
+    assert code == 2 and "cannot write" in err
+    assert run("check", str(data), "--baseline", str(tmp_path / "absent.json"))[0] == 2

@@ -113,6 +113,8 @@ def test_an_unknown_code_is_a_usage_error_with_did_you_mean(data: Path) -> None:
 def test_exit_zero(data: Path) -> None:
     code, out, _ = run("check", str(data), "--min-rows", "1", "--exit-zero")
     assert code == 0 and "FAILED" in out and "V001" in out
+    assert run("check", str(data), "--exit-zero", "--select", "nope")[0] == 2  # a usage error stays one
+    assert run("check", str(data.parent / "absent.jsonl"), "--exit-zero")[0] == 2
 
 
 def test_statistics_switch(data: Path) -> None:
