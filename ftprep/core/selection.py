@@ -22,7 +22,7 @@ from ftprep.core.codes import CODES
 if t.TYPE_CHECKING:
     from ftprep.core.diagnostics import Report
 
-Patterns = t.Union[str, t.Sequence[str], None]
+Patterns = str | t.Sequence[str] | None
 # A code named in full, or by its name, is as specific as a pattern gets.
 FULL = 4
 
@@ -145,4 +145,4 @@ def statistics(report: Report) -> list[tuple[int, str]]:
     return sorted(((n, c) for c, n in counts.items()), key=lambda x: (-x[0], x[1]))
 
 
-__all__ = ["Selection", "statistics", "patterns", "resolved", "validated"]
+__all__ = ["Selection", "patterns", "resolved", "statistics", "validated"]

@@ -34,7 +34,7 @@ from ftprep.disk.text_output import write_text
 
 BASELINE_VERSION = 1
 NOT_SHOWN = "not shown"
-Entry = tuple[str, str, t.Optional[str], t.Optional[str], t.Optional[str]]  # code, path, field, key, first key
+Entry = tuple[str, str, str | None, str | None, str | None]  # code, path, field, key, first key
 
 
 def row_key(record: t.Any) -> str:
