@@ -136,3 +136,26 @@ def test_a_bad_baseline_is_a_usage_error(data: Path, tmp_path: Path) -> None:
     code, _, err = run("check", str(data), "--write-baseline", str(tmp_path / "no" / "such" / "b.json"))
     assert code == 2 and "cannot write" in err
     assert run("check", str(data), "--baseline", str(tmp_path / "absent.json"))[0] == 2
+
+
+def test_rows_split_across_processes_get_their_own_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big file is checked in parts by several processes: each finding's key is still its own row's."""
+    from ftprep.engine import checker, file_scans
+
+    monkeypatch.setattr(checker, "PARALLEL_MIN_BYTES", 1)
+    pools: list[int] = []
+    real = file_scans.scan_parallel
+
+    def counted(*args: object) -> object:
+        pools.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(file_scans, "scan_parallel", counted)
+    rows = [GOOD.format(i) if i % 97 else f'{{"instruction": "", "output": "row {i}"}}' for i in range(3000)]
+    p = write(tmp_path / "big.jsonl", rows)
+    report = ftprep.check(p, min_rows=1, workers=2)
+    from ftprep.verbs.baseline import baseline_json
+
+    found = {e["key"] for e in baseline_json(report, str(tmp_path))["findings"] if e["code"] == "V002"}
+    assert pools and len(found) == 31
+    assert found == {row_key(json.loads(r)) for r in rows if '"instruction": ""' in r}
