@@ -57,7 +57,7 @@ def test_every_click_option_of_a_declared_option_is_the_declaration() -> None:
                 continue
             p = params.get(decl.param)
             assert p is not None, f"{full} lacks {decl.flag}"
-            assert p.opts == [decl.flag], (full, p.opts)
+            assert p.opts == [decl.flag, *([decl.short] if decl.short else [])], (full, p.opts)
             assert p.help == decl.on(command, "help"), (full, decl.name)
             assert p.required == decl.on(command, "required"), (full, decl.name)
             default = ByteSize().convert(p.default, p, None) if decl.kind == "bytes" else p.default
@@ -105,7 +105,9 @@ def test_config_keys_are_the_declared_config_options() -> None:
     assert set(keys) == {
         "task", "field-instruction", "field-output", "field-conversation", "field-prompt", "field-chosen",
         "field-rejected", "chat-template", "min-rows", "strict", "format", "max-per-code", "workers", "tokenizer",
-        "max-seq-len", "image-model", "trigger", "field-caption", "min-pairs", "max-pairs", "drop-invalid"}
+        "max-seq-len", "image-model", "trigger", "field-caption", "min-pairs", "max-pairs", "drop-invalid",
+        # rule selection, as ruff's
+        "select", "ignore", "extend-select", "per-file-ignores"}
     assert keys["min-rows"] is int and keys["strict"] is bool and keys["task"] is str and keys["tokenizer"] is str
 
 

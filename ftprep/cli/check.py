@@ -51,7 +51,6 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
     files (FIFOs, devices) are refused: pipe them in with -.
     """
     from ftprep.verbs.check import check as run_check
-    from ftprep.output.reporters import REPORTERS
     from ftprep.core.errors import SourceError
 
     opts, rest = settings(ctx, "check", paths, params)
@@ -62,7 +61,9 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
         report = run_check(list(paths), options=_progress(opts, paths))
     except (SourceError, ValueError, OSError) as e:
         raise usage_error(e) from None
-    REPORTERS[fmt](report, sys.stdout)
+    from ftprep.cli.switches import reported
+
+    report, status = reported(report, fmt, rest)  # baseline, statistics, quiet, output file, exit-zero
     if html_path:
         from ftprep.output.html import write_html
 
@@ -72,7 +73,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
             raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
         except ValueError as e:  # the page would replace an input
             raise io_error(str(e)) from None
-    ctx.exit(0 if report.ok else 1)
+    ctx.exit(status)
 
 
 @click.command()

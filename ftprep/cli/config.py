@@ -18,7 +18,8 @@ from ftprep.core.errors import ConfigFileError
 
 # What a config value must be, by the declared kind of its option.
 _TYPES: dict[str, type | tuple[type, ...]] = {"str": str, "int": int, "bytes": int, "float": (int, float),
-                                              "bool": bool, "file": str, "path": str}
+                                              "bool": bool, "file": str, "path": str, "codes": (list, str),
+                                              "table": dict}
 
 
 def _declared() -> dict[str, t.Any]:
@@ -91,8 +92,18 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
         allowed = _choices().get(key)
         if allowed is not None and value not in allowed:
             raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}")
-        out[key] = value
+        out[key] = _from_folder(p.parent, value) if key == "per-file-ignores" else value
     return out
+
+
+def _from_folder(folder: Path, table: t.Any) -> dict[str, t.Any]:
+    """Per-file ignores with each glob that names a folder made relative to the
+    config file's folder (as ruff does); a bare name (`*.csv`) matches anywhere."""
+    def placed(glob: str) -> str:
+        local = "/" in glob and not os.path.isabs(glob) and "://" not in glob
+        return os.path.join(os.path.abspath(folder), glob) if local else glob
+
+    return {placed(glob): codes for glob, codes in table.items()}
 
 
 def discover(paths: t.Sequence[str]) -> tuple[Path | None, dict[str, t.Any]]:

@@ -100,7 +100,7 @@ def click_option(decl: Declaration, command: str) -> t.Callable[[F], F]:
         kw["show_default"] = default is not None
     if decl.metavar:
         kw["metavar"] = decl.metavar
-    return click.option(decl.flag, decl.param, **kw)
+    return click.option(decl.flag, *([decl.short] if decl.short else []), decl.param, **kw)
 
 
 def declared_options(command: str) -> t.Callable[[F], F]:
@@ -147,7 +147,8 @@ def apply_config(ctx: click.Context, paths: t.Sequence[str], params: dict[str, t
     by_key = {d.key: d for d in declarations() if d.config}
     for key, value in found.items():
         decl = by_key[key]
-        if decl.param not in params or not decl.on(command, "config"):
+        # A config-only option (per-file-ignores) has no flag: it reaches the verbs that take it.
+        if (decl.param not in params and command not in decl.verbs) or not decl.on(command, "config"):
             continue
         if ctx.get_parameter_source(decl.param) in (ParameterSource.DEFAULT, None):
             params[decl.param] = value

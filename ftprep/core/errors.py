@@ -10,6 +10,7 @@
     ├── TokenizerError          (a ValueError) the tokenizer cannot be loaded
     ├── OutputError             (a ValueError) an output ftprep must not write: an input, a file it did not write
     ├── ConfigFileError         ftprep.toml or [tool.ftprep] cannot be used: bad TOML, key, type or choice
+    ├── BaselineError           (a ValueError) a baseline file cannot be used: not JSON, not one, another version
     ├── RequestInvalid          (a ValueError) the job request would be refused; `.problems`
     ├── DataErrors              the data has errors (or warnings, under strict): nothing uploaded; `.report`
     ├── HubError                pushing failed for a reason outside the data; `.message`, `.hint`
@@ -114,6 +115,10 @@ class OutputError(FtprepError, ValueError):
 
 class ConfigFileError(FtprepError):
     """The config file (ftprep.toml, or [tool.ftprep] in pyproject.toml) cannot be used."""
+
+
+class BaselineError(FtprepError, ValueError):
+    """A baseline file (`check --baseline`) that cannot be used."""
 
 
 class RequestInvalid(FtprepError, ValueError):

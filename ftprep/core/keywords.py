@@ -67,6 +67,11 @@ class CheckOptions(_Columns, _Data, total=False):
     count_lengths: bool
     # In-memory data
     name: str | None
+    # Rule selection (ftprep/core/selection.py).
+    select: str | t.Sequence[str] | None
+    ignore: str | t.Sequence[str] | None
+    extend_select: str | t.Sequence[str] | None
+    per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

@@ -64,11 +64,12 @@ class Declaration:
     commands: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ()
     per_command: t.Mapping[str, t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
+    short: str | None = None
 
     @property
     def key(self) -> str:
-        """The `[tool.ftprep]` key: the long flag without its dashes."""
-        return (self.flag or self.name).removeprefix("--")
+        """The `[tool.ftprep]` key: the long flag without its dashes (kebab-case without a flag)."""
+        return self.flag.removeprefix("--") if self.flag else self.name.replace("_", "-")
 
     def on(self, command: str, what: str) -> t.Any:
         """`what` (help, default, choices, required, config) as `command` shows it."""
@@ -79,8 +80,11 @@ class Declaration:
 
 
 def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
-    """A field of `Options` with its declaration (the rest of `Declaration`)."""
-    return dataclasses.field(default=default, metadata={"help": help, **spec})
+    """A field of `Options` with its declaration (the rest of `Declaration`).
+    `hashed` False: a value that may be a list or a table, left out of the hash
+    that caches what the rows' checks are built from (it does not change them)."""
+    hashed = spec.pop("hashed", True)
+    return dataclasses.field(default=default, hash=None if hashed else False, metadata={"help": help, **spec})
 
 
 _MAPPED = {"metavar": "COL", "config": True, "commands": SHOWN, "verbs": COLUMNS}
@@ -172,6 +176,19 @@ class Options:
     # In-memory data (DataFrames, Arrow tables, datasets, lists of dicts): what reports call it.
     name: str | None = _option(None, "The name reports give in-memory data (default: its kind, e.g. "
                                      "<polars.DataFrame>).", verbs=("check", "convert", "load", "push"))
+    # Rule selection, as ruff's: codes, prefixes (C, C01) or names (system-dropped); ftprep/core/selection.py.
+    select: str | t.Sequence[str] | None = _option(
+        None, "Report only these codes: codes, prefixes or names, comma-separated (e.g. C,D001,system-dropped).",
+        kind="codes", metavar="CODES", hashed=False, config=True, commands=("check",), verbs=("check",))
+    ignore: str | t.Sequence[str] | None = _option(
+        None, "Do not report these codes (codes, prefixes or names, comma-separated).", kind="codes",
+        metavar="CODES", hashed=False, config=True, commands=("check",), verbs=("check",))
+    extend_select: str | t.Sequence[str] | None = _option(
+        None, "Report these codes besides those of --select.", kind="codes", metavar="CODES", hashed=False, config=True,
+        commands=("check",), verbs=("check",))
+    per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None = _option(
+        None, "Codes not reported in the files a glob matches (config: [tool.ftprep.per-file-ignores]).",
+        kind="table", hashed=False, config=True, verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
@@ -202,6 +219,19 @@ CLI_ONLY = (
                 commands=("check", "convert", "render", "stats", "codes", "push", "submit", "jobs", "cost"),
                 per_command={"render": _PLAIN, "stats": _PLAIN, "codes": _PLAIN,
                              "push": _API, "submit": _API, "jobs": _API, "cost": _API}),
+    # CI switches and the baseline, as ruff's (ftprep/core/selection.py, ftprep/verbs/baseline.py).
+    Declaration("exit_zero", "bool", False, "Exit 0 even when there are errors.", "--exit-zero", kind="bool",
+                commands=("check",)),
+    Declaration("statistics", "bool", False, "Print how many findings each code has instead of the findings.",
+                "--statistics", kind="bool", commands=("check",)),
+    Declaration("quiet", "bool", False, "Print only the findings: no summary, no notes.", "--quiet", kind="bool",
+                commands=("check",), short="-q"),
+    Declaration("output_file", "str | None", None, "Write the report to this file (atomically) instead of "
+                "standard output.", "--output-file", kind="path", metavar="PATH", commands=("check",)),
+    Declaration("baseline", "str | None", None, "Report only the findings this baseline file does not record.",
+                "--baseline", kind="file", metavar="FILE", commands=("check",)),
+    Declaration("write_baseline", "str | None", None, "Record today's findings in this baseline file (JSON) "
+                "and exit 0.", "--write-baseline", kind="path", metavar="FILE", commands=("check",)),
 )
 
 
@@ -246,7 +276,11 @@ def settle(verb: str, options: Options | None, keywords: t.Mapping[str, t.Any],
 
 def _check(decl: Declaration, value: t.Any, choices: t.Callable[[str], t.Sequence[str]]) -> None:
     label = decl.name.replace("_", " ")
-    if decl.kind in ("int", "bytes", "float"):
+    if decl.kind in ("codes", "table"):
+        from ftprep.core.selection import validated
+
+        validated(decl.name, value)
+    elif decl.kind in ("int", "bytes", "float"):
         whole = decl.kind != "float"
         if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
             raise ValueError(f"{decl.name} must be {'a whole number' if whole else 'a number'}, not {value!r}")

@@ -14,6 +14,7 @@ from typing import Unpack
 from ftprep.core.diagnostics import FileReport, Report
 from ftprep.core.keywords import CheckOptions, InMemory
 from ftprep.core.options import Options
+from ftprep.core.selection import Selection
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
 from ftprep.engine.settings import settle
@@ -56,7 +57,8 @@ def check(
             report = Report([check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items])
     else:
         report = Report([check_one(p, opts) for p in items])
-    return report.strict() if opts.strict else report
+    report = report.strict() if opts.strict else report
+    return Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores).applied(report)
 
 
 def check_one(path: str, opts: Options) -> FileReport:
