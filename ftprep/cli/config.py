@@ -90,7 +90,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
             raise ConfigFileError(f"{p}: '{key}' must be {names}")
         allowed = _choices().get(key)
         if allowed is not None and value not in allowed:
-            raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}")
+            from ftprep.core.suggestion import did_you_mean
+
+            raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}"
+                                  f"{did_you_mean(value, allowed)}")
         out[key] = value
     return out
 

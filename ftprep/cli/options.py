@@ -21,7 +21,19 @@ from ftprep.engine.settings import settle
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
-class RegistryChoice(click.Choice):  # type: ignore[type-arg]
+class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose error says which allowed value was meant (`gemma`: gemma3)."""
+
+    def convert(self, value: t.Any, param: t.Any, ctx: t.Any) -> t.Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as e:
+            from ftprep.core.suggestion import did_you_mean
+
+            self.fail(f"{e.message.rstrip('.')}{did_you_mean(value, self.choices)}", param, ctx)
+
+
+class RegistryChoice(SuggestingChoice):
     """A choice among a registry's names (tasks, chat templates), looked up only
     when a value is checked or --help is shown, so that loading a command stays cheap."""
 
@@ -70,7 +82,7 @@ def param_type(decl: Declaration, command: str) -> t.Any:
     """The click type of an option, from its declared kind, bounds and choices."""
     allowed = decl.on(command, "choices")
     if allowed is not None:
-        return RegistryChoice(allowed) if isinstance(allowed, str) else click.Choice(list(allowed))
+        return RegistryChoice(allowed) if isinstance(allowed, str) else SuggestingChoice(list(allowed))
     low, open_low = decl.minimum, decl.open_minimum
     if decl.kind == "int":
         return int if low is None else click.IntRange(int(low))

@@ -169,6 +169,14 @@ class Options:
                                          "max_seq_len or tokenizer.", kind="bool", verbs=("check",))
     progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
                                     "terminal.", kind="any", verbs=DATA)
+    # The base model: its family names the chat template when none is given (ftprep/templates/families.py).
+    model: str | None = _option(
+        None, "Base model id; without --chat-template, its family's template is checked (said in the report).",
+        metavar="ID", config=True, commands=("check", "submit", "cost"), verbs=("check",),
+        per_command={"submit": {"required": True, "help": "Base model id; names the chat template when none is "
+                                "given.", "config": False},
+                     "cost": {"required": True, "help": "Base model id, e.g. meta-llama/Llama-3.1-8B-Instruct.",
+                              "config": False}})
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
@@ -199,6 +207,10 @@ CLI_ONLY = (
                 commands=("check", "convert", "render", "stats", "codes", "push", "submit", "jobs", "cost"),
                 per_command={"render": _PLAIN, "stats": _PLAIN, "codes": _PLAIN,
                              "push": _API, "submit": _API, "jobs": _API, "cost": _API}),
+    # Settings per file: which config applied and where each value came from.
+    Declaration("show_settings", "bool", False, "Print, for each input, the config file that applies and every "
+                "setting with its source (flag, config, default); check nothing.", "--show-settings", kind="bool",
+                commands=("check",)),
 )
 
 
@@ -258,4 +270,7 @@ def _check(decl: Declaration, value: t.Any, choices: t.Callable[[str], t.Sequenc
     if decl.choices is not None:
         allowed = choices(decl.choices) if isinstance(decl.choices, str) else decl.choices
         if value not in allowed:
-            raise ValueError(f"unknown {label} {value!r}; choose from {', '.join(allowed)}")
+            from ftprep.core.suggestion import did_you_mean
+
+            raise ValueError(f"unknown {label} {value!r}; choose from {', '.join(allowed)}"
+                             f"{did_you_mean(value, allowed)}")

@@ -16,7 +16,7 @@ from ftprep.core.keywords import CheckOptions
 from ftprep.core.options import Options
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
-from ftprep.engine.settings import settle
+from ftprep.engine.settings import settle, with_model_template
 from ftprep.reading.expansion import expand
 from ftprep.core.errors import SourceError
 from ftprep.reading.formats import is_image_set
@@ -39,13 +39,15 @@ def check(
     `SourceError` when an input cannot be read at all (missing, or a FIFO,
     device or other special file).
     """
-    opts = settle("check", options, keywords)
+    opts, note = with_model_template(settle("check", options, keywords))
     items = expand(paths, opts.task)
     if "-" in items:  # standard input, on purpose: copied once, reported as "-"
         with stdin_copy(opts.stdin_format) as copy:
             report = Report([check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items])
     else:
         report = Report([check_one(p, opts) for p in items])
+    if note is not None:
+        report.notes.append(note)
     return report.strict() if opts.strict else report
 
 
