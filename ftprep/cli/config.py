@@ -103,3 +103,31 @@ def discover(paths: t.Sequence[str]) -> tuple[Path | None, dict[str, t.Any]]:
     start = os.path.commonpath([os.path.abspath(p) for p in local]) if local else os.getcwd()
     found = find(start)
     return found, (load(found) if found else {})
+
+
+# Per file: each input gets the config nearest to it, so one run over files of
+# several folders (a pre-commit hook over a whole repo) checks each folder by its own rules.
+
+def nearest(path: str, memo: dict[Path, Path | None] | None = None) -> Path | None:
+    """The config that applies to one input: the nearest above it, or above the
+    current folder for a URL, a Hub repo or standard input. `memo` (folder ->
+    found) saves re-reading the same folders for many files."""
+    start = Path(os.getcwd()) if "://" in path or path == "-" else Path(os.path.abspath(path))
+    if memo is None:
+        return find(start)
+    folder = start.parent if start.is_file() or not start.exists() else start
+    if folder not in memo:
+        memo[folder] = find(folder)
+    return memo[folder]
+
+
+def grouped(paths: t.Sequence[str]) -> list[tuple[Path | None, list[str]]]:
+    """The inputs grouped by the config that applies to each, in the order the
+    groups first appear; no input: the current folder's config, for no paths."""
+    if not paths:
+        return [(find(os.getcwd()), [])]
+    memo: dict[Path, Path | None] = {}
+    groups: dict[Path | None, list[str]] = {}
+    for p in paths:
+        groups.setdefault(nearest(p, memo), []).append(p)
+    return list(groups.items())
