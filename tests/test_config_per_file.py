@@ -57,7 +57,7 @@ def test_each_file_gets_its_own_folders_config(repo: Path) -> None:
 def test_a_flag_wins_over_every_files_config(repo: Path) -> None:
     code, out = run("check", str(repo / "a" / "d.jsonl"), str(repo / "b" / "d.jsonl"), "--min-rows", "2",
                     "--format", "json")
-    assert codes_by_file(out) == {"a/d.jsonl": ["D002"], "b/d.jsonl": ["D002"]}
+    assert code == 0 and codes_by_file(out) == {"a/d.jsonl": ["D002"], "b/d.jsonl": ["D002"]}
 
 
 def test_explicit_config_and_isolated_apply_to_all_files(repo: Path) -> None:
