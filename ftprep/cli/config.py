@@ -1,8 +1,8 @@
 """Configuration from `[tool.ftprep]` in the nearest `pyproject.toml` (or a
 top-level table in `ftprep.toml`).
 
-The search starts at the common parent of the inputs and walks up, stopping at
-a `.git` folder. Keys are the CLI's long option names (kebab-case) of the
+The search starts at each input (`grouped`) and walks up, stopping at a `.git`
+folder. Keys are the CLI's long option names (kebab-case) of the
 options declared `config` in ftprep/core/options.py, with the type and the
 choices declared there; an unknown key is an error. CLI flags win over the file.
 """
@@ -98,15 +98,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
     return out
 
 
-def discover(paths: t.Sequence[str]) -> tuple[Path | None, dict[str, t.Any]]:
-    local = [p for p in paths if "://" not in p]
-    start = os.path.commonpath([os.path.abspath(p) for p in local]) if local else os.getcwd()
-    found = find(start)
-    return found, (load(found) if found else {})
-
-
 # Per file: each input gets the config nearest to it, so one run over files of
 # several folders (a pre-commit hook over a whole repo) checks each folder by its own rules.
+
 
 def nearest(path: str, memo: dict[Path, Path | None] | None = None) -> Path | None:
     """The config that applies to one input: the nearest above it, or above the

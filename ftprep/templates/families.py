@@ -41,7 +41,8 @@ FAMILIES: tuple[Family, ...] = (
     _family("Qwen2 / Qwen2.5", r"qwen-?(2|1\.5)|qwq", "chatml"),
     _family("Llama 3", r"llama-?3", "llama3"),
     # Nemo, Small 3.x, Ministral and Pixtral use the tekken [INST] markup the template writes.
-    _family("Mistral", r"mistral|ministral|mixtral|nemo(?!tron)|pixtral|codestral|devstral|magistral", "mistral_v3_tekken"),
+    _family("Mistral", r"mistral|ministral|mixtral|nemo(?!tron)|pixtral|codestral|devstral|magistral",
+            "mistral_v3_tekken"),
     # Gemma 2 writes the same <start_of_turn> turns; only Gemma 3's template merges a system turn.
     _family("Gemma 2 / 3", r"gemma-?[23]", "gemma3"),
 )
