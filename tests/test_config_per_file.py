@@ -210,3 +210,24 @@ def test_a_misspelled_value_in_a_config_file_gets_did_you_mean(repo: Path) -> No
     (repo / "a" / "ftprep.toml").write_text('chat-template = "gemma"\n')
     code, out = run("check", str(repo / "a" / "d.jsonl"))
     assert code == 2 and "invalid chat-template 'gemma'" in out and "did you mean 'gemma3'?" in out
+
+
+def test_a_model_in_a_config_names_that_folders_template(repo: Path) -> None:
+    (repo / "a" / "ftprep.toml").write_text('min-rows = 1\ntask = "chat"\nmodel = "google/gemma-3-4b-it"\n')
+    (repo / "b" / "pyproject.toml").write_text('[tool.ftprep]\nmin-rows = 1\ntask = "chat"\n')
+    for folder in ("a", "b"):
+        (repo / folder / "d.jsonl").write_text(TWO_USER_TURNS)
+    code, out = run("check", str(repo / "a" / "d.jsonl"), str(repo / "b" / "d.jsonl"), "--format", "json")
+    assert code == 1 and codes_by_file(out) == {"a/d.jsonl": ["C012"], "b/d.jsonl": []}  # b: chatml's rules
+    assert [n["value"] for n in json.loads(out)["notes"]] == ["gemma3"]
+    # A flag beats the config's model: chatml's rules, and the note says it is not the family's.
+    code, out = run("check", str(repo / "a" / "d.jsonl"), "--chat-template", "chatml", "--format", "json")
+    (note,) = json.loads(out)["notes"]
+    assert code == 0 and (note["value"], note["source"]) == ("chatml", "given")
+
+
+def test_show_settings_isolated_names_no_config(repo: Path) -> None:
+    code, out = run("check", str(repo / "a" / "d.jsonl"), "--isolated", "--show-settings", "--format", "json")
+    (entry,) = json.loads(out)["files"]
+    assert code == 0 and entry["config"] is None and entry["settings"]["min-rows"] == {"value": 8000,
+                                                                                       "source": "default"}
