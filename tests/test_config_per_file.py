@@ -231,3 +231,11 @@ def test_show_settings_isolated_names_no_config(repo: Path) -> None:
     (entry,) = json.loads(out)["files"]
     assert code == 0 and entry["config"] is None and entry["settings"]["min-rows"] == {"value": 8000,
                                                                                        "source": "default"}
+
+
+@pytest.mark.parametrize("flag,typo,meant", [("--format", "jsn", "json"), ("--task", "chta", "chat")])
+def test_every_choice_flag_gets_did_you_mean(flag: str, typo: str, meant: str, tmp_path: Path) -> None:
+    p = tmp_path / "d.jsonl"
+    p.write_text(CHAT_OK)
+    code, out = run("check", str(p), flag, typo)
+    assert code == 2 and f"did you mean {meant!r}?" in out
