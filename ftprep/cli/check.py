@@ -11,7 +11,7 @@ import typing as t
 
 import click
 
-from ftprep.cli.options import declared_options, io_error, settings, usage_error
+from ftprep.cli.options import declared_options, grouped_settings, io_error, settings, usage_error
 from ftprep.core.options import Options, declared
 
 FORMATS = t.cast("tuple[str, ...]", declared("format").choices)  # the reporters of check and convert
@@ -51,16 +51,27 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
     files (FIFOs, devices) are refused: pipe them in with -.
     """
     from ftprep.verbs.check import check as run_check
+    from ftprep.core.diagnostics import Report
     from ftprep.core.errors import SourceError
 
-    opts, rest = settings(ctx, "check", paths, params)
+    groups, rest = grouped_settings(ctx, "check", paths, params)  # one per config that applies
     fmt, html_path = _reporter_name(rest["fmt"]), rest["html_path"]
-    if html_path:  # the page's token lengths are counted in the check's own pass: the file is read once
-        opts = dataclasses.replace(opts, count_lengths=True)
-    try:
-        report = run_check(list(paths), options=_progress(opts, paths))
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    if rest.pop("show_settings", False):
+        from ftprep.cli.show_settings import show_settings
+
+        show_settings(groups, fmt, sys.stdout)
+        ctx.exit(0)
+    reports = []
+    for group in groups:
+        opts = group.options
+        if html_path:  # the page's token lengths are counted in the check's own pass: the file is read once
+            opts = dataclasses.replace(opts, count_lengths=True)
+        try:
+            reports.append(run_check(group.paths, options=_progress(opts, group.paths)))
+        except (SourceError, ValueError, OSError) as e:
+            raise usage_error(e) from None
+    report = Report([f for r in reports for f in r.files],
+                    list({n["message"]: n for r in reports for n in r.notes}.values()))
     from ftprep.cli.switches import reported
 
     report, status = reported(report, fmt, rest)  # baseline, statistics, quiet, output file, exit-zero

@@ -1,8 +1,8 @@
 """Configuration from `[tool.ftprep]` in the nearest `pyproject.toml` (or a
 top-level table in `ftprep.toml`).
 
-The search starts at the common parent of the inputs and walks up, stopping at
-a `.git` folder. Keys are the CLI's long option names (kebab-case) of the
+The search starts at each input (`grouped`) and walks up, stopping at a `.git`
+folder. Keys are the CLI's long option names (kebab-case) of the
 options declared `config` in ftprep/core/options.py, with the type and the
 choices declared there; an unknown key is an error. CLI flags win over the file.
 """
@@ -91,7 +91,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
             raise ConfigFileError(f"{p}: '{key}' must be {names}")
         allowed = _choices().get(key)
         if allowed is not None and value not in allowed:
-            raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}")
+            from ftprep.core.suggestion import did_you_mean
+
+            raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}"
+                                  f"{did_you_mean(value, allowed)}")
         out[key] = _from_folder(p.parent, value) if key == "per-file-ignores" else value
     return out
 
@@ -106,8 +109,30 @@ def _from_folder(folder: Path, table: t.Any) -> dict[str, t.Any]:
     return {placed(glob): codes for glob, codes in table.items()}
 
 
-def discover(paths: t.Sequence[str]) -> tuple[Path | None, dict[str, t.Any]]:
-    local = [p for p in paths if "://" not in p]
-    start = os.path.commonpath([os.path.abspath(p) for p in local]) if local else os.getcwd()
-    found = find(start)
-    return found, (load(found) if found else {})
+# Per file: each input gets the config nearest to it, so one run over files of
+# several folders (a pre-commit hook over a whole repo) checks each folder by its own rules.
+
+
+def nearest(path: str, memo: dict[Path, Path | None] | None = None) -> Path | None:
+    """The config that applies to one input: the nearest above it, or above the
+    current folder for a URL, a Hub repo or standard input. `memo` (folder ->
+    found) saves re-reading the same folders for many files."""
+    start = Path(os.getcwd()) if "://" in path or path == "-" else Path(os.path.abspath(path))
+    if memo is None:
+        return find(start)
+    folder = start.parent if start.is_file() or not start.exists() else start
+    if folder not in memo:
+        memo[folder] = find(folder)
+    return memo[folder]
+
+
+def grouped(paths: t.Sequence[str]) -> list[tuple[Path | None, list[str]]]:
+    """The inputs grouped by the config that applies to each, in the order the
+    groups first appear; no input: the current folder's config, for no paths."""
+    if not paths:
+        return [(find(os.getcwd()), [])]
+    memo: dict[Path, Path | None] = {}
+    groups: dict[Path | None, list[str]] = {}
+    for p in paths:
+        groups.setdefault(nearest(p, memo), []).append(p)
+    return list(groups.items())

@@ -9,7 +9,9 @@ flags win over `[tool.ftprep]`, which wins over the declared defaults.
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
+from pathlib import Path
 
 import click
 from click.core import ParameterSource
@@ -21,7 +23,19 @@ from ftprep.engine.settings import settle
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
-class RegistryChoice(click.Choice):  # type: ignore[type-arg]
+class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose error says which allowed value was meant (`gemma`: gemma3)."""
+
+    def convert(self, value: t.Any, param: t.Any, ctx: t.Any) -> t.Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as e:
+            from ftprep.core.suggestion import did_you_mean
+
+            self.fail(f"{e.message.rstrip('.')}{did_you_mean(value, self.choices)}", param, ctx)
+
+
+class RegistryChoice(SuggestingChoice):
     """A choice among a registry's names (tasks, chat templates), looked up only
     when a value is checked or --help is shown, so that loading a command stays cheap."""
 
@@ -70,7 +84,7 @@ def param_type(decl: Declaration, command: str) -> t.Any:
     """The click type of an option, from its declared kind, bounds and choices."""
     allowed = decl.on(command, "choices")
     if allowed is not None:
-        return RegistryChoice(allowed) if isinstance(allowed, str) else click.Choice(list(allowed))
+        return RegistryChoice(allowed) if isinstance(allowed, str) else SuggestingChoice(list(allowed))
     low, open_low = decl.minimum, decl.open_minimum
     if decl.kind == "int":
         return int if low is None else click.IntRange(int(low))
@@ -131,41 +145,79 @@ def usage_error(e: BaseException | str) -> click.UsageError:
     return click.UsageError(redact(str(e)))
 
 
-def apply_config(ctx: click.Context, paths: t.Sequence[str], params: dict[str, t.Any]) -> dict[str, t.Any]:
-    """Fill options the user did not give from the config file. Raises UsageError on a bad file."""
+@dataclasses.dataclass
+class FileSettings:
+    """The settings of the inputs one config applies to: the config (None: no
+    file, or --isolated), the inputs, their `Options`, and where each option's
+    value came from (flag, config or default)."""
+
+    config: Path | None
+    paths: list[str]
+    options: Options
+    sources: dict[str, str]
+
+
+def _configs(paths: t.Sequence[str], params: dict[str, t.Any]) -> list[tuple[Path | None, dict[str, t.Any], list[str]]]:
+    """Each group of inputs with the config that applies to it: `--isolated` none,
+    `--config` one for all, else the nearest to each file. UsageError on a bad file."""
     from ftprep.cli import config
 
-    if params.pop("isolated", False):
-        params.pop("config_path", None)
-        return params
-    explicit = params.pop("config_path", None)
+    isolated, explicit = params.pop("isolated", False), params.pop("config_path", None)
+    if isolated:
+        return [(None, {}, list(paths))]
     try:
-        found = config.load(explicit) if explicit else config.discover(list(paths))[1]
+        if explicit:
+            return [(Path(explicit), config.load(explicit), list(paths))]
+        return [(found, config.load(found) if found else {}, group) for found, group in config.grouped(paths)]
     except config.ConfigFileError as e:
         raise click.UsageError(str(e)) from None
+
+
+def _filled(ctx: click.Context, params: dict[str, t.Any],
+            found: dict[str, t.Any]) -> tuple[dict[str, t.Any], dict[str, str]]:
+    """`params` with the options the user did not give taken from `found` (one
+    config), and the source of each parameter's value."""
     command = ctx.command.name or ""
     by_key = {d.key: d for d in declarations() if d.config}
+    params = dict(params)
+    sources = {name: "default" if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, None) else "flag"
+               for name in params}
     for key, value in found.items():
         decl = by_key[key]
         # A config-only option (per-file-ignores) has no flag: it reaches the verbs that take it.
         if (decl.param not in params and command not in decl.verbs) or not decl.on(command, "config"):
             continue
-        if ctx.get_parameter_source(decl.param) in (ParameterSource.DEFAULT, None):
-            params[decl.param] = value
-    return params
+        if sources[decl.param] == "default":
+            params[decl.param], sources[decl.param] = value, "config"
+    return params, sources
+
+
+def grouped_settings(ctx: click.Context, verb: str, paths: t.Sequence[str],
+                     params: dict[str, t.Any]) -> tuple[list[FileSettings], dict[str, t.Any]]:
+    """One `FileSettings` per config that applies to some of `paths`: flags,
+    then that config, then the declared defaults, checked like the library's
+    keywords (a bad value from a config file is a usage error). Returns them with
+    the command's other parameters (output format, HTML page...), which are one
+    for the whole run: those of the first group's config."""
+    params = dict(params)
+    fields = {d.name for d in declarations() if verb in d.verbs}
+    out, rest = [], None
+    for found_in, found, group in _configs(paths, params):
+        filled, sources = _filled(ctx, params, found)
+        given = {k: v for k, v in filled.items() if k in fields}
+        try:
+            opts = settle(verb, None, given)
+        except ValueError as e:
+            raise usage_error(e) from None
+        out.append(FileSettings(found_in, group, opts, {k: v for k, v in sources.items() if k in fields}))
+        if rest is None:
+            rest = {k: v for k, v in filled.items() if k not in fields}
+    return out, rest or {}
 
 
 def settings(ctx: click.Context, verb: str, paths: t.Sequence[str],
              params: dict[str, t.Any]) -> tuple[Options, dict[str, t.Any]]:
-    """The one `Options` of a command for `verb`, built once: its flags, then
-    `[tool.ftprep]`, then the declared defaults, checked like the library's
-    keywords (a bad value from a config file is a usage error). Returns it with
-    the command's other parameters (output format, HTML page...)."""
-    params = apply_config(ctx, paths, params)
-    fields = {d.name for d in declarations() if verb in d.verbs}
-    given = {k: v for k, v in params.items() if k in fields}
-    rest = {k: v for k, v in params.items() if k not in fields}
-    try:
-        return settle(verb, None, given), rest
-    except ValueError as e:
-        raise usage_error(e) from None
+    """The one `Options` of a command of one input (convert, push, submit) for
+    `verb`, from the config nearest to it (see `grouped_settings`)."""
+    groups, rest = grouped_settings(ctx, verb, paths, params)
+    return groups[0].options, rest

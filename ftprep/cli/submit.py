@@ -21,7 +21,6 @@ from ftprep.cli.options import declared_options
 
 
 @click.command()
-@click.option("--model", required=True, help="Base model id, e.g. meta-llama/Llama-3.1-8B-Instruct.")
 @click.option("--hours", required=True, type=float, help="Whole hours, 1-24 (charged upfront).")
 @declared_options("cost")
 @click.option("--params", "params_b", type=float, help="Model size in billions, when the name does not say.")
@@ -43,7 +42,6 @@ def cost(ctx: click.Context, model: str, hours: float, task: str | None, params_
 @click.command()
 @click.argument("data", required=False)
 @click.option("--name", required=True, help="Job name: letters, digits and hyphens.")
-@click.option("--model", required=True, help="Base model id.")
 @click.option("--repo", metavar="OWNER/NAME", help="Hub dataset repo (dsRepo); DATA is pushed there.")
 @click.option("--dataset-url", metavar="URL", help="custom_*: direct URL of the dataset file (datasetUrl).")
 @click.option("--hours", required=True, type=float, help="Training hours, a whole number 1-24; charged upfront.")

@@ -189,6 +189,9 @@ class Report:
     """The result of `ftprep.check`: one `FileReport` per input."""
 
     files: list[FileReport] = dataclasses.field(default_factory=list)
+    # What the check chose for the user (a chat template inferred from the model):
+    # each a dict with a "message", the reporters show it beside the findings.
+    notes: list[dict[str, t.Any]] = dataclasses.field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -219,7 +222,7 @@ class Report:
         for f in self.files:
             diags = [dataclasses.replace(d, severity=ERROR) for d in f.diagnostics]
             files.append(dataclasses.replace(f, diagnostics=diags, strict=True))
-        return Report(files)
+        return Report(files, self.notes)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -234,4 +237,5 @@ class Report:
             "version": JSON_VERSION,
             "summary": self.summary(),
             "files": [f.to_json() for f in self.files],
+            **({"notes": self.notes} if self.notes else {}),
         }

@@ -72,6 +72,7 @@ class CheckOptions(_Columns, _Data, total=False):
     ignore: str | t.Sequence[str] | None
     extend_select: str | t.Sequence[str] | None
     per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None
+    model: str | None
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

@@ -189,6 +189,14 @@ class Options:
     per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None = _option(
         None, "Codes not reported in the files a glob matches (config: [tool.ftprep.per-file-ignores]).",
         kind="table", hashed=False, config=True, verbs=("check",))
+    # The base model: its family names the chat template when none is given (ftprep/templates/families.py).
+    model: str | None = _option(
+        None, "Base model id; without --chat-template, its family's template is checked (said in the report).",
+        metavar="ID", config=True, commands=("check", "submit", "cost"), verbs=("check",),
+        per_command={"submit": {"required": True, "help": "Base model id; names the chat template when none is "
+                                "given.", "config": False},
+                     "cost": {"required": True, "help": "Base model id, e.g. meta-llama/Llama-3.1-8B-Instruct.",
+                              "config": False}})
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
@@ -232,6 +240,10 @@ CLI_ONLY = (
                 "--baseline", kind="file", metavar="FILE", commands=("check",)),
     Declaration("write_baseline", "str | None", None, "Record today's findings in this baseline file (JSON) "
                 "and exit 0.", "--write-baseline", kind="path", metavar="FILE", commands=("check",)),
+    # Settings per file: which config applied and where each value came from.
+    Declaration("show_settings", "bool", False, "Print, for each input, the config file that applies and every "
+                "setting with its source (flag, config, default); check nothing.", "--show-settings", kind="bool",
+                commands=("check",)),
 )
 
 
@@ -295,4 +307,7 @@ def _check(decl: Declaration, value: t.Any, choices: t.Callable[[str], t.Sequenc
     if decl.choices is not None:
         allowed = choices(decl.choices) if isinstance(decl.choices, str) else decl.choices
         if value not in allowed:
-            raise ValueError(f"unknown {label} {value!r}; choose from {', '.join(allowed)}")
+            from ftprep.core.suggestion import did_you_mean
+
+            raise ValueError(f"unknown {label} {value!r}; choose from {', '.join(allowed)}"
+                             f"{did_you_mean(value, allowed)}")

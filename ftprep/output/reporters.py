@@ -55,6 +55,8 @@ def text(report: Report, stream: t.TextIO, summary: bool = True) -> None:
                 stream.write(f"    hint: {printable(d.hint)}\n")
         for code, n in sorted(f.dropped.items()):
             stream.write(f"{printable(f.path)}: {n:,} more {code} not shown (raise --max-per-code)\n")
+    for note in report.notes:
+        stream.write(f"note: {printable(note['message'])}\n")
     if not summary:
         return
     s = report.summary()

@@ -20,6 +20,7 @@ import typing as t
 from ftprep.templates import chatml, deepseek, gemma, llama, mistral, phi, qwen
 from ftprep.core.errors import TemplateError
 from ftprep.templates.base import Out, Rendered
+from ftprep.templates.families import for_model
 
 Message = dict[str, t.Any]
 
@@ -80,7 +81,10 @@ def get(name: str) -> Template:
     try:
         return TEMPLATES[name]
     except KeyError:
-        raise ValueError(f"unknown chat template {name!r}; choose from {', '.join(TEMPLATES)}") from None
+        from ftprep.core.suggestion import did_you_mean
+
+        raise ValueError(f"unknown chat template {name!r}; choose from {', '.join(TEMPLATES)}"
+                         f"{did_you_mean(name, TEMPLATES)}") from None
 
 
 def render(name: str, messages: list[Message], add_generation_prompt: bool = False,
@@ -89,4 +93,4 @@ def render(name: str, messages: list[Message], add_generation_prompt: bool = Fal
     return get(name).render(messages, add_generation_prompt, default_system)
 
 
-__all__ = ["TEMPLATES", "Rendered", "Template", "TemplateError", "get", "render"]
+__all__ = ["TEMPLATES", "Rendered", "Template", "TemplateError", "for_model", "get", "render"]

@@ -17,7 +17,7 @@ from ftprep.core.options import Options
 from ftprep.core.selection import Selection
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
-from ftprep.engine.settings import settle
+from ftprep.engine.settings import settle, with_model_template
 from ftprep.reading.expansion import expand
 from ftprep.core.errors import SourceError
 from ftprep.reading.formats import is_image_set
@@ -45,7 +45,7 @@ def check(
     `SourceError` when an input cannot be read at all (missing, or a FIFO,
     device or other special file).
     """
-    opts = settle("check", options, keywords)
+    opts, note = with_model_template(settle("check", options, keywords))
     if kind_of(paths) is not None:  # a DataFrame, Arrow table, Dataset(Dict) or list of dicts
         from ftprep.verbs.in_memory import check_in_memory
 
@@ -57,6 +57,8 @@ def check(
             report = Report([check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items])
     else:
         report = Report([check_one(p, opts) for p in items])
+    if note is not None:
+        report.notes.append(note)
     report = report.strict() if opts.strict else report
     return Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores).applied(report)
 

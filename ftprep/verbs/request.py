@@ -83,6 +83,12 @@ def model_warnings(request: dict[str, t.Any]) -> list[str]:
     return []
 
 
+def takes_chat_template(task: object) -> bool:
+    """Whether the job schema lets `task` name a chat template (chat, dpo, grpo)."""
+    return not any(e.validator == "not" and "chatTemplate" in e.validator_value.get("required", ())
+                   for e in _errors({"taskType": task, "chatTemplate": "chatml"}))
+
+
 def _errors(instance: dict[str, t.Any]) -> t.Iterator[t.Any]:
     return validator("job").iter_errors(instance)
 

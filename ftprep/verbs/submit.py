@@ -35,7 +35,7 @@ from ftprep import tasks as task_registry
 from ftprep.api.pricing import Estimate, estimate
 from ftprep.core.errors import DataErrors, RequestInvalid
 # Part of this module's surface: callers check and build requests through it.
-from ftprep.verbs.request import build_request, job_request, model_warnings, validate_request
+from ftprep.verbs.request import build_request, job_request, model_warnings, takes_chat_template, validate_request
 from ftprep.core.keywords import SubmitOptions
 
 if t.TYPE_CHECKING:
@@ -142,6 +142,11 @@ def submit(
         raise TypeError("pass client= or api_key=, not both: the client carries its key")
     checked = settle("submit", options, check_options)  # a bad keyword fails before anything is built
     register_url(dataset_url)  # an API that echoes the request must not print its signature
+    inferred = None
+    if chat_template is None and takes_chat_template(task):  # the job names what the check checked
+        from ftprep.templates import for_model
+
+        chat_template = inferred = for_model(model)
     mapping = dict(field_instruction=field_instruction, field_output=field_output,
                    field_conversation=field_conversation, field_prompt=field_prompt, field_chosen=field_chosen,
                    field_rejected=field_rejected)
@@ -155,6 +160,10 @@ def submit(
         raise RequestInvalid(problems)
     plan = Submission(request, estimate(model, request["hours"], task=task, params_b=params_b),
                       "dry-run" if dry_run else "planned", model_warnings(request))
+    said = (f"chat template {inferred} inferred from model {model}; the data is checked with it and the job "
+            "names it (pass --chat-template to choose another)")
+    if inferred is not None and data is None:  # with DATA, the check's report says it
+        plan.warnings.append(said)
 
     # The client and the stage (the converted data) live until the create: the
     # data is converted once, and the job names exactly the columns that are pushed.
@@ -170,8 +179,13 @@ def submit(
                                                    options=checked, **kwargs))
             except DataErrors as e:
                 plan.state, plan.report = "stopped", e.report
+            else:
+                plan.report = stage.conversion.report
+            if inferred is not None:
+                plan.report.notes.append({"option": "chat_template", "model": model, "value": inferred,
+                                          "source": "model", "message": said})
+            if stage is None:
                 return plan
-            plan.report = stage.conversion.report
             _names_the_pushed_columns(request, stage.conversion.job_fields)
         if api is None:
             return plan
