@@ -187,7 +187,7 @@ def _filled(ctx: click.Context, params: dict[str, t.Any],
         # A config-only option (per-file-ignores) has no flag: it reaches the verbs that take it.
         if (decl.param not in params and command not in decl.verbs) or not decl.on(command, "config"):
             continue
-        if sources[decl.param] == "default":
+        if sources.get(decl.param, "default") == "default":
             params[decl.param], sources[decl.param] = value, "config"
     return params, sources
 
