@@ -105,7 +105,8 @@ def test_config_keys_are_the_declared_config_options() -> None:
     assert set(keys) == {
         "task", "field-instruction", "field-output", "field-conversation", "field-prompt", "field-chosen",
         "field-rejected", "chat-template", "min-rows", "strict", "format", "max-per-code", "workers", "tokenizer",
-        "max-seq-len", "image-model", "trigger", "field-caption", "min-pairs", "max-pairs", "drop-invalid"}
+        "max-seq-len", "image-model", "trigger", "field-caption", "min-pairs", "max-pairs", "drop-invalid",
+        "dataset"}
     assert keys["min-rows"] is int and keys["strict"] is bool and keys["task"] is str and keys["tokenizer"] is str
 
 

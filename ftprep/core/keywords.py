@@ -60,6 +60,7 @@ class CheckOptions(_Columns, _Data, total=False):
     strict: bool
     stdin_format: str
     count_lengths: bool
+    dataset: bool
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

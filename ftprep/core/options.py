@@ -169,6 +169,10 @@ class Options:
                                          "max_seq_len or tokenizer.", kind="bool", verbs=("check",))
     progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
                                     "terminal.", kind="any", verbs=DATA)
+    # One dataset in several files: the shards' rows counted, and their duplicates found, as one.
+    dataset: bool = _option(False, "Check the files as ONE dataset (shards of one split): the row minimum on the "
+                                   "total, duplicates across files, one task.", kind="bool", config=True,
+                            commands=("check",), verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

@@ -46,6 +46,10 @@ def check(
             report = Report([check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items])
     else:
         report = Report([check_one(p, opts) for p in items])
+    if opts.dataset:  # the files are one dataset's shards: its row minimum, duplicates and task over all
+        from ftprep.verbs.dataset import one_dataset
+
+        report = Report(one_dataset(report.files, opts))
     return report.strict() if opts.strict else report
 
 
