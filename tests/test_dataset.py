@@ -169,3 +169,33 @@ def test_duplicates_across_keeps_each_shards_rows() -> None:
     assert all(len(s) == 0 for s in shards)  # the keys are held once, in the finder's array
     pairs, counts = duplicates_across([array.array("q", [7, 7, 7])], keep=1)
     assert pairs == [(0, 1, 0, 0)] and counts == [2]
+
+
+def test_standard_input_is_a_shard_whose_lines_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    rows = text_rows(0, 3)
+    doc = "[\n" + ",\n".join(json.dumps(r) for r in rows) + "\n]\n"  # rows on lines 2..4
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(doc.encode())))
+    b = write_jsonl(tmp_path / "b.jsonl", text_rows(5, 1) + rows[2:])
+    report = ftprep.check(["-", str(b)], min_rows=1, dataset=True, stdin_format="json")
+    (d,) = report.diagnostics
+    assert (d.path, d.line, d.first_path, d.first_line, d.first_row) == (str(b), 2, "-", 4, 2)
+
+
+def test_a_json_array_at_a_url_names_its_rows(tmp_path: Path) -> None:
+    from ftprep.testing import FileServer
+
+    rows = text_rows(0, 3)
+    files = FileServer().start()
+    try:
+        files.add("/a.json", ("[\n" + ",\n".join(json.dumps(r) for r in rows) + "\n]\n").encode())
+        b = write_jsonl(tmp_path / "b.jsonl", rows[1:2])
+        url = files.url + "/a.json"
+        report = ftprep.check([url, str(b)], min_rows=1, dataset=True)
+    finally:
+        files.stop()
+    (d,) = report.diagnostics
+    assert (d.path, d.line, d.first_path, d.first_row) == (str(b), 1, url, 1)
+    assert d.first_line is None and d.message == f"row 0 is a duplicate of row 1 of {url} in the trained columns"

@@ -14,6 +14,7 @@ import os
 import typing as t
 
 from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
+from ftprep.core.errors import SourceError
 from ftprep.engine.duplicates import duplicates_across
 
 # Where a shard's kept state waits in its report's stats until the dataset is finished.
@@ -66,6 +67,17 @@ def finish_dataset(files: list[FileReport], min_rows: int, keep: int) -> None:
     last.diagnostics[:0] = level
 
 
+def _lines(shard: Shard, rows: t.Collection[int]) -> t.Callable[[int], t.Optional[int]]:
+    try:
+        return shard.placer(rows)
+    except (OSError, SourceError):  # a JSON array fetched from a URL, its copy gone: the rows name the places
+        return _no_line
+
+
+def _no_line(row: int) -> None:
+    return None
+
+
 def _duplicates(files: list[FileReport], held: list[tuple[int, Shard]], keep: int) -> None:
     pairs, counts = duplicates_across([s.hashes for _, s in held], keep)
     for n, count in enumerate(counts):
@@ -79,7 +91,7 @@ def _duplicates(files: list[FileReport], held: list[tuple[int, Shard]], keep: in
     for shard, row, first_shard, first in pairs:
         wanted.setdefault(shard, set()).add(row)
         wanted.setdefault(first_shard, set()).add(first)
-    line_of = {n: held[n][1].placer(rows) for n, rows in wanted.items()}
+    line_of = {n: _lines(held[n][1], rows) for n, rows in wanted.items()}
     added: set[int] = set()
     for shard, row, first_shard, first in pairs:
         report = files[held[shard][0]]
