@@ -46,6 +46,8 @@ def test_row_minimum_is_counted_on_the_total(two_shards: list[Path]) -> None:
     assert d.code == "D002" and d.path == str(two_shards[0].parent) and d.line is None
     assert "10,000 rows in the dataset's 2 files" in d.message
     assert short.files[1].diagnostics == [d] and short.files[0].diagnostics == []  # reported once, with the last file
+    (one,) = ftprep.check(str(two_shards[0]), min_rows=8000, dataset=True).diagnostics
+    assert (one.code, one.path) == ("D002", str(two_shards[0])) and "5,000 rows in the dataset's 1 file;" in one.message
 
 
 def test_duplicates_are_found_across_files_with_both_places(tmp_path: Path) -> None:
@@ -199,3 +201,15 @@ def test_a_json_array_at_a_url_names_its_rows(tmp_path: Path) -> None:
     (d,) = report.diagnostics
     assert (d.path, d.line, d.first_path, d.first_row) == (str(b), 1, url, 1)
     assert d.first_line is None and d.message == f"row 0 is a duplicate of row 1 of {url} in the trained columns"
+
+
+def test_duplicates_across_in_buckets_match_the_plain_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftprep.engine.duplicates as duplicates
+
+    def shards() -> list[array.array]:
+        return [array.array("q", [5, 9, 5, 0]), array.array("q", [0, 9, 11]), array.array("q", [5, 12, 11])]
+
+    plain = duplicates_across(shards(), keep=10)
+    monkeypatch.setattr(duplicates, "BUCKETED", 2)  # the many-rows path: keys split into buckets
+    assert duplicates_across(shards(), keep=10) == plain
+    assert plain == ([(0, 2, 0, 0), (1, 1, 0, 1), (2, 0, 0, 0), (2, 2, 1, 2)], [1, 1, 2])

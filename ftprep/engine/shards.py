@@ -49,7 +49,8 @@ def finish_dataset(files: list[FileReport], min_rows: int, keep: int) -> None:
     if not held:
         return
     shards = [s for _, s in held]
-    where = folder_of([files[i].path for i, _ in held])
+    # One file is its own place; several point at the folder they share.
+    where = files[held[0][0]].path if len(held) == 1 else folder_of([files[i].path for i, _ in held])
     last = files[held[-1][0]]
     total = sum(s.rows for s in shards)
     named = f"{len(shards):,} file{'s' if len(shards) > 1 else ''}"
