@@ -213,3 +213,15 @@ def test_duplicates_across_in_buckets_match_the_plain_pass(monkeypatch: pytest.M
     monkeypatch.setattr(duplicates, "BUCKETED", 2)  # the many-rows path: keys split into buckets
     assert duplicates_across(shards(), keep=10) == plain
     assert plain == ([(0, 2, 0, 0), (1, 1, 0, 1), (2, 0, 0, 0), (2, 2, 1, 2)], [1, 1, 2])
+
+
+def test_lines_after_blank_lines_are_kept_for_the_dataset(tmp_path: Path) -> None:
+    a = tmp_path / "a.jsonl"
+    a.write_text("\n\n" + "".join(json.dumps(r) + "\n\n" for r in text_rows(0, 3)))  # rows on lines 3, 5, 7
+    b = write_jsonl(tmp_path / "b.jsonl", text_rows(2, 1))
+    report = ftprep.check([str(a), str(b)], min_rows=1, dataset=True)
+    from ftprep.engine.shards import SHARD
+
+    assert all(SHARD not in f.stats for f in report.files)  # nothing of the shards is left in the report
+    (d,) = report.diagnostics
+    assert (d.path, d.line, d.first_path, d.first_line, d.first_row) == (str(b), 1, str(a), 7, 2)

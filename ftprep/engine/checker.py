@@ -244,7 +244,11 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     report.diagnostics = out
     if not whole:
         empty = None if missing or task.base == "chat" else scan.empty_rows
-        report.stats[SHARD] = Shard(scan.hashes, scan.rows, empty, placer)
+        kept = placer
+        if placer(()) == scan.line_of:  # JSON Lines: keep the lines' gaps, not the whole scan with its findings
+            gaps = Scan(0, gaps=scan.gaps)
+            kept = lambda rows: gaps.line_of  # noqa: E731
+        report.stats[SHARD] = Shard(scan.hashes, scan.rows, empty, kept)
     if scan.hidden:
         report.hidden_error_rows = scan.hidden
 
