@@ -116,7 +116,7 @@ def test_files_of_another_task_are_refused(tmp_path: Path) -> None:
     report = ftprep.check([str(a), str(c), str(b)], min_rows=7, dataset=True)
     assert not report.ok
     s004 = [d for d in report.diagnostics if d.code == "S004"]
-    assert [d.path for d in s004] == [str(c)] and "dpo file, but 2 of the dataset's 3 files are text" in s004[0].message
+    assert [d.path for d in s004] == [str(c)] and "this file is dpo data (from its columns), but 2 of the dataset's 3 files are text" in s004[0].message
     # The dpo file's rows (and its repeat) are not the dataset's: 6 text rows, below 7.
     d002 = [d for d in report.diagnostics if d.code == "D002"]
     assert len(d002) == 1 and d002[0].message.startswith("6 rows in the dataset's 2 files")

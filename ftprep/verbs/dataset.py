@@ -26,7 +26,7 @@ def one_dataset(files: list[FileReport], opts: Options) -> list[FileReport]:
                 # Its rows are not counted with the dataset's: they would not train as its rows.
                 f.stats.pop(SHARD, None)
                 f.diagnostics.insert(0, Diagnostic(
-                    "S004", f"the columns make this a {f.task} file, but {n:,} of the dataset's {len(named):,} "
+                    "S004", f"this file is {f.task} data (from its columns), but {n:,} of the dataset's {len(named):,} "
                     f"files are {task}: one dataset has one task, and the trainer loads its files as one table",
                     f.path, hint="move it to a dataset of its own, or check the files without --dataset"))
     finish_dataset(files, opts.min_rows, opts.max_per_code)
