@@ -225,3 +225,15 @@ def test_lines_after_blank_lines_are_kept_for_the_dataset(tmp_path: Path) -> Non
     assert all(SHARD not in f.stats for f in report.files)  # nothing of the shards is left in the report
     (d,) = report.diagnostics
     assert (d.path, d.line, d.first_path, d.first_line, d.first_row) == (str(b), 1, str(a), 7, 2)
+
+
+@pytest.mark.parametrize("task", [None, "text"])
+def test_an_empty_shard_beside_rows_is_no_error(tmp_path: Path, task: str | None) -> None:
+    a = write_jsonl(tmp_path / "a.jsonl", text_rows(0, 3))
+    empty = tmp_path / "b.jsonl"
+    empty.write_text("")
+    assert "P004" in ftprep.check([str(a), str(empty)], min_rows=1, task=task).codes()
+    report = ftprep.check([str(a), str(empty)], min_rows=1, task=task, dataset=True)
+    assert report.diagnostics == [] and report.ok and report.rows == 3
+    # A dataset of empty files is still nothing to train on.
+    assert ftprep.check([str(empty)], min_rows=1, task=task, dataset=True).codes() == ["P004"]

@@ -4,7 +4,7 @@ Each file was checked on its own, keeping what its dataset needs (a `Shard`);
 here the files must agree on one task (the trainer loads them as one table:
 files of another task fail its load or its prep), and then the row minimum,
 the empty rows and the duplicates are counted over all of them
-(`ftprep.engine.shards`).
+(`ftprep.engine.shards`), and an empty file is only a shard without rows.
 """
 
 from __future__ import annotations
@@ -30,6 +30,12 @@ def one_dataset(files: list[FileReport], opts: Options) -> list[FileReport]:
                     f"files are {task}: one dataset has one task, and the trainer loads its files as one table",
                     f.path, hint="move it to a dataset of its own, or check the files without --dataset"))
     finish_dataset(files, opts.min_rows, opts.max_per_code)
+    if any(f.rows for f in files):
+        for f in files:
+            # An empty shard adds no rows and loads (datasets reads an empty JSON Lines file, or a CSV
+            # header, as no rows): beside files that have rows it fails nothing.
+            if not f.rows and f.diagnostics and all(d.code == "P004" for d in f.diagnostics):
+                f.diagnostics = []
     return files
 
 
