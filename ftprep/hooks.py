@@ -6,6 +6,13 @@ A test fails when the committed file drifts from this. pre-commit's `identify`
 has no tag for JSON Lines or Parquet, so hooks select files by a regex.
 A task of kind IMAGES reads a folder, which pre-commit does not pass to hooks:
 it gets no hook (FILE_TASKS are the tasks that do).
+
+Only `ftprep-check-dataset` checks with `--dataset`: pre-commit hands a hook the
+changed files alone, and a row minimum or a duplicate search over some shards
+would be false (a shard told it is too small, a repeat of an unchanged shard
+missed). So that hook takes no file names and checks the whole folder (its
+`args`, default `data`, the Hub's layout) whenever one of its files changes.
+The other hooks check each file they are handed on its own.
 """
 
 from __future__ import annotations
@@ -38,6 +45,16 @@ def hooks() -> list[dict[str, object]]:
             "entry": f"ftprep check --task {task.name}",
             "files": URL_FILES if task.url_rules else DATA_FILES,
         })
+    out.append({
+        "id": "ftprep-check-dataset",
+        "name": "ftprep check --dataset (a data folder as one dataset)",
+        "description": "The data folder (args, default data) checked as ONE dataset whenever one of its files "
+                       "changes: the row minimum on the total, duplicates across its files, one task.",
+        "entry": "ftprep check --dataset",
+        "files": r"^data/.*" + DATA_FILES,
+        "args": ["data"],
+        "pass_filenames": False,
+    })
     return out
 
 
@@ -53,6 +70,10 @@ def manifest() -> str:
         lines.append(f"  files: '{h['files']}'")
         lines.append(f"  exclude: '{NOT_DATA}'")
         lines.append("  types: [file]")
+        if "args" in h:
+            lines.append(f"  args: {json.dumps(h['args'])}")
+        if "pass_filenames" in h:
+            lines.append(f"  pass_filenames: {json.dumps(h['pass_filenames'])}")
         # ftprep parallelises big files itself; N pre-commit processes would oversubscribe.
         lines.append("  require_serial: true")
         lines.append("  minimum_pre_commit_version: '3.2.0'")

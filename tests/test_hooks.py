@@ -81,3 +81,46 @@ def test_try_repo(tmp_path: Path) -> None:
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "broken.jsonl:5: P001 invalid JSON" in bad.stdout
     assert not re.search(r"good\.jsonl:\d+:", bad.stdout)  # no row-level finding in the good file
+
+
+def test_only_the_dataset_hook_checks_one_dataset_and_it_sees_the_whole_folder() -> None:
+    """pre-commit hands a hook the changed files alone: counted as one dataset they
+    would make a false row minimum, so the dataset hook takes the folder, not names."""
+    from ftprep.hooks import NOT_DATA
+
+    by_id = {h["id"]: h for h in hooks()}
+    dataset = by_id["ftprep-check-dataset"]
+    assert dataset["entry"] == "ftprep check --dataset" and dataset["args"] == ["data"]
+    assert dataset["pass_filenames"] is False
+    assert [i for i, h in by_id.items() if "--dataset" in str(h["entry"])] == ["ftprep-check-dataset"]
+    assert all("pass_filenames" not in h for i, h in by_id.items() if i != "ftprep-check-dataset")
+    for path, matches in [("data/train-00000-of-00002.parquet", True), ("data/test/x.jsonl.gz", True),
+                          ("other/train.jsonl", False), ("data/README.md", False), ("data/config.json", False)]:
+        assert (bool(re.search(str(dataset["files"]), path)) and not re.search(NOT_DATA, path)) is matches, path
+    text = manifest()
+    assert '- id: ftprep-check-dataset' in text and '  args: ["data"]\n  pass_filenames: false\n' in text
+
+
+def test_dataset_hook_entry_checks_the_folder_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """What pre-commit runs for the dataset hook (entry + args), in a repo whose shards
+    are each below the row minimum and repeat each other's rows."""
+    import json
+    import shlex
+
+    from ftprep.cli import main
+
+    hook = next(h for h in hooks() if h["id"] == "ftprep-check-dataset")
+    data = tmp_path / "data"
+    data.mkdir()
+    for k in range(2):
+        rows = [{"instruction": f"q{i}", "output": "a"} for i in range(k * 3, k * 3 + 3)] + [{"instruction": "q0",
+                                                                                               "output": "a"}] * k
+        (data / f"train-0000{k}-of-00002.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "pyproject.toml").write_text("[tool.ftprep]\nmin-rows = 6\n")
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(str(hook["entry"]))[1:] + list(hook["args"])  # type: ignore[call-overload]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "data/train-00001-of-00002.jsonl:4: D001 duplicate of line 1 of data/train-00000-of-00002.jsonl" in out
+    assert "D002" not in out  # 7 rows in all; 3 and 4 apart

@@ -108,7 +108,8 @@ def test_config_keys_are_the_declared_config_options() -> None:
         "max-seq-len", "image-model", "trigger", "field-caption", "min-pairs", "max-pairs", "drop-invalid",
         # rule selection, as ruff's
         "select", "ignore", "extend-select", "per-file-ignores",
-        "model"}  # added with the chat template inferred from the model
+        "model",
+        "dataset"}  # added with the chat template inferred from the model
     assert keys["min-rows"] is int and keys["strict"] is bool and keys["task"] is str and keys["tokenizer"] is str
 
 

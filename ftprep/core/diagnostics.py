@@ -31,7 +31,8 @@ class Diagnostic:
     One finding can stand for many rows (a cause reported once, at its first
     row): `count` is how many, `lines`/`rows` the first of them (at most
     `MAX_PLACES`; None means just this finding's own `line`/`row`).
-    `first_line`/`first_row` name the earlier row a duplicate (D001) repeats.
+    `first_line`/`first_row` name the earlier row a duplicate (D001) repeats,
+    `first_path` its file when that is another file of the same dataset (None: this one).
     """
 
     code: str
@@ -47,6 +48,7 @@ class Diagnostic:
     rows: tuple[int, ...] | None = None
     first_line: int | None = None
     first_row: int | None = None
+    first_path: str | None = None
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -89,7 +91,7 @@ class Diagnostic:
             rows=self.rows if self.rows is None or row_of is None else tuple(map(row_of, self.rows)),
             first_line=line(self.first_row, self.first_line), first_row=row(self.first_row))
         if d.code == "D001" and d.first_row is not None:
-            d = dataclasses.replace(d, message=duplicate_message(d.row, d.first_row, d.first_line))
+            d = dataclasses.replace(d, message=duplicate_message(d.row, d.first_row, d.first_line, d.first_path))
         return d
 
     def sort_key(self) -> tuple[int, int, str]:
@@ -116,15 +118,19 @@ class Diagnostic:
             "rows": list(self.rows) if self.rows is not None else [] if self.row is None else [self.row],
             "first_line": self.first_line,
             "first_row": self.first_row,
+            # A duplicate names the file of the row it repeats (this one, or another shard of the dataset).
+            **({"first_path": self.first_path or self.path} if self.code == "D001" else {}),
         }
 
 
-def duplicate_message(row: int | None, first_row: int, first_line: int | None) -> str:
-    """D001's message: the copy is named by its own location, the original here;
-    without lines (a Hub repo) both rows are named."""
+def duplicate_message(row: int | None, first_row: int, first_line: int | None, first_path: str | None = None) -> str:
+    """D001's message: the copy is named by its own location, the original here
+    (with its file when another file of the dataset holds it); without lines
+    (a Hub repo) both rows are named."""
+    where = "" if first_path is None else f" of {first_path}"
     if first_line is not None:
-        return f"duplicate of line {first_line} in the trained columns"
-    return f"row {row} is a duplicate of row {first_row} in the trained columns"
+        return f"duplicate of line {first_line}{where} in the trained columns"
+    return f"row {row} is a duplicate of row {first_row}{where} in the trained columns"
 
 
 @dataclasses.dataclass(slots=True)
@@ -152,7 +158,8 @@ class FileReport:
 
     def relabeled(self, local: str, display: str) -> FileReport:
         """This report with a temporary copy's path replaced by what the user named (a URL)."""
-        fixed = [dataclasses.replace(d, message=d.message.replace(local, display), path=display)
+        fixed = [dataclasses.replace(d, message=d.message.replace(local, display), path=display,
+                                     first_path=None if d.first_path is None else d.first_path.replace(local, display))
                  for d in self.diagnostics]
         return dataclasses.replace(self, path=display, diagnostics=fixed)
 

@@ -73,6 +73,7 @@ class CheckOptions(_Columns, _Data, total=False):
     extend_select: str | t.Sequence[str] | None
     per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None
     model: str | None
+    dataset: bool
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

@@ -197,6 +197,10 @@ class Options:
                                 "given.", "config": False},
                      "cost": {"required": True, "help": "Base model id, e.g. meta-llama/Llama-3.1-8B-Instruct.",
                               "config": False}})
+    # One dataset in several files: the shards' rows counted, and their duplicates found, as one.
+    dataset: bool = _option(False, "Check the files as ONE dataset (shards of one split): the row minimum on the "
+                                   "total, duplicates across files, one task.", kind="bool", config=True,
+                            commands=("check",), verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

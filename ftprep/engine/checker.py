@@ -26,6 +26,7 @@ from ftprep.core.bounds import bounds_of, capped
 from ftprep.core.errors import DecompressionCapped
 from ftprep.core.options import Options
 from ftprep.engine.scan_state import AGGREGATED, Scan
+from ftprep.engine.shards import SHARD, Shard
 from ftprep.reading.formats import format_of
 from ftprep.reading.ladder import open_data
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
@@ -210,7 +211,9 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
         out.append(missing_column(task, opts, col, columns | scan.keys, path))
         found = [f for f in found if not (f.code == "V001" and f.field == col)]
         counts["V001"] = counts.get("V001", 0) - scan.absent[col]
-    if scan.rows and not missing and task.base != "chat" and scan.empty_rows * 5 > scan.rows * 4:
+    # One file of a dataset (--dataset): D001, D002 and D003 are made over all its files (ftprep.engine.shards).
+    whole = not opts.dataset
+    if whole and scan.rows and not missing and task.base != "chat" and scan.empty_rows * 5 > scan.rows * 4:
         out.append(Diagnostic("D003", f"{scan.empty_rows:,} of {scan.rows:,} rows are empty; the trainer's prep fails "
                               "above 80%", path))
     for f in found:
@@ -219,8 +222,8 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
             key = (f.code, f.field)
             many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
         out.append(Diagnostic(f.code, f.message, path, line=f.line, row=f.row, field=f.field, hint=f.hint, **many))
-    pairs, counts["D001"] = first_duplicates(scan.hashes, opts.max_per_code)
-    if 0 < scan.rows < opts.min_rows:
+    pairs, counts["D001"] = first_duplicates(scan.hashes, opts.max_per_code) if whole else ([], 0)
+    if whole and 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
     kept: dict[str, int] = {"D001": len(pairs)}
@@ -239,6 +242,13 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     out += duplicates(pairs, path, line_of)
     out.sort(key=lambda d: (-1 if d.row is None else d.row))
     report.diagnostics = out
+    if not whole:
+        empty = None if missing or task.base == "chat" else scan.empty_rows
+        kept = placer
+        if placer(()) == scan.line_of:  # JSON Lines: keep the lines' gaps, not the whole scan with its findings
+            gaps = Scan(0, gaps=scan.gaps)
+            kept = lambda rows: gaps.line_of  # noqa: E731
+        report.stats[SHARD] = Shard(scan.hashes, scan.rows, empty, kept)
     if scan.hidden:
         report.hidden_error_rows = scan.hidden
 

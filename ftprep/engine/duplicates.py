@@ -1,12 +1,14 @@
 """Duplicate rows (D001): one 8-byte key per row in, (row, first row) pairs
 out, in bounded memory however many rows there are. Only the first `keep`
 repeats are kept; the rest are counted, so a file of two million copies holds
-a hundred thousand pairs, not two million.
+a hundred thousand pairs, not two million. The files of one dataset are one
+sequence of keys (`duplicates_across`).
 """
 
 from __future__ import annotations
 
 import array
+import bisect
 import collections
 import itertools
 import typing as t
@@ -59,4 +61,27 @@ def duplicate_rows(hashes: t.Any) -> t.Iterator[tuple[int, int]]:
             yield row, j
 
 
-__all__ = ["duplicate_rows", "first_duplicates"]
+def duplicates_across(shards: t.Sequence[t.Any], keep: int) -> tuple[list[tuple[int, int, int, int]], list[int]]:
+    """Duplicates over the files of one dataset, as the trainer sees their rows:
+    one after another in file order. The first `keep` as (shard, row, first
+    shard, first row), rows local to their shard, and the count of all repeats
+    per shard. Each shard's keys are moved into one array (emptied on the way),
+    so the keys are held once."""
+    keys = array.array("q")
+    starts = []
+    for hashes in shards:
+        starts.append(len(keys))
+        keys.extend(hashes)
+        del hashes[:]
+    counts = [0] * len(starts)
+    pairs = []
+    for row, first in duplicate_rows(keys):
+        n = bisect.bisect_right(starts, row) - 1
+        counts[n] += 1
+        if len(pairs) < keep:
+            m = bisect.bisect_right(starts, first) - 1
+            pairs.append((n, row - starts[n], m, first - starts[m]))
+    return pairs, counts
+
+
+__all__ = ["duplicate_rows", "duplicates_across", "first_duplicates"]

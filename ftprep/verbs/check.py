@@ -50,17 +50,25 @@ def check(
         from ftprep.verbs.in_memory import check_in_memory
 
         report = Report(check_in_memory(paths, opts))
-        return report.strict() if opts.strict else report
-    items = expand(paths, opts.task)
-    if "-" in items:  # standard input, on purpose: copied once, reported as "-"
+    elif "-" in (items := expand(paths, opts.task)):  # standard input, on purpose: copied once, reported as "-"
         with stdin_copy(opts.stdin_format) as copy:
-            report = Report([check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items])
+            files = [check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items]
+            report = Report(_dataset(files, opts))  # while the copy lives: a duplicate's line is read in it
     else:
-        report = Report([check_one(p, opts) for p in items])
+        report = Report(_dataset([check_one(p, opts) for p in items], opts))
     if note is not None:
         report.notes.append(note)
     report = report.strict() if opts.strict else report
     return Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores).applied(report)
+
+
+def _dataset(files: list[FileReport], opts: Options) -> list[FileReport]:
+    """With `dataset`, the files are one dataset's shards: its task, row minimum and duplicates over all."""
+    if not opts.dataset:
+        return files
+    from ftprep.verbs.dataset import one_dataset
+
+    return one_dataset(files, opts)
 
 
 def check_one(path: str, opts: Options) -> FileReport:
