@@ -32,6 +32,9 @@ class Diagnostic:
     row): `count` is how many, `lines`/`rows` the first of them (at most
     `MAX_PLACES`; None means just this finding's own `line`/`row`).
     `first_line`/`first_row` name the earlier row a duplicate (D001) repeats.
+    `column` is the 1-based character in `line` where the problem is (a JSON
+    Lines record that does not decode says where), or None where no finding
+    knows one; the JSON report has the key only when it is known.
     """
 
     code: str
@@ -47,6 +50,7 @@ class Diagnostic:
     rows: tuple[int, ...] | None = None
     first_line: int | None = None
     first_row: int | None = None
+    column: int | None = None
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -64,7 +68,10 @@ class Diagnostic:
 
     @property
     def location(self) -> str:
-        return f"{self.path}:{self.line}" if self.line is not None else self.path
+        """`path:line:column`, `path:line` or `path`: as much as is known, as compilers write it."""
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}" + (f":{self.column}" if self.column is not None else "")
 
     @property
     def text(self) -> str:
@@ -100,7 +107,7 @@ class Diagnostic:
         )
 
     def to_json(self) -> dict[str, t.Any]:
-        return {
+        out: dict[str, t.Any] = {
             "code": self.code,
             "severity": self.severity,
             "message": self.text,
@@ -117,6 +124,9 @@ class Diagnostic:
             "first_line": self.first_line,
             "first_row": self.first_row,
         }
+        if self.column is not None:  # added within version 2: readers that predate it see no change
+            out["column"] = self.column
+        return out
 
 
 def duplicate_message(row: int | None, first_row: int, first_line: int | None) -> str:
