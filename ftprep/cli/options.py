@@ -19,6 +19,8 @@ from ftprep.engine.settings import choices as registry_choices
 from ftprep.engine.settings import settle
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+# Where a command's config came from, in its click context's meta.
+CONFIG_SOURCE = "ftprep.config_source"
 
 
 class RegistryChoice(click.Choice):  # type: ignore[type-arg]
@@ -100,6 +102,8 @@ def click_option(decl: Declaration, command: str) -> t.Callable[[F], F]:
         kw["show_default"] = default is not None
     if decl.metavar:
         kw["metavar"] = decl.metavar
+    if decl.flag_value is not None:  # the value may be left out: the flag alone means flag_value
+        kw.update(flag_value=decl.flag_value, is_flag=False)
     return click.option(decl.flag, decl.param, **kw)
 
 
@@ -123,6 +127,12 @@ def io_error(message: str) -> click.ClickException:
     return e
 
 
+def config_error(message: str) -> click.ClickException:
+    """A bad config file (unreadable, an unknown key, a bad value): its error alone
+    on one line, exit 2, without click's usage banner: no flag was wrong."""
+    return io_error(message)
+
+
 def usage_error(e: BaseException | str) -> click.UsageError:
     """An input that cannot be read, as a usage error (exit 2) whose message is
     redacted: it may quote a URL with its password or signature."""
@@ -140,9 +150,14 @@ def apply_config(ctx: click.Context, paths: t.Sequence[str], params: dict[str, t
         return params
     explicit = params.pop("config_path", None)
     try:
-        found = config.load(explicit) if explicit else config.discover(list(paths))[1]
+        if explicit:
+            source, found = explicit, config.load(explicit)
+        else:
+            where, found = config.discover(list(paths))
+            source = str(where) if where else None
     except config.ConfigFileError as e:
-        raise click.UsageError(str(e)) from None
+        raise config_error(str(e)) from None
+    ctx.meta[CONFIG_SOURCE] = source  # for the error of a bad value it holds
     command = ctx.command.name or ""
     by_key = {d.key: d for d in declarations() if d.config}
     for key, value in found.items():
@@ -167,4 +182,15 @@ def settings(ctx: click.Context, verb: str, paths: t.Sequence[str],
     try:
         return settle(verb, None, given), rest
     except ValueError as e:
+        _config_values_settle(ctx, verb, given)
         raise usage_error(e) from None
+
+
+def _config_values_settle(ctx: click.Context, verb: str, given: dict[str, t.Any]) -> None:
+    """Raise the config error when the bad value came from the config file (every
+    value the user did not give on the command line, but defaults, is from there)."""
+    unflagged = {k: v for k, v in given.items() if ctx.get_parameter_source(k) in (ParameterSource.DEFAULT, None)}
+    try:
+        settle(verb, None, unflagged)
+    except ValueError as e:
+        raise config_error(f"{ctx.meta.get(CONFIG_SOURCE) or 'config'}: [tool.ftprep]: {e}") from None

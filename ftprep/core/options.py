@@ -64,6 +64,8 @@ class Declaration:
     commands: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ()
     per_command: t.Mapping[str, t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
+    # The value of the flag given without one (`--color` alone is `--color always`).
+    flag_value: str | None = None
 
     @property
     def key(self) -> str:
@@ -199,6 +201,10 @@ CLI_ONLY = (
                 commands=("check", "convert", "render", "stats", "codes", "push", "submit", "jobs", "cost"),
                 per_command={"render": _PLAIN, "stats": _PLAIN, "codes": _PLAIN,
                              "push": _API, "submit": _API, "jobs": _API, "cost": _API}),
+    # Colour of the text output (ftprep/output/colour.py decides auto).
+    Declaration("color", "str", "auto", "Colour the text output: auto (a terminal, unless NO_COLOR is set), always "
+                "or never.", "--color", choices=("auto", "always", "never"), flag_value="always",
+                commands=("check", "convert", "render", "stats", "push", "submit")),
 )
 
 
