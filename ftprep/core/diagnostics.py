@@ -124,7 +124,9 @@ class Diagnostic:
             "first_line": self.first_line,
             "first_row": self.first_row,
         }
-        if self.column is not None:  # added within version 2: readers that predate it see no change
+        # Added within version 2, only where known (readers that predate it see no change);
+        # a column without its line names no place.
+        if self.column is not None and self.line is not None:
             out["column"] = self.column
         return out
 
