@@ -33,8 +33,8 @@ def test_good_sample_exits_0() -> None:
 def test_broken_sample_exits_1_with_locations() -> None:
     code, out = run("check", str(SAMPLES / "chat_broken.jsonl"), "--isolated")
     assert code == 1
-    assert f"{SAMPLES / 'chat_broken.jsonl'}:5: P001 invalid JSON" in out
-    assert "C004 message 0 and 1 more have no 'role'/'content' keys" in out
+    assert f"{SAMPLES / 'chat_broken.jsonl'}:5:56: P001 [error] invalid JSON" in out
+    assert "C004 [error] message 0 and 1 more have no 'role'/'content' keys" in out
 
 
 def test_warnings_alone_exit_0_and_strict_makes_them_errors(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_try_repo(tmp_path: Path) -> None:
     assert "Passed" in good.stdout
     bad = try_repo("ftprep-check-chat", "good.jsonl", "broken.jsonl")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "broken.jsonl:5: P001 invalid JSON" in bad.stdout
+    assert re.search(r"broken\.jsonl:5:\d+: P001 \[error\] invalid JSON", bad.stdout), bad.stdout
     assert not re.search(r"good\.jsonl:\d+:", bad.stdout)  # no row-level finding in the good file
 
 

@@ -365,7 +365,7 @@ def test_bounds_are_options_of_every_command(tmp_path: Path, capsys: pytest.Capt
     out = tmp_path / "o.jsonl"
     for argv in (["check", "--min-rows", "1"], ["convert", "-o", str(out), "--min-rows", "1"], ["render"], ["stats"]):
         assert main([argv[0], str(path), *argv[1:], "--max-decompressed", "1K"]) == 1, argv
-        assert f"{path}:20: P014 decompression stopped at line 20: past the bound of --max-decompressed (1,024 bytes)" \
+        assert f"{path}:20: P014 [error] decompression stopped at line 20: past the bound of --max-decompressed (1,024 bytes)" \
             in capsys.readouterr().out, argv
     assert main(["check", str(path), "--max-decompressed", "lots"]) == 2
     assert main(["check", str(path), "--max-expansion", "0.5"]) == 2

@@ -97,7 +97,8 @@ def test_missing_column_cli_counts(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["check", str(path), "--task", "chat", "--field-conversation", "messages", "--min-rows", "1",
                  "--isolated"]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 4 and out[-1] == "FAILED: 1 file(s), 500 rows, 1 error(s), 0 warning(s)"
+    assert len(out) == 3 and out[-1] == "FAILED: 1 file(s), 500 rows, 1 error(s), 0 warning(s)"
+    assert ": S001 [error] " in out[1] and "(hint: " in out[1]  # the one finding, its hint on its line
     assert main(["convert", str(path), "-o", str(tmp_path / "o.jsonl"), "--task", "chat",
                  "--field-conversation", "messages", "--min-rows", "1", "--isolated"]) == 1
     assert sum(" V001 " in ln or " D001 " in ln for ln in capsys.readouterr().out.splitlines()) == 0
@@ -192,8 +193,8 @@ def test_json_array_lines_in_every_format(tmp_path: Path) -> None:
     got = [(d.code, d.row, d.line) for d in report.diagnostics]
     assert got == [("S003", 3, starts[3]), ("D001", 7, starts[7]), ("C016", 9, starts[9])]
     text = render("text", report)
-    assert f"{path}:{starts[7]}: D001 duplicate of line {starts[2]} in the trained columns\n" in text
-    assert f"{path}:{starts[9]}: C016 " in text and f"{path}:{starts[3]}: S003 " in text
+    assert f"{path}:{starts[7]}: D001 [warning] duplicate of line {starts[2]} in the trained columns\n" in text
+    assert f"{path}:{starts[9]}: C016 [warning] " in text and f"{path}:{starts[3]}: S003 [warning] " in text
     github = render("github", report)
     assert all(f",line={starts[r]},title={c} " in github for c, r, _ in got)
     doc = json.loads(render("json", report))["files"][0]["diagnostics"]

@@ -28,9 +28,9 @@ def render(name: str, report: Report) -> str:
 def test_text() -> None:
     assert render("text", sample()) == (
         "data/train.jsonl: task chat (inferred), 3 rows\n"
-        "data/train.jsonl:2: C012 gemma3 raises: roles must alternate [$.conversations[0].role]\n"
-        "    hint: merge consecutive turns of the same role\n"
-        "data/train.jsonl:3: D001 duplicate of line 1 in the trained columns\n"
+        "data/train.jsonl:2: C012 [error] gemma3 raises: roles must alternate [$.conversations[0].role] "
+        "(hint: merge consecutive turns of the same role)\n"
+        "data/train.jsonl:3: D001 [warning] duplicate of line 1 in the trained columns\n"
         "FAILED: 1 file(s), 3 rows, 1 error(s), 1 warning(s)\n"
     )
 

@@ -49,6 +49,21 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
     image folders or zips (--task image), hf://datasets/OWNER/NAME[@REV] or URLs,
     or - for standard input (JSON Lines unless --stdin-format). Other special
     files (FIFOs, devices) are refused: pipe them in with -.
+
+    Each finding is one line: path:line:col: CODE [severity] message [field]
+    (hint: ...); `ftprep codes CODE` explains a code. Exit 0 clean (warnings
+    allowed), 1 findings, 2 usage or IO failure.
+
+    Examples:
+
+    \b
+      ftprep check train.jsonl
+      ftprep check chats.jsonl --task chat --chat-template qwen3
+      ftprep check raw.csv --task text --field-instruction question --field-output answer
+      ftprep check 'data/*.jsonl' --min-rows 1 --format json
+      ftprep check hf://datasets/alice/support-chats@main --task chat
+      cat train.jsonl | ftprep check - --color never
+      ftprep check train.jsonl --html report.html
     """
     from ftprep.verbs.check import check as run_check
     from ftprep.core.diagnostics import Report
@@ -96,8 +111,17 @@ def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> Non
     """Convert INPUT to the canonical columns of its task, checked, written atomically.
 
     Refuses to write when the data has errors, unless --drop-invalid.
+
+    Examples:
+
+    \b
+      ftprep convert raw.csv --task text -o train.jsonl
+      ftprep convert sharegpt.json --task chat -o chats.parquet
+      ftprep convert raw.jsonl -o train.jsonl --drop-invalid
+      ftprep convert pairs.jsonl --task dpo --field-prompt question -o dpo.jsonl
     """
     from ftprep.verbs.convert import convert as run_convert
+    from ftprep.output.colour import wanted
     from ftprep.output.reporters import REPORTERS
     from ftprep.core.errors import SourceError
 
@@ -114,7 +138,7 @@ def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> Non
     else:
         from ftprep.output.reporters import text
 
-        text(result.report, sys.stdout, summary=False)
+        text(result.report, sys.stdout, summary=False, color=wanted(rest["color"], sys.stdout))
         s = result.report.summary()
         if result.written:
             dropped = f", dropped {result.rows_dropped:,} invalid" if result.rows_dropped else ""

@@ -32,8 +32,12 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     `hf auth login`; HF_ENDPOINT is honoured. Pushing the same data again makes no
     new commit.
 
+    Examples:
+
     \b
-    ftprep push chats.jsonl --task chat --repo alice/support-chats
+      ftprep push chats.jsonl --task chat --repo alice/support-chats
+      ftprep push raw.csv --task text --repo alice/qa --revision v2 --message "more rows"
+      ftprep push train.jsonl --repo alice/open-data --public --format json
     """
     try:
         from huggingface_hub.utils import disable_progress_bars
@@ -43,7 +47,8 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
 
     from ftprep.core.errors import DataErrors, HubError, SourceError
     from ftprep.verbs.push import push as run_push
-    from ftprep.output.reporters import REPORTERS
+    from ftprep.output.colour import wanted
+    from ftprep.output.reporters import write
 
     # The CLI owns the output: the client's "no files modified" notice repeats ours,
     # and progress bars only help on a terminal.
@@ -52,10 +57,11 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
         disable_progress_bars()
     opts, rest = settings(ctx, "push", [path], params)
     fmt = rest["fmt"]
+    color = wanted(rest["color"], sys.stdout, fmt)
     try:
         result = run_push(path, repo=repo, private=not public, revision=revision, message=message, options=opts)
     except DataErrors as e:
-        REPORTERS[fmt](e.report, sys.stdout)
+        write(fmt, e.report, sys.stdout, color)
         click.echo("not pushed: the data has errors; nothing was uploaded", err=True)
         ctx.exit(1)
     except HubError as e:  # its message and hint are redacted already
@@ -68,7 +74,7 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return
     if result.report.warnings:
-        REPORTERS["text"](result.report, sys.stdout)
+        write("text", result.report, sys.stdout, color)
     where = result.repo_id + (f"@{result.revision}" if result.revision != "main" else "")
     if result.changed:
         made = f" (new {'private' if result.private else 'public'} repo)" if result.created else ""

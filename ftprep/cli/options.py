@@ -21,6 +21,7 @@ from ftprep.engine.settings import choices as registry_choices
 from ftprep.engine.settings import settle
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+# Where a command's config came from, in its click context's meta.
 
 
 class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
@@ -114,6 +115,8 @@ def click_option(decl: Declaration, command: str) -> t.Callable[[F], F]:
         kw["show_default"] = default is not None
     if decl.metavar:
         kw["metavar"] = decl.metavar
+    if decl.flag_value is not None:  # the value may be left out: the flag alone means flag_value
+        kw.update(flag_value=decl.flag_value, is_flag=False)
     return click.option(decl.flag, *([decl.short] if decl.short else []), decl.param, **kw)
 
 
@@ -135,6 +138,12 @@ def io_error(message: str) -> click.ClickException:
     e = click.ClickException(redact(message))
     e.exit_code = 2
     return e
+
+
+def config_error(message: str) -> click.ClickException:
+    """A bad config file (unreadable, an unknown key, a bad value): its error alone
+    on one line, exit 2, without click's usage banner: no flag was wrong."""
+    return io_error(message)
 
 
 def usage_error(e: BaseException | str) -> click.UsageError:
@@ -170,7 +179,7 @@ def _configs(paths: t.Sequence[str], params: dict[str, t.Any]) -> list[tuple[Pat
             return [(Path(explicit), config.load(explicit), list(paths))]
         return [(found, config.load(found) if found else {}, group) for found, group in config.grouped(paths)]
     except config.ConfigFileError as e:
-        raise click.UsageError(str(e)) from None
+        raise config_error(str(e)) from None
 
 
 def _filled(ctx: click.Context, params: dict[str, t.Any],
@@ -208,11 +217,26 @@ def grouped_settings(ctx: click.Context, verb: str, paths: t.Sequence[str],
         try:
             opts = settle(verb, None, given)
         except ValueError as e:
+            _config_values_settle(verb, given, sources, found_in)
             raise usage_error(e) from None
         out.append(FileSettings(found_in, group, opts, {k: v for k, v in sources.items() if k in fields}))
         if rest is None:
             rest = {k: v for k, v in filled.items() if k not in fields}
     return out, rest or {}
+
+
+def _config_values_settle(verb: str, given: dict[str, t.Any], sources: dict[str, str], found_in: Path | None) -> None:
+    """Raise the config error when the bad value came from the config file: the
+    values given as flags (and the defaults) settle without the config's."""
+    flagged = {k: v for k, v in given.items() if sources.get(k) != "config"}
+    try:
+        settle(verb, None, flagged)
+    except ValueError:
+        return
+    try:
+        settle(verb, None, given)
+    except ValueError as e:
+        raise config_error(f"{found_in or 'config'}: [tool.ftprep]: {e}") from None
 
 
 def settings(ctx: click.Context, verb: str, paths: t.Sequence[str],

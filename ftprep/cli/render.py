@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import typing as t
 
@@ -15,10 +14,10 @@ from ftprep.cli.options import declared_options, io_error, settings, usage_error
 OPEN, CLOSE = "[[", "]]"  # trained spans when colour is off
 
 
-def _use_color(color: bool | None) -> bool:
-    if color is not None:
-        return color
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+def _use_color(color: str, no_color: bool = False) -> bool:
+    from ftprep.output.colour import wanted
+
+    return wanted("never" if no_color else color, sys.stdout)
 
 
 def mark(text: str, spans: t.Sequence[tuple[int, int]], color: bool) -> str:
@@ -36,10 +35,10 @@ def mark(text: str, spans: t.Sequence[tuple[int, int]], color: bool) -> str:
     return "".join(out)
 
 
-def _diag_line(d: t.Any) -> str:
+def _diag_line(d: t.Any, color: bool = False) -> str:
     from ftprep.output.reporters import diagnostic_line
 
-    return diagnostic_line(d, hint=True)
+    return diagnostic_line(d, color=color)
 
 
 def view_label(view: str, shape: str | None) -> str:
@@ -63,9 +62,9 @@ def outcome_line(total: int, rendered: int, dropped: int) -> str:
 @click.command()
 @click.argument("path")
 @declared_options("render")
-@click.option("--color/--no-color", default=None, help="Colour trained spans (default: on a terminal).")
+@click.option("--no-color", "no_color", is_flag=True, hidden=True, help="The same as --color never.")
 @click.pass_context
-def render(ctx: click.Context, path: str, color: bool | None, **params: t.Any) -> None:
+def render(ctx: click.Context, path: str, color: str, no_color: bool, **params: t.Any) -> None:
     """Show each row as the trainer's chat template renders it.
 
     The rows are what the trainer gets from the file as given: only the mapped
@@ -75,6 +74,13 @@ def render(ctx: click.Context, path: str, color: bool | None, **params: t.Any) -
     --format json prints one entry per row: the text, or null where prep drops
     the row or the trainer fails on it (the reasons go to stderr; dpo: {prompt,
     chosen, rejected}). The default template is chatml.
+
+    Examples:
+
+    \b
+      ftprep render chats.jsonl --chat-template llama3 --rows 3
+      ftprep render sharegpt.jsonl --as-converted --color never
+      ftprep render pairs.jsonl --task dpo --format json
     """
     from ftprep.engine.renderer import render as run_render
     from ftprep.core.errors import SourceError
@@ -93,22 +99,22 @@ def render(ctx: click.Context, path: str, color: bool | None, **params: t.Any) -
         ctx.exit(1 if errors else 0)
     from ftprep.output.reporters import printable
 
-    use = _use_color(color)
+    use = _use_color(color, no_color)
     template = f", template {result.chat_template}" if result.chat_template else ""
     click.echo(f"{printable(path)}: task {result.task}{template}, {len(result.entries):,} rows; trained text "
                + ("in colour" if use else f"between {OPEN} and {CLOSE}"))
     click.echo(view_label(result.view, result.shape))
     for e in result.entries:
         where = f"line {e.line}" if e.line is not None else f"row {e.row}"
-        click.echo(click.style(f"--- {where} ---", dim=True) if use else f"--- {where} ---")
+        click.echo(click.style(f"--- {where} ---", dim=True) if use else f"--- {where} ---", color=use)
         for d in e.diagnostics:
-            click.echo(_diag_line(d))
+            click.echo(_diag_line(d, use), color=use)
         if e.pair is not None:
             for key, part in e.pair.items():
                 click.echo(f"{key}:")
-                click.echo(mark(part.text, part.spans, use))
+                click.echo(mark(part.text, part.spans, use), color=use)
         elif e.text is not None:
-            click.echo(mark(e.text, e.spans, use))
+            click.echo(mark(e.text, e.spans, use), color=use)
         else:
             click.echo("(dropped by the trainer's prep)" if e.dropped else "(not rendered)")
     total = len(result.entries)
@@ -125,6 +131,14 @@ def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
     over-length rows by line, rows with nothing trained, and a rough time view.
 
     Without --tokenizer every count is an estimate (about 4 characters per token).
+
+    Examples:
+
+    \b
+      ftprep stats chats.jsonl --chat-template qwen3
+      ftprep stats chats.jsonl --tokenizer Qwen/Qwen2.5-7B-Instruct --max-seq-len 2048
+      ftprep stats train.jsonl --hours 2 --html lengths.html
+      ftprep stats train.jsonl --format json
     """
     from ftprep.engine.lengths import stats as run_stats
     from ftprep.core.errors import SourceError
@@ -150,15 +164,23 @@ def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
-        from ftprep.output.reporters import printable
-
-        for line in stats_text(result):
-            click.echo(printable(line))
+        use = _use_color(rest["color"])
+        for line in stats_text(result, color=use):
+            click.echo(line, color=use)
     ctx.exit(1 if errors else 0)
 
 
-def stats_text(s: t.Any, width: int = 40) -> list[str]:
-    """The text report of a `Stats`."""
+def stats_text(s: t.Any, width: int = 40, color: bool = False) -> list[str]:
+    """The text report of a `Stats`, printable (control characters from the data
+    are escapes); its findings are coloured with `color`."""
+    from ftprep.output.reporters import printable
+
+    lines = _stats_lines(s, width, color)
+    return [ln if found else printable(ln) for ln, found in lines]
+
+
+def _stats_lines(s: t.Any, width: int, color: bool) -> list[tuple[str, bool]]:
+    """(line, whether it is a finding's line, printable already)."""
     from ftprep.engine.tokens import BASE_SEQ_LEN
 
     est = "" if s.exact else " (estimate)"
@@ -174,8 +196,9 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
         out.append("dpo: a row is the prompt plus its longer response; trained = both responses")
     elif base == "grpo":
         out.append("grpo: a row is the prompt with its generation prompt; completions are generated at run time")
-    out += grouped(s.diagnostics, s.counts)
-    out.append("")
+    findings = grouped(s.diagnostics, s.counts, color=color)
+    top = [(ln, False) for ln in out] + [(ln, True) for ln in findings]
+    out = [""]
     head = f"{'':<28}" + "".join(f"{k:>9}" for k in ("min", "p50", "p90", "p99", "max"))
     out.append(head)
     rows = [("tokens per row" + est, s.summary())]
@@ -199,10 +222,11 @@ def stats_text(s: t.Any, width: int = 40) -> list[str]:
     out += [""] + histogram_text(s, width)
     out += [""] + time_text(s)
     out += [f"note: {n}" for n in s.notes]
-    return out
+    return top + [(ln, False) for ln in out]
 
 
-def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None = None, lines: int = 5) -> list[str]:
+def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None = None, lines: int = 5,
+            color: bool = False) -> list[str]:
     """One line per code: the first finding, how many rows have it (`counts`, when
     more were found than kept), and their first lines."""
     by_code: dict[str, list[t.Any]] = {}
@@ -212,11 +236,11 @@ def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None =
     for found in by_code.values():
         n = max(len(found), (counts or {}).get(found[0].code, 0))
         if n == 1:
-            out.append(_diag_line(found[0]))
+            out.append(_diag_line(found[0], color))
             continue
         where = ", ".join(str(d.line if d.line is not None else f"row {d.row}") for d in found[:lines])
         more = ", ..." if n > lines else ""
-        out.append(f"{_diag_line(found[0])} [{n:,} rows: lines {where}{more}]")
+        out.append(f"{_diag_line(found[0], color)} [{n:,} rows: lines {where}{more}]")
     return out
 
 

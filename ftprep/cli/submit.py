@@ -55,23 +55,33 @@ def cost(ctx: click.Context, model: str, hours: float, task: str | None, params_
 @api_key_option
 @click.pass_context
 @errors_handled
-def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, yes: bool, dry_run: bool,
-           public: bool, **params: t.Any) -> None:
+def submit(ctx: click.Context, data: str | None, fmt: str, color: str, api_key: str | None, yes: bool,
+           dry_run: bool, public: bool, **params: t.Any) -> None:
     """Create a fine-tuning job. With DATA: check, convert and push it to --repo first.
 
     The request is validated against schemas/job.schema.json and priced before
     anything is sent; on a terminal you are asked to confirm the cost.
+
+    Examples:
+
+    \b
+      ftprep submit chats.jsonl --task chat --repo alice/chats --name support-bot \\
+          --model Qwen/Qwen2.5-7B-Instruct --hours 2 --dry-run
+      ftprep submit --repo alice/chats --task chat --name support-bot \\
+          --model Qwen/Qwen2.5-7B-Instruct --hours 2 --yes
     """
     from ftprep.cli.options import settings
+    from ftprep.output.colour import wanted
     from ftprep.verbs.submit import submit as run_submit
 
     opts, request = settings(ctx, "submit", [data] if data else [], params)  # request: the job's own fields
     if not dry_run and not yes and not interactive():
         fail("refusing to create a paid job without confirmation: not a terminal", "pass --yes, or --dry-run")
     out = sys.stdout if fmt == "text" else sys.stderr
+    painted = wanted(color, out)
 
     def confirm(plan: t.Any) -> bool:
-        show_plan(plan, out)
+        show_plan(plan, out, painted)
         cost = plan.estimate.estimated_cost_usd
         price = f"${cost:,.2f}" if cost is not None else "an unknown amount (see above)"
         return confirm_or_refuse(yes, f"Create job {plan.request['name']!r} and pay {price} upfront?")
@@ -81,7 +91,7 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
     if fmt == "json":
         emit(fmt, sub.to_json(), "")
     elif sub.state in ("dry-run", "stopped"):
-        show_plan(sub, out)
+        show_plan(sub, out, painted)
     if sub.state == "stopped":
         say(f"not submitted: the data has {sub.report.errors:,} error(s); nothing was pushed or created", err=True)
         ctx.exit(1)
@@ -98,11 +108,11 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
             f"follow it with: ftprep jobs watch {sub.job.id}")
 
 
-def show_plan(plan: t.Any, out: t.TextIO) -> None:
+def show_plan(plan: t.Any, out: t.TextIO, color: bool = False) -> None:
     if plan.report is not None:
-        from ftprep.output.reporters import REPORTERS
+        from ftprep.output.reporters import write
 
-        REPORTERS["text"](plan.report, out)
+        write("text", plan.report, out, color)
     if plan.state == "stopped":
         return
     head = "Request (dry run, not sent)" if plan.state == "dry-run" else "Request"

@@ -58,16 +58,18 @@ def reported(report: Report, fmt: str, rest: dict[str, t.Any]) -> tuple[Report, 
             click.echo(f"ftprep: {matched:,} finding(s) in the baseline {rest['baseline']} not shown", err=True)
     target = rest.get("output_file")
     stream: t.TextIO = io.StringIO() if target else sys.stdout
+    from ftprep.output.colour import wanted
+    from ftprep.output.reporters import write
+
+    color = not target and wanted(rest.get("color", "auto"), stream, fmt)  # a file is never coloured
     if rest.get("statistics"):
         _statistics(report, fmt, stream)
     elif quiet and fmt == "text":
         from ftprep.output.reporters import text
 
-        text(report, stream, summary=False)
+        text(report, stream, summary=False, color=color)
     else:
-        from ftprep.output.reporters import REPORTERS
-
-        REPORTERS[fmt](report, stream)
+        write(fmt, report, stream, color)
     if target:
         from ftprep.disk.text_output import write_text
 

@@ -33,6 +33,9 @@ class Diagnostic:
     `MAX_PLACES`; None means just this finding's own `line`/`row`).
     `first_line`/`first_row` name the earlier row a duplicate (D001) repeats,
     `first_path` its file when that is another file of the same dataset (None: this one).
+    `column` is the 1-based character in `line` where the problem is (a JSON
+    Lines record that does not decode says where), or None where no finding
+    knows one; the JSON report has the key only when it is known.
     """
 
     code: str
@@ -49,6 +52,7 @@ class Diagnostic:
     first_line: int | None = None
     first_row: int | None = None
     first_path: str | None = None
+    column: int | None = None
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -66,7 +70,10 @@ class Diagnostic:
 
     @property
     def location(self) -> str:
-        return f"{self.path}:{self.line}" if self.line is not None else self.path
+        """`path:line:column`, `path:line` or `path`: as much as is known, as compilers write it."""
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}" + (f":{self.column}" if self.column is not None else "")
 
     @property
     def text(self) -> str:
@@ -102,7 +109,7 @@ class Diagnostic:
         )
 
     def to_json(self) -> dict[str, t.Any]:
-        return {
+        out: dict[str, t.Any] = {
             "code": self.code,
             "severity": self.severity,
             "message": self.text,
@@ -121,6 +128,11 @@ class Diagnostic:
             # A duplicate names the file of the row it repeats (this one, or another shard of the dataset).
             **({"first_path": self.first_path or self.path} if self.code == "D001" else {}),
         }
+        # Added within version 2, only where known (readers that predate it see no change);
+        # a column without its line names no place.
+        if self.column is not None and self.line is not None:
+            out["column"] = self.column
+        return out
 
 
 def duplicate_message(row: int | None, first_row: int, first_line: int | None, first_path: str | None = None) -> str:

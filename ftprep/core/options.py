@@ -65,6 +65,8 @@ class Declaration:
     verbs: tuple[str, ...] = ()
     per_command: t.Mapping[str, t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
     short: str | None = None
+    # The value of the flag given without one (`--color` alone is `--color always`).
+    flag_value: str | None = None
 
     @property
     def key(self) -> str:
@@ -248,6 +250,10 @@ CLI_ONLY = (
     Declaration("show_settings", "bool", False, "Print, for each input, the config file that applies and every "
                 "setting with its source (flag, config, default); check nothing.", "--show-settings", kind="bool",
                 commands=("check",)),
+    # Colour of the text output (ftprep/output/colour.py decides auto).
+    Declaration("color", "str", "auto", "Colour the text output: auto (a terminal, unless NO_COLOR is set), always "
+                "or never.", "--color", choices=("auto", "always", "never"), flag_value="always",
+                commands=("check", "convert", "render", "stats", "push", "submit")),
 )
 
 

@@ -221,7 +221,8 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
         if f.code in AGGREGATED:  # one finding for every row with this cause
             key = (f.code, f.field)
             many = {"count": scan.firsts.get(key, 1), "rows": tuple(scan.places.get(key, ()))}
-        out.append(Diagnostic(f.code, f.message, path, line=f.line, row=f.row, field=f.field, hint=f.hint, **many))
+        out.append(Diagnostic(f.code, f.message, path, line=f.line, row=f.row, field=f.field, hint=f.hint,
+                              column=f.column, **many))
     pairs, counts["D001"] = first_duplicates(scan.hashes, opts.max_per_code) if whole else ([], 0)
     if whole and 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,

@@ -144,8 +144,9 @@ class LengthTally:
             try:
                 records.append((line, row, self.decode(text)))
             except (msgspec.DecodeError, UnicodeDecodeError) as e:
-                f = decode_error(text, e, truncated=truncated_tail and i == last)
-                records.append((line, row, Diagnostic(f.code, f.message, where, line=line, row=row, hint=f.hint)))
+                f = decode_error(text, e, truncated=truncated_tail and i == last, lead=len(raw) - len(raw.lstrip()))
+                records.append((line, row, Diagnostic(f.code, f.message, where, line=line, row=row, hint=f.hint,
+                                                      column=f.column)))
             except RecursionError:
                 records.append((line, row, too_deep(where, line, row)))
             row += 1

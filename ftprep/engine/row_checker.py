@@ -196,7 +196,8 @@ class RowChecker:
             if not text:
                 continue
             keys[row_index[i]] = self._explain_line(scan, text, first_line + i, first_row + row_index[i],
-                                                    truncated=truncated_tail and i == last)
+                                                    truncated=truncated_tail and i == last,
+                                                    lead=len(lines[i]) - len(lines[i].lstrip()))
         scan.hashes.extend(keys)
 
     def _typed_rows(self, scan: Scan, lines: list[bytes], rows: list[t.Any], line_of: t.Sequence[int],
@@ -253,14 +254,14 @@ class RowChecker:
         return out
 
     def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool,
-                      typed: bool = False) -> int:
+                      typed: bool = False, lead: int = 0) -> int:
         """Decode and explain one line; `typed`: it decoded into the row type, whose
         column types were counted already."""
         try:
             obj = self.generic.decode(text)
         except (msgspec.DecodeError, UnicodeDecodeError) as e:
             scan.unparsed += 1
-            scan.add(line, row, decode_error(text, e, truncated))
+            scan.add(line, row, decode_error(text, e, truncated, lead))
             return 0
         except RecursionError:
             scan.add(line, row, too_deep())

@@ -151,7 +151,7 @@ def _chat(got: t.Any, col: str, at: str, template: Template, default_system: str
     except TemplateError as e:
         return _fail(e.code, f"{template.name} raises: {e.message}", at,
                      "fix the role order or roles" if e.code == "C012" else None)
-    problems = list(got.notes) + [tuple(f) for f in conversation_placeholders(got.values["messages"], col)]
+    problems = list(got.notes) + [tuple(f)[:4] for f in conversation_placeholders(got.values["messages"], col)]
     injected = template.injects_system and messages[0]["role"] != "system" and default_system is None
     if injected:
         problems.append(("C015", "phi_4 injects its built-in reasoning system prompt (shown as a marker)", at,
@@ -166,7 +166,7 @@ def _canonical(got: t.Any, base: str, template: Template, cols: dict[str, str]) 
     row, problems = got.values, list(got.notes)
     trained = {"text": ("output", "the output"), "dpo": ("chosen", "the chosen response")}.get(base)
     if trained:  # check's V010, per row here
-        problems += [tuple(f) for f in placeholders(row[trained[0]], cols[trained[0]], trained[1])]
+        problems += [tuple(f)[:4] for f in placeholders(row[trained[0]], cols[trained[0]], trained[1])]
     if base == "text":
         text = row["instruction"] + row["output"]
         return Outcome(text, ((len(row["instruction"]), len(text)),) if row["output"] else (), problems=problems,

@@ -32,6 +32,7 @@ class RowFinding(t.NamedTuple):
     message: str
     field: t.Optional[str]
     hint: t.Optional[str]
+    column: t.Optional[int] = None
 
 
 @dataclasses.dataclass
@@ -84,7 +85,7 @@ class Scan:
             if row is not None and CODES[f.code].severity == ERROR:
                 self.hidden.append(row)
             return
-        self.found.append(RowFinding(line, row, f.code, f.message, f.field, f.hint))
+        self.found.append(RowFinding(line, row, f.code, f.message, f.field, f.hint, f.column))
 
     def shift(self, lines: int, rows: int) -> None:
         if not lines and not rows:

@@ -14,6 +14,7 @@ import re
 import typing as t
 
 from ftprep.core.diagnostics import ERROR, Report
+from ftprep.output.colour import paint
 from ftprep.output.gitlab import gitlab
 from ftprep.output.junit import junit
 from ftprep.output.sarif import sarif
@@ -38,21 +39,28 @@ def printable(value: object, keep_lines: bool = False) -> str:
     return (CONTROL_BUT_LF if keep_lines else CONTROL).sub(_visible, str(value))
 
 
-def diagnostic_line(d: t.Any, hint: bool = False) -> str:
-    """`path:line: CODE message [field]` (and ` (hint: ...)` with `hint`), printable."""
-    return printable(f"{d.location}: {d.code} {d.text}" + (f" [{d.field}]" if d.field else "")
-                     + (f" (hint: {d.hint})" if hint and d.hint else ""))
+def diagnostic_line(d: t.Any, hint: bool = True, color: bool = False) -> str:
+    """`path:line:col: CODE [severity] message [field] (hint: ...)`, printable: one
+    finding on one line, as compilers and linters write them, so that grep, sort
+    and editors' error parsers read it. The column and line only where known;
+    `color` paints the severity and code, and dims the path."""
+    sev = d.severity
+    head = paint(printable(d.location), "path", color) + ": " + paint(f"{d.code} [{sev}]", sev, color)
+    tail = printable(d.text + (f" [{d.field}]" if d.field else ""))
+    if hint and d.hint:
+        tail += " " + paint(printable(f"(hint: {d.hint})"), "hint", color)
+    return f"{head} {tail}"
 
 
-def text(report: Report, stream: t.TextIO, summary: bool = True) -> None:
+def text(report: Report, stream: t.TextIO, summary: bool = True, color: bool = False) -> None:
+    """One line per finding (`diagnostic_line`) under a line per file naming its
+    task and rows, then the summary line."""
     for f in report.files:
         inferred = " (inferred)" if f.task_inferred and f.task else ""
         if f.task:
             stream.write(printable(f"{f.path}: task {f.task}{inferred}, {f.rows:,} rows") + "\n")
         for d in f.diagnostics:
-            stream.write(diagnostic_line(d) + "\n")
-            if d.hint:
-                stream.write(f"    hint: {printable(d.hint)}\n")
+            stream.write(diagnostic_line(d, color=color) + "\n")
         for code, n in sorted(f.dropped.items()):
             stream.write(f"{printable(f.path)}: {n:,} more {code} not shown (raise --max-per-code)\n")
     for note in report.notes:
@@ -60,7 +68,7 @@ def text(report: Report, stream: t.TextIO, summary: bool = True) -> None:
     if not summary:
         return
     s = report.summary()
-    verdict = "FAILED" if s["errors"] else "OK"
+    verdict = paint("FAILED", ERROR, color) if s["errors"] else paint("OK", "ok", color)
     stream.write(f"{verdict}: {s['files']} file(s), {s['rows']:,} rows, "
                  f"{s['errors']:,} error(s), {s['warnings']:,} warning(s)\n")
 
@@ -84,13 +92,21 @@ def github(report: Report, stream: t.TextIO) -> None:
             level = "error" if d.severity == ERROR else "warning"
             props = f"file={_escape(d.path, True)}"
             if d.line is not None:
-                props += f",line={d.line}"
+                props += f",line={d.line}" + (f",col={d.column}" if d.column is not None else "")
             props += f",title={_escape(d.code + ' ' + d.name, True)}"
             msg = d.text + (f" [{d.field}]" if d.field else "") + (f" (hint: {d.hint})" if d.hint else "")
             stream.write(f"::{level} {props}::{_escape(msg)}\n")
     s = report.summary()
     stream.write(f"ftprep: {s['files']} file(s), {s['rows']:,} rows, {s['errors']:,} error(s), "
                  f"{s['warnings']:,} warning(s)\n")
+
+
+def write(fmt: str, report: Report, stream: t.TextIO, color: bool = False) -> None:
+    """`report` in the reporter `fmt`; only text is ever coloured."""
+    if fmt == "text":
+        text(report, stream, color=color)
+    else:
+        REPORTERS[fmt](report, stream)
 
 
 REPORTERS: dict[str, t.Callable[[Report, t.TextIO], None]] = {

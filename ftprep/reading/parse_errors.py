@@ -30,6 +30,8 @@ from ftprep.tasks.base import Finding
 
 # A record's end, a lone CR, the next record's start: lines that end in CR only.
 CR_BETWEEN_RECORDS = re.compile(rb"[}\]][ \t]*\r[ \t]*[{\[]")
+# Where msgspec stopped, in the bytes it was given.
+BYTE_AT = re.compile(r"\(byte (\d+)\)")
 
 
 def parse_errors(path: str, gz: bool, opts: t.Any, shown: str) -> tuple[int, list[Diagnostic], dict[str, int]]:
@@ -57,8 +59,8 @@ def parse_errors(path: str, gz: bool, opts: t.Any, shown: str) -> tuple[int, lis
                 try:
                     decoder.decode(text)
                 except (msgspec.DecodeError, UnicodeDecodeError) as e:
-                    p = decode_error(text, e, truncated=not raw.endswith(b"\n"))
-                    add(Diagnostic(p.code, p.message, shown, line=n, row=rows - 1, hint=p.hint))
+                    p = decode_error(text, e, truncated=not raw.endswith(b"\n"), lead=len(raw) - len(raw.lstrip()))
+                    add(Diagnostic(p.code, p.message, shown, line=n, row=rows - 1, hint=p.hint, column=p.column))
                 except RecursionError:
                     add(Diagnostic("P013", TOO_DEEP, shown, line=n, row=rows - 1, hint=TOO_DEEP_HINT))
     except DecompressionCapped as e:
@@ -71,21 +73,37 @@ def too_deep() -> Finding:
     return Finding("P013", TOO_DEEP, None, TOO_DEEP_HINT)
 
 
-def decode_error(text: bytes, e: Exception, truncated: bool) -> Finding:
+def column_of(text: bytes, e: Exception, lead: int = 0) -> int | None:
+    """The 1-based character of the line where msgspec stopped: its `(byte N)`
+    in `text` (the line without its `lead` blanks), or the end of a record it
+    found cut off; None when the message names no place."""
+    m = BYTE_AT.search(str(e))
+    if m is not None:
+        at = int(m.group(1))
+    elif "truncated" in str(e):
+        at = len(text)
+    else:
+        return None
+    return lead + len(text[:at].decode("utf-8", "replace")) + 1
+
+
+def decode_error(text: bytes, e: Exception, truncated: bool, lead: int = 0) -> Finding:
     """P001, P002 or P003 for a line that does not decode; `truncated`: it is
-    the file's last line and has no newline."""
+    the file's last line and has no newline. `lead`: the blanks stripped from
+    the start of the line, so that the column counts from the line's start."""
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as u:
         return Finding("P002", f"invalid UTF-8 at byte {u.start}", None, "re-encode the file as UTF-8")
     detail = str(e).removeprefix("JSON is malformed: ")
+    column = column_of(text, e, lead)
     if CR_BETWEEN_RECORDS.search(text):  # CR-only line ends: every record reads as one line
         return Finding("P001", f"invalid JSON: {detail}; the lines end in CR only, so the records run together "
                        "as one line", None, "end lines with LF (or CRLF)")
     if truncated:
         return Finding("P003", f"the last record is cut off ({detail})", None,
-                       "the file may have been truncated while writing")
-    return Finding("P001", f"invalid JSON: {detail}")
+                       "the file may have been truncated while writing", column)
+    return Finding("P001", f"invalid JSON: {detail}", column=column)
 
 
 # Where a key ends; a JSON string holds a quote only escaped, so in valid JSON

@@ -73,8 +73,8 @@ def _jsonl(path: str, gz: bool, bounds: Bounds | None = None, head: HeadFirst | 
             try:
                 yield n, row, decoder.decode(text)
             except (msgspec.DecodeError, UnicodeDecodeError) as e:
-                f = decode_error(text, e, truncated=not raw.endswith(b"\n"))
-                yield n, row, Diagnostic(f.code, f.message, path, line=n, row=row, hint=f.hint)
+                f = decode_error(text, e, truncated=not raw.endswith(b"\n"), lead=len(raw) - len(raw.lstrip()))
+                yield n, row, Diagnostic(f.code, f.message, path, line=n, row=row, hint=f.hint, column=f.column)
             except RecursionError:
                 yield n, row, too_deep(path, n, row)
             row += 1

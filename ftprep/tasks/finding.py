@@ -12,6 +12,7 @@ class Finding(t.NamedTuple):
     message: str
     field: str | None = None
     hint: str | None = None
+    column: int | None = None  # the 1-based character in the line, where a decoder says
 
 
 MISSING = object()
