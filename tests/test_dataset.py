@@ -154,7 +154,7 @@ def test_cli_glob_and_config_key(tmp_path: Path, two_shards: list[Path], capsys:
     write_jsonl(tmp_path / "data" / "train-00001-of-00002.jsonl", text_rows(5000, 4999) + text_rows(7, 1))
     assert main(["check", "data/*.jsonl", "--dataset", "--min-rows", "8000", "--isolated"]) == 0  # warnings only
     out = capsys.readouterr().out
-    assert "data/train-00001-of-00002.jsonl:5000: D001 duplicate of line 8 of data/train-00000-of-00002.jsonl" in out
+    assert "data/train-00001-of-00002.jsonl:5000: D001 [warning] duplicate of line 8 of data/train-00000-of-00002.jsonl" in out
     assert "D002" not in out
     assert main(["check", "data", "--min-rows", "8000", "--isolated"]) == 0
     assert capsys.readouterr().out.count("D002") == 2

@@ -122,5 +122,5 @@ def test_dataset_hook_entry_checks_the_folder_as_one(tmp_path: Path, monkeypatch
     argv = shlex.split(str(hook["entry"]))[1:] + list(hook["args"])  # type: ignore[call-overload]
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "data/train-00001-of-00002.jsonl:4: D001 duplicate of line 1 of data/train-00000-of-00002.jsonl" in out
+    assert "data/train-00001-of-00002.jsonl:4: D001 [warning] duplicate of line 1 of data/train-00000-of-00002.jsonl" in out
     assert "D002" not in out  # 7 rows in all; 3 and 4 apart
