@@ -45,10 +45,10 @@ def summary_table(f: FileReport, anchor: str, seen_by_stats: t.Mapping[str, int]
         return "<p class=ok>No findings.</p>"
     order = sorted(groups, key=lambda c: (SEVERITIES.index(_severity(f, c)) if _severity(f, c) in SEVERITIES
                                           else 9, c))
-    stats_col = "<th class=n title='rows with this code in the trainer&#39;s prep and template'>in stats</th>" \
+    stats_col = "<th class='n hide-narrow' title='rows with this code in the trainer&#39;s prep and template'>in stats</th>" \
         if seen_by_stats is not None else ""
     out = ["<div class=scroll><table class=summary><thead><tr><th>code</th><th>severity</th>"
-           "<th class=n>findings</th><th class=n>rows</th>" + stats_col +
+           "<th class=n>findings</th><th class='n hide-narrow'>rows</th>" + stats_col +
            "<th>meaning</th><th class=hide-narrow>first at</th></tr></thead><tbody>"]
     for code in order:
         kept = groups[code]
@@ -58,11 +58,11 @@ def summary_table(f: FileReport, anchor: str, seen_by_stats: t.Mapping[str, int]
         sev = _severity(f, code)
         info = CODES[code]
         first = ", ".join(place(d) for d in kept[:FIRST_LINES]) + (", ..." if findings > FIRST_LINES else "")
-        stats_cell = f"<td class=n>{seen_by_stats.get(code, 0):,}</td>" if seen_by_stats is not None else ""
+        stats_cell = f"<td class='n hide-narrow'>{seen_by_stats.get(code, 0):,}</td>" if seen_by_stats is not None else ""
         out.append(f"<tr data-code={e(code)} data-severity={e(sev)}>"
                    f"<td><a href=#{anchor} data-code={e(code)}><code>{e(code)}</code></a> {e(info.name)}</td>"
                    f"<td class={e(sev)}>{e(sev)}</td><td class='n count' data-count={findings}>{findings:,}</td>"
-                   f"<td class=n>{rows:,}</td>{stats_cell}<td class=msg>{e(info.summary)} "
+                   f"<td class='n hide-narrow'>{rows:,}</td>{stats_cell}<td class=msg>{e(info.summary)} "
                    f"<span class=note>(stage: {e(info.stage)})</span></td>"
                    f"<td class=hide-narrow>{e(first)}</td></tr>")
     out.append("</tbody></table></div>")
