@@ -254,7 +254,7 @@ def histogram_text(s: t.Any, width: int | None = None) -> list[str]:
     ruled = False
     for (a, _, c), text in zip(bins, labels):
         if a > s.max_seq_len and not ruled:
-            out.append(f"  {'-' * label} + over --max-seq-len {s.max_seq_len:,}: the trainer drops these rows")
+            out.append(f"  {'-' * label} + over --max-seq-len {s.max_seq_len:,} (dropped):")
             ruled = True
         # A bin with rows always shows one block, so that a few long rows among a million stay visible.
         bar = block * max(1 if c else 0, round(c / top * bar_width))
