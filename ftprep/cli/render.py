@@ -245,10 +245,10 @@ def histogram_text(s: t.Any, width: int | None = None) -> list[str]:
     labels = [f"{a:,}" if b - a == 1 else f"{a:,}-{b - 1:,}" for a, b, _ in bins]
     label = max(map(len, labels))
     counts = max(len(f"{c:,}") for _, _, c in bins)
-    if width is None:
+    if width is None:  # the terminal's width; 80 when piped, so logs and files do not depend on a window
         import shutil
 
-        width = shutil.get_terminal_size((80, 24)).columns
+        width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
     bar_width = max(10, width - label - counts - 8)
     out = [f"tokens per row{'' if s.exact else ' (estimate)'}, log-spaced bins:"]
     ruled = False
