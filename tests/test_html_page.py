@@ -133,3 +133,19 @@ def test_stats_says_what_it_counts_and_the_codes_only_check_gives_are_named(tmp_
     # Every code check gives and stats does not is one the note names (by code, or L* for the loader's).
     only_check = {d.code for d in report.diagnostics} - set(st.counts)
     assert only_check and all(c in COUNTS_NOTE or (c.startswith("L") and "L*" in COUNTS_NOTE) for c in only_check)
+
+
+def test_the_stats_page_shows_stats_counts_and_the_over_length_rows(tmp_path: Path) -> None:
+    from ftprep.cli import main
+
+    rows: list[t.Any] = [chat(i, words=3 if i % 5 else 80) for i in range(25)] + [{"conversations": "x"}]
+    path = write(tmp_path / "d.jsonl", rows)
+    out = tmp_path / "s.html"
+    assert main(["stats", path, "--max-seq-len", "60", "--html", str(out)]) == 1  # C001 is an error
+    page = out.read_text(encoding="utf-8")
+    st = stats(path, max_seq_len=60)
+    over = st.over(60)
+    assert over and f"<b class=over-count>{len(over):,}</b>" in page
+    assert all(f"line {line:,} ({n:,})" in page for line, _, n in over)
+    assert "<title>ftprep stats report</title>" in page and "in stats" not in page  # its own counts
+    assert re.search(r"data-code=C001 data-severity=error>.*?data-count=1>1<", page)
