@@ -58,8 +58,8 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: TokenStats |
     sweep(folder)
     fd, tmp = temp_file(folder, ".html")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(page)
         publish(tmp, target)
     finally:
         discard(tmp)
@@ -101,7 +101,7 @@ def render_page(report: Report, by_path: t.Mapping[str, TokenStats], origin: str
         seen = dict(st.counts) if st is not None and origin == "check" else None
         parts.append(f"<section id=summary-{i}><h3>Summary by code</h3>"
                      f"{summary_table(f, f'findings-{i}', seen)}<p class='note counts'>{COUNTS_NOTE}</p></section>")
-        if has:  # the findings, the longest part, come last
+        if has and st is not None:  # the findings, the longest part, come last
             parts.append(f"<div id=lengths-{i}>{lengths_section(st)}</div><div id=rows-{i}>{samples_section(st)}</div>")
         parts.append(f"<div id=duplicates-{i}>{duplicate_groups(f)}</div>")
         parts.append(findings_section(f, f"findings-{i}") + "</section>")

@@ -122,8 +122,8 @@ def duplicate_groups(f: FileReport, limit: int = DUPLICATE_GROUPS) -> str:
     for d in dups:
         groups.setdefault((d.first_row, d.first_line), []).append(d)
     order = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0][0] if kv[0][0] is not None else -1))
-    out = [f"<section class=duplicates><h3>Duplicate groups</h3><p>{len(dups):,} rows repeat "
-           f"{len(groups):,} earlier rows in the trained columns (the trainer trains each copy again)."]
+    out = [f"<section class=duplicates><h3>Duplicate groups</h3><p>{len(dups):,} row(s) repeat "
+           f"{len(groups):,} earlier row(s) in the trained columns (the trainer trains each copy again)."]
     if f.dropped.get("D001"):
         out.append(f" Groups are made from the {len(dups):,} duplicates kept; {f.dropped['D001']:,} more "
                    "were counted, not kept.")
