@@ -149,3 +149,11 @@ def test_the_stats_page_shows_stats_counts_and_the_over_length_rows(tmp_path: Pa
     assert all(f"line {line:,} ({n:,})" in page for line, _, n in over)
     assert "<title>ftprep stats report</title>" in page and "in stats" not in page  # its own counts
     assert re.search(r"data-code=C001 data-severity=error>.*?data-count=1>1<", page)
+
+
+def test_the_estimate_drawn_later_keeps_the_checks_column_mapping(tmp_path: Path) -> None:
+    rows = [{"messages": chat(i)["conversations"]} for i in range(8)]
+    path = write(tmp_path / "d.jsonl", rows)
+    report = ftprep.check(path, task="chat", field_conversation="messages", min_rows=1)
+    later = report.files[0].stats["tokens_later"]()
+    assert later is not None and later.rendered == 8 and later.roles["assistant"] == 8

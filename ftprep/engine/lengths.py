@@ -205,12 +205,13 @@ def length_findings(result: Stats) -> list[Diagnostic]:
     return sorted(found, key=lambda d: -1 if d.row is None else d.row)
 
 
-def estimate_later(path: str, task: str, chat_template: str | None = None) -> t.Callable[[], Stats | None]:
+def estimate_later(path: str, task: str, opts: Options | None = None) -> t.Callable[[], Stats | None]:
     """Estimated lengths on demand, for an HTML page about a check run without token
-    options (it reads the file again, with the check's template; None when it cannot be read)."""
+    options (it reads the file again, with the check's template and column mapping;
+    None when it cannot be read)."""
     def later() -> Stats | None:
         try:
-            return stats(path, task=task, chat_template=chat_template)
+            return stats(path, options=dataclasses.replace(opts or Options(), task=task))
         except Exception:  # noqa: BLE001 - the page is still useful without a histogram
             return None
 
