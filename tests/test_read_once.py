@@ -21,6 +21,7 @@ import pytest
 import ftprep
 from ftprep.cli import main
 from ftprep.engine.lengths import stats
+from ftprep.output.html_lengths import BINS
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa".split()
@@ -98,7 +99,7 @@ def test_check_with_tokens_and_html_opens_the_jsonl_once(tmp_path: Path, tokeniz
     assert n[0] == 1
     assert t_findings(report) == stats_findings(st)
     assert report.files[0].stats["tokens"].to_json() == st.to_json()
-    bins = [f"{a:,}-{b - 1:,} tokens: {c:,} rows" for a, b, c in st.histogram(24)]
+    bins = [f"{a:,}-{b - 1:,} tokens: {c:,} rows" for a, b, c in st.log_histogram(BINS)]
     assert histogram_titles(page.read_text(encoding="utf-8")) == bins
 
 
@@ -111,7 +112,7 @@ def test_check_with_only_html_opens_the_jsonl_once_and_reports_no_lengths(tmp_pa
         code = main(["check", path, "--html", str(page), "--min-rows", "1", "--format", "json"])
     assert code == 0 and n[0] == 1
     st = stats(path)
-    bins = [f"{a:,}-{b - 1:,} tokens: {c:,} rows" for a, b, c in st.histogram(24)]
+    bins = [f"{a:,}-{b - 1:,} tokens: {c:,} rows" for a, b, c in st.log_histogram(BINS)]
     assert histogram_titles(page.read_text(encoding="utf-8")) == bins
     report = ftprep.check(path, min_rows=1, count_lengths=True)
     assert not [d for d in report.diagnostics if d.code.startswith("T")]
@@ -140,7 +141,7 @@ def test_the_page_is_handed_the_counts_and_computes_nothing(tmp_path: Path, monk
         write_html(report, tmp_path / "r.html")
     assert n[0] == 0
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    bins = [f"{a:,}-{b - 1:,} tokens: {c:,} rows" for a, b, c in report.files[0].stats["tokens"].histogram(24)]
+    bins = [f"{a:,}-{b - 1:,} tokens: {c:,} rows" for a, b, c in report.files[0].stats["tokens"].log_histogram(BINS)]
     assert histogram_titles(page) == bins
 
 

@@ -170,7 +170,7 @@ def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
     ctx.exit(1 if errors else 0)
 
 
-def stats_text(s: t.Any, width: int = 40, color: bool = False) -> list[str]:
+def stats_text(s: t.Any, width: int | None = None, color: bool = False) -> list[str]:
     """The text report of a `Stats`, printable (control characters from the data
     are escapes); its findings are coloured with `color`."""
     from ftprep.output.reporters import printable
@@ -179,7 +179,7 @@ def stats_text(s: t.Any, width: int = 40, color: bool = False) -> list[str]:
     return [ln if found else printable(ln) for ln, found in lines]
 
 
-def _stats_lines(s: t.Any, width: int, color: bool) -> list[tuple[str, bool]]:
+def _stats_lines(s: t.Any, width: int | None, color: bool) -> list[tuple[str, bool]]:
     """(line, whether it is a finding's line, printable already)."""
     from ftprep.engine.tokens import BASE_SEQ_LEN
 
@@ -197,6 +197,8 @@ def _stats_lines(s: t.Any, width: int, color: bool) -> list[tuple[str, bool]]:
     elif base == "grpo":
         out.append("grpo: a row is the prompt with its generation prompt; completions are generated at run time")
     findings = grouped(s.diagnostics, s.counts, color=color)
+    if s.counts:  # say what the counts cover, which check counts differently
+        findings.append(counts_note(s))
     top = [(ln, False) for ln in out] + [(ln, True) for ln in findings]
     out = [""]
     head = f"{'':<28}" + "".join(f"{k:>9}" for k in ("min", "p50", "p90", "p99", "max"))
@@ -225,6 +227,18 @@ def _stats_lines(s: t.Any, width: int, color: bool) -> list[tuple[str, bool]]:
     return top + [(ln, False) for ln in out]
 
 
+COUNTS_NOTE = ("counted per row, in what the trainer's prep and template meet one row at a time; `ftprep check` "
+               "also runs the rules on rows that render (empty turns C010, control tokens C016, duplicates D001) "
+               "and on the whole file (the loader's column types L*, the row minimum D002), and reports a cause "
+               "shared by many rows once, so its counts differ")
+
+
+def counts_note(s: t.Any) -> str:
+    """What stats' finding counts cover, and why check's differ."""
+    sev = s.by_severity()
+    return (f"findings: {sev.get('error', 0):,} error rows, {sev.get('warning', 0):,} warning rows, " + COUNTS_NOTE)
+
+
 def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None = None, lines: int = 5,
             color: bool = False) -> list[str]:
     """One line per code: the first finding, how many rows have it (`counts`, when
@@ -244,19 +258,31 @@ def grouped(diagnostics: t.Sequence[t.Any], counts: t.Mapping[str, int] | None =
     return out
 
 
-def histogram_text(s: t.Any, width: int = 40) -> list[str]:
-    bins = s.histogram()
+def histogram_text(s: t.Any, width: int | None = None) -> list[str]:
+    """Rows per token length on log-spaced bins (a rule at --max-seq-len), bars to the terminal's width."""
+    bins = s.log_histogram()
     if not bins:
         return ["histogram: no rendered rows"]
     enc = (getattr(sys.stdout, "encoding", None) or "").lower()
     block = "█" if enc.startswith("utf") else "#"
     top = max(c for _, _, c in bins) or 1
-    label = max(len(f"{a:,}-{b - 1:,}") for a, b, _ in bins)
-    out = [f"tokens per row{'' if s.exact else ' (estimate)'}:"]
-    for a, b, c in bins:
-        bar = block * (round(c / top * width) if c else 0)
-        flag = " <- over --max-seq-len" if b - 1 > s.max_seq_len else ""
-        out.append(f"  {f'{a:,}-{b - 1:,}':>{label}} | {bar} {c:,}{flag}")
+    labels = [f"{a:,}" if b - a == 1 else f"{a:,}-{b - 1:,}" for a, b, _ in bins]
+    label = max(map(len, labels))
+    counts = max(len(f"{c:,}") for _, _, c in bins)
+    if width is None:  # the terminal's width; 80 when piped, so logs and files do not depend on a window
+        import shutil
+
+        width = shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80
+    bar_width = max(10, width - label - counts - 8)
+    out = [f"tokens per row{'' if s.exact else ' (estimate)'}, log-spaced bins:"]
+    ruled = False
+    for (a, _, c), text in zip(bins, labels):
+        if a > s.max_seq_len and not ruled:
+            out.append(f"  {'-' * label} + over --max-seq-len {s.max_seq_len:,} (dropped):")
+            ruled = True
+        # A bin with rows always shows one block, so that a few long rows among a million stay visible.
+        bar = block * max(1 if c else 0, round(c / top * bar_width))
+        out.append(f"  {text:>{label}} | {bar} {c:,}")
     return out
 
 

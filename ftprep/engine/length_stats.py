@@ -9,6 +9,7 @@ one file, counted by several processes, merge in order (`merge`).
 from __future__ import annotations
 
 import array
+import bisect
 import dataclasses
 import math
 import typing as t
@@ -21,6 +22,19 @@ from ftprep.tasks import base_of
 # The time view's assumption: LoRA on a ~7B model on one H100 at ~35% of its
 # bf16 peak (6 x 7e9 FLOPs per token). Real trainers differ several-fold.
 THROUGHPUT_NOTE = "~7B model, LoRA, one H100 at ~35% utilisation; real speed varies several-fold with model, GPUs, settings"
+SAMPLES = 3  # rendered rows kept for the page, the first ones read
+# Log-spaced bins per decade, finest first: the histogram takes the finest that fits its bin budget.
+PER_DECADE = (40, 20, 12, 10, 8, 6, 5, 4, 3, 2, 1)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Sample:
+    """One rendered row as the template wrote it: `parts` are (label, text, trained spans);
+    one part ("text") for chat, text and grpo, three (prompt, chosen, rejected) for dpo."""
+
+    line: int | None
+    row: int
+    parts: tuple[tuple[str, str, tuple[tuple[int, int], ...]], ...]
 
 
 @dataclasses.dataclass
@@ -51,6 +65,12 @@ class Stats:
     throughput: float = THROUGHPUT
     # Row findings kept per code (`counts` stays exact); T codes are all kept.
     kept_per_code: int = 1000
+    # Tokens before the trained text (chat, text: untrained tokens; dpo: the prompt), per rendered row.
+    prompt: array.array = dataclasses.field(default_factory=lambda: array.array("q"))
+    # chat: conversations per number of messages, and messages per role (rendered rows).
+    turns: dict[int, int] = dataclasses.field(default_factory=dict)
+    roles: dict[str, int] = dataclasses.field(default_factory=dict)
+    samples: list[Sample] = dataclasses.field(default_factory=list)
 
     @property
     def rendered(self) -> int:
@@ -102,6 +122,35 @@ class Stats:
             counts[n // width - first] += 1
         return [((first + i) * width, (first + i + 1) * width, c) for i, c in enumerate(counts)]
 
+    def by_severity(self) -> dict[str, int]:
+        """Rows per severity of the findings of prep and the template (`counts`, exact)."""
+        from ftprep.core.codes import severity_of
+
+        out: dict[str, int] = {}
+        for code, n in self.counts.items():
+            out[severity_of(code)] = out.get(severity_of(code), 0) + n
+        return out
+
+    def log_histogram(self, most: int = 24) -> list[tuple[int, int, int]]:
+        """(low, high, rows) on log-spaced round edges (high exclusive), at most `most`
+        bins where the data allows; `max_seq_len` + 1 is always an edge, so no bin
+        holds rows on both sides of the limit."""
+        if not self.lengths:
+            return []
+        data = sorted(self.lengths)
+        low, top = data[0], data[-1]
+        if top - low < most:
+            edges = list(range(low, top + 2))
+        else:
+            for per in PER_DECADE:
+                edges = _log_edges(low, top, per)
+                if len(edges) - 1 <= most:
+                    break
+        if low <= self.max_seq_len < top and self.max_seq_len + 1 not in edges:
+            bisect.insort(edges, self.max_seq_len + 1)
+        at = [bisect.bisect_left(data, e) for e in edges]
+        return [(edges[i], edges[i + 1], at[i + 1] - at[i]) for i in range(len(edges) - 1)]
+
     def time_view(self) -> dict[str, t.Any]:
         """A rough view of what the job's hours cover. Assumptions are in the result."""
         per_hour = self.throughput * 3600
@@ -151,6 +200,9 @@ class Stats:
             "no_trained_tokens": [{"line": a, "row": b} for a, b in self.empty_trained] if self.trains else None,
             "injected_system_rows": self.injected_system,
             "histogram": [{"low": a, "high": b, "rows": c} for a, b, c in self.histogram()],
+            "prompt_tokens_per_row": self.summary(self.prompt),
+            "turns_per_conversation": {str(k): v for k, v in sorted(self.turns.items())} or None,
+            "messages_per_role": dict(sorted(self.roles.items(), key=lambda kv: -kv[1])) or None,
             "time": self.time_view(), "notes": self.notes,
             "diagnostics": [dict(d.to_json(), path=d.path) for d in self.diagnostics],
             "diagnostic_counts": dict(self.counts),
@@ -169,6 +221,7 @@ class Stats:
         self.lines = array.array("q", (n + lines if n else 0 for n in self.lines))
         self.row_ids = array.array("q", (r + rows for r in self.row_ids))
         self.empty_trained = [(None if ln is None else ln + lines, r + rows) for ln, r in self.empty_trained]
+        self.samples = [dataclasses.replace(x, line=x.line and x.line + lines, row=x.row + rows) for x in self.samples]
         self.diagnostics = [dataclasses.replace(d, line=None if d.line is None else d.line + lines,
                                                 row=None if d.row is None else d.row + rows)
                             for d in self.diagnostics]
@@ -192,6 +245,26 @@ class Stats:
         self.empty_trained += other.empty_trained
         self.injected_system += other.injected_system
         self.dropped += other.dropped
+        self.prompt.extend(other.prompt)
+        for n, c in other.turns.items():
+            self.turns[n] = self.turns.get(n, 0) + c
+        for role, c in other.roles.items():
+            self.roles[role] = self.roles.get(role, 0) + c
+        self.samples = (self.samples + other.samples)[:SAMPLES]
 
 
-__all__ = ["THROUGHPUT", "THROUGHPUT_NOTE", "Stats"]
+def _log_edges(low: int, top: int, per: int) -> list[int]:
+    """Integer edges from `low` to `top` + 1, `per` to a decade, rounded to two
+    significant digits so that the labels read as round numbers."""
+    edges = {low, top + 1}
+    k = math.floor(math.log10(max(low, 1)) * per)
+    while True:
+        e = int(float(f"{10 ** (k / per):.2g}"))
+        k += 1
+        if e > top:
+            return sorted(edges)
+        if e > low:
+            edges.add(e)
+
+
+__all__ = ["SAMPLES", "THROUGHPUT", "THROUGHPUT_NOTE", "Sample", "Stats"]

@@ -30,7 +30,7 @@ import msgspec
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.core.keywords import StatsOptions
 from ftprep.core.options import DEFAULT_MAX_SEQ_LEN, Options
-from ftprep.engine.length_stats import THROUGHPUT, THROUGHPUT_NOTE, Stats  # noqa: F401
+from ftprep.engine.length_stats import SAMPLES, THROUGHPUT, THROUGHPUT_NOTE, Sample, Stats  # noqa: F401
 from ftprep.engine.row_render import DEFAULT_TEMPLATE, Entry, RowRenderer
 from ftprep.engine.settings import settle
 from ftprep.engine.tokens import BATCH, Counter, counter, missing_specials
@@ -166,11 +166,21 @@ def _count(result: Stats, batch: list[Entry], count: Counter) -> None:
     for e in batch:
         if e.pair is not None:
             (p, _), (c, ct), (r, rt) = next(counts), next(counts), next(counts)
-            n, trained = p + max(c, r), ct + rt
+            n, trained, prompt = p + max(c, r), ct + rt, p
         else:
             n, trained = next(counts)
+            prompt = n - trained
         result.lengths.append(n)
         result.trained.append(trained)
+        result.prompt.append(prompt)
+        if e.roles:  # chat: the page's turns per conversation and messages per role
+            result.turns[len(e.roles)] = result.turns.get(len(e.roles), 0) + 1
+            for role in e.roles:
+                result.roles[role] = result.roles.get(role, 0) + 1
+        if len(result.samples) < SAMPLES:
+            parts = (tuple((k, v.text, tuple(v.spans)) for k, v in e.pair.items()) if e.pair is not None
+                     else (("text", t.cast(str, e.text), tuple(e.spans)),))
+            result.samples.append(Sample(e.line, e.row, parts))
         result.lines.append(e.line or 0)
         result.row_ids.append(e.row)
         # Only rows whose data has assistant text: C008/C010 already report the rest.
@@ -196,12 +206,13 @@ def length_findings(result: Stats) -> list[Diagnostic]:
     return sorted(found, key=lambda d: -1 if d.row is None else d.row)
 
 
-def estimate_later(path: str, task: str) -> t.Callable[[], Stats | None]:
+def estimate_later(path: str, task: str, opts: Options | None = None) -> t.Callable[[], Stats | None]:
     """Estimated lengths on demand, for an HTML page about a check run without token
-    options (it reads the file again; None when it cannot be read)."""
+    options (it reads the file again, with the check's template and column mapping;
+    None when it cannot be read)."""
     def later() -> Stats | None:
         try:
-            return stats(path, task=task)
+            return stats(path, options=dataclasses.replace(opts or Options(), task=task))
         except Exception:  # noqa: BLE001 - the page is still useful without a histogram
             return None
 

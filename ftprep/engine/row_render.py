@@ -45,6 +45,8 @@ class Entry:
     expects_training: bool = False
     # The trainer's prep drops the row (not rendered, and no failure of the job).
     dropped: bool = False
+    # chat: the roles of the messages the template got, in order (turns and roles on the page).
+    roles: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -129,12 +131,13 @@ class Outcome(t.NamedTuple):
     problems: t.Sequence[tuple[str, str, str | None, str | None]] = ()
     expects: bool = False
     dropped: bool = False
+    roles: tuple[str, ...] = ()
 
 
 def _place(o: Outcome, line: int | None, row: int, where: str) -> Entry:
     diags = tuple(Diagnostic(code, msg, where, line=line, row=row, field=field, hint=hint)
                   for code, msg, field, hint in o.problems)
-    return Entry(line, row, o.text, o.spans, o.pair, diags, o.injected, o.expects, o.dropped)
+    return Entry(line, row, o.text, o.spans, o.pair, diags, o.injected, o.expects, o.dropped, o.roles)
 
 
 def _fail(code: str, message: str, field: str | None = None, hint: str | None = None) -> Outcome:
@@ -158,7 +161,8 @@ def _chat(got: t.Any, col: str, at: str, template: Template, default_system: str
                          "add a system message of your own"))
     expects = any(m["role"] == "assistant" and isinstance(m["content"], str) and m["content"].strip()
                   for m in messages)
-    return Outcome(r.text, r.spans, None, injected, problems, expects)
+    roles = tuple(str(m["role"]) for m in messages)
+    return Outcome(r.text, r.spans, None, injected, problems, expects, roles=roles)
 
 
 def _canonical(got: t.Any, base: str, template: Template, cols: dict[str, str]) -> Outcome:
