@@ -3,6 +3,7 @@ library functions of the same names."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -25,17 +26,18 @@ def _reporter_name(fmt: str | None) -> str:
     return fmt
 
 
-def _progress(opts: Options, paths: t.Sequence[str]) -> Options:
-    """A progress bar for image sets, on a terminal only (never in pre-commit or CI logs)."""
-    import dataclasses
+@contextlib.contextmanager
+def _progress(opts: Options, paths: t.Sequence[str], fmt: str, rest: t.Mapping[str, t.Any]) -> t.Iterator[Options]:
+    """`opts` with a progress bar for each long pass, on a terminal only (never in
+    pre-commit or CI logs, nor beside a machine format); the Hub's own bars alike."""
+    from ftprep.cli.progress import bars, hub_bars, wanted
 
-    from ftprep.reading.formats import is_image_set
-
-    if any(is_image_set(p, opts.task) for p in paths):
-        from ftprep.image.progress import terminal_progress
-
-        return dataclasses.replace(opts, progress=terminal_progress(sys.stderr))
-    return opts
+    show = wanted(fmt, bool(rest.get("quiet")))
+    with contextlib.ExitStack() as stack:
+        if any(str(p).startswith("hf://") for p in paths):
+            stack.enter_context(hub_bars(show, datasets=True))
+        bar = stack.enter_context(bars(show))
+        yield opts if bar is None else dataclasses.replace(opts, progress=bar)
 
 
 @click.command()
@@ -58,20 +60,21 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
     fmt, html_path = _reporter_name(rest["fmt"]), rest["html_path"]
     if html_path:  # the page's token lengths are counted in the check's own pass: the file is read once
         opts = dataclasses.replace(opts, count_lengths=True)
-    try:
-        report = run_check(list(paths), options=_progress(opts, paths))
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
-    REPORTERS[fmt](report, sys.stdout)
-    if html_path:
-        from ftprep.output.html import write_html
-
+    with _progress(opts, paths, fmt, rest) as opts:
         try:
-            write_html(report, html_path)
-        except OSError as e:
-            raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
-        except ValueError as e:  # the page would replace an input
-            raise io_error(str(e)) from None
+            report = run_check(list(paths), options=opts)
+        except (SourceError, ValueError, OSError) as e:
+            raise usage_error(e) from None
+        REPORTERS[fmt](report, sys.stdout)
+        if html_path:
+            from ftprep.output.html import write_html
+
+            try:
+                write_html(report, html_path)  # may count the lengths now: its bar is drawn too
+            except OSError as e:
+                raise io_error(f"cannot write {html_path}: {e.strerror or e}") from None
+            except ValueError as e:  # the page would replace an input
+                raise io_error(str(e)) from None
     ctx.exit(0 if report.ok else 1)
 
 
@@ -91,10 +94,11 @@ def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> Non
 
     opts, rest = settings(ctx, "convert", [input], params)
     fmt = _reporter_name(rest["fmt"])
-    try:
-        result = run_convert(input, output, options=_progress(opts, [input]))
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    with _progress(opts, [input], fmt, rest) as opts:
+        try:
+            result = run_convert(input, output, options=opts)
+        except (SourceError, ValueError, OSError) as e:
+            raise usage_error(e) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif fmt != "text":  # a CI format: the conversion's report, as check writes it

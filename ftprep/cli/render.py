@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -131,10 +132,13 @@ def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
 
     opts, rest = settings(ctx, "stats", [path], params)
     fmt, html_path = rest["fmt"], rest["html_path"]
-    try:
-        result = run_stats(path, options=opts)
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    from ftprep.cli.progress import bars, wanted
+
+    with bars(wanted(fmt, bool(rest.get("quiet")))) as bar:
+        try:
+            result = run_stats(path, options=opts if bar is None else dataclasses.replace(opts, progress=bar))
+        except (SourceError, ValueError, OSError) as e:
+            raise usage_error(e) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
     if html_path:
         from ftprep.core.diagnostics import FileReport, Report

@@ -83,6 +83,24 @@ def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
     return dataclasses.field(default=default, metadata={"help": help, **spec})
 
 
+# Progress: the long passes that report how far they are, and what they count.
+# A pass calls `progress(stage, done, total)`: `done` grows from 0 to `total`
+# (None when the end is not known in advance, as for standard input or rows).
+PROGRESS_UNITS = {
+    "check": "B",        # bytes of a JSON Lines file read by the check's scan (the compressed bytes of a .gz)
+    "tokens": "rows",    # rows rendered and counted in tokens by `stats` (and an HTML page drawn later)
+    "images": "images",  # images decoded by an image set's check
+    "write": "images",   # images written by an image set's convert
+}
+
+
+class Progress(t.Protocol):
+    """What `Options.progress` is called as. It is called from the thread that runs
+    the pass, at most about once per megabyte or per batch of rows: never per row."""
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None: ...
+
+
 _MAPPED = {"metavar": "COL", "config": True, "commands": SHOWN, "verbs": COLUMNS}
 _IMAGE = {"config": True, "commands": IMAGES, "verbs": DATA}
 
@@ -167,8 +185,9 @@ class Options:
     count_lengths: bool = _option(False, "Count every row's tokens in the check's pass (an estimate without a "
                                          "tokenizer), for `Report` stats; over-length findings only with "
                                          "max_seq_len or tokenizer.", kind="bool", verbs=("check",))
-    progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
-                                    "terminal.", kind="any", verbs=DATA)
+    progress: t.Any = _option(None, "A `Progress` callable(stage, done, total) told how far each long pass is; "
+                                    "the CLI passes one that draws a bar on a terminal.", kind="any",
+                              verbs=DATA + ("stats",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

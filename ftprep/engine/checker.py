@@ -55,7 +55,7 @@ def check_file(path: str, opts: Options, display: str | None = None) -> FileRepo
         from ftprep.engine.lengths import estimate_later
 
         # A page drawn later from a check run without token options: the estimate, on demand.
-        report.stats["tokens_later"] = estimate_later(path, report.task)
+        report.stats["tokens_later"] = estimate_later(path, report.task, opts.progress)
     return report
 
 

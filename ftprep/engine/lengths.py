@@ -70,12 +70,19 @@ def stats(path: str, *, display: str | None = None, options: Options | None = No
     tally = LengthTally(count)
     result = tally.blank(where, name, opts, max_seq_len, hours=hours, throughput=throughput, view=view, shape=shape)
     batch: list[Entry] = []
+    progress = opts.progress
+    if progress is not None:  # the rows are not known before they are read: no total
+        progress("tokens", 0, rows)
     for entry in entries:
         batch.append(entry)
         if len(batch) >= BATCH:
             tally.entries(result, batch)
             batch = []
+            if progress is not None:
+                progress("tokens", result.rows, rows)
     tally.entries(result, batch)
+    if progress is not None:
+        progress("tokens", result.rows, result.rows)
     return result
 
 
@@ -195,12 +202,12 @@ def length_findings(result: Stats) -> list[Diagnostic]:
     return sorted(found, key=lambda d: -1 if d.row is None else d.row)
 
 
-def estimate_later(path: str, task: str) -> t.Callable[[], Stats | None]:
+def estimate_later(path: str, task: str, progress: t.Any = None) -> t.Callable[[], Stats | None]:
     """Estimated lengths on demand, for an HTML page about a check run without token
-    options (it reads the file again; None when it cannot be read)."""
+    options (it reads the file again, telling `progress`; None when it cannot be read)."""
     def later() -> Stats | None:
         try:
-            return stats(path, task=task)
+            return stats(path, task=task, progress=progress)
         except Exception:  # noqa: BLE001 - the page is still useful without a histogram
             return None
 

@@ -165,7 +165,7 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
                 for done, name in enumerate(pool.map(one, range(total)), 1):
                     names.append(name)
                     if opts.progress:
-                        opts.progress(done, total)
+                        opts.progress("write", done, total)
         texts = [cap.with_trigger(p.caption.text or "", opts.trigger) for p in pairs]
         encoder = msgspec.json.Encoder()
         with open(os.path.join(tmp, "train", "metadata.jsonl"), "wb") as f:
