@@ -204,3 +204,15 @@ def test_cli_stats_bar(big: Path) -> None:
     result = run(["stats", str(big)], {ENV: "always", ENV_DELAY: "0"})
     assert "tokens:" in result.stderr and "rows/s" in result.stderr
     assert "%|" not in result.stdout and "\r" not in result.stdout
+
+
+def test_image_convert_reports_each_image_written(tmp_path: Path) -> None:
+    import image_fixtures as fx
+
+    fx.image_set(tmp_path / "set", 12, size=(256, 256))
+    calls, progress = recorder()
+    result = ftprep.convert(str(tmp_path / "set"), str(tmp_path / "out"), task="image", min_pairs=10, workers=2,
+                            progress=progress)
+    assert result.written
+    assert [c for c in calls if c[0] == "images"][-1] == ("images", 12, 12)  # the check's pass
+    rising_to([c for c in calls if c[0] == "write"], "write", 12)
