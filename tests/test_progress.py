@@ -81,6 +81,24 @@ def test_parallel_check_reports_as_ranges_finish(big: Path, monkeypatch: pytest.
     assert parallel.to_json() == serial.to_json()  # merged in file order whatever order ranges finish in
 
 
+def test_tables_and_json_arrays_report_rows_per_batch(tmp_path: Path) -> None:
+    rows = [{"instruction": f"say {i}", "output": f"said {i}"} for i in range(12_000)]
+    csv = tmp_path / "rows.csv"
+    csv.write_text("instruction,output\n" + "".join(f"{r['instruction']},{r['output']}\n" for r in rows),
+                   encoding="utf-8")
+    calls, progress = recorder()
+    ftprep.check(str(csv), task="text", min_rows=1, progress=progress)
+    rising_to(calls, "rows", 12_000)
+    # Per batch of 5,000 records; the total is known once the table is read.
+    assert calls == [("rows", 0, None), ("rows", 5000, None), ("rows", 10_000, None), ("rows", 12_000, 12_000)]
+    array = tmp_path / "rows.json"
+    array.write_text(json.dumps(rows), encoding="utf-8")
+    calls.clear()
+    ftprep.check(str(array), task="text", min_rows=1, progress=progress)
+    rising_to(calls, "rows", 12_000)
+    assert {total for _, _, total in calls} == {12_000}
+
+
 def test_stats_reports_rows_per_batch(big: Path) -> None:
     calls, progress = recorder()
     result = stats(str(big), progress=progress)

@@ -88,6 +88,7 @@ def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
 # (None when the end is not known in advance, as for standard input or rows).
 PROGRESS_UNITS = {
     "check": "B",        # bytes of a JSON Lines file read by the check's scan (the compressed bytes of a .gz)
+    "rows": "rows",      # records of a CSV, TSV, Parquet or JSON array file checked (a table's total comes at its end)
     "tokens": "rows",    # rows rendered and counted in tokens by `stats` (and an HTML page drawn later)
     "images": "images",  # images decoded by an image set's check
     "write": "images",   # images written by an image set's convert

@@ -148,8 +148,13 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
             tokens[0].records(tokens[1], records)
 
     capped_at = None
+    progress = opts.progress
+    if progress is not None:  # a table's rows are not counted before they are read
+        progress("rows", 0, None)
     try:
         for records, lines in table.batches(TABLE_BATCH):
+            if progress is not None and scan.rows:
+                progress("rows", scan.rows, None)
             if tokens is not None:  # before the check, which json-loads conversation cells in place
                 broken = dict(table.broken)
                 count([(line, row, Diagnostic("P006", broken[row], where, line=line, row=row) if row in broken
@@ -165,6 +170,8 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
         message, hint = capped(e)
         scan.add(e.line, None, Finding("P014", message, None, hint))
         capped_at = e
+    if progress is not None:
+        progress("rows", scan.rows, scan.rows)
     for row, message in table.broken:
         scan.add(row + 1, row, Finding("P006", message))
 
@@ -186,13 +193,18 @@ def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
     scan.lengths = None if tokens is None else tokens[1]
+    progress = opts.progress
     for start in range(0, len(records), TABLE_BATCH):
+        if progress is not None:
+            progress("rows", start, len(records))
         batch = records[start:start + TABLE_BATCH]
         if tokens is not None:
             where = tokens[1].path
             tokens[0].records(tokens[1], [(None, row, too_deep(where, r.line, row) if isinstance(r, TooDeep) else r)
                                           for row, r in enumerate(batch, start)])
         checker.records(scan, batch)
+    if progress is not None:
+        progress("rows", len(records), len(records))
     return scan
 
 
