@@ -234,3 +234,35 @@ def test_image_convert_reports_each_image_written(tmp_path: Path) -> None:
     assert result.written
     assert [c for c in calls if c[0] == "images"][-1] == ("images", 12, 12)  # the check's pass
     rising_to([c for c in calls if c[0] == "write"], "write", 12)
+
+
+def test_the_hub_bars_follow_only_runs_that_download(tmp_path: Path) -> None:
+    from ftprep.cli.progress import from_hub
+
+    local = tmp_path / "tokenizer.json"
+    local.write_text("{}", encoding="utf-8")
+    assert from_hub(["hf://datasets/alice/chats"]) and from_hub(["data.jsonl"], "Qwen/Qwen2.5-0.5B")
+    assert not from_hub(["data.jsonl"]) and not from_hub(["data.jsonl"], str(local))
+    assert not from_hub(["data.jsonl"], object())  # a loaded tokenizer downloads nothing
+
+
+def test_a_library_push_hides_the_clients_bars_unless_asked(tmp_path: Path) -> None:
+    from huggingface_hub import utils
+
+    from ftprep.hub.upload import client_bars
+    from ftprep.verbs.push import staged
+
+    utils.enable_progress_bars()
+    try:
+        with client_bars(False):
+            assert utils.are_progress_bars_disabled()  # a library call prints nothing
+        assert not utils.are_progress_bars_disabled()
+        with client_bars(True):
+            assert not utils.are_progress_bars_disabled() or os.environ.get("HF_HUB_DISABLE_PROGRESS_BARS")
+    finally:
+        utils.enable_progress_bars()
+    path = tmp_path / "few.jsonl"
+    path.write_text(chats(20), encoding="utf-8")
+    with staged(str(path), task="chat", min_rows=1) as quiet, staged(str(path), task="chat", min_rows=1,
+                                                                   progress=lambda *a: None) as told:
+        assert not quiet.progress and told.progress

@@ -30,12 +30,12 @@ def _reporter_name(fmt: str | None) -> str:
 def _progress(opts: Options, paths: t.Sequence[str], fmt: str, rest: t.Mapping[str, t.Any]) -> t.Iterator[Options]:
     """`opts` with a progress bar for each long pass, on a terminal only (never in
     pre-commit or CI logs, nor beside a machine format); the Hub's own bars alike."""
-    from ftprep.cli.progress import bars, hub_bars, wanted
+    from ftprep.cli.progress import bars, from_hub, hub_bars, wanted
 
     show = wanted(fmt, bool(rest.get("quiet")))
     with contextlib.ExitStack() as stack:
-        if any(str(p).startswith("hf://") for p in paths):
-            stack.enter_context(hub_bars(show, datasets=True))
+        if from_hub(paths, opts.tokenizer):  # the datasets library loads hf:// repos
+            stack.enter_context(hub_bars(show, datasets=from_hub(paths)))
         bar = stack.enter_context(bars(show))
         yield opts if bar is None else dataclasses.replace(opts, progress=bar)
 

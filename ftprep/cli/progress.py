@@ -113,6 +113,14 @@ def bars(show: bool) -> t.Iterator[Bars | None]:
         yield b
 
 
+def from_hub(paths: t.Iterable[str], tokenizer: t.Any = None) -> bool:
+    """Whether a run downloads from the Hub (an hf:// path, a tokenizer named by
+    its Hub id), so that the Hub client's bars must follow `wanted` too."""
+    if isinstance(tokenizer, str) and not os.path.exists(tokenizer):
+        return True
+    return any(str(p).startswith("hf://") for p in paths)
+
+
 @contextlib.contextmanager
 def hub_bars(show: bool, datasets: bool = False) -> t.Iterator[None]:
     """huggingface_hub's own bars (uploads and downloads; with `datasets`, also the
@@ -144,4 +152,4 @@ def hub_bars(show: bool, datasets: bool = False) -> t.Iterator[None]:
                 (lib.disable_progress_bars if off else lib.enable_progress_bars)()
 
 
-__all__ = ["DELAY", "ENV", "ENV_DELAY", "Bars", "bars", "delay", "hub_bars", "wanted"]
+__all__ = ["DELAY", "ENV", "ENV_DELAY", "Bars", "bars", "delay", "from_hub", "hub_bars", "wanted"]

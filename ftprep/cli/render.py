@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -132,9 +133,11 @@ def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
 
     opts, rest = settings(ctx, "stats", [path], params)
     fmt, html_path = rest["fmt"], rest["html_path"]
-    from ftprep.cli.progress import bars, wanted
+    from ftprep.cli.progress import bars, from_hub, hub_bars, wanted
 
-    with bars(wanted(fmt, bool(rest.get("quiet")))) as bar:
+    show = wanted(fmt, bool(rest.get("quiet")))
+    hub = hub_bars(show) if from_hub([path], opts.tokenizer) else contextlib.nullcontext()
+    with hub, bars(show) as bar:
         try:
             result = run_stats(path, options=opts if bar is None else dataclasses.replace(opts, progress=bar))
         except (SourceError, ValueError, OSError) as e:
