@@ -266,3 +266,11 @@ def test_a_library_push_hides_the_clients_bars_unless_asked(tmp_path: Path) -> N
     with staged(str(path), task="chat", min_rows=1) as quiet, staged(str(path), task="chat", min_rows=1,
                                                                    progress=lambda *a: None) as told:
         assert not quiet.progress and told.progress
+
+
+def test_a_new_stage_closes_the_last_bar_even_when_it_is_over_at_once() -> None:
+    with Bars(io.StringIO(), wait=0) as bar:
+        bar("tokens", 0, None)
+        left = bar.bar
+        bar("images", 3, 3)
+        assert bar.bar is None and left.disable

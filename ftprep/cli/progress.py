@@ -70,10 +70,10 @@ class Bars:
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         bar = self.bar
-        if (bar is None or stage != self.stage) and total is not None and done >= total:
-            return  # a pass that is over at its first word (or told so twice) has nothing to draw
         if bar is None or stage != self.stage or done < bar.n:
             self.close()
+            if total is not None and done >= total:
+                return  # a pass that is over at its first word (or told so twice) has nothing to draw
             bar = self.bar = self._open(stage, total)
             self.stage = stage
         if total != bar.total:  # a pass of rows learns its total at its end
