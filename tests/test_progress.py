@@ -274,3 +274,10 @@ def test_a_new_stage_closes_the_last_bar_even_when_it_is_over_at_once() -> None:
         left = bar.bar
         bar("images", 3, 3)
         assert bar.bar is None and left.disable
+
+
+def test_cli_draws_nothing_for_a_pass_under_two_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "few.jsonl"
+    path.write_text(chats(50), encoding="utf-8")
+    result = run(["check", str(path), "--task", "chat", "--min-rows", "1"], {ENV: "always", ENV_DELAY: ""})
+    assert result.exit_code == 0 and result.stderr == ""
