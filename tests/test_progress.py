@@ -281,3 +281,12 @@ def test_cli_draws_nothing_for_a_pass_under_two_seconds(tmp_path: Path) -> None:
     path.write_text(chats(50), encoding="utf-8")
     result = run(["check", str(path), "--task", "chat", "--min-rows", "1"], {ENV: "always", ENV_DELAY: ""})
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_a_progress_that_cannot_be_called_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "few.jsonl"
+    path.write_text(chats(5), encoding="utf-8")
+    with pytest.raises(ValueError, match="progress must be a callable"):
+        ftprep.check(str(path), progress=True)
+    with pytest.raises(ValueError, match="progress must be a callable"):
+        stats(str(path), progress="bar")

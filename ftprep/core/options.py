@@ -46,7 +46,7 @@ CHECKED = ("check", "push", "submit")
 class Declaration:
     """One option. `flag` None: a library keyword only. `choices`: the allowed
     values, or the name of the registry that holds them. `kind` is the value's
-    type for the CLI and config: str, int, float, bool, bytes, path, file or any.
+    type for the CLI and config: str, int, float, bool, bytes, path, file, callable or any.
     `per_command` overrides help, default, choices, required or config for one command."""
 
     name: str
@@ -187,7 +187,7 @@ class Options:
                                          "tokenizer), for `Report` stats; over-length findings only with "
                                          "max_seq_len or tokenizer.", kind="bool", verbs=("check",))
     progress: t.Any = _option(None, "A `Progress` callable(stage, done, total) told how far each long pass is; "
-                                    "the CLI passes one that draws a bar on a terminal.", kind="any",
+                                    "the CLI passes one that draws a bar on a terminal.", kind="callable",
                               verbs=DATA + ("stats",))
 
     def field(self, option: str, default: str) -> str:
@@ -273,6 +273,8 @@ def _check(decl: Declaration, value: t.Any, choices: t.Callable[[str], t.Sequenc
                              f"not {value!r}")
     elif decl.kind == "bool" and not isinstance(value, bool):
         raise ValueError(f"{decl.name} must be True or False, not {value!r}")
+    elif decl.kind == "callable" and not callable(value):
+        raise ValueError(f"{decl.name} must be a callable, not {value!r}")
     elif decl.kind == "str" and decl.annotation is not t.Any and not isinstance(value, str):
         raise ValueError(f"{decl.name} must be a string, not {value!r}")
     if decl.choices is not None:
