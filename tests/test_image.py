@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -21,7 +20,6 @@ from ftprep.core.options import Options
 from ftprep.image import convert_images, sources
 from ftprep.image.captions import estimate_tokens
 from ftprep.image.dedup import phash
-from ftprep.image.progress import terminal_progress
 
 
 def check(path: Path | str, **kw: object) -> ftprep.Report:
@@ -80,23 +78,10 @@ def test_parallel_and_serial_agree(tmp_path: Path) -> None:
 
 def test_progress_is_called_to_the_end(tmp_path: Path) -> None:
     fx.image_set(tmp_path / "set", 5)
-    calls: list[tuple[int, int]] = []
-    check(tmp_path / "set", progress=lambda done, total: calls.append((done, total)), workers=2)
-    assert calls[0] == (0, 5) and calls[-1] == (5, 5)
-    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
-
-
-def test_terminal_progress_only_on_a_tty() -> None:
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    assert terminal_progress(io.StringIO()) is None
-    stream = Tty()
-    bar = terminal_progress(stream)
-    assert bar is not None
-    bar(1, 2)
-    assert "1/2" in stream.getvalue()
+    calls: list[tuple[str, int, int | None]] = []
+    check(tmp_path / "set", progress=lambda stage, done, total: calls.append((stage, done, total)), workers=2)
+    assert calls[0] == ("images", 0, 5) and calls[-1] == ("images", 5, 5)
+    assert [d for _, d, _ in calls] == sorted(d for _, d, _ in calls)
 
 
 # --- decoding ----------------------------------------------------------------

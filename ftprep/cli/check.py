@@ -3,6 +3,7 @@ library functions of the same names."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -25,17 +26,18 @@ def _reporter_name(fmt: str | None) -> str:
     return fmt
 
 
-def _progress(opts: Options, paths: t.Sequence[str]) -> Options:
-    """A progress bar for image sets, on a terminal only (never in pre-commit or CI logs)."""
-    import dataclasses
+@contextlib.contextmanager
+def _progress(opts: Options, paths: t.Sequence[str], fmt: str, rest: t.Mapping[str, t.Any]) -> t.Iterator[Options]:
+    """`opts` with a progress bar for each long pass, on a terminal only (never in
+    pre-commit or CI logs, nor beside a machine format); the Hub's own bars alike."""
+    from ftprep.cli.progress import bars, from_hub, hub_bars, wanted
 
-    from ftprep.reading.formats import is_image_set
-
-    if any(is_image_set(p, opts.task) for p in paths):
-        from ftprep.image.progress import terminal_progress
-
-        return dataclasses.replace(opts, progress=terminal_progress(sys.stderr))
-    return opts
+    show = wanted(fmt, bool(rest.get("quiet")))
+    with contextlib.ExitStack() as stack:
+        if from_hub(paths, opts.tokenizer):  # the datasets library loads hf:// repos
+            stack.enter_context(hub_bars(show, datasets=from_hub(paths)))
+        bar = stack.enter_context(bars(show))
+        yield opts if bar is None else dataclasses.replace(opts, progress=bar)
 
 
 @click.command()
@@ -81,10 +83,11 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
         opts = group.options
         if html_path:  # the page's token lengths are counted in the check's own pass: the file is read once
             opts = dataclasses.replace(opts, count_lengths=True)
-        try:
-            reports.append(run_check(group.paths, options=_progress(opts, group.paths)))
-        except (SourceError, ValueError, OSError) as e:
-            raise usage_error(e) from None
+        with _progress(opts, group.paths, fmt, rest) as opts:
+            try:
+                reports.append(run_check(group.paths, options=opts))
+            except (SourceError, ValueError, OSError) as e:
+                raise usage_error(e) from None
     report = Report([f for r in reports for f in r.files],
                     list({n["message"]: n for r in reports for n in r.notes}.values()))
     from ftprep.cli.switches import reported
@@ -127,10 +130,11 @@ def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> Non
 
     opts, rest = settings(ctx, "convert", [input], params)
     fmt = _reporter_name(rest["fmt"])
-    try:
-        result = run_convert(input, output, options=_progress(opts, [input]))
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    with _progress(opts, [input], fmt, rest) as opts:
+        try:
+            result = run_convert(input, output, options=opts)
+        except (SourceError, ValueError, OSError) as e:
+            raise usage_error(e) from None
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     elif fmt != "text":  # a CI format: the conversion's report, as check writes it

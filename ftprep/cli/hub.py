@@ -7,6 +7,7 @@ uploaded; the report is printed), 2 usage, auth, namespace or network failure
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import typing as t
@@ -40,7 +41,6 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
       ftprep push train.jsonl --repo alice/open-data --public --format json
     """
     try:
-        from huggingface_hub.utils import disable_progress_bars
         from huggingface_hub.utils import logging as hf_logging
     except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
         raise usage_error(f"HF_ENDPOINT is not a valid URL ({e})") from None
@@ -50,16 +50,20 @@ def push(ctx: click.Context, path: str, repo: str, public: bool, revision: str |
     from ftprep.output.colour import wanted
     from ftprep.output.reporters import write
 
+    from ftprep.cli.progress import bars, hub_bars
+    from ftprep.cli.progress import wanted as bars_wanted
+
     # The CLI owns the output: the client's "no files modified" notice repeats ours,
-    # and progress bars only help on a terminal.
+    # and progress bars (ours and the client's upload bars) only help on a terminal.
     hf_logging.set_verbosity_error()
-    if not sys.stderr.isatty():
-        disable_progress_bars()
     opts, rest = settings(ctx, "push", [path], params)
     fmt = rest["fmt"]
     color = wanted(rest["color"], sys.stdout, fmt)
+    show = bars_wanted(fmt, bool(rest.get("quiet")))
     try:
-        result = run_push(path, repo=repo, private=not public, revision=revision, message=message, options=opts)
+        with hub_bars(show), bars(show) as bar:
+            result = run_push(path, repo=repo, private=not public, revision=revision, message=message,
+                              options=opts if bar is None else dataclasses.replace(opts, progress=bar))
     except DataErrors as e:
         write(fmt, e.report, sys.stdout, color)
         click.echo("not pushed: the data has errors; nothing was uploaded", err=True)

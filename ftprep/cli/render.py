@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import sys
 import typing as t
@@ -145,10 +147,15 @@ def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
 
     opts, rest = settings(ctx, "stats", [path], params)
     fmt, html_path = rest["fmt"], rest["html_path"]
-    try:
-        result = run_stats(path, options=opts)
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    from ftprep.cli.progress import bars, from_hub, hub_bars, wanted
+
+    show = wanted(fmt, bool(rest.get("quiet")))
+    hub = hub_bars(show) if from_hub([path], opts.tokenizer) else contextlib.nullcontext()
+    with hub, bars(show) as bar:
+        try:
+            result = run_stats(path, options=opts if bar is None else dataclasses.replace(opts, progress=bar))
+        except (SourceError, ValueError, OSError) as e:
+            raise usage_error(e) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
     if html_path:
         from ftprep.core.diagnostics import FileReport, Report

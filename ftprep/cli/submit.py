@@ -10,6 +10,8 @@ never printed.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import sys
 import typing as t
@@ -86,8 +88,16 @@ def submit(ctx: click.Context, data: str | None, fmt: str, color: str, api_key: 
         price = f"${cost:,.2f}" if cost is not None else "an unknown amount (see above)"
         return confirm_or_refuse(yes, f"Create job {plan.request['name']!r} and pay {price} upfront?")
 
-    sub = run_submit(data, private=not public, dry_run=dry_run, api_key=api_key, confirm=confirm, options=opts,
-                     **request)
+    from ftprep.cli.progress import bars, hub_bars
+    from ftprep.cli.progress import wanted as bars_wanted
+
+    show = bars_wanted(fmt)
+    with contextlib.ExitStack() as stack:  # the check's bar, and the Hub's upload bars when DATA is pushed
+        if data:
+            stack.enter_context(hub_bars(show))
+        bar = stack.enter_context(bars(show))
+        sub = run_submit(data, private=not public, dry_run=dry_run, api_key=api_key, confirm=confirm,
+                         options=opts if bar is None else dataclasses.replace(opts, progress=bar), **request)
     if fmt == "json":
         emit(fmt, sub.to_json(), "")
     elif sub.state in ("dry-run", "stopped"):

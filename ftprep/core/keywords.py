@@ -111,6 +111,7 @@ class StatsOptions(_Columns, _Bounds, _Tokens, total=False):
     as_converted: bool
     hours: float | None
     throughput: float
+    progress: t.Any
 
 
 # Verb -> its keyword type, for the test that pins them to the declaration.

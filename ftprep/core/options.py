@@ -46,7 +46,7 @@ CHECKED = ("check", "push", "submit")
 class Declaration:
     """One option. `flag` None: a library keyword only. `choices`: the allowed
     values, or the name of the registry that holds them. `kind` is the value's
-    type for the CLI and config: str, int, float, bool, bytes, path, file or any.
+    type for the CLI and config: str, int, float, bool, bytes, path, file, callable or any.
     `per_command` overrides help, default, choices, required or config for one command."""
 
     name: str
@@ -87,6 +87,25 @@ def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
     that caches what the rows' checks are built from (it does not change them)."""
     hashed = spec.pop("hashed", True)
     return dataclasses.field(default=default, hash=None if hashed else False, metadata={"help": help, **spec})
+
+
+# Progress: the long passes that report how far they are, and what they count.
+# A pass calls `progress(stage, done, total)`: `done` grows from 0 to `total`
+# (None when the end is not known in advance, as for standard input or rows).
+PROGRESS_UNITS = {
+    "check": "B",        # bytes of a JSON Lines file read by the check's scan (the compressed bytes of a .gz)
+    "rows": "rows",      # records of a CSV, TSV, Parquet or JSON array file checked (a table's total comes at its end)
+    "tokens": "rows",    # rows rendered and counted in tokens by `stats` (and an HTML page drawn later)
+    "images": "images",  # images decoded by an image set's check
+    "write": "images",   # images written by an image set's convert
+}
+
+
+class Progress(t.Protocol):
+    """What `Options.progress` is called as. It is called from the thread that runs
+    the pass, at most about once per megabyte or per batch of rows: never per row."""
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None: ...
 
 
 _MAPPED = {"metavar": "COL", "config": True, "commands": SHOWN, "verbs": COLUMNS}
@@ -173,8 +192,9 @@ class Options:
     count_lengths: bool = _option(False, "Count every row's tokens in the check's pass (an estimate without a "
                                          "tokenizer), for `Report` stats; over-length findings only with "
                                          "max_seq_len or tokenizer.", kind="bool", verbs=("check",))
-    progress: t.Any = _option(None, "A callable(done, total) for long jobs (images); the CLI passes one on a "
-                                    "terminal.", kind="any", verbs=DATA)
+    progress: t.Any = _option(None, "A `Progress` callable(stage, done, total) told how far each long pass is; "
+                                    "the CLI passes one that draws a bar on a terminal.", kind="callable",
+                              verbs=DATA + ("stats",))
     # In-memory data (DataFrames, Arrow tables, datasets, lists of dicts): what reports call it.
     name: str | None = _option(None, "The name reports give in-memory data (default: its kind, e.g. "
                                      "<polars.DataFrame>).", verbs=("check", "convert", "load", "push"))
@@ -312,6 +332,8 @@ def _check(decl: Declaration, value: t.Any, choices: t.Callable[[str], t.Sequenc
                              f"not {value!r}")
     elif decl.kind == "bool" and not isinstance(value, bool):
         raise ValueError(f"{decl.name} must be True or False, not {value!r}")
+    elif decl.kind == "callable" and not callable(value):
+        raise ValueError(f"{decl.name} must be a callable, not {value!r}")
     elif decl.kind == "str" and decl.annotation is not t.Any and not isinstance(value, str):
         raise ValueError(f"{decl.name} must be a string, not {value!r}")
     if decl.choices is not None:

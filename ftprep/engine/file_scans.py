@@ -10,12 +10,13 @@ count their own block and the counts merge with the scans.
 from __future__ import annotations
 
 import array
+import dataclasses
 import os
 import typing as t
 
 from ftprep.core.bounds import TooDeep, bounds_of, capped
 from ftprep.core.errors import DecompressionCapped, TableError
-from ftprep.core.options import Options
+from ftprep.core.options import Options, Progress
 from ftprep.core.diagnostics import Diagnostic
 from ftprep.engine import load_report
 from ftprep.engine.csvtypes import CsvTypes
@@ -49,18 +50,37 @@ def scan_jsonl(path: str, gz: bool, task: Task, opts: Options, head: HeadFirst |
         scan = Scan(opts.max_per_code)
         if tokens is not None:
             checker.tally, scan.lengths = tokens
+        progress = opts.progress
         try:
             with head or open_bytes(path, gz, bounds_of(opts)) as f:
-                read_stream(checker, scan, f, None, True, True)
+                step = None if progress is None else read_bytes(f, size, progress)
+                read_stream(checker, scan, f, None, True, True, step)
         except DecompressionCapped as e:  # the rows before it stay checked
             message, hint = capped(e)
             scan.add(e.line, None, Finding("P014", message, None, hint))
             if tokens is not None:  # the record reader's stand-in for the rest, as `ftprep stats` counts it
                 tokens[0].records(tokens[1], [(e.line, 0, capped_diagnostic(e, tokens[1].path))])
+        if progress is not None:  # the pass is over, also when a bound stopped it early
+            progress("check", size, size)
         return scan
     if head is not None:
         head.close()  # each worker opens its own range
     return scan_parallel(path, size, task, opts, workers, tokens)
+
+
+def read_bytes(f: t.Any, size: int, progress: Progress) -> t.Callable[[], None]:
+    """A `read_stream` step that tells `progress` how many bytes of the file on
+    disk were read: the position of the file under the probe's buffered head and
+    under a .gz's decompressor, so that `done` ends at the file's `size`."""
+    inner = getattr(f, "rest", f)  # HeadFirst reads on from the open file
+    raw = getattr(inner, "fileobj", None) or inner  # a GzipFile reads from the compressed file
+    tell = raw.tell
+    progress("check", 0, size)
+
+    def step() -> None:
+        progress("check", tell(), size)
+
+    return step
 
 
 def split_points(path: str, size: int, parts: int) -> list[int]:
@@ -92,11 +112,22 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int,
     plan = None if tokens is None else (tokens[1].path, t.cast("RowRenderer", tokens[0].rows).columns)
     if tokens is not None:
         total.lengths = tokens[1]
+    progress, done, merged = opts.progress, 0, 0
+    if progress is not None:
+        progress("check", 0, size)
+    sent = dataclasses.replace(opts, progress=None)  # the workers report nothing: a callback may not pickle
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(scan_range, path, a, b, task.name, opts, b == size, a == 0, plan)
+        futures = [pool.submit(scan_range, path, a, b, task.name, sent, b == size, a == 0, plan)
                    for a, b in zip(points, points[1:])]
-        for fut in futures:
-            total.merge(fut.result())
+        spans = {fut: b - a for fut, a, b in zip(futures, points, points[1:])}
+        # Progress as ranges finish, in any order; the scans merge in file order.
+        for fut in concurrent.futures.as_completed(futures):
+            done += spans[fut]
+            if progress is not None:
+                progress("check", done, size)
+            while merged < len(futures) and futures[merged].done():
+                total.merge(futures[merged].result())
+                merged += 1
     return total
 
 
@@ -117,8 +148,13 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
             tokens[0].records(tokens[1], records)
 
     capped_at = None
+    progress = opts.progress
+    if progress is not None:  # a table's rows are not counted before they are read
+        progress("rows", 0, None)
     try:
         for records, lines in table.batches(TABLE_BATCH):
+            if progress is not None and scan.rows:
+                progress("rows", scan.rows, None)
             if tokens is not None:  # before the check, which json-loads conversation cells in place
                 broken = dict(table.broken)
                 count([(line, row, Diagnostic("P006", broken[row], where, line=line, row=row) if row in broken
@@ -134,6 +170,8 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
         message, hint = capped(e)
         scan.add(e.line, None, Finding("P014", message, None, hint))
         capped_at = e
+    if progress is not None:
+        progress("rows", scan.rows, scan.rows)
     for row, message in table.broken:
         scan.add(row + 1, row, Finding("P006", message))
 
@@ -155,13 +193,18 @@ def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
     scan.lengths = None if tokens is None else tokens[1]
+    progress = opts.progress
     for start in range(0, len(records), TABLE_BATCH):
+        if progress is not None:
+            progress("rows", start, len(records))
         batch = records[start:start + TABLE_BATCH]
         if tokens is not None:
             where = tokens[1].path
             tokens[0].records(tokens[1], [(None, row, too_deep(where, r.line, row) if isinstance(r, TooDeep) else r)
                                           for row, r in enumerate(batch, start)])
         checker.records(scan, batch)
+    if progress is not None:
+        progress("rows", len(records), len(records))
     return scan
 
 

@@ -34,15 +34,19 @@ def scan_range(path: str, start: int, end: int, task: str, opts: Options, final:
 
 
 def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | None, final: bool,
-                strip_bom: bool) -> None:
+                strip_bom: bool, step: t.Callable[[], None] | None = None) -> None:
     """Scan the lines of `f` (at most `limit` bytes), block by block. `final`:
-    the stream ends the file, so a last line without a newline is a truncation."""
+    the stream ends the file, so a last line without a newline is a truncation.
+    `step` is called after each block (about a megabyte), never per row, so that
+    reporting progress costs the scan nothing it would notice."""
     blocks = LineBlocks(f, limit, strip_bom)
     for lines in blocks:
         if type(lines) is int:
             blank_lines(scan, lines)
         else:
             checker.lines(scan, lines, False)
+        if step is not None:
+            step()
     if blocks.tail is not None:
         checker.lines(scan, [blocks.tail], final)
 

@@ -70,12 +70,19 @@ def stats(path: str, *, display: str | None = None, options: Options | None = No
     tally = LengthTally(count)
     result = tally.blank(where, name, opts, max_seq_len, hours=hours, throughput=throughput, view=view, shape=shape)
     batch: list[Entry] = []
+    progress = opts.progress
+    if progress is not None:  # the rows are not known before they are read: no total
+        progress("tokens", 0, rows)
     for entry in entries:
         batch.append(entry)
         if len(batch) >= BATCH:
             tally.entries(result, batch)
             batch = []
+            if progress is not None:
+                progress("tokens", result.rows, rows)
     tally.entries(result, batch)
+    if progress is not None:
+        progress("tokens", result.rows, result.rows)
     return result
 
 

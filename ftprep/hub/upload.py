@@ -95,6 +95,22 @@ def upload_folder(api: t.Any, folder: str, conv: Conversion, repo: str, data_pat
 
 
 @contextlib.contextmanager
+def client_bars(shown: bool) -> t.Iterator[None]:
+    """The client's own upload bars: left as the caller set them when it asked for
+    progress (the CLI shows them on a terminal), else hidden, as a library prints nothing."""
+    from huggingface_hub import utils
+
+    hide = not shown and not utils.are_progress_bars_disabled()
+    if hide:
+        utils.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if hide:
+            utils.enable_progress_bars()
+
+
+@contextlib.contextmanager
 def hub_failures(api: t.Any, repo: str) -> t.Iterator[None]:
     """Turn the client's exceptions into HubAuthError / NamespaceError / HubNetworkError
     (or HubError) with a next step; any other exception passes unchanged."""
@@ -138,4 +154,5 @@ def hub_failure(exc: BaseException, endpoint: str, repo: str) -> HubError | None
     return HubError(f"the Hub refused the push: HTTP {status}: {said}")
 
 
-__all__ = ["DATA_FILE", "IMAGE_DIR", "OWNED", "client", "hub_failure", "hub_failures", "upload_folder", "valid_repo"]
+__all__ = ["DATA_FILE", "IMAGE_DIR", "OWNED", "client", "client_bars", "hub_failure", "hub_failures", "upload_folder",
+           "valid_repo"]

@@ -126,7 +126,7 @@ def _split_names(names: list[str]) -> list[Diagnostic]:
 
 
 def inspect_all(src: Source, names: list[str], opts: Options) -> dict[str, Info]:
-    """Check each image in a thread pool; `opts.progress(done, total)` after each."""
+    """Check each image in a thread pool; `opts.progress("images", done, total)` after each."""
     from PIL import Image
 
     def one(name: str) -> Info:
@@ -145,7 +145,7 @@ def inspect_all(src: Source, names: list[str], opts: Options) -> dict[str, Info]
     workers = min(opts.workers or min(MAX_WORKERS, os.cpu_count() or 1), max(total, 1))
     out: dict[str, Info] = {}
     if progress:
-        progress(0, total)
+        progress("images", 0, total)
     # The filter is process-wide while it is active; the pool runs entirely inside it.
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -153,12 +153,12 @@ def inspect_all(src: Source, names: list[str], opts: Options) -> dict[str, Info]
             for name in names:
                 out[name] = one(name)
                 if progress:
-                    progress(len(out), total)
+                    progress("images", len(out), total)
         else:
             with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="ftprep-image") as pool:
                 futures = {pool.submit(one, name): name for name in names}
                 for fut in concurrent.futures.as_completed(futures):
                     out[futures[fut]] = fut.result()
                     if progress:
-                        progress(len(out), total)
+                        progress("images", len(out), total)
     return out

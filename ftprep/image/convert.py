@@ -158,6 +158,8 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
 
         total = len(pairs)
         workers = min(opts.workers or min(MAX_WORKERS, os.cpu_count() or 1), total)
+        if opts.progress:  # the pass starts: a bar's delay counts from here
+            opts.progress("write", 0, total)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with concurrent.futures.ThreadPoolExecutor(max(workers, 1), thread_name_prefix="ftprep-image") as pool:
@@ -165,7 +167,7 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
                 for done, name in enumerate(pool.map(one, range(total)), 1):
                     names.append(name)
                     if opts.progress:
-                        opts.progress(done, total)
+                        opts.progress("write", done, total)
         texts = [cap.with_trigger(p.caption.text or "", opts.trigger) for p in pairs]
         encoder = msgspec.json.Encoder()
         with open(os.path.join(tmp, "train", "metadata.jsonl"), "wb") as f:

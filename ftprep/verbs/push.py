@@ -22,7 +22,7 @@ from ftprep.core.keywords import InMemory, PushOptions
 from ftprep.core.options import Options
 from ftprep.core.results import PushResult
 from ftprep.engine.settings import settle
-from ftprep.hub.upload import DATA_FILE, IMAGE_DIR, client, upload_folder, valid_repo
+from ftprep.hub.upload import DATA_FILE, IMAGE_DIR, client, client_bars, upload_folder, valid_repo
 from ftprep.reading.formats import is_image_set
 from ftprep.reading.memory import kind_of
 
@@ -74,6 +74,7 @@ class Stage:
     folder: str
     conversion: Conversion
     data_path: str
+    progress: bool = False  # the caller asked for progress: the Hub client may draw its upload bars
 
 
 @contextlib.contextmanager
@@ -98,7 +99,7 @@ def staged(path: str | os.PathLike[str] | InMemory, *, options: Options | None =
             raise DataErrors(conv.report)
         if opts.strict and conv.report.warnings:
             raise DataErrors(conv.report.strict())
-        yield Stage(folder, conv, f"{IMAGE_DIR}/**" if images else DATA_FILE)
+        yield Stage(folder, conv, f"{IMAGE_DIR}/**" if images else DATA_FILE, opts.progress is not None)
 
 
 def upload(stage: Stage, repo: str, *, private: bool = True, revision: str | None = None,
@@ -108,8 +109,9 @@ def upload(stage: Stage, repo: str, *, private: bool = True, revision: str | Non
     valid_repo(repo)
     if api is None:
         api = client(token, endpoint)
-    return upload_folder(api, stage.folder, stage.conversion, repo, stage.data_path, private=private,
-                         revision=revision, message=message)
+    with client_bars(stage.progress):
+        return upload_folder(api, stage.folder, stage.conversion, repo, stage.data_path, private=private,
+                             revision=revision, message=message)
 
 
 __all__ = ["PushResult", "Stage", "push", "staged", "upload"]

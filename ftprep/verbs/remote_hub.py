@@ -60,29 +60,31 @@ def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileR
                        f"{name}.py is a loading script: the trainer (datasets<3, trust_remote_code) runs it; "
                        "ftprep runs no repo code, so the rows are not checked",
                        "publish the rows as JSON Lines or Parquet with a YAML `configs` block (ftprep push does)")
-    with tempfile.TemporaryDirectory(prefix="ftprep-hub-") as tmp, _quiet():
+    with tempfile.TemporaryDirectory(prefix="ftprep-hub-") as tmp, _quiet(bars=opts.progress is not None):
         return _check_loaded(url, repo, info.sha, opts, tmp)
 
 
 @contextlib.contextmanager
-def _quiet() -> t.Iterator[None]:
-    """A check prints only its report: no datasets logs or progress bars while loading."""
+def _quiet(bars: bool = False) -> t.Iterator[None]:
+    """A check prints only its report: no datasets logs while loading, and no progress
+    bars unless the caller asked for progress (the CLI, on a terminal, shows them)."""
     import datasets
     from datasets.utils import logging as dlog
     from huggingface_hub.utils import logging as hlog
 
     levels = dlog.get_verbosity(), hlog.get_verbosity()
-    bars = not datasets.utils.are_progress_bars_disabled()
+    shown = not datasets.utils.are_progress_bars_disabled()
     # Load failures are reported as H002; the libraries' own error logs would repeat them.
     dlog.set_verbosity(dlog.CRITICAL)
     hlog.set_verbosity(hlog.CRITICAL)
-    datasets.disable_progress_bars()
+    if not bars:
+        datasets.disable_progress_bars()
     try:
         yield
     finally:
         dlog.set_verbosity(levels[0])
         hlog.set_verbosity(levels[1])
-        if bars:
+        if shown and not bars:
             datasets.enable_progress_bars()
 
 
