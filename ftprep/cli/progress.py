@@ -127,18 +127,18 @@ def hub_bars(show: bool, datasets: bool = False) -> t.Iterator[None]:
     datasets library's) shown or hidden as ftprep's are, then put back as they were."""
     import warnings
 
-    try:
+    try:  # huggingface_hub parses HF_ENDPOINT when first used (its modules load lazily): the verb reports it
         from huggingface_hub import utils as hub
-    except ValueError:  # huggingface_hub parses HF_ENDPOINT when imported: the verb reports it
+
+        libraries = [hub]
+        if datasets:
+            import datasets.utils as ds
+
+            libraries.append(ds)
+        before = [lib.are_progress_bars_disabled() for lib in libraries]
+    except ValueError:
         yield
         return
-
-    libraries = [hub]
-    if datasets:
-        import datasets.utils as ds
-
-        libraries.append(ds)
-    before = [lib.are_progress_bars_disabled() for lib in libraries]
     with warnings.catch_warnings():  # HF_HUB_DISABLE_PROGRESS_BARS=1 wins, and says so in a warning
         warnings.simplefilter("ignore")
         for lib in libraries:
