@@ -21,6 +21,9 @@ from ftprep.engine.settings import settle
 from ftprep.image import convert_images
 from ftprep.reading.formats import is_image_set
 
+if t.TYPE_CHECKING:
+    import polars as pl
+
 
 def convert(
     input: str | os.PathLike[str],
@@ -52,7 +55,7 @@ def load(
     *,
     options: Options | None = None,
     **keywords: Unpack[ConvertOptions],
-) -> t.Any:
+) -> pl.DataFrame:
     """A polars DataFrame of the canonical columns of a data file (checked like convert).
 
     Raises `ValueError` with the report's first error when the data has errors
