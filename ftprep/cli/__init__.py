@@ -43,8 +43,12 @@ class LazyGroup(click.Group):
         module, attr = target.split(":")
         try:
             return getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError):
+        except ModuleNotFoundError as e:
+            if e.name != module:
+                raise  # a library the command needs is missing: main() says what to install
             return None  # a command whose module is not there yet
+        except (ImportError, AttributeError):
+            return None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -104,6 +108,14 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ImportError as e:  # a partial install: say what to install, not "internal error"
+        if os.environ.get("FTPREP_DEBUG"):
+            raise
+        from ftprep.core.missing import install_hint
+        from ftprep.output.reporters import printable
+
+        click.echo(printable(redact(f"ftprep: {install_hint(e)}")), err=True)
+        return 2
     except Exception as e:  # never a traceback for the user; FTPREP_DEBUG=1 shows it
         if os.environ.get("FTPREP_DEBUG"):
             raise
