@@ -21,7 +21,7 @@ from ftprep.engine.settings import settle
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
-class RegistryChoice(click.Choice):  # type: ignore[type-arg]
+class RegistryChoice(click.Choice):
     """A choice among a registry's names (tasks, chat templates), looked up only
     when a value is checked or --help is shown, so that loading a command stays cheap."""
 
@@ -29,7 +29,7 @@ class RegistryChoice(click.Choice):  # type: ignore[type-arg]
         self.registry = registry
         super().__init__((), case_sensitive=True)
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         return registry_choices(self.registry)
 
@@ -100,7 +100,7 @@ def click_option(decl: Declaration, command: str) -> t.Callable[[F], F]:
         kw["show_default"] = default is not None
     if decl.metavar:
         kw["metavar"] = decl.metavar
-    return click.option(decl.flag, decl.param, **kw)
+    return click.option(t.cast(str, decl.flag), decl.param, **kw)  # declared_options takes those with a flag
 
 
 def declared_options(command: str) -> t.Callable[[F], F]:
@@ -119,7 +119,7 @@ def io_error(message: str) -> click.ClickException:
     from ftprep.core.redact import redact
 
     e = click.ClickException(redact(message))
-    e.exit_code = 2
+    e.exit_code = 2  # type: ignore[misc]  # click types it a ClassVar; an instance's own value is what it uses
     return e
 
 

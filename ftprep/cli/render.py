@@ -83,8 +83,8 @@ def render(ctx: click.Context, path: str, color: bool | None, **params: t.Any) -
     fmt = rest["fmt"]
     try:
         result = run_render(path, options=opts)
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    except (SourceError, ValueError, OSError) as err:
+        raise usage_error(err) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -133,8 +133,8 @@ def stats(ctx: click.Context, path: str, **params: t.Any) -> None:
     fmt, html_path = rest["fmt"], rest["html_path"]
     try:
         result = run_stats(path, options=opts)
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    except (SourceError, ValueError, OSError) as err:
+        raise usage_error(err) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
     if html_path:
         from ftprep.core.diagnostics import FileReport, Report

@@ -85,7 +85,7 @@ def submit(ctx: click.Context, data: str | None, fmt: str, api_key: str | None, 
     elif sub.state in ("dry-run", "stopped"):
         show_plan(sub, out)
     if sub.state == "stopped":
-        say(f"not submitted: the data has {sub.report.errors:,} error(s); nothing was pushed or created", err=True)
+        say(f"not submitted: the data has {sub.report.errors if sub.report else 0:,} error(s); nothing was pushed or created", err=True)
         ctx.exit(1)
     if sub.state == "declined":
         say("not submitted: nothing was created", err=True)

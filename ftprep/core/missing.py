@@ -46,11 +46,11 @@ def install_hint(error: ImportError) -> str:
         spec = requirement(dist) or dist
         return f"{what}: the installed {dist} does not fit ftprep; install the version it needs: pip install '{spec}'"
     dist = distribution(module)
-    spec = requirement(dist)
-    if spec is None:
+    declared = requirement(dist)
+    if declared is None:
         return f"the Python module {module} is not installed: pip install {dist}"
     return (f"the Python module {module} is not installed, although ftprep depends on it (a partial install?): "
-            f"pip install '{spec}' (or reinstall ftprep with its dependencies)")
+            f"pip install '{declared}' (or reinstall ftprep with its dependencies)")
 
 
 def _normal(name: str) -> str:

@@ -50,7 +50,8 @@ def scan_jsonl(path: str, gz: bool, task: Task, opts: Options, head: HeadFirst |
         if tokens is not None:
             checker.tally, scan.lengths = tokens
         try:
-            with head or open_bytes(path, gz, bounds_of(opts)) as f:
+            # A HeadFirst reads as the file it fronts.
+            with t.cast("t.BinaryIO", head) if head is not None else open_bytes(path, gz, bounds_of(opts)) as f:
                 read_stream(checker, scan, f, None, True, True)
         except DecompressionCapped as e:  # the rows before it stay checked
             message, hint = capped(e)

@@ -39,7 +39,7 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
     the stream ends the file, so a last line without a newline is a truncation."""
     blocks = LineBlocks(f, limit, strip_bom)
     for lines in blocks:
-        if type(lines) is int:
+        if isinstance(lines, int):
             blank_lines(scan, lines)
         else:
             checker.lines(scan, lines, False)

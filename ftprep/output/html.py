@@ -57,8 +57,8 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: TokenStats |
     sweep(folder)
     fd, tmp = temp_file(folder, ".html")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(page)
         publish(tmp, target)
     finally:
         discard(tmp)
