@@ -166,6 +166,8 @@ def _unreachable(url: str) -> str | None:
     try:
         httpx.head(url, timeout=PROBE_SECONDS)
     except httpx.TransportError as e:
+        if "SSL" in str(e) or "CERTIFICATE" in str(e):
+            return None  # a server answered; its certificate is huggingface_hub's to judge (its own CA settings)
         return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
     return None
 
