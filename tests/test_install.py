@@ -122,3 +122,18 @@ def test_a_hub_tokenizer_downloads_through_the_probe(hub) -> None:
     assert exact.exact and exact.name == "acme/typed-tok"
     assert exact.count([]) == [] and exact.tokenizer.get_vocab_size() > 0
     assert hub.requests("HEAD", "acme/typed-tok/resolve/main/tokenizer.json")
+
+
+def test_a_command_needing_a_missing_library_says_so_and_help_still_lists_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "needy_command.py").write_text("import some_missing_library\n")
+    probe = ("import sys; sys.path.insert(0, sys.argv[1])\n"
+             "from ftprep import cli\n"
+             "cli.COMMANDS['needy'] = 'needy_command:needy'\n"
+             "sys.exit(cli.main(sys.argv[2:]))\n")
+    called = subprocess.run([sys.executable, "-c", probe, str(tmp_path), "needy"], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert called.returncode == 2
+    assert "some_missing_library is not installed: pip install some-missing-library" in called.stderr, called.stderr
+    listed = subprocess.run([sys.executable, "-c", probe, str(tmp_path), "--help"], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert listed.returncode == 0 and "check" in listed.stdout and "needy" not in listed.stdout

@@ -30,13 +30,13 @@ COMMANDS = {
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [n for n in COMMANDS if self._load(n) is not None]
+        return [n for n in COMMANDS if self._load(n, listing=True) is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return self._load(name)
 
     @staticmethod
-    def _load(name: str) -> click.Command | None:
+    def _load(name: str, listing: bool = False) -> click.Command | None:
         target = COMMANDS.get(name)
         if target is None:
             return None
@@ -44,9 +44,9 @@ class LazyGroup(click.Group):
         try:
             return getattr(importlib.import_module(module), attr)
         except ModuleNotFoundError as e:
-            if e.name != module:
+            if e.name != module and not listing and not (e.name or "").startswith("ftprep"):
                 raise  # a library the command needs is missing: main() says what to install
-            return None  # a command whose module is not there yet
+            return None  # a command whose module is not there yet (--help lists the others)
         except (ImportError, AttributeError):
             return None
 
