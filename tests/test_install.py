@@ -63,7 +63,8 @@ def test_install_hint_without_metadata_falls_back_to_the_distribution_name() -> 
     assert distribution("PIL.Image") == "pillow" and distribution("huggingface_hub.utils") == "huggingface-hub"
     assert requirement("pillow") in (None, "pillow<14,>=10", "pillow>=10,<14")
     err = ModuleNotFoundError("No module named 'some_browser_driver'", name="some_browser_driver")
-    assert install_hint(err) == "the Python module some_browser_driver is not installed: pip install some-browser-driver"
+    assert install_hint(err) == ("the Python module some_browser_driver is not installed: "
+                                 "pip install some-browser-driver")
     old = ImportError("cannot import name 'HfApi' from 'huggingface_hub'", name="huggingface_hub")
     assert "does not fit ftprep" in install_hint(old) and "pip install 'huggingface-hub" in install_hint(old)
 

@@ -123,7 +123,8 @@ def load_tokenizer(spec: str) -> Exact:
         raise TokenizerError(f"{spec}: the Hub's tokenizer.json cannot be read ({e})") from None
 
 
-OFFLINE_HINT = "pass a local tokenizer.json (or its folder) to --tokenizer, or fetch it once while online (it is cached)"
+OFFLINE_HINT = ("pass a local tokenizer.json (or its folder) to --tokenizer, "
+                "or fetch it once while online (it is cached)")
 PROBE_SECONDS = 3.0
 
 
@@ -145,7 +146,8 @@ def hub_tokenizer(spec: str) -> str:
     if constants.HF_HUB_OFFLINE:
         if isinstance(cached, str):
             return cached
-        raise TokenizerError(f"{spec}: HF_HUB_OFFLINE is set and tokenizer.json is not in the Hub cache; {OFFLINE_HINT}")
+        raise TokenizerError(f"{spec}: HF_HUB_OFFLINE is set and tokenizer.json is not in the Hub cache; "
+                             f"{OFFLINE_HINT}")
     # The request the download starts with, so the probe asks nothing a Hub (or a mirror) lacks.
     unreachable = _unreachable(f"{constants.ENDPOINT.rstrip('/')}/{spec}/resolve/main/tokenizer.json")
     if unreachable:
