@@ -35,6 +35,11 @@ _EXPORTS = {
     "stats": "ftprep.engine.lengths",
 }
 __all__ = sorted(_EXPORTS)
+# Type checkers do not run `__getattr__`: they read ftprep/__init__.pyi, which
+# names each export's real object (so `check(...)` returns `Report`). A stub
+# rather than `if TYPE_CHECKING:` imports here, so that modules importing
+# `__version__` do not appear to import every verb. tests/test_typing.py keeps
+# the two lists equal.
 
 
 def __getattr__(name: str) -> t.Any:

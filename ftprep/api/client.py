@@ -152,6 +152,7 @@ class Client(RetryingCalls):
         the call; recovery never mistakes one of them for the new job."""
         name = request.get("name")
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
+        lost: str | None  # why the outcome is unknown, or None when the API answered
         with within(self.deadline):
             try:
                 response = self._http.request("POST", ROUTE, json=request, headers=headers)

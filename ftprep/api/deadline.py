@@ -72,7 +72,7 @@ def install(client: httpx.Client) -> bool:
         # covers every connection the client opens from now on.
         pool = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if backend is None:
+        if pool is None or backend is None:
             continue
         if not isinstance(backend, _Backend):
             pool._network_backend = _Backend(backend)  # noqa: SLF001

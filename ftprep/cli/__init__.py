@@ -30,21 +30,25 @@ COMMANDS = {
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [n for n in COMMANDS if self._load(n) is not None]
+        return [n for n in COMMANDS if self._load(n, listing=True) is not None]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return self._load(name)
 
     @staticmethod
-    def _load(name: str) -> click.Command | None:
+    def _load(name: str, listing: bool = False) -> click.Command | None:
         target = COMMANDS.get(name)
         if target is None:
             return None
         module, attr = target.split(":")
         try:
             return getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as e:
+            if e.name != module and not listing and not (e.name or "").startswith("ftprep"):
+                raise  # a library the command needs is missing: main() says what to install
+            return None  # a command whose module is not there yet (--help lists the others)
         except (ImportError, AttributeError):
-            return None  # a command whose module is not there yet
+            return None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -104,6 +108,14 @@ def main(argv: t.Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ImportError as e:  # a partial install: say what to install, not "internal error"
+        if os.environ.get("FTPREP_DEBUG"):
+            raise
+        from ftprep.core.missing import install_hint
+        from ftprep.output.reporters import printable
+
+        click.echo(printable(redact(f"ftprep: {install_hint(e)}")), err=True)
+        return 2
     except Exception as e:  # never a traceback for the user; FTPREP_DEBUG=1 shows it
         if os.environ.get("FTPREP_DEBUG"):
             raise

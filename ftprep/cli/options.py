@@ -44,7 +44,7 @@ class RegistryChoice(SuggestingChoice):
         self.registry = registry
         super().__init__((), case_sensitive=True)
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         return registry_choices(self.registry)
 
@@ -117,7 +117,8 @@ def click_option(decl: Declaration, command: str) -> t.Callable[[F], F]:
         kw["metavar"] = decl.metavar
     if decl.flag_value is not None:  # the value may be left out: the flag alone means flag_value
         kw.update(flag_value=decl.flag_value, is_flag=False)
-    return click.option(decl.flag, *([decl.short] if decl.short else []), decl.param, **kw)
+    # declared_options takes those with a flag
+    return click.option(t.cast(str, decl.flag), *([decl.short] if decl.short else []), decl.param, **kw)
 
 
 def declared_options(command: str) -> t.Callable[[F], F]:
@@ -136,7 +137,7 @@ def io_error(message: str) -> click.ClickException:
     from ftprep.core.redact import redact
 
     e = click.ClickException(redact(message))
-    e.exit_code = 2
+    e.exit_code = 2  # type: ignore[misc]  # click types it a ClassVar; an instance's own value is what it uses
     return e
 
 

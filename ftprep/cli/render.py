@@ -91,8 +91,8 @@ def render(ctx: click.Context, path: str, color: str, no_color: bool, **params: 
     fmt = rest["fmt"]
     try:
         result = run_render(path, options=opts)
-    except (SourceError, ValueError, OSError) as e:
-        raise usage_error(e) from None
+    except (SourceError, ValueError, OSError) as err:
+        raise usage_error(err) from None
     errors = any(d.severity == "error" for d in result.diagnostics)
     if (fmt or "text") == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))

@@ -103,7 +103,8 @@ def submit(ctx: click.Context, data: str | None, fmt: str, color: str, api_key: 
     elif sub.state in ("dry-run", "stopped"):
         show_plan(sub, out, painted)
     if sub.state == "stopped":
-        say(f"not submitted: the data has {sub.report.errors:,} error(s); nothing was pushed or created", err=True)
+        errors = sub.report.errors if sub.report else 0  # a stopped submission always has its report
+        say(f"not submitted: the data has {errors:,} error(s); nothing was pushed or created", err=True)
         ctx.exit(1)
     if sub.state == "declined":
         say("not submitted: nothing was created", err=True)

@@ -199,7 +199,7 @@ def guard_logging() -> None:
 
     logging.setLogRecordFactory(record)
     show = warnings.formatwarning
-    warnings.formatwarning = lambda *a, **k: redact(show(*a, **k))  # type: ignore[assignment]
+    warnings.formatwarning = lambda *a, **k: redact(show(*a, **k))
 
 
 def redact_data(obj: t.Any) -> t.Any:

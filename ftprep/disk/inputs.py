@@ -84,7 +84,7 @@ def open_bytes(path: str | os.PathLike[str], gz: bool, bounds: t.Any = None) -> 
     from ftprep.core.bounds import Bounds
 
     stream = BoundedGzip(path, bounds or Bounds(), fileobj=raw)
-    stream.myfileobj = raw  # type: ignore[attr-defined]  # so that closing it closes the file too
+    stream.myfileobj = raw  # type: ignore[assignment]  # so that closing it closes the file too
     return stream  # type: ignore[return-value]
 
 

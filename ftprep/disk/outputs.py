@@ -149,7 +149,7 @@ def alive(pid: int) -> bool:
 def sweep(folder: str) -> list[str]:
     """Remove the temporaries in `folder` left by dead ftprep writers on this host;
     returns their names. A name without a pid and host tag is never touched."""
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(folder or ".")
     except OSError:
@@ -224,5 +224,5 @@ def terminating() -> t.Iterator[None]:
                 discard(path)
         raise
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -146,7 +146,7 @@ def numbered_lines(f: t.BinaryIO, block: int = BLOCK) -> t.Iterator[tuple[int, b
     n = 0
     blocks = LineBlocks(f, block=block)
     for lines in blocks:
-        if type(lines) is int:
+        if isinstance(lines, int):
             n += lines
             continue
         # Only the lines with content are visited (a C-level pass skips the blank ones).

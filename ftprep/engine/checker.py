@@ -85,9 +85,9 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         if fmt == "jsonl" and not columns:  # no record decoded: say where each line breaks
             from ftprep.reading.parse_errors import parse_errors
 
-            records, found_lines, report.dropped = parse_errors(path, gz, opts, shown)
+            decoded, found_lines, report.dropped = parse_errors(path, gz, opts, shown)
             report.diagnostics += found_lines
-            if not records and not found_lines:  # nothing at all: that, not the task, is the problem
+            if not decoded and not found_lines:  # nothing at all: that, not the task, is the problem
                 report.diagnostics = [Diagnostic("P004", "no records", shown, hint="the file is empty")]
         return report
     task = task_registry.get(name)
@@ -102,7 +102,7 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
     if table is not None:
         scan, line_of_table = scan_table(table, fmt, task, opts, tokens)
     elif fmt == "json":
-        scan = scan_records(records, task, opts, tokens)
+        scan = scan_records(records or [], task, opts, tokens)  # a JSON document always has its records
         del records  # the lines of the rows with findings are looked up in the raw bytes: do not hold both
     else:
         scan = scan_jsonl(path, gz, task, opts, stream, tokens, parallel_min=PARALLEL_MIN_BYTES)

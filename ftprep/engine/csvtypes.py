@@ -103,10 +103,10 @@ class CsvTypes:
                 "L002", f"column '{col}': {n:,} cell(s) such as {shown} are read as null by datasets' CSV "
                 f"loader (pandas' default NA strings); {then}", col,
                 "write the data as JSON Lines (ftprep convert keeps these as text)")))
-        for col, hits in self.changed.items():
+        for col, changes in self.changed.items():
             n = self.changed_count[col]
-            shown = ", ".join(f"'{v}' -> '{after}' ({place(i)})" for i, v, after in hits)
-            out.append((hits[0][0], Finding(
+            shown = ", ".join(f"'{v}' -> '{after}' ({place(i)})" for i, v, after in changes)
+            out.append((changes[0][0], Finding(
                 "L003", f"column '{col}' is read as {self.dtype[col]} by datasets' CSV loader (pandas), and prep "
                 f"str()s it back: {n:,} value(s) change, {shown}", col,
                 "write the data as JSON Lines with JSON strings (ftprep convert does)")))

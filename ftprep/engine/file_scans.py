@@ -52,7 +52,8 @@ def scan_jsonl(path: str, gz: bool, task: Task, opts: Options, head: HeadFirst |
             checker.tally, scan.lengths = tokens
         progress = opts.progress
         try:
-            with head or open_bytes(path, gz, bounds_of(opts)) as f:
+            # A HeadFirst reads as the file it fronts.
+            with t.cast("t.BinaryIO", head) if head is not None else open_bytes(path, gz, bounds_of(opts)) as f:
                 step = None if progress is None else read_bytes(f, size, progress)
                 read_stream(checker, scan, f, None, True, True, step)
         except DecompressionCapped as e:  # the rows before it stay checked

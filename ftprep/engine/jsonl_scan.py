@@ -41,7 +41,7 @@ def read_stream(checker: RowChecker, scan: Scan, f: t.BinaryIO, limit: int | Non
     reporting progress costs the scan nothing it would notice."""
     blocks = LineBlocks(f, limit, strip_bom)
     for lines in blocks:
-        if type(lines) is int:
+        if isinstance(lines, int):
             blank_lines(scan, lines)
         else:
             checker.lines(scan, lines, False)

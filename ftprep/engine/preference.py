@@ -56,9 +56,9 @@ def normalizer(shape: str, opts: Options) -> t.Callable[[Record], Record]:
         if len(heads) == 2 and _turns(heads[0]) != _turns(heads[1]):
             raise Unmappable("chosen and rejected come with different prompts (their conversations before the "
                              "answer differ)", j, "V006", "pair two answers to the same prompt, or drop the pair")
-        head = history if history is not None else (heads[0] if heads else None)
-        if head:  # the conversation before the answer, its system message kept
-            prompt = flatten(head)
+        before = history if history is not None else (heads[0] if heads else None)
+        if before:  # the conversation before the answer, its system message kept
+            prompt = flatten(before)
         elif is_message_list(prompt):
             prompt = flatten(parse_messages(prompt, p))
         system = r.get("system")

@@ -243,7 +243,8 @@ class RowChecker:
 
     def _think_rows(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
         """Rows where a `</think>` would be dropped by the template (C017)."""
-        ends = list(itertools.accumulate(self.task.text_counts(rows)))
+        # Only the chat task sets `think`, and its rows give a list of counts (one per message).
+        ends = list(itertools.accumulate(t.cast("list[int]", self.task.text_counts(rows))))
         out = []
         for k in text_indices:
             r = bisect.bisect_right(ends, k)

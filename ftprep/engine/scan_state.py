@@ -118,10 +118,10 @@ class Scan:
             self.found.append(f)
         for k, n in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + n
-        for k, n in other.firsts.items():
-            self.firsts[k] = self.firsts.get(k, 0) + n
-        for k, rows in other.places.items():
-            mine = self.places.setdefault(k, [])
+        for first, n in other.firsts.items():
+            self.firsts[first] = self.firsts.get(first, 0) + n
+        for place, rows in other.places.items():
+            mine = self.places.setdefault(place, [])
             mine += rows[:MAX_PLACES - len(mine)]
         for k, n in other.absent.items():
             self.absent[k] = self.absent.get(k, 0) + n

@@ -16,6 +16,7 @@ import os
 import typing as t
 
 from ftprep.core.errors import TokenizerError
+from ftprep.core.missing import install_hint
 from ftprep.core.options import DEFAULT_MAX_SEQ_LEN  # the evaluation's sequence_len
 
 if t.TYPE_CHECKING:
@@ -103,8 +104,8 @@ def load_tokenizer(spec: str) -> Exact:
     """A local tokenizer.json (or a folder with one), or a Hub model id."""
     try:
         from tokenizers import Tokenizer
-    except ImportError:
-        raise TokenizerError("exact token counts need the tokenizers package, a dependency of ftprep: reinstall it (pip install --force-reinstall ftprep)") from None
+    except ImportError as e:
+        raise TokenizerError(f"exact token counts need tokenizers: {install_hint(e)}") from None
     path = spec
     if os.path.isdir(path):
         path = os.path.join(path, "tokenizer.json")
@@ -115,21 +116,62 @@ def load_tokenizer(spec: str) -> Exact:
             raise TokenizerError(f"{spec}: not a tokenizer.json the tokenizers library can read ({e})") from None
     if os.path.exists(spec) or spec.count("/") != 1 or spec.endswith((".json", "/")):
         raise TokenizerError(f"{spec}: no such tokenizer file, and not a Hub id (OWNER/NAME)")
-    try:
-        from huggingface_hub import hf_hub_download
-
-        from ftprep.core.redact import register_hub
-
-        register_hub()
-        local = hf_hub_download(spec, "tokenizer.json")
-    except ImportError:
-        raise TokenizerError("a Hub tokenizer needs huggingface_hub, a dependency of ftprep: reinstall it (pip install --force-reinstall ftprep)") from None
-    except Exception as e:  # noqa: BLE001 - network, auth, missing file: one message
-        raise TokenizerError(f"{spec}: cannot fetch tokenizer.json from the Hub ({type(e).__name__}: {e})") from None
+    local = hub_tokenizer(spec)
     try:
         return Exact(Tokenizer.from_file(local), spec)
     except Exception as e:  # noqa: BLE001
         raise TokenizerError(f"{spec}: the Hub's tokenizer.json cannot be read ({e})") from None
+
+
+OFFLINE_HINT = ("pass a local tokenizer.json (or its folder) to --tokenizer, "
+                "or fetch it once while online (it is cached)")
+PROBE_SECONDS = 3.0
+
+
+def hub_tokenizer(spec: str) -> str:
+    """The local path of the Hub model `spec`'s tokenizer.json, downloaded if need be.
+
+    huggingface_hub retries a refused connection five times (about 24 s of log
+    lines) before it falls back to its cache. One short probe first: a Hub
+    that cannot be reached means the cached copy, or a clear error, at once.
+    """
+    try:
+        from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+    except ImportError as e:
+        raise TokenizerError(f"a Hub tokenizer needs huggingface_hub: {install_hint(e)}") from None
+    from ftprep.core.redact import register_hub
+
+    register_hub()
+    cached = try_to_load_from_cache(spec, "tokenizer.json")
+    if constants.HF_HUB_OFFLINE:
+        if isinstance(cached, str):
+            return cached
+        raise TokenizerError(f"{spec}: HF_HUB_OFFLINE is set and tokenizer.json is not in the Hub cache; "
+                             f"{OFFLINE_HINT}")
+    # The request the download starts with, so the probe asks nothing a Hub (or a mirror) lacks.
+    unreachable = _unreachable(f"{constants.ENDPOINT.rstrip('/')}/{spec}/resolve/main/tokenizer.json")
+    if unreachable:
+        if isinstance(cached, str):
+            return cached  # what huggingface_hub would fall back to, without its retries
+        raise TokenizerError(f"{spec}: cannot reach the Hub at {constants.ENDPOINT} ({unreachable}); {OFFLINE_HINT}")
+    try:
+        return str(hf_hub_download(spec, "tokenizer.json"))
+    except Exception as e:  # noqa: BLE001 - network, auth, missing file: one message
+        raise TokenizerError(f"{spec}: cannot fetch tokenizer.json from the Hub ({type(e).__name__}: {e})") from None
+
+
+def _unreachable(url: str) -> str | None:
+    """Why `url` cannot be reached (None when its server answers at all), within PROBE_SECONDS.
+    httpx, as huggingface_hub, honours the proxy variables."""
+    import httpx
+
+    try:
+        httpx.head(url, timeout=PROBE_SECONDS)
+    except httpx.TransportError as e:
+        if "SSL" in str(e) or "CERTIFICATE" in str(e):
+            return None  # a server answered; its certificate is huggingface_hub's to judge (its own CA settings)
+        return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return None
 
 
 def counter(tokenizer: str | t.Any | None) -> Counter:

@@ -173,8 +173,8 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
         with open(os.path.join(tmp, "train", "metadata.jsonl"), "wb") as f:
             for name, text in zip(names, texts):
                 f.write(encoder.encode({"file_name": name, "text": text}) + b"\n")
-        with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as f:
-            f.write(README.format(marker=MARKER, n=total))
+        with open(os.path.join(tmp, "README.md"), "w", encoding="utf-8") as readme:
+            readme.write(README.format(marker=MARKER, n=total))
         if also_zip:
             _write_zip(os.path.join(tmp, "train"), names, texts, dst.rstrip("/\\") + ".zip")
         _install(tmp, dst)

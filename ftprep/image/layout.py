@@ -135,13 +135,13 @@ def _imagefolder(src: Source, metas: list[str], column: str) -> Layout:
         by_dir[folder] = rel
     captions: dict[str, Caption] = {}
     for folder, rel in sorted(by_dir.items()):
-        for image, caption in _rows(src, rel, folder, column, found):
+        for image, row in _rows(src, rel, folder, column, found):
             if image in captions:
                 found.append(Placed(Finding("M014", f"a second row for '{image}'; datasets makes duplicate "
                                             "examples", "file_name", "keep one row per image"),
-                                    rel, caption.line, caption.row))
+                                    rel, row.line, row.row))
                 continue
-            captions[image] = caption
+            captions[image] = row
     pairs = []
     for rel in sorted(src.sizes):
         if posixpath.basename(rel) in METADATA_NAMES:

@@ -54,7 +54,7 @@ class Source:
         """At most `limit + 1` bytes of `rel`, so the caller can tell it is over."""
         if self._zip is not None:
             with self._zip.open(rel) as f:
-                return f.read(limit + 1)  # type: ignore[no-any-return]
+                return f.read(limit + 1)
         with open(self._real[rel], "rb") as f:
             return f.read(limit + 1)
 

@@ -66,7 +66,7 @@ class HeadFirst:
     def read(self, size: int | None = -1) -> bytes:
         left = len(self.head) - self.at
         if not left:
-            return self.rest.read(size)
+            return self.rest.read(-1 if size is None else size)
         take = left if size is None or size < 0 else min(size, left)
         part = self.head[self.at:self.at + take]
         self.at += take

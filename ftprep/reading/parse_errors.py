@@ -120,7 +120,8 @@ def key_counts(rows: t.Sequence[t.Any]) -> t.Iterable[int]:
     first = rows[0]
     if isinstance(first, dict):
         return map(len, rows)
-    top, nested = _layout(type(first), tuple(_inner_type(getattr(first, f)) for f in first.__struct_fields__))
+    kind: type = type(first)
+    top, nested = _layout(kind, tuple(_inner_type(getattr(first, f)) for f in first.__struct_fields__))
     if nested is None:
         return itertools.repeat(top, len(rows))
     name, per = nested

@@ -63,7 +63,8 @@ def read_records(path: str, bounds: Bounds | None = None) -> tuple[list[str], So
 def _jsonl(path: str, gz: bool, bounds: Bounds | None = None, head: HeadFirst | None = None) -> Source:
     decoder = msgspec.json.Decoder()
     row = 0
-    with head or open_bytes(path, gz, bounds) as f:
+    # A HeadFirst reads as the file it fronts.
+    with t.cast("t.BinaryIO", head) if head is not None else open_bytes(path, gz, bounds) as f:
         for n, raw in numbered_lines(f):
             if n == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
@@ -73,8 +74,8 @@ def _jsonl(path: str, gz: bool, bounds: Bounds | None = None, head: HeadFirst | 
             try:
                 yield n, row, decoder.decode(text)
             except (msgspec.DecodeError, UnicodeDecodeError) as e:
-                f = decode_error(text, e, truncated=not raw.endswith(b"\n"), lead=len(raw) - len(raw.lstrip()))
-                yield n, row, Diagnostic(f.code, f.message, path, line=n, row=row, hint=f.hint, column=f.column)
+                bad = decode_error(text, e, truncated=not raw.endswith(b"\n"), lead=len(raw) - len(raw.lstrip()))
+                yield n, row, Diagnostic(bad.code, bad.message, path, line=n, row=row, hint=bad.hint, column=bad.column)
             except RecursionError:
                 yield n, row, too_deep(path, n, row)
             row += 1

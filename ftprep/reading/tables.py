@@ -119,7 +119,7 @@ def read_table(path: str | os.PathLike[str], fmt: str, gz: bool, bounds: Bounds 
             except ImportError:
                 import polars as pl
 
-                frame = pl.read_parquet(path)
+                frame = pl.read_parquet(os.fspath(path))
                 return Table(path, fmt, gz, list(frame.columns), frame)
             return Table(path, fmt, gz, list(pq.ParquetFile(path).schema_arrow.names))
         except FileNotFoundError as e:

@@ -35,4 +35,4 @@ def struct_type(name: str, fields: list[tuple[str, t.Any]], never: t.Iterable[st
     taken.update(never)
     for j, column in enumerate(c for c in droppable if c not in taken):
         spec.append((f"d{j}", NOTHING, msgspec.field(default=msgspec.UNSET, name=column)))
-    return msgspec.defstruct(name, spec, frozen=frozen, gc=False)  # type: ignore[return-value]
+    return msgspec.defstruct(name, spec, frozen=frozen, gc=False)

@@ -91,7 +91,7 @@ def declared(module: types.ModuleType) -> Task:
     missing = [k for k in REQUIRED if not hasattr(module, k)]
     if missing:
         raise TypeError(f"{module.__name__} does not declare {', '.join(missing)}")
-    get = {k: getattr(module, k, DEFAULTS.get(k)) for k in (*REQUIRED, *DEFAULTS)}
+    get: dict[str, t.Any] = {k: getattr(module, k, DEFAULTS.get(k)) for k in (*REQUIRED, *DEFAULTS)}
     if get["KIND"] not in KINDS:
         raise TypeError(f"{module.__name__}: KIND is {get['KIND']!r}, not one of {', '.join(KINDS)}")
     return Task(name=get["NAME"], summary=get["SUMMARY"], kind=get["KIND"], takes=get["TAKES"],

@@ -74,7 +74,7 @@ class _ApiHandler(Handler):
     def faulty(self, fault: ApiFault, call: tuple[t.Any, ...]) -> Answer:
         fake = self.owner
         time.sleep(fault.delay)
-        status, payload, headers = 200, None, {}
+        status, payload, headers = 200, None, dict[str, str]()
         if fault.store_after is not None:
             timer = threading.Timer(fault.store_after, fake.handle, call)
             timer.daemon = True
@@ -212,8 +212,8 @@ class FakeApi(LocalServer):
             if method == "GET":
                 with self.lock:
                     jobs = list(self.jobs.values())
-                for job in jobs:
-                    self._state(job, poll=False)
+                for listed in jobs:
+                    self._state(listed, poll=False)
                 if query.get("status"):
                     jobs = [j for j in jobs if j["status"] == query["status"]]
                 return 200, api_rules.list_answer(jobs, self.list_shape, self.id_key), {}

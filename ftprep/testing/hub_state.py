@@ -222,7 +222,7 @@ class HubState:
             if rev not in repo.branches:
                 raise FakeHubError(404, f"Invalid rev id: {rev}", "RevisionNotFound")
             head = repo.branches[rev]
-            header = next((x["value"] for x in lines if x.get("key") == "header"), {})
+            header: dict[str, t.Any] = next((x["value"] for x in lines if x.get("key") == "header"), {})
             parent = header.get("parentCommit")
             if parent and parent != head:
                 raise FakeHubError(412, "A commit has happened since. Please refresh and try again.")
@@ -267,7 +267,7 @@ class HubState:
         if content.startswith("---"):
             front = content.split("\n---", 1)[0].removeprefix("---")
             try:
-                import yaml
+                import yaml  # type: ignore[import-untyped]
 
                 if not isinstance(yaml.safe_load(front) or {}, dict):
                     errors.append({"message": "the YAML metadata is not a mapping"})

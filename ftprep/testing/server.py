@@ -44,13 +44,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     """Keep-alive HTTP/1.1 with bodies always drained, even on errors."""
 
     protocol_version = "HTTP/1.1"
+    _body: bytes | None = None  # the request body, once read
     owner: t.Any = None  # the LocalServer subclass; set per server by `LocalServer.start`
 
     def log_message(self, format: str, *args: t.Any) -> None:  # quiet: the owner keeps its own log
         pass
 
     def body(self) -> bytes:
-        if getattr(self, "_body", None) is not None:
+        if self._body is not None:
             return self._body
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             out = bytearray()
@@ -126,8 +127,10 @@ class Injected(t.Protocol):
     """A fault injected for the next `times` requests of `method` whose path holds `path` (None: any)."""
 
     method: str
-    path: str | None
     times: int
+
+    @property
+    def path(self) -> str | None: ...  # read-only here, so that a fault may declare it `str`
 
 
 F = t.TypeVar("F", bound=Injected)

@@ -22,6 +22,9 @@ from ftprep.image import convert_images
 from ftprep.reading.formats import is_image_set
 from ftprep.reading.memory import kind_of
 
+if t.TYPE_CHECKING:
+    import polars as pl
+
 
 def convert(
     input: str | os.PathLike[str] | InMemory,
@@ -64,7 +67,7 @@ def load(
     *,
     options: Options | None = None,
     **keywords: Unpack[ConvertOptions],
-) -> t.Any:
+) -> pl.DataFrame:
     """A polars DataFrame of the canonical columns of a data file or of in-memory
     data (checked like convert).
 

@@ -43,7 +43,7 @@ def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileR
     register_hub()
     api = HfApi(library_name="ftprep")
     try:
-        info = api.repo_info(repo, repo_type="dataset", revision=revision)
+        info = api.dataset_info(repo, revision=revision)
     except RevisionNotFoundError:
         return FileReport.single(url, opts.task, "H001", f"revision '{redact(revision or '')}' does not exist in {repo}",
                        "check the branch, tag or commit after @")
@@ -52,8 +52,10 @@ def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileR
                        NOT_FOUND_HINT)
     except HfHubHTTPError as e:  # before OSError: huggingface_hub's HTTP errors subclass it
         raise SourceError(f"{url}: the Hub answered: {redact(first_line(e))}") from None
-    except (*transport_errors(), OSError) as e:
-        raise _unreachable(url, e) from None
+    except Exception as e:
+        if isinstance(e, (*transport_errors(), OSError)):
+            raise _unreachable(url, e) from None
+        raise
     name = repo.split("/")[1]
     if f"{name}.py" in {s.rfilename for s in info.siblings or []}:
         return FileReport.single(url, opts.task, "H004",

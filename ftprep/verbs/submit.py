@@ -36,7 +36,7 @@ from ftprep.api.pricing import Estimate, estimate
 from ftprep.core.errors import DataErrors, RequestInvalid
 # Part of this module's surface: callers check and build requests through it.
 from ftprep.verbs.request import build_request, job_request, model_warnings, takes_chat_template, validate_request
-from ftprep.core.keywords import SubmitOptions
+from ftprep.core.keywords import PushOptions, SubmitOptions
 
 if t.TYPE_CHECKING:
     from ftprep.api import Client, Job
@@ -173,10 +173,10 @@ def submit(
         if data is not None:
             from ftprep.verbs.push import staged
 
-            kwargs = {k: v for k, v in {**mapping, "image_model": image_model}.items() if v is not None}
+            given = {k: v for k, v in {**mapping, "image_model": image_model}.items() if v is not None}
+            kwargs = t.cast("PushOptions", {"task": task, "chat_template": chat_template, **given})
             try:
-                stage = stack.enter_context(staged(os.fspath(data), task=task, chat_template=chat_template,
-                                                   options=checked, **kwargs))
+                stage = stack.enter_context(staged(os.fspath(data), options=checked, **kwargs))
             except DataErrors as e:
                 plan.state, plan.report = "stopped", e.report
             else:
