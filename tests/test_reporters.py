@@ -56,7 +56,7 @@ def test_json() -> None:
              "count": 1, "lines": [2], "rows": [1], "first_line": None, "first_row": None},
             {"code": "D001", "severity": "warning", "message": "duplicate of line 1 in the trained columns",
              "path": "data/train.jsonl", "line": 3, "row": 2, "field": None, "hint": None, "stage": "train",
-             "count": 1, "lines": [3], "rows": [2], "first_line": 1, "first_row": 0},
+             "count": 1, "lines": [3], "rows": [2], "first_line": 1, "first_row": 0, "first_path": "data/train.jsonl"},
         ]}],
     }
 
