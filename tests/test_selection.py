@@ -4,6 +4,8 @@ and the baseline (--write-baseline, --baseline)."""
 
 from __future__ import annotations
 
+import re
+
 import json
 from pathlib import Path
 
@@ -130,6 +132,8 @@ def test_statistics_switch(data: Path) -> None:
 def test_quiet_drops_the_summary(data: Path) -> None:
     code, out, _ = run("check", str(data), "--min-rows", "1", "-q")
     assert code == 1 and "V001" in out and "FAILED" not in out
+    # As ruff -q: only the findings' lines, each `path:line: CODE [severity] ...` (no per-file header).
+    assert out.splitlines() and all(re.match(r"^[^:]+:\d+(:\d+)?: [A-Z]\d{3} \[", ln) for ln in out.splitlines())
     assert "FAILED" in run("check", str(data), "--min-rows", "1")[1]
 
 

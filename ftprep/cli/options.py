@@ -24,7 +24,7 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 # Where a command's config came from, in its click context's meta.
 
 
-class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
+class SuggestingChoice(click.Choice):
     """A choice whose error says which allowed value was meant (`gemma`: gemma3)."""
 
     def convert(self, value: t.Any, param: t.Any, ctx: t.Any) -> t.Any:

@@ -67,7 +67,7 @@ def reported(report: Report, fmt: str, rest: dict[str, t.Any]) -> tuple[Report, 
     elif quiet and fmt == "text":
         from ftprep.output.reporters import text
 
-        text(report, stream, summary=False, color=color)
+        text(report, stream, summary=False, color=color, quiet=True)
     else:
         write(fmt, report, stream, color)
     if target:

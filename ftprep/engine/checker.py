@@ -245,11 +245,11 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     report.diagnostics = out
     if not whole:
         empty = None if missing or task.base == "chat" else scan.empty_rows
-        kept = placer
+        shard_lines = placer
         if placer(()) == scan.line_of:  # JSON Lines: keep the lines' gaps, not the whole scan with its findings
             gaps = Scan(0, gaps=scan.gaps)
-            kept = lambda rows: gaps.line_of  # noqa: E731
-        report.stats[SHARD] = Shard(scan.hashes, scan.rows, empty, kept)
+            shard_lines = lambda rows: gaps.line_of  # noqa: E731
+        report.stats[SHARD] = Shard(scan.hashes, scan.rows, empty, shard_lines)
     if scan.hidden:
         report.hidden_error_rows = scan.hidden
 

@@ -74,7 +74,7 @@ def duplicates_across(shards: t.Sequence[t.Any], keep: int) -> tuple[list[tuple[
         keys.extend(hashes)
         del hashes[:]
     counts = [0] * len(starts)
-    pairs = []
+    pairs: list[tuple[int, int, int, int]] = []
     for row, first in duplicate_rows(keys):
         n = bisect.bisect_right(starts, row) - 1
         counts[n] += 1

@@ -52,17 +52,19 @@ def diagnostic_line(d: t.Any, hint: bool = True, color: bool = False) -> str:
     return f"{head} {tail}"
 
 
-def text(report: Report, stream: t.TextIO, summary: bool = True, color: bool = False) -> None:
+def text(report: Report, stream: t.TextIO, summary: bool = True, color: bool = False, quiet: bool = False) -> None:
     """One line per finding (`diagnostic_line`) under a line per file naming its
-    task and rows, then the summary line."""
+    task and rows, then the summary line; `quiet`: the findings' lines alone."""
     for f in report.files:
         inferred = " (inferred)" if f.task_inferred and f.task else ""
-        if f.task:
+        if f.task and not quiet:
             stream.write(printable(f"{f.path}: task {f.task}{inferred}, {f.rows:,} rows") + "\n")
         for d in f.diagnostics:
             stream.write(diagnostic_line(d, color=color) + "\n")
         for code, n in sorted(f.dropped.items()):
             stream.write(f"{printable(f.path)}: {n:,} more {code} not shown (raise --max-per-code)\n")
+    if quiet:
+        return
     for note in report.notes:
         stream.write(f"note: {printable(note['message'])}\n")
     if not summary:

@@ -92,7 +92,7 @@ def staged(path: str | os.PathLike[str] | InMemory, *, options: Options | None =
         if memory == "dataset_dict":
             raise ValueError("a DatasetDict has several splits; the trainer reads one: push dd['train']")
         src = path if memory is not None else str(path)
-        images = memory is None and is_image_set(src, opts.task)
+        images = memory is None and is_image_set(str(path), opts.task)
         folder = os.path.join(tmp, "repo")
         conv = convert(src, folder if images else os.path.join(folder, *DATA_FILE.split("/")), options=opts)
         if not conv.written:

@@ -47,8 +47,6 @@ def mistakes() -> None:
     # A keyword of the wrong type.
     ftprep.check("train.jsonl", max_seq_len="4096")  # type: ignore[arg-type]
     ftprep.check("train.jsonl", strict="yes")  # type: ignore[arg-type]
-    # convert needs its output.
-    ftprep.convert("raw.csv")  # type: ignore[call-arg]
     # The report is not a list, and a push needs its repo.
     ftprep.check("train.jsonl").append(1)  # type: ignore[attr-defined]
     ftprep.push("train.jsonl")  # type: ignore[call-arg]
