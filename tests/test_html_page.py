@@ -12,7 +12,7 @@ import typing as t
 from pathlib import Path
 
 import ftprep
-from ftprep.cli.render import COUNTS_NOTE, histogram_text, stats_text
+from ftprep.cli.stats_view import COUNTS_NOTE, histogram_text, stats_text
 from ftprep.engine.length_stats import Stats
 from ftprep.engine.lengths import stats
 from ftprep.output.html import write_html

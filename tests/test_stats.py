@@ -241,7 +241,7 @@ def test_stats_keep_the_first_findings_per_code_and_count_them_all(tmp_path: Pat
     rows = [{"instruction": f"q{i}", "input": "x", "output": "a"} for i in range(10)]
     s = stats(write(tmp_path, rows))
     assert len(s.diagnostics) == 3 and s.counts == {"S003": 10}
-    from ftprep.cli.render import stats_text
+    from ftprep.cli.stats_view import stats_text
 
     line = next(ln for ln in stats_text(s) if " S003 " in ln)
     assert line.endswith("[10 rows: lines 1, 2, 3, ...]")

@@ -16,7 +16,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from ftprep.core.options import Declaration, Options, declarations
+from ftprep.core.declaration import Declaration
+from ftprep.core.options import Options, declarations
 from ftprep.engine.settings import choices as registry_choices
 from ftprep.engine.settings import settle
 

@@ -20,6 +20,9 @@ import functools
 import typing as t
 
 from ftprep.core.bounds import MAX_DECOMPRESSED, MAX_EXPANSION
+from ftprep.core.command_line import CLI_ONLY
+from ftprep.core.declaration import Declaration
+from ftprep.core.declaration import declared_field as _option
 
 # The trainer keeps min-rows configurable: its MINIMUM_DATASET_ROWS moved
 # 5,000 -> 2,000 -> 4,000 -> 8,000. The latest seen is the default.
@@ -40,53 +43,6 @@ COLUMNS = ("check", "convert", "load", "push", "render", "stats")  # submit name
 SHOWN = ("check", "convert", "render", "stats", "push", "submit")  # commands with the mapping flags
 IMAGES = ("check", "convert", "push", "submit")
 CHECKED = ("check", "push", "submit")
-
-
-@dataclasses.dataclass(frozen=True)
-class Declaration:
-    """One option. `flag` None: a library keyword only. `choices`: the allowed
-    values, or the name of the registry that holds them. `kind` is the value's
-    type for the CLI and config: str, int, float, bool, bytes, path, file, callable or any.
-    `per_command` overrides help, default, choices, required or config for one command."""
-
-    name: str
-    annotation: t.Any
-    default: t.Any
-    help: str
-    flag: str | None = None
-    param: str = ""
-    kind: str = "str"
-    choices: tuple[str, ...] | str | None = None
-    minimum: float | None = None
-    open_minimum: bool = False
-    metavar: str | None = None
-    config: bool = False
-    commands: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = ()
-    per_command: t.Mapping[str, t.Mapping[str, t.Any]] = dataclasses.field(default_factory=dict)
-    short: str | None = None
-    # The value of the flag given without one (`--color` alone is `--color always`).
-    flag_value: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The `[tool.ftprep]` key: the long flag without its dashes (kebab-case without a flag)."""
-        return self.flag.removeprefix("--") if self.flag else self.name.replace("_", "-")
-
-    def on(self, command: str, what: str) -> t.Any:
-        """`what` (help, default, choices, required, config) as `command` shows it."""
-        own = self.per_command.get(command, {})
-        if what in own:
-            return own[what]
-        return {"required": False}.get(what, getattr(self, what, None))
-
-
-def _option(default: t.Any, help: str, **spec: t.Any) -> t.Any:
-    """A field of `Options` with its declaration (the rest of `Declaration`).
-    `hashed` False: a value that may be a list or a table, left out of the hash
-    that caches what the rows' checks are built from (it does not change them)."""
-    hashed = spec.pop("hashed", True)
-    return dataclasses.field(default=default, hash=None if hashed else False, metadata={"help": help, **spec})
 
 
 # Progress: the long passes that report how far they are, and what they count.
@@ -231,50 +187,6 @@ class Options:
     def mapping(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if f.name.startswith("field_") and getattr(self, f.name)}
-
-
-# Reporters of a check (ftprep.output): text and json, and the CI formats.
-_FORMATS = ("text", "json", "github", "sarif", "junit", "gitlab")
-_PLAIN = {"choices": _FORMATS[:2], "config": False}
-_API = {**_PLAIN, "default": "text", "help": "Output format."}
-
-# Options of the command line alone: the verbs never see them.
-CLI_ONLY = (
-    Declaration("html", "str | None", None, "Also write a self-contained HTML report.", "--html", "html_path",
-                kind="path", commands=("check", "stats"),
-                per_command={"stats": {"help": "Also write a self-contained HTML page."}}),
-    Declaration("config", "str | None", None, "Read options from this file instead of searching for [tool.ftprep].",
-                "--config", "config_path", kind="file", commands=("check", "convert", "push", "submit"),
-                per_command={"convert": {"help": "Config file to use."}}),
-    Declaration("isolated", "bool", False, "Ignore configuration files.", "--isolated", kind="bool",
-                commands=("check", "convert", "push", "submit")),
-    Declaration("format", "str | None", None, "Output format (default text; github under GITHUB_ACTIONS).",
-                "--format", "fmt", choices=_FORMATS, config=True,
-                commands=("check", "convert", "render", "stats", "codes", "push", "submit", "jobs", "cost"),
-                per_command={"render": _PLAIN, "stats": _PLAIN, "codes": _PLAIN,
-                             "push": _API, "submit": _API, "jobs": _API, "cost": _API}),
-    # CI switches and the baseline, as ruff's (ftprep/core/selection.py, ftprep/verbs/baseline.py).
-    Declaration("exit_zero", "bool", False, "Exit 0 even when there are errors.", "--exit-zero", kind="bool",
-                commands=("check",)),
-    Declaration("statistics", "bool", False, "Print how many findings each code has instead of the findings.",
-                "--statistics", kind="bool", commands=("check",)),
-    Declaration("quiet", "bool", False, "Print only the findings: no summary, no notes.", "--quiet", kind="bool",
-                commands=("check",), short="-q"),
-    Declaration("output_file", "str | None", None, "Write the report to this file (atomically) instead of "
-                "standard output.", "--output-file", kind="path", metavar="PATH", commands=("check",)),
-    Declaration("baseline", "str | None", None, "Report only the findings this baseline file does not record.",
-                "--baseline", kind="file", metavar="FILE", commands=("check",)),
-    Declaration("write_baseline", "str | None", None, "Record today's findings in this baseline file (JSON) "
-                "and exit 0.", "--write-baseline", kind="path", metavar="FILE", commands=("check",)),
-    # Settings per file: which config applied and where each value came from.
-    Declaration("show_settings", "bool", False, "Print, for each input, the config file that applies and every "
-                "setting with its source (flag, config, default); check nothing.", "--show-settings", kind="bool",
-                commands=("check",)),
-    # Colour of the text output (ftprep/output/colour.py decides auto).
-    Declaration("color", "str", "auto", "Colour the text output: auto (a terminal, unless NO_COLOR is set), always "
-                "or never.", "--color", choices=("auto", "always", "never"), flag_value="always",
-                commands=("check", "convert", "render", "stats", "push", "submit")),
-)
 
 
 @functools.cache
