@@ -71,7 +71,7 @@ def reported(report: Report, fmt: str, rest: dict[str, t.Any]) -> tuple[Report, 
     else:
         write(fmt, report, stream, color)
     if target:
-        from ftprep.disk.text_output import write_text
+        from ftprep.disk.outputs import write_text
 
         try:
             write_text(target, t.cast(io.StringIO, stream).getvalue(), [f.path for f in report.files], "the report")

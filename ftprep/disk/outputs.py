@@ -226,3 +226,22 @@ def terminating() -> t.Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def write_text(target: str | os.PathLike[str], text: str, inputs: t.Iterable[str] = (),
+               what: str = "the output") -> None:
+    """Write `text` to `target` (a report, a page, a baseline) through a temporary
+    file beside it, so that a reader never sees half of it. Raises OutputError (a
+    ValueError) when `target` is one of `inputs`, OSError when the folder cannot
+    be written."""
+    path = os.fspath(target)
+    refuse_input(path, inputs, what)
+    folder = os.path.dirname(os.path.abspath(path))
+    sweep(folder)
+    fd, tmp = temp_file(folder, os.path.splitext(path)[1])
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        publish(tmp, path)
+    finally:
+        discard(tmp)

@@ -12,7 +12,7 @@ import html
 import os
 import typing as t
 
-from ftprep.disk.outputs import discard, publish, refuse_input, sweep, temp_file
+from ftprep.disk.outputs import refuse_input, write_text
 
 if t.TYPE_CHECKING:
     from ftprep.core.diagnostics import Report
@@ -52,17 +52,9 @@ def write_html(report: Report, path: str | os.PathLike[str], stats: TokenStats |
             if f.path not in by_path and later is not None:
                 by_path[f.path] = later()
     target = os.fspath(path)
-    refuse_input(target, [f.path for f in report.files], "the HTML report")
+    refuse_input(target, [f.path for f in report.files], "the HTML report")  # before the page is drawn
     page = render_page(report, by_path, "stats" if stats is not None and hasattr(stats, "lengths") else "check")
-    folder = os.path.dirname(os.path.abspath(target))
-    sweep(folder)
-    fd, tmp = temp_file(folder, ".html")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(page)
-        publish(tmp, target)
-    finally:
-        discard(tmp)
+    write_text(target, page, [f.path for f in report.files], "the HTML report")
 
 
 def render_page(report: Report, by_path: t.Mapping[str, TokenStats], origin: str = "check") -> str:

@@ -30,7 +30,7 @@ import typing as t
 
 from ftprep.core.diagnostics import Diagnostic, FileReport, Report
 from ftprep.core.errors import BaselineError
-from ftprep.disk.text_output import write_text
+from ftprep.disk.outputs import write_text
 
 BASELINE_VERSION = 1
 NOT_SHOWN = "not shown"
