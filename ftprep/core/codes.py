@@ -5,7 +5,8 @@ never reused or renumbered: a retired code stays here with its summary. The
 README's table of codes is checked against this registry by a test.
 
 Families: P parse and file, L load (type inference), S columns, V values,
-C chat, D dataset, G grpo, T templates and tokens, M media (images), H hub and URL.
+C chat, D dataset, G grpo (reward functions too), T templates and tokens, M media (images), H hub and
+URL, Q quality of the trained text (near duplicates, leakage, secrets and personal data, junk).
 
 Each code also names the trainer's stage that fails on the row or garbles it,
 so a finding says where the money would be lost (`STAGES`).
