@@ -34,7 +34,7 @@ from ftprep.engine.length_stats import SAMPLES, THROUGHPUT, THROUGHPUT_NOTE, Sam
 from ftprep.engine.row_render import DEFAULT_TEMPLATE, Entry, RowRenderer
 from ftprep.engine.settings import settle
 from ftprep.engine.tokens import BATCH, Counter, counter, missing_specials
-from ftprep.tasks import base_of
+from ftprep.tasks import ROWS, base_of
 
 if t.TYPE_CHECKING:
     from ftprep.tasks import Task
@@ -199,7 +199,7 @@ def check_tally(task: Task, opts: Options, where: str, columns: t.Collection[str
     """The token accounting of `check --tokenizer/--max-seq-len` for one local file
     (None for a task without rows to render). Raises TokenizerError (a ValueError)
     for a tokenizer that cannot be loaded, before any row is read."""
-    if task.kind != "rows":
+    if task.kind != ROWS:
         return None
     opts = dataclasses.replace(opts, task=task.name)
     tally = LengthTally(counter(opts.tokenizer), RowRenderer(task.name, opts, sorted(columns), where))
