@@ -129,6 +129,14 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         line_of = placer(())
         load = [d.placed(line_of) for d in load]
     report.diagnostics += load
+    if opts.near_duplicates and not opts.dataset:  # a dataset's are found over all its files (ftprep.engine.shards)
+        from ftprep.engine.near_duplicates import near_findings
+
+        near, unshown = near_findings(path, list(task.mapped(opts).values()), shown, opts.max_per_code, placer,
+                                      bounds_of(opts))
+        report.diagnostics += near
+        if unshown:
+            report.dropped["Q001"] = unshown
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if tokens is not None:
         report.stats["tokens"] = tokens[1]

@@ -1,0 +1,215 @@
+"""Near-duplicate rows (Q001): MinHash over word shingles of the trained text,
+with banded LSH, in bounded memory.
+
+The threshold: an estimated Jaccard similarity of at least 0.8 over 5-word
+shingles (lower-cased word tokens). Five words is the shingle length of the
+near-duplicate literature on web text (Broder's resemblance; the 5-gram
+MinHash of the deduplication steps of NeMo Curator and datatrove), and 0.8 is
+their usual cut: rows that share four fifths of their 5-word spans are the
+same example with small edits (a name, a number, a reworded opening), which
+the trainer sees as one example weighted twice. Texts under five words take
+no part: one shingle makes Jaccard an equality test, which is D001's.
+
+MinHash is `rensa`'s (a Rust MinHash, many times faster than `datasketch`'s
+pure-Python permutations on this workload). Per row only its signature is
+kept, 64 permutations cut to their low 16 bits (b-bit MinHash, Li and König:
+a random pair agrees by chance with probability 1/65536, negligible at 0.8):
+128 bytes a row, 128 MB for a million rows. LSH is 16 bands of 4 values; a
+band's 4 values are one 8-byte key, so the bands are views of the signatures
+and cost nothing to store. Candidates from equal band keys are confirmed on
+the whole signature. At 0.8 a pair is a candidate with probability
+1-(1-0.8^4)^16 = 0.9998; at 0.5, 0.64, but then the signature rejects it.
+"""
+
+from __future__ import annotations
+
+import array
+import re
+import typing as t
+
+PERMS = 64
+BANDS = 16
+SHINGLE = 5
+THRESHOLD = 0.8
+SEED = 1
+BATCH = 4096
+# The other members a finding names (the message and `rows`).
+MAX_NAMED = 10
+WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> list[str]:
+    """The 5-word spans of a text, its words lower-cased; none under five words."""
+    words = WORD.findall(text.lower())
+    return [" ".join(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)]
+
+
+def text_of(value: t.Any) -> str:
+    """The words of a trained value: strings as they are, a conversation's
+    contents in order (a message's role is not text the model learns)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "\n".join(text_of(v) for k, v in value.items() if k not in ("role", "from"))
+    if isinstance(value, (list, tuple)):
+        return "\n".join(text_of(v) for v in value)
+    return "" if value is None else str(value)
+
+
+class Group(t.NamedTuple):
+    """Rows that are near duplicates of their first: (row, estimated similarity) for the others."""
+
+    first: int
+    others: list[tuple[int, float]]
+
+
+class Signatures:
+    """Signatures of rows, added in row order, then grouped. Only signatures
+    and one exact key a row are kept: `add` batches texts to the MinHash."""
+
+    def __init__(self) -> None:
+        self.rows = array.array("q")
+        self.exact = array.array("Q")
+        self.chunks: list[t.Any] = []
+        self.pending: list[list[str]] = []
+
+    def add(self, row: int, text: str) -> None:
+        import xxhash
+
+        spans = shingles(text)
+        if not spans:
+            return
+        self.rows.append(row)
+        self.exact.append(xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass")))
+        self.pending.append(spans)
+        if len(self.pending) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        import numpy as np
+        import rensa
+
+        rows = rensa.RMinHash.digest_matrix_from_token_sets(self.pending, PERMS, SEED).to_rows()
+        self.chunks.append((np.array(rows, dtype=np.uint32) & 0xFFFF).astype(np.uint16))
+        self.pending = []
+
+    def matrix(self) -> t.Any:
+        import numpy as np
+
+        self._flush()
+        if len(self.chunks) != 1:
+            self.chunks = [np.concatenate(self.chunks) if self.chunks else np.zeros((0, PERMS), np.uint16)]
+        return self.chunks[0]
+
+    def groups(self, threshold: float = THRESHOLD) -> list[Group]:
+        """Each group of near duplicates once, in the order of their first rows.
+        A row whose text repeats an earlier row exactly is D001's and left out."""
+        import numpy as np
+
+        sig = self.matrix()
+        if len(sig) < 2:
+            return []
+        rows = np.frombuffer(self.rows, dtype=np.int64)
+        _, firsts = np.unique(np.frombuffer(self.exact, dtype=np.uint64), return_index=True)
+        if len(firsts) < len(sig):  # exact repeats out: they would all be pairs of similarity 1
+            keep = np.sort(firsts)
+            sig, rows = sig[keep], rows[keep]
+        a, b = _candidates(sig)
+        if not len(a):
+            return []
+        similar = (sig[a] == sig[b]).mean(axis=1)
+        ok = similar >= threshold
+        return _components(a[ok], b[ok], sig, rows)
+
+
+def _candidates(sig: t.Any) -> tuple[t.Any, t.Any]:
+    """(earlier, later) index pairs that share a band: each row paired with the
+    first row of its band bucket, so a bucket of k rows costs k-1 pairs."""
+    import numpy as np
+
+    width = PERMS // BANDS
+    pairs = []
+    for band in range(BANDS):
+        keys = np.ascontiguousarray(sig[:, band * width:(band + 1) * width]).view(np.uint64).ravel()
+        order = np.argsort(keys, kind="stable")  # stable: a bucket's rows in row order
+        ranked = keys[order]
+        same = np.empty(len(ranked), dtype=bool)
+        same[0] = False
+        np.equal(ranked[1:], ranked[:-1], out=same[1:])
+        if not same.any():
+            continue
+        heads = np.maximum.accumulate(np.where(same, 0, np.arange(len(ranked))))
+        pairs.append(order[heads[same]].astype(np.int64) << 32 | order[same].astype(np.int64))
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    joined = np.unique(np.concatenate(pairs))
+    return joined >> 32, joined & 0xFFFFFFFF
+
+
+def _components(a: t.Any, b: t.Any, sig: t.Any, rows: t.Any) -> list[Group]:
+    """Confirmed pairs to groups (union-find), each named by its first row,
+    with each other member's estimated similarity to that first row."""
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while parent.get(i, i) != i:
+            parent[i] = parent.get(parent[i], parent[i])
+            i = parent[i]
+        return i
+
+    for i, j in zip(a.tolist(), b.tolist()):
+        parent.setdefault(i, i)
+        parent.setdefault(j, j)
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    members: dict[int, list[int]] = {}
+    for i in parent:
+        members.setdefault(root(i), []).append(i)
+    out = []
+    for first in sorted(members):
+        others = sorted(m for m in members[first] if m != first)
+        similar = (sig[others] == sig[first]).mean(axis=1).tolist()
+        out.append(Group(int(rows[first]), [(int(rows[m]), round(s, 2)) for m, s in zip(others, similar)]))
+    return out
+
+
+def near_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, placer: t.Any,
+                  bounds: t.Any = None) -> tuple[list[t.Any], int]:
+    """Q001 for the first `keep` groups of one file, at each group's first row,
+    and the count of groups not shown. The rows are read again (the one record
+    reader); a record that cannot be read has its finding from the scan."""
+    from ftprep.core.diagnostics import Diagnostic
+    from ftprep.reading.records import guarded_records
+
+    sigs = Signatures()
+    for _, row, rec in guarded_records(path, bounds)[1]:
+        if isinstance(rec, dict):
+            sigs.add(row, text_of([rec.get(c) for c in columns]))
+    groups = sigs.groups()
+    shown_groups = groups[:keep]
+    line_of = placer({r for g in shown_groups for r in (g.first, *(m for m, _ in g.others[:MAX_NAMED]))})
+    out = []
+    for g in shown_groups:
+        others = tuple(m for m, _ in g.others)
+        out.append(Diagnostic("Q001", near_message(g, line_of, MAX_NAMED), shown, line=line_of(g.first), row=g.first,
+                              rows=others[:MAX_NAMED],
+                              hint="keep one of each group: ftprep convert --dedupe"))
+    return out, len(groups) - len(shown_groups)
+
+
+def near_message(group: Group, line_of: t.Callable[[int], int | None], shown: int) -> str:
+    """Q001's message: the other members by line (row where no lines), with the similarity range."""
+    named = [f"line {line}" if (line := line_of(r)) is not None else f"row {r}" for r, _ in group.others[:shown]]
+    more = len(group.others) - shown
+    tail = f" and {more:,} more" if more > 0 else ""
+    low, high = min(s for _, s in group.others), max(s for _, s in group.others)
+    similar = f"{high:.2f}" if low == high else f"{low:.2f}-{high:.2f}"
+    return (f"{len(group.others) + 1} rows are near duplicates in the trained text (estimated Jaccard {similar} "
+            f"over 5-word shingles): this row and {', '.join(named)}{tail}")
+
+
+__all__ = ["BANDS", "Group", "PERMS", "SHINGLE", "Signatures", "THRESHOLD", "near_findings", "near_message",
+           "shingles", "text_of"]
