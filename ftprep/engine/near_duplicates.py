@@ -196,6 +196,7 @@ def near_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, pl
         others = tuple(m for m, _ in g.others)
         out.append(Diagnostic("Q001", near_message(g, line_of, MAX_NAMED), shown, line=line_of(g.first), row=g.first,
                               rows=others[:MAX_NAMED],
+                              lines=tuple(n for r in others[:MAX_NAMED] if (n := line_of(r)) is not None),
                               hint="keep one of each group: ftprep convert --dedupe"))
     return out, len(groups) - len(shown_groups)
 
