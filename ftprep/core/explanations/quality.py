@@ -14,6 +14,6 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "evaluation loss look better than the model is.",
         '{"instruction": "Write a haiku about the autumn sea and falling leaves", "output": "Waves fold gold leaves"}\n'
         '{"instruction": "Write a haiku about the autumn sea and falling leaves.", "output": "Waves fold gold leaves!"}',
-        "Keep one row of each group (ftprep convert --dedupe), or make the rows really differ.",
+        "Keep one row of each group, or make the rows really differ.",
     ),
 }
