@@ -110,3 +110,21 @@ def test_groups_beyond_max_per_code_are_counted(tmp_path) -> None:
     report = ftprep.check(_write(tmp_path, rows), task="text", near_duplicates=True, max_per_code=2)
     assert [d.row for d in report.diagnostics if d.code == "Q001"] == [0, 2]
     assert report.files[0].dropped["Q001"] == 1
+
+
+def test_dataset_finds_near_duplicates_across_files(tmp_path) -> None:
+    rng = random.Random(9)
+    base = _text(rng)
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"instruction": _text(rng), "output": "x"}) + "\n"
+                 + json.dumps({"instruction": base, "output": "x"}) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"instruction": _text(rng), "output": "x"}) + "\n"
+                 + json.dumps({"instruction": _edited(base, 1), "output": "x"}) + "\n", encoding="utf-8")
+    report = ftprep.check([str(a), str(b)], task="text", dataset=True, near_duplicates=True)
+    found = [d for d in report.diagnostics if d.code == "Q001"]
+    assert len(found) == 1
+    q = found[0]
+    assert (q.path, q.line, q.row, q.rows) == (str(a), 2, 1, ())  # the other member is in b.jsonl
+    assert f"line 2 of {b}" in q.message
+    alone = ftprep.check([str(a), str(b)], task="text", near_duplicates=True)
+    assert not [d for d in alone.diagnostics if d.code == "Q001"]  # without --dataset, files are apart

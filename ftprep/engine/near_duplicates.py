@@ -220,35 +220,63 @@ def _components(a: t.Any, b: t.Any, sig: t.Any, rows: t.Any) -> list[Group]:
     return out
 
 
-def near_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, placer: t.Any,
-                  bounds: t.Any = None) -> tuple[list[t.Any], int]:
-    """Q001 for the first `keep` groups of one file, at each group's first row,
-    and the count of groups not shown. The rows are read again (the one record
-    reader); a record that cannot be read has its finding from the scan."""
-    from ftprep.core.diagnostics import Diagnostic
+def file_signatures(path: str, columns: t.Sequence[str], bounds: t.Any = None) -> Signatures:
+    """One file's rows read again (the one record reader) to the signatures of
+    their trained columns; a record that cannot be read has its finding from the scan."""
     from ftprep.reading.records import guarded_records
 
     sigs = Signatures()
     for _, row, rec in guarded_records(path, bounds)[1]:
         if isinstance(rec, dict):
             sigs.add(row, text_of([rec.get(c) for c in columns]))
-    groups = sigs.groups()
+    sigs.matrix()
+    return sigs
+
+
+def merged(parts: t.Sequence[Signatures], starts: t.Sequence[int]) -> Signatures:
+    """The signatures of several files as one, their rows moved by each file's start (files in order)."""
+    import numpy as np
+
+    out = Signatures()
+    for part, start in zip(parts, starts):
+        out.rows.extend(r + start for r in part.rows)
+        out.exact.extend(part.exact)
+    out.chunks = [np.concatenate([p.matrix() for p in parts])] if parts else []
+    return out
+
+
+def near_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, placer: t.Any,
+                  bounds: t.Any = None) -> tuple[list[t.Any], int]:
+    """Q001 for the first `keep` groups of one file, at each group's first row,
+    and the count of groups not shown."""
+    groups = file_signatures(path, columns, bounds).groups()
     shown_groups = groups[:keep]
     line_of = placer({r for g in shown_groups for r in (g.first, *(m for m, _ in g.others[:MAX_NAMED]))})
-    out = []
-    for g in shown_groups:
-        others = tuple(m for m, _ in g.others)
-        out.append(Diagnostic("Q001", near_message(g, line_of, MAX_NAMED), shown, line=line_of(g.first), row=g.first,
-                              rows=others[:MAX_NAMED],
-                              lines=tuple(n for r in others[:MAX_NAMED] if (n := line_of(r)) is not None),
-                              hint="keep one row of each group, or make the rows differ"))
+    out = [finding(g, shown, line_of, [(m, place(line_of(m), m)) for m, _ in g.others[:MAX_NAMED]])
+           for g in shown_groups]
     return out, len(groups) - len(shown_groups)
 
 
-def near_message(group: Group, line_of: t.Callable[[int], int | None], shown: int) -> str:
-    """Q001's message: the other members by line (row where no lines), with the similarity range."""
-    named = [f"line {line}" if (line := line_of(r)) is not None else f"row {r}" for r, _ in group.others[:shown]]
-    more = len(group.others) - shown
+def finding(group: Group, path: str, line_of: t.Callable[[int], int | None],
+            named: list[tuple[int | None, str]]) -> t.Any:
+    """Q001 at a group's first row; `named` the first MAX_NAMED others as
+    (row in this file or None, place), `rows` and `lines` those of this file."""
+    from ftprep.core.diagnostics import Diagnostic
+
+    here = tuple(r for r, _ in named if r is not None)
+    return Diagnostic("Q001", near_message(group, [p for _, p in named]), path, line=line_of(group.first),
+                      row=group.first, rows=here, lines=tuple(n for r in here if (n := line_of(r)) is not None),
+                      hint="keep one row of each group, or make the rows differ")
+
+
+def place(line: int | None, row: int, where: str = "") -> str:
+    """A member as a message names it: its line, or its row where the format has no lines."""
+    return (f"line {line}" if line is not None else f"row {row}") + where
+
+
+def near_message(group: Group, named: list[str]) -> str:
+    """Q001's message: the other members by place, with the similarity range."""
+    more = len(group.others) - len(named)
     tail = f" and {more:,} more" if more > 0 else ""
     low, high = min(s for _, s in group.others), max(s for _, s in group.others)
     similar = f"{high:.2f}" if low == high else f"{low:.2f}-{high:.2f}"
@@ -256,5 +284,5 @@ def near_message(group: Group, line_of: t.Callable[[int], int | None], shown: in
             f"over 5-word shingles): this row and {', '.join(named)}{tail}")
 
 
-__all__ = ["BANDS", "Group", "PERMS", "SHINGLE", "Signatures", "THRESHOLD", "near_findings", "near_message",
+__all__ = ["BANDS", "Group", "PERMS", "SHINGLE", "Signatures", "THRESHOLD", "file_signatures", "finding", "merged", "near_findings", "near_message", "place",
            "shingles", "text_of", "words"]
