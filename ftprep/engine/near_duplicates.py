@@ -54,22 +54,38 @@ def shingles(text: str) -> list[str]:
     return [" ".join(found[i:i + SHINGLE]) for i in range(len(found) - SHINGLE + 1)]
 
 
-def _span_hashes(flat: t.Any) -> t.Any:
-    """A hash of each run of 5 word hashes, order-sensitive (a multiplier per
-    place), with a final mix so the low bits that MinHash keeps are well spread."""
+def _span_hashes(flat: t.Any, width: int = SHINGLE) -> t.Any:
+    """A hash of each run of `width` word hashes, order-sensitive (a multiplier
+    per place), with a final mix so the low bits that MinHash keeps are well spread."""
     import numpy as np
 
-    n = len(flat) - SHINGLE + 1
+    n = len(flat) - width + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)
+    mults = MULTIPLIERS if width == SHINGLE else [(MULTIPLIERS[0] * (2 * k + 1)) & (2**64 - 1) for k in range(width)]
     with np.errstate(over="ignore"):
         out = np.zeros(n, dtype=np.uint64)
-        for k, mult in enumerate(MULTIPLIERS):
+        for k, mult in enumerate(mults):
             out ^= flat[k:k + n] * np.uint64(mult)
         out ^= out >> np.uint64(31)
         out *= np.uint64(0x94D049BB133111EB)
         out ^= out >> np.uint64(29)
     return out
+
+
+def row_spans(flat: t.Any, sizes: t.Any, width: int) -> tuple[t.Any, t.Any]:
+    """The `width`-word span hashes of rows laid end to end in `flat` (their
+    word counts in `sizes`), without the spans that straddle two rows, and the
+    count of spans per row (n-width+1, or 0)."""
+    import numpy as np
+
+    spans = _span_hashes(flat, width)
+    ends = np.cumsum(sizes)
+    keep = np.ones(len(spans), dtype=bool)
+    for k in range(1, width):
+        cut = ends[:-1] - k
+        keep[cut[(cut >= 0) & (cut < len(spans))]] = False
+    return spans[keep], np.maximum(sizes - (width - 1), 0)
 
 
 def text_of(value: t.Any) -> str:
@@ -99,7 +115,9 @@ class Signatures:
         self.rows = array.array("q")
         self.exact = array.array("Q")
         self.chunks: list[t.Any] = []
-        self.pending: list[list[str]] = []
+        self.pending: list[list[bytes]] = []
+        # Called with each batch's (rows, flat word hashes, words per row), before its MinHash.
+        self.on_words: t.Callable[[t.Any, t.Any, t.Any], None] | None = None
 
     def add(self, row: int, text: str) -> None:
         import xxhash
@@ -125,17 +143,12 @@ class Signatures:
         hashed = rensa.RMinHash.hash_token_sets(self.pending)
         sizes = np.fromiter(map(len, hashed), dtype=np.int64, count=len(hashed))
         flat = np.fromiter(itertools.chain.from_iterable(hashed), dtype=np.uint64, count=int(sizes.sum()))
-        spans = _span_hashes(flat)
-        # A row of n words has n-4 spans; the spans that straddle two rows are cut out.
-        ends = np.cumsum(sizes)
-        keep = np.ones(len(spans), dtype=bool)
-        for k in range(1, SHINGLE):
-            cut = ends[:-1] - k
-            keep[cut[cut < len(spans)]] = False
-        counts = sizes - (SHINGLE - 1)
+        if self.on_words is not None:  # leakage: the same word hashes, in longer spans
+            self.on_words(self.rows[len(self.rows) - len(sizes):], flat, sizes)
+        spans, counts = row_spans(flat, sizes, SHINGLE)
         offsets = np.zeros(len(counts) + 1, dtype=np.uint64)
         np.cumsum(counts, out=offsets[1:])
-        matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(spans[keep], offsets, PERMS, SEED)
+        matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(spans, offsets, PERMS, SEED)
         self.chunks.append((np.array(matrix.to_rows(), dtype=np.uint32) & 0xFFFF).astype(np.uint16))
         self.pending = []
 
@@ -220,12 +233,13 @@ def _components(a: t.Any, b: t.Any, sig: t.Any, rows: t.Any) -> list[Group]:
     return out
 
 
-def file_signatures(path: str, columns: t.Sequence[str], bounds: t.Any = None) -> Signatures:
+def file_signatures(path: str, columns: t.Sequence[str], bounds: t.Any = None,
+                    sigs: Signatures | None = None) -> Signatures:
     """One file's rows read again (the one record reader) to the signatures of
     their trained columns; a record that cannot be read has its finding from the scan."""
     from ftprep.reading.records import guarded_records
 
-    sigs = Signatures()
+    sigs = Signatures() if sigs is None else sigs
     for _, row, rec in guarded_records(path, bounds)[1]:
         if isinstance(rec, dict):
             sigs.add(row, text_of([rec.get(c) for c in columns]))
@@ -284,5 +298,5 @@ def near_message(group: Group, named: list[str]) -> str:
             f"over 5-word shingles): this row and {', '.join(named)}{tail}")
 
 
-__all__ = ["BANDS", "Group", "PERMS", "SHINGLE", "Signatures", "THRESHOLD", "file_signatures", "finding", "merged", "near_findings", "near_message", "place",
+__all__ = ["BANDS", "Group", "PERMS", "SHINGLE", "Signatures", "THRESHOLD", "file_signatures", "finding", "merged", "near_findings", "near_message", "place", "row_spans",
            "shingles", "text_of", "words"]
