@@ -128,3 +128,35 @@ def test_dataset_finds_near_duplicates_across_files(tmp_path) -> None:
     assert f"line 2 of {b}" in q.message
     alone = ftprep.check([str(a), str(b)], task="text", near_duplicates=True)
     assert not [d for d in alone.diagnostics if d.code == "Q001"]  # without --dataset, files are apart
+
+
+def _leaks(report) -> list[tuple[int, str]]:
+    return [(d.row, d.code) for d in report.diagnostics if d.code in ("Q002", "Q003", "Q004")]
+
+
+def test_eval_leaks_get_their_strongest_code_each(tmp_path) -> None:
+    rng = random.Random(10)
+    seen, passage = _text(rng), _text(rng)
+    ev = tmp_path / "eval.jsonl"
+    ev.write_text(json.dumps({"instruction": seen, "output": "a"}) + "\n"
+                  + json.dumps({"instruction": passage, "output": "b"}) + "\n", encoding="utf-8")
+    quoted = " ".join(_text(rng, 30).split() + passage.split()[:13])  # 13 words of an eval row, nothing more
+    rows = [{"instruction": _text(rng), "output": "z"}, {"instruction": seen, "output": "a"},
+            {"instruction": _edited(seen, 1), "output": "a"}, {"instruction": quoted, "output": "z"},
+            {"instruction": " ".join(_text(rng, 30).split() + passage.split()[:12]), "output": "z"}]
+    report = ftprep.check(_write(tmp_path, rows), task="text", eval=str(ev))
+    assert _leaks(report) == [(1, "Q002"), (2, "Q003"), (3, "Q004")]  # 12 shared words (row 4) are not a leak
+    q2 = next(d for d in report.diagnostics if d.code == "Q002")
+    assert q2.line == 2 and "eval.jsonl line 1" in q2.message and q2.stage == "eval"
+    assert not _leaks(ftprep.check(_write(tmp_path, rows), task="text"))
+
+
+def test_eval_is_read_again_when_it_changes(tmp_path) -> None:
+    rng = random.Random(11)
+    text = _text(rng)
+    path = _write(tmp_path, [{"instruction": text, "output": "a"}])
+    ev = tmp_path / "eval.jsonl"
+    ev.write_text(json.dumps({"instruction": _text(rng), "output": "a"}) + "\n", encoding="utf-8")
+    assert not _leaks(ftprep.check(path, task="text", eval=str(ev)))
+    ev.write_text(json.dumps({"instruction": text, "output": "a"}) + "\n" * 2, encoding="utf-8")
+    assert _leaks(ftprep.check(path, task="text", eval=str(ev))) == [(0, "Q002")]

@@ -76,6 +76,7 @@ class CheckOptions(_Columns, _Data, total=False):
     dataset: bool
     # Near duplicates
     near_duplicates: bool
+    eval: str | None
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

@@ -183,6 +183,9 @@ class Options:
     near_duplicates: bool = _option(False, "Also report near-duplicate rows (Q001): MinHash over 5-word shingles of "
                                            "the trained text, estimated Jaccard >= 0.8.", kind="bool", config=True,
                                     commands=("check",), verbs=("check",))
+    eval: str | None = _option(None, "Evaluation data (a local file of the same task): report training rows that are "
+                               "in it exactly, nearly, or by a 13-word span (Q002-Q004).", metavar="FILE",
+                               commands=("check",), verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
