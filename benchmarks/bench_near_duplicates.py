@@ -19,8 +19,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from generate import generate  # noqa: E402
-from measure import measure, warm  # noqa: E402
+from generate import generate
+from measure import measure, warm
 
 
 def plant(src: str, dst: str, every: int) -> int:

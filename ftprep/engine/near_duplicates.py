@@ -298,5 +298,5 @@ def near_message(group: Group, named: list[str]) -> str:
             f"over 5-word shingles): this row and {', '.join(named)}{tail}")
 
 
-__all__ = ["BANDS", "Group", "PERMS", "SHINGLE", "Signatures", "THRESHOLD", "file_signatures", "finding", "merged", "near_findings", "near_message", "place", "row_spans",
-           "shingles", "text_of", "words"]
+__all__ = ["BANDS", "PERMS", "SHINGLE", "THRESHOLD", "Group", "Signatures", "file_signatures", "finding", "merged",
+           "near_findings", "near_message", "place", "row_spans", "shingles", "text_of", "words"]
