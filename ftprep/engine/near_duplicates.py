@@ -88,15 +88,18 @@ def row_spans(flat: t.Any, sizes: t.Any, width: int) -> tuple[t.Any, t.Any]:
     return spans[keep], np.maximum(sizes - (width - 1), 0)
 
 
+ROLES = frozenset({"role", "from"})
+
+
 def text_of(value: t.Any) -> str:
     """The words of a trained value: strings as they are, a conversation's
     contents in order (a message's role is not text the model learns)."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return "\n".join(text_of(v) for k, v in value.items() if k not in ("role", "from"))
+        return "\n".join(v if type(v) is str else text_of(v) for k, v in value.items() if k not in ROLES)
     if isinstance(value, (list, tuple)):
-        return "\n".join(text_of(v) for v in value)
+        return "\n".join(v if type(v) is str else text_of(v) for v in value)
     return "" if value is None else str(value)
 
 
