@@ -117,7 +117,9 @@ class Signatures:
     def __init__(self) -> None:
         self.rows = array.array("q")
         self.exact = array.array("Q")
-        self.chunks: list[t.Any] = []
+        # The signatures, row after row, 64 uint16 each: one flat array grown in place
+        # (no list of chunks to concatenate, which would hold them twice).
+        self.flat = array.array("H")
         self.pending: list[list[bytes]] = []
         # Called with each batch's (rows, flat word hashes, words per row), before its MinHash.
         self.on_words: t.Callable[[t.Any, t.Any, t.Any], None] | None = None
@@ -152,16 +154,14 @@ class Signatures:
         offsets = np.zeros(len(counts) + 1, dtype=np.uint64)
         np.cumsum(counts, out=offsets[1:])
         matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(spans, offsets, PERMS, SEED)
-        self.chunks.append((np.array(matrix.to_rows(), dtype=np.uint32) & 0xFFFF).astype(np.uint16))
+        self.flat.frombytes((np.array(matrix.to_rows(), dtype=np.uint32) & 0xFFFF).astype(np.uint16).tobytes())
         self.pending = []
 
     def matrix(self) -> t.Any:
         import numpy as np
 
         self._flush()
-        if len(self.chunks) != 1:
-            self.chunks = [np.concatenate(self.chunks) if self.chunks else np.zeros((0, PERMS), np.uint16)]
-        return self.chunks[0]
+        return np.frombuffer(self.flat, dtype=np.uint16).reshape(-1, PERMS)  # a view, not a copy
 
     def groups(self, threshold: float = THRESHOLD) -> list[Group]:
         """Each group of near duplicates once, in the order of their first rows.
@@ -173,14 +173,15 @@ class Signatures:
             return []
         rows = np.frombuffer(self.rows, dtype=np.int64)
         _, firsts = np.unique(np.frombuffer(self.exact, dtype=np.uint64), return_index=True)
-        if len(firsts) < len(sig):  # exact repeats out: they would all be pairs of similarity 1
-            keep = np.sort(firsts)
-            sig, rows = sig[keep], rows[keep]
         a, b = _candidates(sig)
         if not len(a):
             return []
         similar = (sig[a] == sig[b]).mean(axis=1)
         ok = similar >= threshold
+        if len(firsts) < len(sig):  # exact repeats out (one byte a row, no copy of the signatures)
+            repeat = np.ones(len(sig), dtype=bool)
+            repeat[firsts] = False
+            ok &= ~repeat[a] & ~repeat[b]
         return _components(a[ok], b[ok], sig, rows)
 
 
@@ -252,13 +253,13 @@ def file_signatures(path: str, columns: t.Sequence[str], bounds: t.Any = None,
 
 def merged(parts: t.Sequence[Signatures], starts: t.Sequence[int]) -> Signatures:
     """The signatures of several files as one, their rows moved by each file's start (files in order)."""
-    import numpy as np
 
     out = Signatures()
     for part, start in zip(parts, starts):
         out.rows.extend(r + start for r in part.rows)
         out.exact.extend(part.exact)
-    out.chunks = [np.concatenate([p.matrix() for p in parts])] if parts else []
+    for part in parts:
+        out.flat.extend(part.flat)
     return out
 
 
