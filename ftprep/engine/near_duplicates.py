@@ -34,6 +34,8 @@ SHINGLE = 5
 THRESHOLD = 0.8
 SEED = 1
 BATCH = 1024
+# Candidate pairs confirmed at a time (LSH on similar rows gives millions of them).
+VERIFIED = 65536
 # The other members a finding names (the message and `rows`).
 MAX_NAMED = 10
 PUNCTUATION = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
@@ -176,8 +178,9 @@ class Signatures:
         a, b = _candidates(sig)
         if not len(a):
             return []
-        similar = (sig[a] == sig[b]).mean(axis=1)
-        ok = similar >= threshold
+        ok = np.zeros(len(a), dtype=bool)
+        for i in range(0, len(a), VERIFIED):  # in slices: two rows of signatures per pair would be 256 bytes
+            ok[i:i + VERIFIED] = (sig[a[i:i + VERIFIED]] == sig[b[i:i + VERIFIED]]).mean(axis=1) >= threshold
         if len(firsts) < len(sig):  # exact repeats out (one byte a row, no copy of the signatures)
             repeat = np.ones(len(sig), dtype=bool)
             repeat[firsts] = False
