@@ -27,6 +27,8 @@ def _args(case: Path) -> dict:
     p = case / "args.json"
     args = json.loads(p.read_text()) if p.exists() else {}
     args.setdefault("min_rows", 1)
+    if "eval" in args:  # the evaluation file beside the input
+        args["eval"] = str(case / args["eval"])
     return args
 
 

@@ -109,7 +109,8 @@ def test_config_keys_are_the_declared_config_options() -> None:
         # rule selection, as ruff's
         "select", "ignore", "extend-select", "per-file-ignores",
         "model",
-        "dataset"}  # added with the chat template inferred from the model
+        "dataset",  # added with the chat template inferred from the model
+        "near-duplicates"}  # added with the near-duplicate check
     assert keys["min-rows"] is int and keys["strict"] is bool and keys["task"] is str and keys["tokenizer"] is str
 
 

@@ -189,8 +189,17 @@ HUB: dict[str, Code] = _table(
     ("H006", "url-status", ERROR, "The URL does not answer HTTP 200 to a GET without credentials.", "load"),
 )
 
+# --- Q: quality of the trained text ---------------------------------------------
+# Q001-Q009: near duplicates and leakage (ftprep/engine/near_duplicates.py).
+NEAR: dict[str, Code] = _table(
+    ("Q001", "near-duplicate", WARNING, "Rows are near duplicates in the trained text (MinHash, Jaccard >= 0.8 on 5-word shingles).", "train"),
+    ("Q002", "eval-duplicate", WARNING, "A training row's trained text is also in the evaluation data (--eval), exactly.", "eval"),
+    ("Q003", "eval-near-duplicate", WARNING, "A training row is a near duplicate of an evaluation row (--eval; MinHash, Jaccard >= 0.8).", "eval"),
+    ("Q004", "eval-ngram-overlap", WARNING, "A training row shares a 13-word span with an evaluation row (--eval).", "eval"),
+)
+
 CODES: dict[str, Code] = {
-    **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB,
+    **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB, **NEAR,
 }
 
 

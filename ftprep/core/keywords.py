@@ -74,6 +74,9 @@ class CheckOptions(_Columns, _Data, total=False):
     per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None
     model: str | None
     dataset: bool
+    # Near duplicates
+    near_duplicates: bool
+    eval: str | None
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

@@ -179,6 +179,13 @@ class Options:
     dataset: bool = _option(False, "Check the files as ONE dataset (shards of one split): the row minimum on the "
                                    "total, duplicates across files, one task.", kind="bool", config=True,
                             commands=("check",), verbs=("check",))
+    # Near duplicates (ftprep/engine/near_duplicates.py): MinHash over the trained text's word shingles.
+    near_duplicates: bool = _option(False, "Also report near-duplicate rows (Q001): MinHash over 5-word shingles of "
+                                           "the trained text, estimated Jaccard >= 0.8.", kind="bool", config=True,
+                                    commands=("check",), verbs=("check",))
+    eval: str | None = _option(None, "Evaluation data (a local file of the same task): report training rows that are "
+                               "in it exactly, nearly, or by a 13-word span (Q002-Q004).", metavar="FILE",
+                               commands=("check",), verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

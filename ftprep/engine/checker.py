@@ -129,6 +129,28 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         line_of = placer(())
         load = [d.placed(line_of) for d in load]
     report.diagnostics += load
+    if opts.near_duplicates:
+        from ftprep.engine import near_duplicates
+
+        trained = list(task.mapped(opts).values())
+        if SHARD in report.stats:  # a dataset's are found over all its files (ftprep.engine.shards)
+            sigs = near_duplicates.file_signatures(path, trained, bounds_of(opts))
+            report.stats[SHARD] = report.stats[SHARD]._replace(signatures=sigs)
+        elif not opts.dataset:
+            near, unshown = near_duplicates.near_findings(path, trained, shown, opts.max_per_code, placer,
+                                                          bounds_of(opts))
+            report.diagnostics += near
+            if unshown:
+                report.dropped["Q001"] = unshown
+    if opts.eval:
+        from ftprep.engine import leakage
+
+        ref = leakage.cached_reference(opts.eval, tuple(task.mapped(opts).values()), bounds_of(opts))
+        leaked, unshown = leakage.leak_findings(path, list(task.mapped(opts).values()), shown, opts.max_per_code,
+                                                placer, ref, bounds_of(opts))
+        report.diagnostics += leaked
+        for code, n in unshown.items():
+            report.dropped[code] = report.dropped.get(code, 0) + n
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if tokens is not None:
         report.stats["tokens"] = tokens[1]

@@ -31,6 +31,8 @@ class Shard(t.NamedTuple):
     empty_rows: int | None
     # Given the rows that need lines, a row -> line lookup (the file's own placer).
     placer: t.Callable[[t.Collection[int]], t.Callable[[int], t.Optional[int]]]
+    # With --near-duplicates: the rows' MinHash signatures (ftprep.engine.near_duplicates.Signatures).
+    signatures: t.Any = None
 
 
 def folder_of(paths: t.Sequence[str]) -> str:
@@ -64,6 +66,8 @@ def finish_dataset(files: list[FileReport], min_rows: int, keep: int) -> None:
         level.append(Diagnostic("D003", f"{sum(t.cast(list[int], empty)):,} of {total:,} rows of the dataset's "
                                 f"{named} are empty; the trainer's prep fails above 80%", where))
     _duplicates(files, held, keep)
+    if any(s.signatures is not None for s in shards):
+        _near_duplicates(files, held, keep)
     # Dataset-level findings ride with the last file, before its rows' findings, as a file's do.
     last.diagnostics[:0] = level
 
@@ -103,6 +107,49 @@ def _duplicates(files: list[FileReport], held: list[tuple[int, Shard]], keep: in
             first_line=first_line, first_row=first, first_path=other))
         added.add(shard)
     for n in added:  # in row order, as a file's findings are
+        files[held[n][0]].diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
+
+
+def _near_duplicates(files: list[FileReport], held: list[tuple[int, Shard]], keep: int) -> None:
+    """Q001 over all the files: each group once, at its first row's file, naming the others' files."""
+    import bisect
+
+    from ftprep.engine import near_duplicates as near
+
+    starts, total = [], 0
+    for _, s in held:
+        starts.append(total)
+        total += s.rows
+    parts = [(s.signatures or near.Signatures(), start) for (_, s), start in zip(held, starts)]
+    groups = near.merged([p for p, _ in parts], [start for _, start in parts]).groups()
+
+    def located(row: int) -> tuple[int, int]:
+        n = bisect.bisect_right(starts, row) - 1
+        return n, row - starts[n]
+
+    shown = groups[:keep]
+    wanted: dict[int, set[int]] = {}
+    for g in shown:
+        for row in (g.first, *(m for m, _ in g.others[:near.MAX_NAMED])):
+            n, local = located(row)
+            wanted.setdefault(n, set()).add(local)
+    line_of = {n: _lines(held[n][1], rows) for n, rows in wanted.items()}
+    touched: set[int] = set()
+    for i, g in enumerate(groups):
+        n, first = located(g.first)
+        report = files[held[n][0]]
+        if i >= keep:
+            report.dropped["Q001"] = report.dropped.get("Q001", 0) + 1
+            continue
+        named = []
+        for m, _ in g.others[:near.MAX_NAMED]:
+            k, local = located(m)
+            where = "" if k == n else f" of {files[held[k][0]].path}"
+            named.append((local if k == n else None, near.place(line_of[k](local), local, where)))
+        local_group = near.Group(first, g.others)
+        report.diagnostics.append(near.finding(local_group, report.path, line_of[n], named))
+        touched.add(n)
+    for n in touched:
         files[held[n][0]].diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
 
 

@@ -1,0 +1,42 @@
+"""Explanations of the Q codes of near duplicates and leakage:
+(meaning, why the trainer cares, example, fix) by code."""
+
+from __future__ import annotations
+
+ENTRIES: dict[str, tuple[str, str, str, str]] = {
+    "Q001": (
+        "Several rows say nearly the same thing in the trained columns: their 5-word spans (lower-cased words) "
+        "overlap by an estimated Jaccard similarity of 0.8 or more (MinHash with 64 permutations and LSH). "
+        "Reported once per group, at its first row, naming the others. Exact repeats are D001, not this. "
+        "Checked with --near-duplicates (config near-duplicates = true).",
+        "The trainer trains on every row: a group of near copies is one example weighted several times, so the "
+        "model overfits its wording, and with the trainer's own held-out split a copy in each half makes the "
+        "evaluation loss look better than the model is.",
+        '{"instruction": "Write a haiku about the autumn sea and falling leaves", "output": "Waves fold gold leaves"}\n'
+        '{"instruction": "Write a haiku about the autumn sea and falling leaves.", "output": "Waves fold gold leaves!"}',
+        "Keep one row of each group, or make the rows really differ.",
+    ),
+    "Q002": (
+        "A training row's trained text is, word for word, a row of the evaluation data named with --eval.",
+        "The model is trained on the answer it is then scored on: the evaluation loss or score measures memory, "
+        "and looks better than the model is.",
+        'train.jsonl: {"instruction": "Name the largest planet", "output": "Jupiter"}\n'
+        'eval.jsonl:  {"instruction": "Name the largest planet", "output": "Jupiter"}',
+        "Drop the row from training, or from the evaluation data.",
+    ),
+    "Q003": (
+        "A training row is a near duplicate of an evaluation row: an estimated Jaccard similarity of 0.8 or more "
+        "over 5-word shingles (MinHash, as Q001), not an exact copy.",
+        "A reworded copy of a test row still teaches its answer: the evaluation measures memory of it.",
+        "the evaluation row with one word changed, or a full stop added",
+        "Drop the row from training, or from the evaluation data.",
+    ),
+    "Q004": (
+        "A training row shares a run of 13 words with an evaluation row (and is not a duplicate or near duplicate "
+        "of one): the n-gram overlap of the GPT-3 paper's decontamination.",
+        "Thirteen words in a row are a copied passage, not a common phrase: the model sees part of a test answer "
+        "in training, which inflates the evaluation.",
+        "a training answer that quotes a 13-word sentence of an evaluation answer",
+        "Drop or rewrite the row, or take the passage out of the evaluation data.",
+    ),
+}

@@ -1,0 +1,192 @@
+"""Train/eval leakage (`check --eval FILE`): training rows whose trained text
+is also in the evaluation data, exactly (Q002), nearly (Q003: the MinHash of
+ftprep.engine.near_duplicates, the same 0.8 threshold) or by a long shared
+span (Q004: 13 words in a row, the n-gram overlap of the GPT-3 paper's
+decontamination and NeMo Curator's task decontamination; 13 words are long
+enough that a shared span is a copied passage, not a common phrase).
+
+Each training row gets at most one of the three, the strongest. The
+evaluation file is read once and held as its signatures, its rows' exact keys
+and its 13-word span hashes (sorted, 8 bytes a span, with their rows).
+"""
+
+from __future__ import annotations
+
+import array
+import typing as t
+
+from ftprep.engine import near_duplicates as near
+
+GRAM = 13
+HINT = "drop the row from training (or from the evaluation data): a score on seen text measures memory"
+
+
+class Reference:
+    """The evaluation rows, as the training rows are compared with them."""
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.sigs = near.Signatures()
+        self.lines = array.array("q")  # per row with a signature: its line, -1 where the format has none
+        self.gram_chunks: list[t.Any] = []
+        self.row_chunks: list[t.Any] = []
+        self.sigs.on_words = self._grams
+
+    def _grams(self, rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
+        import numpy as np
+
+        spans, counts = near.row_spans(flat, sizes, GRAM)
+        self.gram_chunks.append(spans)
+        self.row_chunks.append(np.repeat(np.frombuffer(rows, dtype=np.int64), counts))
+
+    def seal(self) -> None:
+        """After the last row: the spans sorted for lookups, the signatures made."""
+        import numpy as np
+
+        self.sigs.matrix()
+        grams = np.concatenate(self.gram_chunks) if self.gram_chunks else np.zeros(0, np.uint64)
+        rows = np.concatenate(self.row_chunks) if self.row_chunks else np.zeros(0, np.int64)
+        order = np.argsort(grams, kind="stable")
+        self.grams, self.gram_rows = grams[order], rows[order]
+        self.gram_chunks = self.row_chunks = []
+
+    def where(self, row: int) -> str:
+        """An evaluation row as a message names it: its file and line (or row)."""
+        import bisect
+
+        i = bisect.bisect_left(self.sigs.rows, row)
+        line = self.lines[i] if i < len(self.lines) and self.sigs.rows[i] == row and self.lines[i] >= 0 else None
+        return f"{self.shown} {near.place(line, row)}"
+
+
+def reference(path: str, columns: t.Sequence[str], shown: str, bounds: t.Any = None) -> Reference:
+    """The evaluation file read (the one record reader) into a `Reference`."""
+    from ftprep.reading.records import guarded_records
+
+    ref = Reference(shown)
+    for line, row, rec in guarded_records(path, bounds)[1]:
+        if isinstance(rec, dict):
+            before = len(ref.sigs.rows)
+            ref.sigs.add(row, near.text_of([rec.get(c) for c in columns]))
+            if len(ref.sigs.rows) > before:
+                ref.lines.append(-1 if line is None else line)
+    ref.seal()
+    return ref
+
+
+_held: dict[tuple[t.Any, ...], Reference] = {}
+
+
+def cached_reference(path: str, columns: tuple[str, ...], bounds: t.Any = None) -> Reference:
+    """`reference`, read once for all the files of one check (the last one is kept)."""
+    import os
+
+    from ftprep.core.errors import SourceError
+
+    if not os.path.isfile(path):
+        raise SourceError(f"--eval {path}: no such file")
+    st = os.stat(path)
+    key = (path, columns, st.st_mtime_ns, st.st_size)
+    if key not in _held:
+        _held.clear()
+        _held[key] = reference(path, columns, path, bounds)
+    return _held[key]
+
+
+class Leak(t.NamedTuple):
+    row: int
+    code: str
+    eval_row: int
+    similarity: float
+
+
+def leaks(path: str, columns: t.Sequence[str], ref: Reference, bounds: t.Any = None) -> list[Leak]:
+    """The training rows of one file that leak, in row order, each with its strongest code."""
+    import numpy as np
+
+    overlap: dict[int, int] = {}
+
+    def grams(rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
+        spans, counts = near.row_spans(flat, sizes, GRAM)
+        if not len(spans) or not len(ref.grams):
+            return
+        at = np.searchsorted(ref.grams, spans).clip(0, len(ref.grams) - 1)
+        hit = ref.grams[at] == spans
+        if hit.any():
+            owners = np.repeat(np.frombuffer(rows, dtype=np.int64), counts)
+            for row, other in zip(owners[hit].tolist(), ref.gram_rows[at[hit]].tolist()):
+                overlap.setdefault(row, other)
+
+    train = near.Signatures()
+    train.on_words = grams
+    near.file_signatures(path, columns, bounds, train)
+    found: dict[int, Leak] = {}
+    sig, rows = train.matrix(), np.frombuffer(train.rows, dtype=np.int64)
+    ref_sig, ref_rows = ref.sigs.matrix(), np.frombuffer(ref.sigs.rows, dtype=np.int64)
+    if len(sig) and len(ref_sig):
+        exact = dict(zip(np.frombuffer(ref.sigs.exact, dtype=np.uint64).tolist(), ref_rows.tolist()))
+        for i, key in enumerate(train.exact):
+            if key in exact:
+                found[int(rows[i])] = Leak(int(rows[i]), "Q002", exact[key], 1.0)
+        for i, j, s in _near_pairs(sig, ref_sig):
+            row = int(rows[i])
+            if row not in found or (found[row].code == "Q003" and s > found[row].similarity):
+                found[row] = Leak(row, "Q003", int(ref_rows[j]), s)
+    for row, other in overlap.items():
+        found.setdefault(row, Leak(row, "Q004", other, 0.0))
+    return sorted(found.values())
+
+
+def _near_pairs(sig: t.Any, ref_sig: t.Any) -> t.Iterator[tuple[int, int, float]]:
+    """(training index, evaluation index, estimated Jaccard >= the threshold), over LSH bands."""
+    import numpy as np
+
+    width = near.PERMS // near.BANDS
+    seen: set[tuple[int, int]] = set()
+    for band in range(near.BANDS):
+        cols = slice(band * width, (band + 1) * width)
+        keys = np.ascontiguousarray(sig[:, cols]).view(np.uint64).ravel()
+        ref_keys = np.ascontiguousarray(ref_sig[:, cols]).view(np.uint64).ravel()
+        order = np.argsort(ref_keys, kind="stable")
+        ranked = ref_keys[order]
+        at = np.searchsorted(ranked, keys).clip(0, len(ranked) - 1)
+        for i in np.nonzero(ranked[at] == keys)[0].tolist():
+            k = at[i]
+            while k < len(ranked) and ranked[k] == keys[i]:  # every evaluation row of the bucket
+                j = int(order[k])
+                if (i, j) not in seen:
+                    seen.add((i, j))
+                    s = float((sig[i] == ref_sig[j]).mean())
+                    if s >= near.THRESHOLD:
+                        yield i, j, round(s, 2)
+                k += 1
+
+
+def leak_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, placer: t.Any, ref: Reference,
+                  bounds: t.Any = None) -> tuple[list[t.Any], dict[str, int]]:
+    """Q002-Q004 for one training file, the first `keep` of each code, and the counts of those not shown."""
+    from ftprep.core.diagnostics import Diagnostic
+
+    found = leaks(path, columns, ref, bounds)
+    shown_leaks: list[Leak] = []
+    dropped: dict[str, int] = {}
+    per: dict[str, int] = {}
+    for leak in found:
+        per[leak.code] = per.get(leak.code, 0) + 1
+        if per[leak.code] <= keep:
+            shown_leaks.append(leak)
+        else:
+            dropped[leak.code] = dropped.get(leak.code, 0) + 1
+    line_of = placer({leak.row for leak in shown_leaks})
+    out = []
+    for leak in shown_leaks:
+        other = ref.where(leak.eval_row)
+        message = {"Q002": f"the trained text is also in the evaluation data, exactly: {other}",
+                   "Q003": f"the trained text is a near duplicate of {other} in the evaluation data "
+                           f"(estimated Jaccard {leak.similarity:.2f} over 5-word shingles)",
+                   "Q004": f"the trained text shares a {GRAM}-word span with {other} in the evaluation data"}
+        out.append(Diagnostic(leak.code, message[leak.code], shown, line=line_of(leak.row), row=leak.row, hint=HINT))
+    return out, dropped
+
+
+__all__ = ["GRAM", "Leak", "Reference", "cached_reference", "leak_findings", "leaks", "reference"]
