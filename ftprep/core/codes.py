@@ -189,8 +189,19 @@ HUB: dict[str, Code] = _table(
     ("H006", "url-status", ERROR, "The URL does not answer HTTP 200 to a GET without credentials.", "load"),
 )
 
+# --- Q: quality of the trained text: secrets and personal data ---------------
+QUALITY_SECRETS = _table(
+    ("Q010", "secret-in-text", ERROR, "Training text holds a credential: a provider's API key or token (AWS, GCP, Azure, GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic, Hugging Face...), a private key block, a JWT, a password in a URL, or a random value after a key-like name; a key trained into a model can be extracted from it.", "train"),
+    ("Q011", "email-address", WARNING, "Training text holds e-mail addresses (not documentation domains such as example.com). One finding per file, with the count.", "train"),
+    ("Q012", "phone-number", WARNING, "Training text holds valid phone numbers. One finding per file, with the count.", "train"),
+    ("Q013", "card-number", WARNING, "Training text holds payment card numbers (an issuer prefix and a valid Luhn check digit). One finding per file, with the count.", "train"),
+    ("Q014", "iban", WARNING, "Training text holds IBANs (a valid ISO 13616 check). One finding per file, with the count.", "train"),
+    ("Q015", "ip-address", WARNING, "Training text holds public IPv4 addresses (not private, loopback or documentation ranges). One finding per file, with the count.", "train"),
+)
+
 CODES: dict[str, Code] = {
     **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB,
+    **QUALITY_SECRETS,
 }
 
 
