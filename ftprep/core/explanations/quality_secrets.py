@@ -23,7 +23,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "Training text holds e-mail addresses. Documentation domains (example.com, .test, .invalid, "
         "localhost) are not reported. One finding per file and column, with the count and the first lines.",
         _WHY_PII + " Here: an e-mail address is a person's identifier: a model that repeats it leaks it, and spam or phishing follows.",
-        '{"instruction": "Who do I contact?", "output": "Write to jane.doe@acme-corp.io."}',
+        '{"instruction": "Who do I contact?", "output": "Write to jo.bloggs@acme-mail.net."}',
         "Remove or replace them, or run ftprep convert --redact (writes <EMAIL>); --ignore Q011 if they are "
         "meant to be there (a company's public support address).",
     ),
@@ -31,21 +31,21 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "Training text holds valid phone numbers (Google's libphonenumber through `phonenumbers`; numbers "
         "without a country code are read as US numbers). One finding per file and column, with the count.",
         _WHY_PII + " Here: a phone number reaches a person directly, and a model asked for 'a number to call' may answer with it.",
-        '{"instruction": "Call whom?", "output": "Call Jane at +1 415-555-2671."}',
+        '{"instruction": "Call whom?", "output": "Call Jane at +44 20 7946 0958."}',
         "Remove or replace them, or run ftprep convert --redact (writes <PHONE>).",
     ),
     "Q013": (
         "Training text holds payment card numbers: 13 to 19 digits with an issuer's prefix and a valid Luhn "
         "check digit. One finding per file and column, with the count.",
         _WHY_PII + " Here: a card number with its check digit valid can be charged; a payment card in training data breaks PCI DSS rules on storing it.",
-        '{"instruction": "Pay with?", "output": "Use card 4111 1111 1111 1111."}',
+        '{"instruction": "Pay with?", "output": "Use card 5555 5555 5555 4444."}',
         "Remove them, or run ftprep convert --redact (writes <CARD_NUMBER>).",
     ),
     "Q014": (
         "Training text holds IBANs: a country code, check digits and an account number whose ISO 13616 "
         "mod-97 check holds. One finding per file and column, with the count.",
         _WHY_PII + " Here: an IBAN with a valid check identifies a real bank account, and with a name it is enough for fraudulent direct debits.",
-        '{"instruction": "Bank details?", "output": "IBAN DE89 3704 0044 0532 0130 00."}',
+        '{"instruction": "Bank details?", "output": "IBAN GB82 WEST 1234 5698 7654 32."}',
         "Remove them, or run ftprep convert --redact (writes <IBAN>).",
     ),
     "Q015": (
@@ -53,7 +53,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "(192.168.0.0/16, 10.0.0.0/8, 203.0.113.0/24 ...) are not reported. A version number of four parts "
         "(1.2.3.4) reads as an address too: --ignore Q015 when the text is about software versions.",
         _WHY_PII + " Here: a public address can name a person's home connection or a company's server, which the model may then suggest to anyone.",
-        '{"instruction": "Server?", "output": "ssh into 8.8.4.4 as root."}',
+        '{"instruction": "Server?", "output": "ssh into 9.9.9.9 as root."}',
         "Remove them, or run ftprep convert --redact (writes <IP_ADDRESS>).",
     ),
 }
