@@ -159,3 +159,34 @@ def test_clean_rows_never_load_the_full_rules(tmp_path: Path) -> None:
             "print(sorted(m for m in ('detect_secrets', 'phonenumbers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_convert_redact_writes_placeholders_and_counts_them(tmp_path: Path) -> None:
+    p = _planted(tmp_path)
+    before = p.read_bytes()
+    out = tmp_path / "out.jsonl"
+    conv = ftprep.convert(str(p), str(out), task="text", min_rows=1, redact=True)
+    assert conv.written and p.read_bytes() == before  # the input is never modified
+    written = out.read_text()
+    assert [s for s in SECRET_PARTS if s in written] == []
+    assert "<AWS_ACCESS_KEY>" in written and "<EMAIL>" in written and "<IBAN>" in written
+    (q016,) = [d for d in conv.report.files[0].diagnostics if d.code == "Q016"]
+    assert q016.severity == "warning" and q016.line == 1
+    assert f"in {len(CREDENTIALS) + len(PERSONAL)} row(s)" in q016.message and "1 <CARD_NUMBER>" in q016.message
+    assert not [d for d in ftprep.check(str(out), task="text", min_rows=1).files[0].diagnostics
+                if d.code.startswith("Q")]
+
+
+def test_convert_without_redact_keeps_the_text(tmp_path: Path) -> None:
+    p = _planted(tmp_path)
+    out = tmp_path / "out.jsonl"
+    conv = ftprep.convert(str(p), str(out), task="text", min_rows=1, drop_invalid=True)
+    assert not [d for d in conv.report.files[0].diagnostics if d.code == "Q016"]
+    assert "jane.doe@acme-corp.io" in out.read_text()  # a warning only: the row is written as it is
+    assert AWS not in out.read_text()  # Q010 is an error: --drop-invalid drops the row
+
+
+def test_redacting_twice_changes_nothing_more() -> None:
+    once, counts = secrets_scan.redact(f"db {URL_PASSWORD} key {AWS} mail jane.doe@acme-corp.io")
+    assert counts == {"URL_PASSWORD": 1, "AWS_ACCESS_KEY": 1, "EMAIL": 1}
+    assert secrets_scan.redact(once) == (once, {})

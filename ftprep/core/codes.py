@@ -197,6 +197,7 @@ QUALITY_SECRETS = _table(
     ("Q013", "card-number", WARNING, "Training text holds payment card numbers (an issuer prefix and a valid Luhn check digit). One finding per file, with the count.", "train"),
     ("Q014", "iban", WARNING, "Training text holds IBANs (a valid ISO 13616 check). One finding per file, with the count.", "train"),
     ("Q015", "ip-address", WARNING, "Training text holds public IPv4 addresses (not private, loopback or documentation ranges). One finding per file, with the count.", "train"),
+    ("Q016", "redacted", WARNING, "convert --redact replaced credentials and personal data in the text with typed placeholders (<EMAIL>, <AWS_ACCESS_KEY>); the finding counts them per kind.", "train"),
 )
 
 CODES: dict[str, Code] = {

@@ -179,6 +179,10 @@ class Options:
     dataset: bool = _option(False, "Check the files as ONE dataset (shards of one split): the row minimum on the "
                                    "total, duplicates across files, one task.", kind="bool", config=True,
                             commands=("check",), verbs=("check",))
+    # Secrets and personal data: convert replaces them with typed placeholders (ftprep/engine/secrets_scan.py).
+    redact: bool = _option(False, "Replace credentials and personal data in the text with typed placeholders "
+                                  "(<EMAIL>, <AWS_ACCESS_KEY>) and say how many of each (Q016).", kind="bool",
+                           commands=("convert",), verbs=("convert", "load", "push", "submit"))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

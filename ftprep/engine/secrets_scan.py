@@ -32,6 +32,7 @@ import math
 import re
 import typing as t
 
+from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
 from ftprep.tasks.finding import Finding
 
 
@@ -91,6 +92,8 @@ _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 _CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|6011|65|35|3[068]")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+
+_OURS = re.compile(r"<[A-Z0-9_]+>")
 
 PERSONAL = {"Q011": ("an e-mail address", "EMAIL"), "Q012": ("a phone number", "PHONE"),
             "Q013": ("a card number", "CARD_NUMBER"), "Q014": ("an IBAN", "IBAN"),
@@ -161,7 +164,8 @@ def scan_text(text: str) -> list[Hit]:
     """Credentials first: a key's digits are not also a phone number."""
     if not _PREFILTER.search(text):
         return []
-    return _disjoint(credentials(text) + personal(text))
+    # A placeholder convert --redact wrote (postgres://u:<URL_PASSWORD>@host) is not a secret: redacting is idempotent.
+    return [h for h in _disjoint(credentials(text) + personal(text)) if not _OURS.fullmatch(text, h.start, h.end)]
 
 
 def _disjoint(hits: list[Hit]) -> list[Hit]:
@@ -226,6 +230,50 @@ def masked(text: str) -> str:
     return text
 
 
+class Redaction:
+    """What convert --redact replaced, over the rows of one conversion."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.lines: list[int] = []
+        self.first_row: int | None = None
+        self.rows = 0
+
+    def row(self, value: t.Any, line: int | None, row: int) -> t.Any:
+        """`value` (a canonical row) with every string in it redacted."""
+        before = sum(self.counts.values())
+        out = self._walk(value)
+        if sum(self.counts.values()) > before:
+            self.rows += 1
+            if self.first_row is None:
+                self.first_row = row
+            if line is not None and len(self.lines) < MAX_PLACES:
+                self.lines.append(line)
+        return out
+
+    def _walk(self, value: t.Any) -> t.Any:
+        if isinstance(value, str):
+            text, counts = redact(value)
+            for label, n in counts.items():
+                self.counts[label] = self.counts.get(label, 0) + n
+            return text
+        if isinstance(value, list):
+            return [self._walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._walk(v) for k, v in value.items()}
+        return value
+
+    def diagnostic(self, path: str) -> Diagnostic | None:
+        """Q016, at the first row redacted, with the count of rows and of each placeholder."""
+        if not self.counts:
+            return None
+        kinds = ", ".join(f"{n:,} <{label}>" for label, n in sorted(self.counts.items(), key=lambda x: (-x[1], x[0])))
+        return Diagnostic("Q016", f"replaced {sum(self.counts.values()):,} secret or personal value(s) in "
+                          f"{self.rows:,} row(s): {kinds}", path, line=self.lines[0] if self.lines else None,
+                          row=self.first_row, lines=tuple(self.lines) or None,
+                          hint="check that the placeholders read well in the answers; revoke any key that was in them")
+
+
 def suspects(texts: list[str]) -> list[int]:
     """Indices of the texts holding a credential or personal data. One combined
     search over the joined texts (NUL between them) finds the candidates; only
@@ -264,4 +312,4 @@ def findings(texts: t.Iterable[tuple[str, str]]) -> list[Finding]:
                               f"revoke the key and remove it, or convert --redact writes <{hit.label}>"))
     return out
 
-__all__ = ["Hit", "PERSONAL", "credentials", "findings", "masked", "personal", "preview", "redact", "scan_text", "suspects"]
+__all__ = ["Hit", "PERSONAL", "Redaction", "credentials", "findings", "masked", "personal", "preview", "redact", "scan_text", "suspects"]

@@ -56,4 +56,17 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         '{"instruction": "Server?", "output": "ssh into 9.9.9.9 as root."}',
         "Remove them, or run ftprep convert --redact (writes <IP_ADDRESS>).",
     ),
+    "Q016": (
+        "ftprep convert --redact replaced the credentials and personal data it found (the rules of Q010 to "
+        "Q015) with typed placeholders such as <EMAIL> or <AWS_ACCESS_KEY>; the finding counts the rows and "
+        "each placeholder. Every string of the converted row is redacted, not only the trained ones.",
+        "The converted file trains the placeholder instead of the value, so the model learns the shape of an "
+        "answer without memorising a person's data or a live key; the placeholders are ordinary text to the "
+        "tokenizer (a few tokens each).",
+        'ftprep convert in.jsonl -o out.jsonl --redact turns\n'
+        '{"instruction": "Who do I write to?", "output": "Write to jo.bloggs@acme-mail.net."}\ninto\n'
+        '{"instruction": "Who do I write to?", "output": "Write to <EMAIL>."}',
+        "Nothing to fix: read a few converted rows to check the answers still read well, and revoke any key "
+        "that was in the source (it may already be exposed).",
+    ),
 }
