@@ -45,6 +45,14 @@ class Hit(t.NamedTuple):
 
 
 # detect-secrets plugins (module, class) -> (kind, label); each denylist regex is used as is.
+# Each rule runs only on a text holding its keyword (lower case), as gitleaks' rules do.
+_KEYWORDS = {"AWS_ACCESS_KEY": ("akia", "asia", "abia", "acca", "a3t", "aws"), "AZURE_STORAGE_KEY": ("accountkey=",),
+             "GITHUB_TOKEN": ("gh", "github_pat_"), "GITLAB_TOKEN": ("gl", "gr1348941"),
+             "SLACK_TOKEN": ("xox", "hooks.slack"), "STRIPE_KEY": ("k_live_",), "OPENAI_KEY": ("sk-",),
+             "SENDGRID_KEY": ("sg.",), "PYPI_TOKEN": ("pypi-",), "NPM_TOKEN": ("_authtoken",),
+             "SQUARE_SECRET": ("sq0csp-",), "URL_PASSWORD": ("://",), "GCP_API_KEY": ("aiza",),
+             "ANTHROPIC_KEY": ("sk-ant-",), "HF_TOKEN": ("hf_",), "PRIVATE_KEY": ("private key", "putty"),
+             "JWT": ("eyj",)}
 _PLUGINS = (
     ("aws", "AWSKeyDetector", "an AWS key", "AWS_ACCESS_KEY"),
     ("azure_storage_key", "AzureStorageKeyDetector", "an Azure storage account key", "AZURE_STORAGE_KEY"),
@@ -56,7 +64,6 @@ _PLUGINS = (
     ("sendgrid", "SendGridDetector", "a SendGrid API key", "SENDGRID_KEY"),
     ("pypi_token", "PypiTokenDetector", "a PyPI token", "PYPI_TOKEN"),
     ("npm", "NpmDetector", "an npm token", "NPM_TOKEN"),
-    ("discord", "DiscordBotTokenDetector", "a Discord bot token", "DISCORD_TOKEN"),
     ("square_oauth", "SquareOAuthDetector", "a Square OAuth secret", "SQUARE_SECRET"),
     ("basic_auth", "BasicAuthDetector", "a password in a URL", "URL_PASSWORD"),
 )
@@ -74,6 +81,7 @@ _OWN = (
 _KEYLIKE = re.compile(
     r"(?i)(?:x-api-key|api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|auth[_-]?token|access[_-]?token"
     r"|token|passw(?:or)?d|pwd|voltagegpu_api_key|client[_-]?secret)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9_\-+/=.]{16,})")
+_KEYLIKE_HINT = re.compile(r"(?i)key|secret|token|passw|pwd")
 # Shannon entropy (bits per character) above which such a value is random, not a word:
 # detect-secrets' Base64HighEntropyString defaults to 4.5 over whole strings; a key-like
 # name before the value is evidence enough for a lower bar.
@@ -82,7 +90,7 @@ MIN_ENTROPY = 3.5
 # The prefilter: every credential rule starts with one of these literals or a key-like
 # name, every personal-data rule holds an '@' or a run of digits.
 _PREFILTER = re.compile(
-    r"A3T|AKIA|ASIA|ABIA|ACCA|AccountKey=|gh[pousr]_|github_pat_|gl(?:pat|dt|ft|soat|rt|cbt)-|GR1348941|xox"
+    r"A3T|AKIA|ASIA|ABIA|ACCA|AccountKey=|gh[pousr]_|github_pat_|gl(?:pat|dt|ft|soat|rt|cbt)-|GR1348941|xox[abposr]-"
     r"|hooks\.slack|[rs]k_live_|sk-|SG\.|pypi-|_authToken|sq0csp-|eyJ|AIza|hf_|BEGIN|PuTTY|://[^\s/@]+:[^\s/@]+@"
     r"|(?i:api.?key|access.?key|secret|token|passw|pwd|aws)|@|\d[\d .()/+-]{5,}\d|[A-Z]{2}\d\d")
 
@@ -123,12 +131,15 @@ def entropy(value: str) -> float:
 def credentials(text: str) -> list[Hit]:
     """Every credential in `text`, by the rules above (overlaps: the first, longest)."""
     hits = []
+    lower = text.lower()
     for pattern, kind, label, check in _credential_rules():
+        if not any(k in lower for k in _KEYWORDS[label]):
+            continue
         for m in pattern.finditer(text):
             g = 1 if pattern.groups else 0
             if check is None or check(m.group(g)):
                 hits.append(Hit("Q010", kind, label, m.start(g), m.end(g)))
-    for m in _KEYLIKE.finditer(text):
+    for m in _KEYLIKE.finditer(text) if _KEYLIKE_HINT.search(text) else ():
         value = m.group(1)
         if entropy(value) >= MIN_ENTROPY and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
             hits.append(Hit("Q010", "a high-entropy value after a key-like name", "SECRET", m.start(1), m.end(1)))
