@@ -198,8 +198,20 @@ NEAR: dict[str, Code] = _table(
     ("Q004", "eval-ngram-overlap", WARNING, "A training row shares a 13-word span with an evaluation row (--eval).", "eval"),
 )
 
+# Q010-Q019: secrets and personal data (ftprep/engine/secrets_scan.py).
+QUALITY_SECRETS = _table(
+    ("Q010", "secret-in-text", ERROR, "Training text holds a credential: a provider's API key or token (AWS, GCP, Azure, GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic, Hugging Face...), a private key block, a JWT, a password in a URL, or a random value after a key-like name; a key trained into a model can be extracted from it.", "train"),
+    ("Q011", "email-address", WARNING, "Training text holds e-mail addresses (not documentation domains such as example.com). One finding per file, with the count.", "train"),
+    ("Q012", "phone-number", WARNING, "Training text holds valid phone numbers. One finding per file, with the count.", "train"),
+    ("Q013", "card-number", WARNING, "Training text holds payment card numbers (an issuer prefix and a valid Luhn check digit). One finding per file, with the count.", "train"),
+    ("Q014", "iban", WARNING, "Training text holds IBANs (a valid ISO 13616 check). One finding per file, with the count.", "train"),
+    ("Q015", "ip-address", WARNING, "Training text holds public IPv4 addresses (not private, loopback or documentation ranges). One finding per file, with the count.", "train"),
+    ("Q016", "redacted", WARNING, "convert --redact replaced credentials and personal data in the text with typed placeholders (<EMAIL>, <AWS_ACCESS_KEY>); the finding counts them per kind.", "train"),
+)
+
 CODES: dict[str, Code] = {
     **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB, **NEAR,
+    **QUALITY_SECRETS,
 }
 
 

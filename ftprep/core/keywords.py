@@ -56,6 +56,8 @@ class _Written(t.TypedDict, total=False):
     drop_invalid: bool
     also_zip: bool
     force: bool
+    # Secrets and personal data replaced by typed placeholders.
+    redact: bool
 
 
 class CheckOptions(_Columns, _Data, total=False):

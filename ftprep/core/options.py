@@ -186,6 +186,10 @@ class Options:
     eval: str | None = _option(None, "Evaluation data (a local file of the same task): report training rows that are "
                                "in it exactly, nearly, or by a 13-word span (Q002-Q004).", metavar="FILE",
                                commands=("check",), verbs=("check",))
+    # Secrets and personal data: convert replaces them with typed placeholders (ftprep/engine/secrets_scan.py).
+    redact: bool = _option(False, "Replace credentials and personal data in the text with typed placeholders "
+                                  "(<EMAIL>, <AWS_ACCESS_KEY>) and say how many of each (Q016).", kind="bool",
+                           commands=("convert",), verbs=("convert", "load", "push", "submit"))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

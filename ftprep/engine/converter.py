@@ -27,6 +27,7 @@ from ftprep.core.results import Conversion
 from ftprep.disk.outputs import discard, publish, sweep, temp_file
 from ftprep.reading.read_findings import SourceFindings, too_deep, unreadable
 from ftprep.reading.records import Source, guarded_records
+from ftprep.engine.secrets_scan import Redaction
 from ftprep.engine.source_findings import ColumnGauge, json_lines
 from ftprep.core.bounds import bounds_of
 from ftprep.core.options import Options
@@ -72,6 +73,7 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
     rows_in = 0
     gauge = ColumnGauge(task_registry.get(name), opts)
     encoder = msgspec.json.Encoder()
+    redaction = Redaction() if opts.redact else None
     fd, tmp = temp_file(folder, ".jsonl")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -87,6 +89,8 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
                 gauge.source(rec)
                 try:
                     out, changed = normalize(rec)
+                    if redaction is not None and out is not None:
+                        out = redaction.row(out, line, row)
                     encoded = encoder.encode(out) if out is not None else b""
                 except shapes.Unmappable as e:
                     source.add(Diagnostic(e.code, str(e), src, line=line, row=row, field=e.field,
@@ -113,7 +117,8 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
             mapped = [d for d in mapped if d.code != "P004"]
         # The row minimum is about what would be written, judged below.
         mapped = [d for d in mapped if d.code != "D002"]
-        diags = head + notes.diagnostics() + mapped
+        redacted = redaction.diagnostic(src) if redaction is not None else None
+        diags = head + notes.diagnostics() + ([redacted] if redacted else []) + mapped
         dropped = dict(checked.dropped)
         for code, n in source.dropped.items():
             dropped[code] = dropped.get(code, 0) + n

@@ -34,6 +34,7 @@ from ftprep.engine.length_stats import SAMPLES, THROUGHPUT, THROUGHPUT_NOTE, Sam
 from ftprep.engine.row_render import DEFAULT_TEMPLATE, Entry, RowRenderer
 from ftprep.engine.settings import settle
 from ftprep.engine.tokens import BATCH, Counter, counter, missing_specials
+from ftprep.engine.secrets_scan import masked
 from ftprep.tasks import ROWS, base_of
 
 if t.TYPE_CHECKING:
@@ -185,8 +186,9 @@ def _count(result: Stats, batch: list[Entry], count: Counter) -> None:
             for role in e.roles:
                 result.roles[role] = result.roles.get(role, 0) + 1
         if len(result.samples) < SAMPLES:
-            parts = (tuple((k, v.text, tuple(v.spans)) for k, v in e.pair.items()) if e.pair is not None
-                     else (("text", t.cast(str, e.text), tuple(e.spans)),))
+            # The page shows these rows: secrets and personal data are starred out (same length).
+            parts = (tuple((k, masked(v.text), tuple(v.spans)) for k, v in e.pair.items()) if e.pair is not None
+                     else (("text", masked(t.cast(str, e.text)), tuple(e.spans)),))
             result.samples.append(Sample(e.line, e.row, parts))
         result.lines.append(e.line or 0)
         result.row_ids.append(e.row)

@@ -18,6 +18,7 @@ import msgspec
 from ftprep.engine.inference import typed_layout
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
+from ftprep.engine import secrets_scan
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
 from ftprep.tasks import Task, chat_rules
 from ftprep.core.options import Options
@@ -73,6 +74,7 @@ class RowChecker:
         except RecursionError:  # decoded, but too deep to walk (or a JSON string in it is)
             scan.add(line, row, too_deep())
             return 0
+        findings += secrets_scan.findings(self._located_texts(obj))
         empty = {f.field for f in findings if f.code in EMPTY_CODES}
         if self.required and empty.issuperset(self.required):
             scan.empty_rows += 1
@@ -92,6 +94,21 @@ class RowChecker:
             return next(self.keys([self.typed.decode(trained)])) or 1
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             return hash(trained) or 1
+
+    def _located_texts(self, obj: dict[str, t.Any]) -> list[tuple[str, str]]:
+        """The texts the fast path scans (the task's `texts` of the typed row), each
+        with its column, so that explain finds exactly the secrets the fast path would."""
+        cols = self.required
+        try:
+            row = self.typed.decode(self.encoder.encode({c: obj[c] for c in cols} if cols else obj))
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, KeyError, TypeError):
+            # Not the row type, so the fast path never passes it: every string of its columns.
+            return [(x, c) for c in cols for x in _strings(obj.get(c))]
+        texts = self.texts([row])
+        counts = self.task.text_counts([row])
+        if isinstance(counts, int) and counts == len(cols):
+            return list(zip(texts, cols))
+        return [(x, cols[0] if cols else "text") for x in texts]
 
     def records(self, scan: Scan, records: list[t.Any]) -> None:
         """Records of a table or a JSON array. They are encoded back to JSON
@@ -228,6 +245,7 @@ class RowChecker:
                 if thinking:
                     suspects.update(self._think_rows(rows, thinking))
         suspects.update(self._rows_of(rows, placeholder_suspects(texts)))
+        suspects.update(self._rows_of(rows, secrets_scan.suspects(texts)))
         for k in sorted(suspects):
             i = line_of[k]
             self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)
@@ -272,6 +290,17 @@ class RowChecker:
         if isinstance(obj, dict) and not typed:
             scan.types.record(obj, row, self.conversation)
         return self.explain_obj(scan, obj, line, row)
+
+
+def _strings(value: t.Any) -> t.Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
 
 
 def trained_columns(row_type: t.Any) -> t.Callable[[t.Any], t.Any] | None:

@@ -1,0 +1,326 @@
+"""Credentials (Q010) and personal data (Q011-Q015) in the training text.
+
+A key trained into a model can be extracted from it, and the dataset itself is
+pushed to the Hub: both are worth catching before a paid job.
+
+The credential rules are detect-secrets' own plugin regexes (Yelp's maintained
+scanner, Apache-2.0; its `denylist` of each plugin, read at run time, not
+copied), plus the formats it lacks: GCP API keys, Anthropic and OpenAI project
+keys, Hugging Face and GitHub fine-grained tokens, private key blocks whole,
+and a value of high entropy after a key-like name (`api_key=`, `X-API-Key:`,
+`VOLTAGEGPU_API_KEY=`: VoltageGPU does not publish a key shape, so its key is
+caught by the header and the variable that carry it).
+
+Personal data: e-mail addresses (not the reserved documentation domains of
+RFC 2606/6761), phone numbers (`phonenumbers`, valid numbers only), card
+numbers (an issuer prefix and the Luhn check), IBANs (the ISO 13616 mod-97
+check) and public IPv4 addresses (not private, loopback or documentation).
+
+Cost: `suspects` joins a block's texts and runs one combined regex of
+literal prefixes and digit runs over it (C speed); only the texts it hits are
+checked by the full rules, and only the rows with a real hit are explained.
+detect-secrets and phonenumbers are imported the first time a candidate is seen.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import ipaddress
+import itertools
+import math
+import re
+import typing as t
+
+from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
+from ftprep.tasks.finding import Finding
+
+
+class Hit(t.NamedTuple):
+    code: str       # Q010 (a credential) or the personal-data code of its kind
+    kind: str       # words: "an AWS access key"
+    label: str      # the typed placeholder convert --redact writes: "AWS_ACCESS_KEY"
+    start: int
+    end: int
+
+
+# detect-secrets plugins (module, class) -> (kind, label); each denylist regex is used as is.
+# Each rule runs only on a text holding its keyword (lower case), as gitleaks' rules do.
+_KEYWORDS = {"AWS_ACCESS_KEY": ("akia", "asia", "abia", "acca", "a3t", "aws"), "AZURE_STORAGE_KEY": ("accountkey=",),
+             "GITHUB_TOKEN": ("gh", "github_pat_"), "GITLAB_TOKEN": ("gl", "gr1348941"),
+             "SLACK_TOKEN": ("xox", "hooks.slack"), "STRIPE_KEY": ("k_live_",), "OPENAI_KEY": ("sk-",),
+             "SENDGRID_KEY": ("sg.",), "PYPI_TOKEN": ("pypi-",), "NPM_TOKEN": ("_authtoken",),
+             "SQUARE_SECRET": ("sq0csp-",), "URL_PASSWORD": ("://",), "GCP_API_KEY": ("aiza",),
+             "ANTHROPIC_KEY": ("sk-ant-",), "HF_TOKEN": ("hf_",), "PRIVATE_KEY": ("private key", "putty"),
+             "JWT": ("eyj",)}
+_PLUGINS = (
+    ("aws", "AWSKeyDetector", "an AWS key", "AWS_ACCESS_KEY"),
+    ("azure_storage_key", "AzureStorageKeyDetector", "an Azure storage account key", "AZURE_STORAGE_KEY"),
+    ("github_token", "GitHubTokenDetector", "a GitHub token", "GITHUB_TOKEN"),
+    ("gitlab_token", "GitLabTokenDetector", "a GitLab token", "GITLAB_TOKEN"),
+    ("slack", "SlackDetector", "a Slack token or webhook", "SLACK_TOKEN"),
+    ("stripe", "StripeDetector", "a Stripe live key", "STRIPE_KEY"),
+    ("openai", "OpenAIDetector", "an OpenAI API key", "OPENAI_KEY"),
+    ("sendgrid", "SendGridDetector", "a SendGrid API key", "SENDGRID_KEY"),
+    ("pypi_token", "PypiTokenDetector", "a PyPI token", "PYPI_TOKEN"),
+    ("npm", "NpmDetector", "an npm token", "NPM_TOKEN"),
+    ("square_oauth", "SquareOAuthDetector", "a Square OAuth secret", "SQUARE_SECRET"),
+    ("basic_auth", "BasicAuthDetector", "a password in a URL", "URL_PASSWORD"),
+)
+# Formats detect-secrets 1.5 has no plugin for (shapes as the providers document them).
+_OWN = (
+    (r"AIza[0-9A-Za-z_-]{35}", "a Google Cloud API key", "GCP_API_KEY"),
+    (r"sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{80,}", "an Anthropic API key", "ANTHROPIC_KEY"),
+    (r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}", "an OpenAI API key", "OPENAI_KEY"),
+    (r"\bhf_[A-Za-z]{34}\b", "a Hugging Face token", "HF_TOKEN"),
+    (r"github_pat_[0-9A-Za-z_]{60,}", "a GitHub token", "GITHUB_TOKEN"),
+    (r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*-----|\Z)",
+     "a private key block", "PRIVATE_KEY"),
+)
+# A value after a key-like name: a credential only when it looks random (below).
+_KEYLIKE = re.compile(
+    r"(?i)(?:x-api-key|api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|auth[_-]?token|access[_-]?token"
+    r"|token|passw(?:or)?d|pwd|voltagegpu_api_key|client[_-]?secret)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9_\-+/=.]{16,})")
+_KEYLIKE_HINT = re.compile(r"(?i)key|secret|token|passw|pwd")
+# Shannon entropy (bits per character) above which such a value is random, not a word:
+# detect-secrets' Base64HighEntropyString defaults to 4.5 over whole strings; a key-like
+# name before the value is evidence enough for a lower bar.
+MIN_ENTROPY = 3.5
+
+# The prefilter: every credential rule starts with one of these literals or a key-like
+# name, every personal-data rule holds an '@' or a run of digits.
+_PREFILTER = re.compile(
+    r"A3T|AKIA|ASIA|ABIA|ACCA|AccountKey=|gh[pousr]_|github_pat_|gl(?:pat|dt|ft|soat|rt|cbt)-|GR1348941|xox[abposr]-"
+    r"|hooks\.slack|[rs]k_live_|sk-|SG\.|pypi-|_authToken|sq0csp-|eyJ|AIza|hf_|BEGIN|PuTTY|://[^\s/@]+:[^\s/@]+@"
+    r"|(?i:api.?key|access.?key|secret|token|passw|pwd|aws)|@|\d[\d .()/+-]{5,}\d|[A-Z]{2}\d\d")
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})\b")
+_RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local)$", re.I)
+_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|6011|65|35|3[068]")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+
+_OURS = re.compile(r"<[A-Z0-9_]+>")
+
+PERSONAL = {"Q011": ("an e-mail address", "EMAIL"), "Q012": ("a phone number", "PHONE"),
+            "Q013": ("a card number", "CARD_NUMBER"), "Q014": ("an IBAN", "IBAN"),
+            "Q015": ("an IP address", "IP_ADDRESS")}
+
+
+@functools.lru_cache(maxsize=1)
+def _credential_rules() -> tuple[tuple[re.Pattern[str], str, str, t.Callable[[str], bool] | None], ...]:
+    import importlib
+
+    rules: list[tuple[re.Pattern[str], str, str, t.Callable[[str], bool] | None]] = []
+    for module, name, kind, label in _PLUGINS:
+        plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)
+        rules += [(r, kind, label, None) for r in plugin.denylist]
+    # A whole token (detect-secrets' pattern stops before the signature), checked by its validator.
+    jwt = importlib.import_module("detect_secrets.plugins.jwt").JwtTokenDetector.is_formally_valid
+    rules.append((re.compile(r"eyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*"), "a JSON Web Token", "JWT", jwt))
+    rules += [(re.compile(p, re.S), kind, label, None) for p, kind, label in _OWN]
+    return tuple(rules)
+
+
+def entropy(value: str) -> float:
+    counts = {c: value.count(c) for c in set(value)}
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+def credentials(text: str) -> list[Hit]:
+    """Every credential in `text`, by the rules above (overlaps: the first, longest)."""
+    hits = []
+    lower = text.lower()
+    for pattern, kind, label, check in _credential_rules():
+        if not any(k in lower for k in _KEYWORDS[label]):
+            continue
+        for m in pattern.finditer(text):
+            g = 1 if pattern.groups else 0
+            if check is None or check(m.group(g)):
+                hits.append(Hit("Q010", kind, label, m.start(g), m.end(g)))
+    for m in _KEYLIKE.finditer(text) if _KEYLIKE_HINT.search(text) else ():
+        value = m.group(1)
+        if entropy(value) >= MIN_ENTROPY and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
+            hits.append(Hit("Q010", "a high-entropy value after a key-like name", "SECRET", m.start(1), m.end(1)))
+    return _disjoint(hits)
+
+
+def personal(text: str) -> list[Hit]:
+    """Every piece of personal data in `text`."""
+    hits = []
+    if "@" in text:
+        hits += [Hit("Q011", *PERSONAL["Q011"], m.start(), m.end()) for m in _EMAIL.finditer(text)
+                 if not _RESERVED.search(m.group(1))]
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and luhn(digits):
+            hits.append(Hit("Q013", *PERSONAL["Q013"], m.start(), m.end()))
+    hits += [Hit("Q014", *PERSONAL["Q014"], m.start(), m.end()) for m in _IBAN.finditer(text) if iban(m.group())]
+    for m in _IPV4.finditer(text):
+        try:
+            if ipaddress.IPv4Address(m.group()).is_global:
+                hits.append(Hit("Q015", *PERSONAL["Q015"], m.start(), m.end()))
+        except ValueError:
+            pass
+    if re.search(r"\d[\d .()/-]{5,}\d", text):
+        import phonenumbers
+
+        hits += [Hit("Q012", *PERSONAL["Q012"], m.start, m.end)
+                 for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID)]
+    return _disjoint(hits)
+
+
+def scan_text(text: str) -> list[Hit]:
+    """Credentials first: a key's digits are not also a phone number."""
+    if not _PREFILTER.search(text):
+        return []
+    # A placeholder convert --redact wrote (postgres://u:<URL_PASSWORD>@host) is not a secret: redacting is idempotent.
+    return [h for h in _disjoint(credentials(text) + personal(text)) if not _OURS.fullmatch(text, h.start, h.end)]
+
+
+def _disjoint(hits: list[Hit]) -> list[Hit]:
+    """Hits in text order, dropping any that overlaps one kept before it (earlier in the list wins)."""
+    kept: list[Hit] = []
+    for h in hits:
+        if all(h.end <= k.start or h.start >= k.end for k in kept):
+            kept.append(h)
+    return sorted(kept, key=lambda h: h.start)
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def iban(value: str) -> bool:
+    """ISO 13616: move the first four characters to the end, letters to numbers, mod 97 is 1."""
+    s = value.replace(" ", "")
+    if not 15 <= len(s) <= 34:
+        return False
+    return int("".join(str(int(c, 36)) for c in s[4:] + s[:4])) % 97 == 1
+
+
+def preview(hit: Hit, text: str) -> str:
+    """A masked preview that never shows the secret: enough to find it, not to use it."""
+    value = text[hit.start:hit.end]
+    if hit.code == "Q011":
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if hit.code in ("Q012", "Q013"):
+        digits = re.sub(r"\D", "", value)
+        return "…" + digits[-2 if hit.code == "Q012" else -4:]
+    if hit.code == "Q015":
+        return ".".join(value.split(".")[:2]) + ".*.*"
+    if hit.label == "PRIVATE_KEY":
+        return value.split("\n", 1)[0][:60]
+    if len(value) < 16:
+        return value[:2] + "…"
+    return f"{value[:4]}…{value[-4:]}" if hit.code == "Q010" else f"{value[:4]}…{value[-2:]}"
+
+
+def redact(text: str) -> tuple[str, dict[str, int]]:
+    """`text` with every hit replaced by its typed placeholder (<EMAIL>), and the count per label."""
+    hits = scan_text(text)
+    counts: dict[str, int] = {}
+    for h in reversed(hits):
+        text = text[:h.start] + f"<{h.label}>" + text[h.end:]
+        counts[h.label] = counts.get(h.label, 0) + 1
+    return text, counts
+
+
+def masked(text: str) -> str:
+    """`text` with each hit starred out but for its first two characters, at the same
+    length, so that offsets into it (the trained spans of a rendered sample) still hold."""
+    for h in scan_text(text):
+        keep = min(2, (h.end - h.start) // 4)
+        text = text[:h.start + keep] + "*" * (h.end - h.start - keep) + text[h.end:]
+    return text
+
+
+class Redaction:
+    """What convert --redact replaced, over the rows of one conversion."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.lines: list[int] = []
+        self.first_row: int | None = None
+        self.rows = 0
+
+    def row(self, value: t.Any, line: int | None, row: int) -> t.Any:
+        """`value` (a canonical row) with every string in it redacted."""
+        before = sum(self.counts.values())
+        out = self._walk(value)
+        if sum(self.counts.values()) > before:
+            self.rows += 1
+            if self.first_row is None:
+                self.first_row = row
+            if line is not None and len(self.lines) < MAX_PLACES:
+                self.lines.append(line)
+        return out
+
+    def _walk(self, value: t.Any) -> t.Any:
+        if isinstance(value, str):
+            text, counts = redact(value)
+            for label, n in counts.items():
+                self.counts[label] = self.counts.get(label, 0) + n
+            return text
+        if isinstance(value, list):
+            return [self._walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self._walk(v) for k, v in value.items()}
+        return value
+
+    def diagnostic(self, path: str) -> Diagnostic | None:
+        """Q016, at the first row redacted, with the count of rows and of each placeholder."""
+        if not self.counts:
+            return None
+        kinds = ", ".join(f"{n:,} <{label}>" for label, n in sorted(self.counts.items(), key=lambda x: (-x[1], x[0])))
+        return Diagnostic("Q016", f"replaced {sum(self.counts.values()):,} secret or personal value(s) in "
+                          f"{self.rows:,} row(s): {kinds}", path, line=self.lines[0] if self.lines else None,
+                          row=self.first_row, lines=tuple(self.lines) or None,
+                          hint="check that the placeholders read well in the answers; revoke any key that was in them")
+
+
+def suspects(texts: list[str]) -> list[int]:
+    """Indices of the texts holding a credential or personal data. One combined
+    search over the joined texts (NUL between them) finds the candidates; only
+    those meet the full rules."""
+    joined = "\x00".join(texts)
+    ends = list(itertools.accumulate(map((1).__add__, map(len, texts))))
+    candidates: list[int] = []
+    m = _PREFILTER.search(joined)
+    while m is not None:
+        k = bisect.bisect_right(ends, m.start())
+        candidates.append(k)
+        m = _PREFILTER.search(joined, ends[k]) if k + 1 < len(texts) else None
+    return [k for k in candidates if scan_text(texts[k])]
+
+
+def findings(texts: t.Iterable[tuple[str, str]]) -> list[Finding]:
+    """The findings of one row's texts, each given with the column it is in: one Q010
+    (the first credential, with how many more), one finding per kind of personal data."""
+    out: list[Finding] = []
+    secret: list[tuple[Hit, str, str]] = []
+    seen: set[str] = set()
+    for text, field in texts:
+        for hit in scan_text(text):
+            if hit.code == "Q010":
+                secret.append((hit, text, field))
+            elif hit.code not in seen:
+                seen.add(hit.code)
+                out.append(Finding(hit.code, f"{hit.kind} ({preview(hit, text)}) in '{field}': personal data "
+                                   "trained into a model can be extracted from it", field,
+                                   f"remove it, or convert --redact writes <{hit.label}>"))
+    if secret:
+        hit, text, field = secret[0]
+        more = f" (and {len(secret) - 1} more)" if len(secret) > 1 else ""
+        out.insert(0, Finding("Q010", f"{hit.kind} ({preview(hit, text)}) in '{field}'{more}: a key trained "
+                              "into a model can be extracted from it", field,
+                              f"revoke the key and remove it, or convert --redact writes <{hit.label}>"))
+    return out
+
+__all__ = ["Hit", "PERSONAL", "Redaction", "credentials", "findings", "masked", "personal", "preview", "redact", "scan_text", "suspects"]
