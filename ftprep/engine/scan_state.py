@@ -18,7 +18,8 @@ from ftprep.engine.inference import ColumnTypes
 from ftprep.tasks.base import Finding
 
 # Codes reported once per file, at their first row, with the count of rows.
-AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010"})
+AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010",
+                        "Q020", "Q022", "Q023", "Q024", "Q025"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
 
