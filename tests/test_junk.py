@@ -51,6 +51,9 @@ def test_a_loop_must_end_the_text_with_four_copies() -> None:
     assert j.loop("Sure. " + span * 3) is None
     assert j.loop(span * 5 + "Then it stopped, and the answer went on normally.") is None
     assert j.loop("na " * 20) is None  # a span of 16+ characters needs 4 copies: 72 characters
+    assert j.loop((" ".join(f"w{i}" for i in range(150)) + " ") * 4) is None  # a span over 500 characters
+    long = "x" * 5000 + " " + span * 4  # the fast path's window is the end of the text: still found
+    assert j.junk_suspects([long], 1, [b"{}"]) == [0]
 
 
 def test_fences() -> None:

@@ -11,7 +11,7 @@ A trained text (an assistant turn, a text output, a DPO chosen) is searched for:
           ftfy's `fix_encoding` would repair; the model learns the garbage.
     Q023  U+FFFD replacement characters: bytes lost in a decoding, beyond repair.
     Q024  a generation loop: the answer ends with one span of at least 4 words
-          and 16 characters repeated at least 4 times in a row (a model's
+          and 16 characters (at most 500) repeated at least 4 times in a row (a model's
           output that ran until its token limit).
     Q025  a code fence opened and never closed: the answer was cut off.
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import typing as t
 
@@ -58,6 +59,9 @@ _MOJIBAKE_MARKERS = ("Ã", "Â", "â€", "Ð", "Ñ", "Ø", "Ù", "ä¸", "å", 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,})", re.M)
 # A loop: this many copies of its span, the span at least this long, in characters and words.
 LOOP_COPIES, LOOP_CHARS, LOOP_WORDS = 4, 16, 4
+# ... and at most this long: a loop is a sentence or a paragraph, and the fast
+# path then searches only the last LOOP_COPIES * LOOP_MAX_SPAN characters of a text.
+LOOP_MAX_SPAN = 500
 
 
 def _casings(words: t.Iterable[str]) -> list[str]:
@@ -132,7 +136,7 @@ def loop(text: str) -> str | None:
     at = s.rfind(tail, 0, n - LOOP_CHARS)
     while at >= 0:
         p = n - LOOP_CHARS - at
-        if LOOP_COPIES * p > n:
+        if LOOP_COPIES * p > n or p > LOOP_MAX_SPAN:
             return None
         if p >= LOOP_CHARS and s[n - LOOP_COPIES * p:n - p] == s[n - (LOOP_COPIES - 1) * p:]:
             span = s[n - p:]
@@ -216,11 +220,12 @@ def junk_suspects(texts: list[str], counts: list[int] | int, lines: list[bytes])
             found.update(k for k in range(starts[r], starts[r + 1]) if _marked(texts[k]))
     # An unclosed fence leaves an odd count of ```.
     odd = map((1).__and__, map(str.count, texts, itertools.repeat("```")))
-    found.update(k for k in itertools.compress(range(len(texts)), odd) if unclosed_fence(texts[k]))
+    found.update(filter(lambda k: unclosed_fence(texts[k]), itertools.compress(range(len(texts)), odd)))
     # A loop has no mark: its superset is the last LOOP_CHARS characters found
     # LOOP_COPIES times (copies of a span of LOOP_CHARS or more do not overlap).
-    stripped = list(map(str.rstrip, texts))
-    repeats = map(str.count, stripped, [x[-LOOP_CHARS:] for x in stripped])
+    stripped = list(map(str.rstrip, texts))  # (the same objects when nothing is stripped)
+    tails = map(operator.getitem, stripped, itertools.repeat(slice(-LOOP_CHARS, None)))
+    repeats = map(str.count, stripped, tails, itertools.repeat(-LOOP_COPIES * LOOP_MAX_SPAN))
     found.update(k for k in itertools.compress(range(len(texts)), map(LOOP_COPIES.__le__, repeats)) if loop(texts[k]))
     return sorted(found)
 
