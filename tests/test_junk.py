@@ -71,9 +71,8 @@ def test_lorem_ipsum_is_a_placeholder_outside_code() -> None:
 def _write(tmp_path, answers: list[str], user: str = "hi"):
     p = tmp_path / "d.jsonl"
     with open(p, "w", encoding="utf-8") as f:
-        for a in answers:
-            f.write(json.dumps({"conversations": [{"role": "user", "content": user},
-                                                  {"role": "assistant", "content": a}]}) + "\n")
+        f.writelines(json.dumps({"conversations": [{"role": "user", "content": user},
+                                                   {"role": "assistant", "content": a}]}) + "\n" for a in answers)
     return p
 
 
@@ -82,8 +81,8 @@ def _codes(report) -> dict[str, int]:
 
 
 def test_findings_are_aggregated_per_file_with_counts(tmp_path) -> None:
-    answers = ["As an AI language model, I cannot."] * 3 + ["Fine answer number %d." % i for i in range(5)]
-    answers += ["Lorem ipsum dolor sit amet %d" % i for i in range(2)]
+    answers = ["As an AI language model, I cannot."] * 3 + [f"Fine answer number {i}." for i in range(5)]
+    answers += [f"Lorem ipsum dolor sit amet {i}" for i in range(2)]
     report = ftprep.check(str(_write(tmp_path, answers)), task="chat")
     assert _codes(report) == {"Q020": 3, "V010": 2}
 

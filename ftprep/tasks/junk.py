@@ -42,7 +42,7 @@ _REFUSAL = re.compile((
     r"|\ben tant qu(?:e |Q)(?:ia|intelligence artificielle|mod[eè]le de langage)\b"
     r"|\bals (?:ki-?)?sprachmodell\b|\bals k[uü]nstliche intelligenz\b"
     r"|\bcomo (?:un )?modelo de lenguaje\b|\bcomo (?:una )?inteligencia artificial\b"
-    r"|作为一?个?(?:ai|人工智能)(?:语言模型|助手)?|作为(?:ai)?语言模型").replace("Q", _Q), re.I | re.A)
+    r"|作为一?个?(?:ai|人工智能)(?:语言模型|助手)?|作为(?:ai)?语言模型").replace("Q", _Q), re.IGNORECASE | re.ASCII)
 # Literals one of which every refusal above holds, in lower case.
 _REFUSAL_ANCHORS = ("an ai", "language model", "artificial intelligence", "cannot", "can't", "can\u2019t",
                     "unable", "won't", "won\u2019t", "en tant qu", "prachmodell", "intelligenz", "modelo de lenguaje",
@@ -56,7 +56,7 @@ _MOJIBAKE = re.compile(
 # The marks of the common mojibake, one of which a text must hold: Latin letters
 # (Ã, Â), punctuation (â€), Cyrillic (Ð, Ñ), Arabic (Ø, Ù), CJK (ä¸, å, æ), a BOM (ï»¿).
 _MOJIBAKE_MARKERS = ("Ã", "Â", "â€", "Ð", "Ñ", "Ø", "Ù", "ä¸", "å", "æ", "ï»¿")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,})", re.M)
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,})", re.MULTILINE)
 # A loop: this many copies of its span, the span at least this long, in characters and words.
 LOOP_COPIES, LOOP_CHARS, LOOP_WORDS = 4, 16, 4
 # ... and at most this long: a loop is a sentence or a paragraph, and the fast
@@ -224,7 +224,7 @@ def junk_suspects(texts: list[str], counts: list[int] | int, lines: list[bytes])
     # A loop has no mark: its superset is the last LOOP_CHARS characters found
     # LOOP_COPIES times (copies of a span of LOOP_CHARS or more do not overlap).
     stripped = list(map(str.rstrip, texts))  # (the same objects when nothing is stripped)
-    tails = map(operator.getitem, stripped, itertools.repeat(slice(-LOOP_CHARS, None)))
+    tails: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-LOOP_CHARS, None)))
     repeats = map(str.count, stripped, tails, itertools.repeat(-LOOP_COPIES * LOOP_MAX_SPAN))
     found.update(k for k in itertools.compress(range(len(texts)), map(LOOP_COPIES.__le__, repeats)) if loop(texts[k]))
     return sorted(found)
