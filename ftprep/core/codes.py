@@ -95,7 +95,7 @@ VALUES = _table(
     ("V005", "identical-pair", WARNING, "DPO chosen and rejected are identical: no preference signal.", "eval"),
     ("V006", "pair-prompts-differ", ERROR, "DPO chosen and rejected conversations have different prompts: the pair does not rank two answers to one prompt.", "train"),
     ("V007", "undesirable-dropped", WARNING, "convert dropped the rows a KTO label marks undesirable, which SFT would train as targets.", "prep"),
-    ("V010", "unfilled-placeholder", WARNING, "Trained text (assistant turns, text output, DPO chosen) holds an unfilled placeholder: {{name}}, {name}, <PLACEHOLDER>, [INSERT ...] or [YOUR ...], outside code, math and JSON; the model learns to write it. One finding per file, with the count.", "train"),
+    ("V010", "unfilled-placeholder", WARNING, "Trained text (assistant turns, text output, DPO chosen) holds an unfilled placeholder: {{name}}, {name}, <PLACEHOLDER>, [INSERT ...], [YOUR ...] or lorem ipsum, outside code, math and JSON; the model learns to write it. One finding per file, with the count.", "train"),
 )
 
 # --- C: chat ------------------------------------------------------------------
@@ -209,9 +209,17 @@ QUALITY_SECRETS = _table(
     ("Q016", "redacted", WARNING, "convert --redact replaced credentials and personal data in the text with typed placeholders (<EMAIL>, <AWS_ACCESS_KEY>); the finding counts them per kind.", "train"),
 )
 
+JUNK = _table(
+    ("Q020", "refusal", WARNING, "A trained text (assistant turn, text output, DPO chosen) is a refusal or AI boilerplate (\"As an AI language model\", \"I'm sorry, but I can't\", in English, French, German, Spanish or Chinese); the model learns to refuse. One finding per file, with the count.", "train"),
+    ("Q022", "mojibake", WARNING, "A trained text holds mojibake (UTF-8 read as Windows-1252: \"cafÃ©\") that ftfy repairs; the model learns the garbage. convert --fix-text repairs it. One finding per file, with the count.", "train"),
+    ("Q023", "replacement-character", WARNING, "A trained text holds U+FFFD replacement characters: bytes lost in a decoding, beyond repair. One finding per file, with the count.", "train"),
+    ("Q024", "generation-loop", WARNING, "A trained text ends in a generation loop: a span of 4+ words and 16+ characters repeated 4+ times in a row; the model learns to loop. One finding per file, with the count.", "train"),
+    ("Q025", "unclosed-code-fence", WARNING, "A trained text opens a ``` code fence and never closes it: the answer was cut off, and the model learns to stop mid-answer. One finding per file, with the count.", "train"),
+)
+
 CODES: dict[str, Code] = {
     **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB, **NEAR,
-    **QUALITY_SECRETS,
+    **QUALITY_SECRETS, **JUNK,
 }
 
 

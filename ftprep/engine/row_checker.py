@@ -23,6 +23,7 @@ from ftprep.engine.scan_state import EMPTY_CODES, Scan
 from ftprep.tasks import Task, chat_rules
 from ftprep.core.options import Options
 from ftprep.tasks.base import Finding, a, control_patterns, kind, placeholder_suspects
+from ftprep.tasks.junk import junk_suspects
 
 
 class RowChecker:
@@ -246,6 +247,7 @@ class RowChecker:
                     suspects.update(self._think_rows(rows, thinking))
         suspects.update(self._rows_of(rows, placeholder_suspects(texts)))
         suspects.update(self._rows_of(rows, secrets_scan.suspects(texts)))
+        suspects.update(self._rows_of(rows, junk_suspects(texts, self.task.text_counts(rows), raw)))
         for k in sorted(suspects):
             i = line_of[k]
             self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)

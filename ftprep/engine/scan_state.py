@@ -19,7 +19,8 @@ from ftprep.tasks.base import Finding
 
 # Codes reported once per file, at their first row, with the count of rows.
 AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010",
-                        "Q011", "Q012", "Q013", "Q014", "Q015"})
+                        "Q011", "Q012", "Q013", "Q014", "Q015",
+                        "Q020", "Q022", "Q023", "Q024", "Q025"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
 

@@ -28,6 +28,7 @@ from ftprep.tasks.base import (
     kind,
     struct_type,
 )
+from ftprep.tasks.junk import conversation_junk
 from ftprep.tasks.task import ROWS
 
 NAME = "chat"
@@ -127,7 +128,8 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
                         "store a list of {role, content} objects")] + out
     if not value:
         return [Finding("C002", f"conversation '{col}' is empty", col)] + out
-    return out + explain_messages(value, opts.chat_template, base) + conversation_placeholders(value, col)
+    return (out + explain_messages(value, opts.chat_template, base) + conversation_placeholders(value, col)
+            + conversation_junk(value, col))
 
 
 # Templates that render an assistant's tool_calls, so a call turn with empty

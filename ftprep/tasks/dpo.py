@@ -20,6 +20,7 @@ from ftprep.tasks.base import (
     placeholders,
     struct_type,
 )
+from ftprep.tasks.junk import junk
 from ftprep.tasks.task import ROWS
 
 NAME = "dpo"
@@ -59,6 +60,7 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     out = check_text(obj.get(prompt, MISSING), prompt, "prompt")
     out += check_text(obj.get(chosen, MISSING), chosen, "chosen")
     out += placeholders(obj.get(chosen), chosen, "the chosen response")
+    out += junk(obj.get(chosen), chosen, "the chosen response")
     out += check_text(obj.get(rejected, MISSING), rejected, "rejected")
     c, r = obj.get(chosen), obj.get(rejected)
     if isinstance(c, str) and c.strip() and c == r:

@@ -20,6 +20,7 @@ from ftprep.tasks.base import (
     placeholders,
     struct_type,
 )
+from ftprep.tasks.junk import junk
 from ftprep.tasks.task import ROWS
 
 NAME = "text"
@@ -62,6 +63,7 @@ def explain(obj: dict[str, t.Any], opts: Options) -> list[Finding]:
     out = check_text(obj.get(instruction, MISSING), instruction, "instruction")
     out += check_text(obj.get(output, MISSING), output, "output")
     out += placeholders(obj.get(output), output, "the output")
+    out += junk(obj.get(output), output, "the output")
     out += collisions(obj, renames(opts))
     out += dropped_columns(obj, {instruction, output}, DATA_LIKE, "ftprep convert folds it into the instruction")
     return out

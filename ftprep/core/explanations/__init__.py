@@ -14,7 +14,7 @@ import difflib
 import textwrap
 
 from ftprep.core.codes import CODES, STAGES
-from ftprep.core.explanations import chat, columns, media, parse, quality, quality_secrets, remote
+from ftprep.core.explanations import chat, columns, media, parse, quality, quality_junk, quality_secrets, remote
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,8 +68,8 @@ class Explanation:
 
 EXPLANATIONS: dict[str, Explanation] = {
     code: Explanation(code, *entry)
-    for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES, quality.ENTRIES,
-                   quality_secrets.ENTRIES)
+    for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES,
+                   quality.ENTRIES, quality_secrets.ENTRIES, quality_junk.ENTRIES)
     for code, entry in family.items()
 }
 

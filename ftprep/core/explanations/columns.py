@@ -89,7 +89,7 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "Nothing to do unless the labels are wrong; keep the pairs for a DPO job if you want to use them.",
     ),
     "V010": (
-        "Trained text (an assistant turn, a text output, a DPO chosen) holds an unfilled template placeholder: {{name}}, {name}, <PLACEHOLDER>, [INSERT ...] or [YOUR ...], outside code, math and JSON. One finding per file, with the count.",
+        "Trained text (an assistant turn, a text output, a DPO chosen) holds an unfilled template placeholder: {{name}}, {name}, <PLACEHOLDER>, [INSERT ...], [YOUR ...] or lorem ipsum filler, outside code, math and JSON. One finding per file, with the count.",
         "The trainer trains on the text as it is, so the model learns to write '{{name}}' in its answers.",
         '{"conversations": [..., {"role": "assistant", "content": "Hello! I am {{name}}, an AI assistant."}]}',
         "Fill in the placeholders (the model's real name, the real value) before training.",

@@ -1,0 +1,36 @@
+"""Explanations of the Q codes of junk in trained text (Q020-Q025)."""
+
+from __future__ import annotations
+
+ENTRIES = {
+    "Q020": (
+        "A trained text (an assistant turn, a text output, a DPO chosen) is a refusal or AI boilerplate: \"As an AI language model\", \"I'm sorry, but I can't\", \"I cannot help with that\", \"I apologize, but I cannot\", or their French, German, Spanish and Chinese forms. One finding per file, with the count and the first lines.",
+        "The trainer trains on the answer as it is: rows distilled from a chat model that refused teach the fine-tuned model to refuse, or to talk about being an AI instead of answering.",
+        '{"conversations": [..., {"role": "assistant", "content": "As an AI language model, I cannot write poems."}]}',
+        "Drop the rows, or replace the refusals with real answers.",
+    ),
+    "Q022": (
+        "A trained text holds mojibake: UTF-8 text that was once read as Windows-1252 or Latin-1 (\"cafÃ©\" for \"café\", \"itâ€™s\" for \"it’s\"), which ftfy's fix_encoding repairs. One finding per file, with the count.",
+        "The tokenizer sees the garbled characters as they are, so the model learns to write them.",
+        '{"conversations": [..., {"role": "assistant", "content": "Le cafÃ© est bon."}]}',
+        "Run ftprep convert --fix-text, or re-read the source file as UTF-8.",
+    ),
+    "Q023": (
+        "A trained text holds U+FFFD replacement characters (\ufffd): bytes that a decoder could not read were replaced, and the original characters are lost. One finding per file, with the count.",
+        "The model learns to write the replacement character where the lost text was.",
+        '{"conversations": [..., {"role": "assistant", "content": "Hello \\ufffd\\ufffd world"}]}',
+        "Re-export the text from its source with the right encoding; nothing can recover it from this file.",
+    ),
+    "Q024": (
+        "A trained text ends in a generation loop: one span of at least 4 words and 16 characters repeated at least 4 times in a row up to its end, the mark of a model's output that ran until its token limit. One finding per file, with the count.",
+        "The trainer trains on the loop as a target, which teaches the model to repeat itself.",
+        '{"conversations": [..., {"role": "assistant", "content": "and then we go back to and then we go back to and then we go back to and then we go back to"}]}',
+        "Cut the loop from the answer, or drop the row.",
+    ),
+    "Q025": (
+        "A trained text opens a ``` code fence and never closes it (an odd number of ```, and the last fence line opens a block): the answer was cut off. One finding per file, with the count.",
+        "The model learns to stop in the middle of a code block.",
+        '{"conversations": [..., {"role": "assistant", "content": "Here:\\n```python\\nprint(1)\\n"}]}',
+        "Complete the answer (close the fence), or drop the row.",
+    ),
+}
