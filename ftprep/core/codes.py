@@ -189,8 +189,15 @@ HUB: dict[str, Code] = _table(
     ("H006", "url-status", ERROR, "The URL does not answer HTTP 200 to a GET without credentials.", "load"),
 )
 
+# --- Q: quality of DPO pairs and of the answers' language ----------------------
+QUALITY_PAIRS = _table(
+    ("Q030", "pair-length-bias", WARNING, "The DPO chosen answer is longer than the rejected one in more than 80% of the pairs (at least 20): DPO learns that longer is better.", "train"),
+    ("Q031", "answer-language", WARNING, "The answer (DPO chosen) is in another language than its prompt, both long and sure enough to tell; the model learns to switch language. One finding per file, with the count.", "train"),
+)
+
 CODES: dict[str, Code] = {
     **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB,
+    **QUALITY_PAIRS,
 }
 
 

@@ -46,6 +46,8 @@ class RowChecker:
         self.layout = typed_layout(task.name, opts)
         # The token accounting of the same lines (ftprep.engine.lengths.LengthTally), when asked for.
         self.tally: t.Any = None
+        # DPO rows are (prompt, chosen, rejected): their length bias and languages are counted.
+        self.paired = task.base == "dpo"
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
@@ -211,6 +213,8 @@ class RowChecker:
         raw = lines if len(line_of) == len(lines) else [lines[i] for i in line_of]
         suspects.update(lost_key_rows(raw, rows, self.encoder, self.generic))  # P015 is explain's to say
         texts = self.texts(rows)
+        if self.paired:
+            self._pairs(scan, texts[0::3], texts[1::3], texts[2::3], lambda k: (first_line + line_of[k], first_row + row_of[k]))
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
@@ -231,6 +235,16 @@ class RowChecker:
         for k in sorted(suspects):
             i = line_of[k]
             self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)
+
+    def _pairs(self, scan: Scan, prompts: list[str], chosen: list[str], rejected: list[str],
+               place: t.Callable[[int], tuple[int, int]]) -> None:
+        from ftprep.engine.pairs_quality import PairTally
+
+        if scan.pairs is None:
+            scan.pairs = PairTally()
+        scan.pairs.lengths(prompts, chosen, rejected)
+        for k, finding in scan.pairs.languages(prompts, chosen):
+            scan.add(*place(k), finding)
 
     def _rows_of(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
         if not text_indices:
@@ -271,6 +285,10 @@ class RowChecker:
             scan.add(line, row, repeated)
         if isinstance(obj, dict) and not typed:
             scan.types.record(obj, row, self.conversation)
+            if self.paired:  # a row the typed decode refused: its pair counts when its three sides are text
+                sides = [obj.get(c) for c in self.required]
+                if all(isinstance(x, str) and x.strip() for x in sides):
+                    self._pairs(scan, sides[0:1], sides[1:2], sides[2:3], lambda k: (line, row))
         return self.explain_obj(scan, obj, line, row)
 
 

@@ -18,7 +18,7 @@ from ftprep.engine.inference import ColumnTypes
 from ftprep.tasks.base import Finding
 
 # Codes reported once per file, at their first row, with the count of rows.
-AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010"})
+AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010", "Q031"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
 
@@ -68,6 +68,8 @@ class Scan:
     cells: t.Any = None
     # The same rows counted in tokens (ftprep.engine.length_stats.Stats), for check's token options.
     lengths: t.Any = None
+    # DPO pairs' length and language counts (ftprep.engine.pairs_quality.PairTally).
+    pairs: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -133,6 +135,11 @@ class Scan:
                 self.lengths = other.lengths
             else:
                 self.lengths.merge(other.lengths)
+        if other.pairs is not None:
+            if self.pairs is None:
+                self.pairs = other.pairs
+            else:
+                self.pairs.merge(other.pairs)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows

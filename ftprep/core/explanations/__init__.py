@@ -14,7 +14,7 @@ import difflib
 import textwrap
 
 from ftprep.core.codes import CODES, STAGES
-from ftprep.core.explanations import chat, columns, media, parse, remote
+from ftprep.core.explanations import chat, columns, media, parse, quality_pairs, remote
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,7 +68,8 @@ class Explanation:
 
 EXPLANATIONS: dict[str, Explanation] = {
     code: Explanation(code, *entry)
-    for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES)
+    for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES,
+                   quality_pairs.ENTRIES)
     for code, entry in family.items()
 }
 
