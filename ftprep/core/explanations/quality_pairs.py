@@ -16,11 +16,12 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "Q031": (
         "The chosen answer is in another language than its prompt. Both must have at least 40 letters and be "
-        "identified (py3langid, offline) with probability 0.95 or more; prompts that ask for a translation or a "
-        "language are not judged. At most 2,000 pairs per scan block are judged.",
+        "identified (py3langid, offline): the prompt's language with probability 0.95 or more, the answer's "
+        "probability of being in that language under 0.05; prompts that ask for a translation or a "
+        "language are not judged. At most the first 500 pairs long enough to judge are judged per file (per 64 MB range of a big file): the count is of those.",
         "The trained answer teaches the model to reply in a language the user did not write in; at scale the tuned "
         "model switches language unprompted.",
-        '{"prompt": "How do I reset my password on the company portal?", '
+        '{"prompt": "How can I reset my password on the company portal, please?", '
         '"chosen": "Vous pouvez le réinitialiser depuis la page de connexion du portail.", "rejected": "No idea."}',
         "Answer in the prompt's language, or drop the pair; for a translation set, say so in the prompt.",
     ),
