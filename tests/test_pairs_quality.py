@@ -177,3 +177,27 @@ def test_the_detector_tells_plain_sentences_from_english(text, lang):
 def test_the_detector_does_not_judge_short_text():
     assert language.language_of("Merci beaucoup !") is None
     assert language.language_of("1234567890 " * 10) is None  # long, but no letters
+
+
+SIDES = [EN, EN_ANSWER, FR_ANSWER, DE_ANSWER, "no", "a", "", "   ", "x" * 50]
+
+
+def test_fast_and_explain_paths_agree_on_random_pairs(tmp_path):
+    from hypothesis import given, settings, strategies as st
+
+    side = st.sampled_from(SIDES)
+    row = st.fixed_dictionaries({"prompt": side, "chosen": side, "rejected": side},
+                                optional={"system": st.sampled_from(["", None, "be brief"])})
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.lists(row, min_size=1, max_size=30))
+    def agree(rows):
+        path = write(tmp_path / "r.jsonl", rows)
+        fast, slow = ftprep.check(path, min_rows=1), ftprep.check(path, min_rows=1, explain_all=True)
+        assert fast.to_json() == slow.to_json()
+        assert fast.files[0].stats.get("pairs") == slow.files[0].stats.get("pairs")
+        # Every pair with three non-blank text sides is counted, once.
+        full = sum(all(isinstance(r[c], str) and r[c].strip() for c in ("prompt", "chosen", "rejected")) for r in rows)
+        assert fast.files[0].stats.get("pairs", {"pairs": 0})["pairs"] == full
+
+    agree()

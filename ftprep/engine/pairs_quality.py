@@ -83,6 +83,21 @@ class PairTally:
                 "mean_length_ratio": round(self.ratio_sum / n, 4), "language_judged": self.judged}
 
 
+def tally_pairs(scan: t.Any, prompts: list[str], chosen: list[str], rejected: list[str],
+                place: t.Callable[[int], tuple[int, int]]) -> None:
+    """Count some rows' pairs into `scan.pairs` (a Scan of ftprep.engine.scan_state) and add
+    their Q031 findings; `place(k)`: the line and row of the k-th pair."""
+    if scan.pairs is None:
+        scan.pairs = PairTally()
+    index: t.Sequence[int] = range(len(prompts))
+    if any(map(str.isspace, itertools.chain(prompts, chosen, rejected))):  # prep drops those rows: not pairs
+        index = [k for k in index if not (prompts[k].isspace() or chosen[k].isspace() or rejected[k].isspace())]
+        prompts, chosen, rejected = ([side[k] for k in index] for side in (prompts, chosen, rejected))
+    scan.pairs.lengths(prompts, chosen, rejected)
+    for k, finding in scan.pairs.languages(prompts, chosen):
+        scan.add(*place(index[k]), finding)
+
+
 def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
     """Q030 when the chosen answer is the longer one in more than LONGER_SHARE of the pairs."""
     if tally is None or tally.pairs < MIN_PAIRS or tally.chosen_longer <= LONGER_SHARE * tally.pairs:
@@ -94,4 +109,4 @@ def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
                        hint="add pairs where the shorter answer is the better one, or balance the lengths")]
 
 
-__all__ = ["LONGER_SHARE", "MIN_PAIRS", "PairTally", "length_bias"]
+__all__ = ["LONGER_SHARE", "MIN_PAIRS", "PairTally", "length_bias", "tally_pairs"]

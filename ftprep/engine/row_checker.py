@@ -16,6 +16,7 @@ import typing as t
 import msgspec
 
 from ftprep.engine.inference import typed_layout
+from ftprep.engine.pairs_quality import tally_pairs
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
@@ -214,7 +215,8 @@ class RowChecker:
         suspects.update(lost_key_rows(raw, rows, self.encoder, self.generic))  # P015 is explain's to say
         texts = self.texts(rows)
         if self.paired:
-            self._pairs(scan, texts[0::3], texts[1::3], texts[2::3], lambda k: (first_line + line_of[k], first_row + row_of[k]))
+            tally_pairs(scan, texts[0::3], texts[1::3], texts[2::3],
+                        lambda k: (first_line + line_of[k], first_row + row_of[k]))
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
@@ -235,16 +237,6 @@ class RowChecker:
         for k in sorted(suspects):
             i = line_of[k]
             self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)
-
-    def _pairs(self, scan: Scan, prompts: list[str], chosen: list[str], rejected: list[str],
-               place: t.Callable[[int], tuple[int, int]]) -> None:
-        from ftprep.engine.pairs_quality import PairTally
-
-        if scan.pairs is None:
-            scan.pairs = PairTally()
-        scan.pairs.lengths(prompts, chosen, rejected)
-        for k, finding in scan.pairs.languages(prompts, chosen):
-            scan.add(*place(k), finding)
 
     def _rows_of(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
         if not text_indices:
@@ -288,7 +280,7 @@ class RowChecker:
             if self.paired:  # a row the typed decode refused: its pair counts when its three sides are text
                 sides = [obj.get(c) for c in self.required]
                 if all(isinstance(x, str) and x.strip() for x in sides):
-                    self._pairs(scan, sides[0:1], sides[1:2], sides[2:3], lambda k: (line, row))
+                    tally_pairs(scan, sides[0:1], sides[1:2], sides[2:3], lambda k: (line, row))
         return self.explain_obj(scan, obj, line, row)
 
 
