@@ -201,3 +201,26 @@ def test_fast_and_explain_paths_agree_on_random_pairs(tmp_path):
         assert fast.files[0].stats.get("pairs", {"pairs": 0})["pairs"] == full
 
     agree()
+
+
+def conversation(user: str, answer: str) -> list[dict]:
+    return [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
+
+
+def test_conversational_pairs_with_different_prompts_are_v006_in_check(tmp_path):
+    rows = [{"chosen": conversation("What is 2+2?", "4"), "rejected": conversation("What is 2+2?", "5")},
+            {"chosen": conversation("What is 2+2?", "4"), "rejected": conversation("What is 3+3?", "5")}]
+    report = ftprep.check(write(tmp_path / "d.jsonl", rows), min_rows=1)
+    v006 = codes(report, "V006")
+    assert [d.line for d in v006] == [2] and v006[0].severity == "error"
+    # The pair with one prompt is counted as convert would write it; the refused one is not.
+    assert stats(report)["pairs"] == 1
+
+
+def test_conversational_pairs_count_their_answers_lengths(tmp_path):
+    rows = [{"chosen": conversation(f"question {i}", "a long and careful answer"),
+             "rejected": conversation(f"question {i}", "short")} for i in range(25)]
+    report = ftprep.check(write(tmp_path / "d.jsonl", rows), min_rows=1)
+    assert stats(report) == {"pairs": 25, "chosen_longer": 1.0, "rejected_longer": 0.0,
+                             "mean_length_ratio": round(len("a long and careful answer") / 5, 4), "language_judged": 0}
+    assert len(codes(report, "Q030")) == 1 and codes(report, "V006") == []

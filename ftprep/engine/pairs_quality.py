@@ -9,6 +9,10 @@ the mean length ratio are dataset statistics; above `LONGER_SHARE` of at
 least `MIN_PAIRS` pairs they are a Q030 warning. Lengths are in characters,
 measured at C speed over the typed rows' texts.
 
+Conversational pairs (chosen and rejected message lists, in any layout
+convert maps): their pair is counted as convert would write it, and a pair
+whose two conversations differ before the answer is V006 in check as in convert.
+
 Language: a chosen answer in another language than its prompt trains the
 model to switch language (Q031, ftprep.engine.language), judged on at most
 `language.SAMPLE` pairs per scan block.
@@ -22,7 +26,9 @@ import operator
 import typing as t
 
 from ftprep.core.diagnostics import Diagnostic
-from ftprep.engine import language
+from ftprep.core.errors import Unmappable
+from ftprep.core.options import Options
+from ftprep.engine import language, preference
 from ftprep.tasks.base import Finding
 
 # Chosen longer than rejected in more than this share of pairs: a length bias.
@@ -98,6 +104,40 @@ def tally_pairs(scan: t.Any, prompts: list[str], chosen: list[str], rejected: li
         scan.add(*place(index[k]), finding)
 
 
+def refused_pair(scan: t.Any, obj: dict[str, t.Any], sides: list[t.Any], opts: Options, line: int | None,
+                 row: int) -> None:
+    """A row off the fast path: counted when its three sides are text, or when they are
+    conversations convert maps (V006 when those differ before the answer)."""
+    refused = None
+    if not all(isinstance(x, str) and x.strip() for x in sides):
+        sides, refused = conversational_pair(obj, opts)
+    if refused is not None:
+        scan.add(line, row, refused)
+    elif sides:
+        tally_pairs(scan, sides[0:1], sides[1:2], sides[2:3], lambda k: (t.cast(int, line), row))
+
+
+def conversational_pair(obj: dict[str, t.Any], opts: Options) -> tuple[list[str], Finding | None]:
+    """A row whose chosen and rejected are conversations (any layout convert maps):
+    ([prompt, chosen, rejected] as convert makes them, None), or ([], V006) when the two
+    conversations differ before the answer, or ([], None) when it is no such row."""
+    from ftprep.engine import shapes
+
+    shape = shapes.detect("dpo", list(obj), opts, obj)
+    if shape in ("prompt-chosen-rejected", "hh-rlhf"):  # plain texts: the row's own findings say it all
+        return [], None
+    try:
+        mapped = preference.normalizer(shape, opts)(obj)
+    except Unmappable as e:
+        return [], Finding(e.code, str(e), e.field, e.hint) if e.code == "V006" else None
+    except (TypeError, ValueError, AttributeError):  # malformed messages: V003 and the C codes say so
+        return [], None
+    sides = [mapped.get(k) for k in ("prompt", "chosen", "rejected")]
+    if all(isinstance(x, str) and x.strip() for x in sides):
+        return t.cast("list[str]", sides), None
+    return [], None
+
+
 def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
     """Q030 when the chosen answer is the longer one in more than LONGER_SHARE of the pairs."""
     if tally is None or tally.pairs < MIN_PAIRS or tally.chosen_longer <= LONGER_SHARE * tally.pairs:
@@ -109,4 +149,5 @@ def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
                        hint="add pairs where the shorter answer is the better one, or balance the lengths")]
 
 
-__all__ = ["LONGER_SHARE", "MIN_PAIRS", "PairTally", "length_bias", "tally_pairs"]
+__all__ = ["LONGER_SHARE", "MIN_PAIRS", "PairTally", "conversational_pair", "length_bias", "refused_pair",
+           "tally_pairs"]

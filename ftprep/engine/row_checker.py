@@ -16,7 +16,7 @@ import typing as t
 import msgspec
 
 from ftprep.engine.inference import typed_layout
-from ftprep.engine.pairs_quality import tally_pairs
+from ftprep.engine.pairs_quality import refused_pair, tally_pairs
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
@@ -277,10 +277,8 @@ class RowChecker:
             scan.add(line, row, repeated)
         if isinstance(obj, dict) and not typed:
             scan.types.record(obj, row, self.conversation)
-            if self.paired:  # a row the typed decode refused: its pair counts when its three sides are text
-                sides = [obj.get(c) for c in self.required]
-                if all(isinstance(x, str) and x.strip() for x in sides):
-                    tally_pairs(scan, sides[0:1], sides[1:2], sides[2:3], lambda k: (line, row))
+            if self.paired:  # a row the typed decode refused: its pair, if it has one, counts
+                refused_pair(scan, obj, [obj.get(c) for c in self.required], self.opts, line, row)
         return self.explain_obj(scan, obj, line, row)
 
 
