@@ -156,9 +156,9 @@ def test_ignore_and_select_apply(tmp_path):
     assert {d.code for f in selected.files for d in f.diagnostics} == {"Q031"}
 
 
-def test_other_tasks_have_no_pair_statistics(tmp_path):
-    path = write(tmp_path / "t.jsonl", [{"instruction": EN, "output": FR_ANSWER}] * 3)
-    report = ftprep.check(path, min_rows=1, task="text")
+def test_chat_rows_have_no_pair_statistics(tmp_path):
+    path = write(tmp_path / "c.jsonl", [{"messages": conversation(EN, FR_ANSWER)}] * 3)
+    report = ftprep.check(path, min_rows=1, task="chat")
     assert "pairs" not in report.files[0].stats and codes(report, "Q031") == []
 
 
@@ -224,3 +224,14 @@ def test_conversational_pairs_count_their_answers_lengths(tmp_path):
     assert stats(report) == {"pairs": 25, "chosen_longer": 1.0, "rejected_longer": 0.0,
                              "mean_length_ratio": round(len("a long and careful answer") / 5, 4), "language_judged": 0}
     assert len(codes(report, "Q030")) == 1 and codes(report, "V006") == []
+
+
+def test_text_rows_compare_the_output_with_the_instruction(tmp_path):
+    rows = [{"instruction": EN, "output": EN_ANSWER}, {"instruction": EN, "output": FR_ANSWER},
+            {"instruction": EN, "output": DE_ANSWER, "system": "x"}]  # a system column: off the fast path
+    report = ftprep.check(write(tmp_path / "t.jsonl", rows), min_rows=1, task="text")
+    [q] = codes(report, "Q031")
+    assert q.field == "output" and q.count == 2 and q.lines == (2, 3) and "the instruction in 'en'" in q.message
+    assert "pairs" not in report.files[0].stats  # length bias is DPO's
+    slow = ftprep.check(str(tmp_path / "t.jsonl"), min_rows=1, task="text", explain_all=True)
+    assert slow.to_json() == report.to_json()

@@ -192,7 +192,7 @@ HUB: dict[str, Code] = _table(
 # --- Q: quality of DPO pairs and of the answers' language ----------------------
 QUALITY_PAIRS = _table(
     ("Q030", "pair-length-bias", WARNING, "The DPO chosen answer is longer than the rejected one in more than 80% of the pairs (at least 20): DPO learns that longer is better.", "train"),
-    ("Q031", "answer-language", WARNING, "The answer (DPO chosen) is in another language than its prompt, both long and sure enough to tell; the model learns to switch language. One finding per file, with the count.", "train"),
+    ("Q031", "answer-language", WARNING, "The answer (DPO chosen, text output) is in another language than its prompt (instruction), both long and sure enough to tell; the model learns to switch language. One finding per file, with the count.", "train"),
 )
 
 CODES: dict[str, Code] = {

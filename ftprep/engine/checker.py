@@ -228,7 +228,7 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     if whole and 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
-    if scan.pairs is not None:  # DPO: length bias, a statistic and above its threshold a warning
+    if scan.pairs is not None and scan.pairs.pairs:  # DPO: length bias, a statistic and above its threshold a warning
         report.stats["pairs"] = scan.pairs.stats()
         out += length_bias(scan.pairs, path)
     kept: dict[str, int] = {"D001": len(pairs)}

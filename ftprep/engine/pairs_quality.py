@@ -13,8 +13,8 @@ Conversational pairs (chosen and rejected message lists, in any layout
 convert maps): their pair is counted as convert would write it, and a pair
 whose two conversations differ before the answer is V006 in check as in convert.
 
-Language: a chosen answer in another language than its prompt trains the
-model to switch language (Q031, ftprep.engine.language), judged on at most
+Language: a chosen answer (or a text row's output) in another language than
+its prompt (instruction) trains the model to switch language (Q031, ftprep.engine.language), judged on at most
 `language.SAMPLE` pairs per scan block.
 """
 
@@ -57,8 +57,9 @@ class PairTally:
         self.rejected_longer += sum(map(operator.lt, c, r))
         self.ratio_sum += sum(map(operator.truediv, c, r))
 
-    def languages(self, prompts: t.Sequence[str], chosen: t.Sequence[str]) -> t.Iterator[tuple[int, Finding]]:
-        """(index, Q031) for the pairs whose chosen answer is in another language than the prompt."""
+    def languages(self, prompts: t.Sequence[str], chosen: t.Sequence[str], field: str = "chosen",
+                  answer: str = "the chosen answer", asked: str = "the prompt") -> t.Iterator[tuple[int, Finding]]:
+        """(index, Q031) for the pairs whose answer is in another language than the question."""
         room = language.SAMPLE - self.judged
         if room <= 0:
             return
@@ -69,10 +70,10 @@ class PairTally:
             self.judged += 1
             found = language.mismatch(prompts[k], chosen[k])
             if found is not None:
-                asked, answered, sure = found
-                yield k, Finding("Q031", f"the chosen answer is in '{answered}', the prompt in '{asked}' "
-                                 f"(detector confidence {sure:.2f})", "chosen",
-                                 "answer in the prompt's language, or drop the pair")
+                question, answered, sure = found
+                yield k, Finding("Q031", f"{answer} is in '{answered}', {asked} in '{question}' "
+                                 f"(detector confidence {sure:.2f})", field,
+                                 f"answer in the language of {asked}, or drop the row")
 
     def merge(self, other: PairTally) -> None:
         self.pairs += other.pairs
@@ -102,6 +103,21 @@ def tally_pairs(scan: t.Any, prompts: list[str], chosen: list[str], rejected: li
     scan.pairs.lengths(prompts, chosen, rejected)
     for k, finding in scan.pairs.languages(prompts, chosen):
         scan.add(*place(index[k]), finding)
+
+
+def tally_answers(scan: t.Any, questions: list[str], answers: list[str], field: str,
+                  place: t.Callable[[int], tuple[int, int]]) -> None:
+    """SFT rows (instruction, output): the output's language against the instruction's (Q031)."""
+    if scan.pairs is None:
+        scan.pairs = PairTally()
+    for k, finding in scan.pairs.languages(questions, answers, field, "the output", "the instruction"):
+        scan.add(*place(k), finding)
+
+
+def refused_answer(scan: t.Any, sides: list[t.Any], field: str, line: int, row: int) -> None:
+    """A text row off the fast path: its languages, when instruction and output are text."""
+    if all(isinstance(x, str) and x.strip() for x in sides):
+        tally_answers(scan, sides[0:1], sides[1:2], field, lambda k: (line, row))
 
 
 def refused_pair(scan: t.Any, obj: dict[str, t.Any], sides: list[t.Any], opts: Options, line: int | None,
@@ -149,5 +165,5 @@ def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
                        hint="add pairs where the shorter answer is the better one, or balance the lengths")]
 
 
-__all__ = ["LONGER_SHARE", "MIN_PAIRS", "PairTally", "conversational_pair", "length_bias", "refused_pair",
-           "tally_pairs"]
+__all__ = ["LONGER_SHARE", "MIN_PAIRS", "PairTally", "conversational_pair", "length_bias", "refused_answer",
+           "refused_pair", "tally_answers", "tally_pairs"]

@@ -15,7 +15,8 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "Add pairs where the shorter answer is the better one, or trim the chosen answers to the length the task needs.",
     ),
     "Q031": (
-        "The chosen answer is in another language than its prompt. Both must have at least 40 letters and be "
+        "The chosen answer of a DPO pair, or the output of a text row, is in another language than its prompt "
+        "(instruction). Both must have at least 40 letters and be "
         "identified (py3langid, offline): the prompt's language with probability 0.95 or more, the answer's "
         "probability of being in that language under 0.05; prompts that ask for a translation or a "
         "language are not judged. At most the first 500 pairs long enough to judge are judged per file (per 64 MB range of a big file): the count is of those.",
