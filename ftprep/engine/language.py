@@ -7,7 +7,9 @@ texts/s warm for the top language, ~2,300/s for the full ranking used here;
 lingua-language-detector (low accuracy mode, also 100%) gave ~700 texts/s with
 its confidences, langdetect is pure Python and slower still. On 300
 same-language and 300 cross-language pairs of those texts, `mismatch` flagged
-0 and 279 (the rest not sure enough), at ~1,000 pairs/s: hence the sample. Short texts
+0 and 279 (the rest not sure enough), at 1,000-3,500 pairs/s: hence the
+sample. The fixed cost is the model's load (an xz-compressed numpy file,
+~1-2 s and ~95 MB once per process), paid only when a pair is long enough. Short texts
 are not judged: both sides need `MIN_CHARS` letters; the question's language
 must have a normalised probability of `CONFIDENCE` or more, and the answer's
 probability of being in that language must be under 1 - CONFIDENCE. The
