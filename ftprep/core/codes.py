@@ -217,9 +217,14 @@ JUNK = _table(
     ("Q025", "unclosed-code-fence", WARNING, "A trained text opens a ``` code fence and never closes it: the answer was cut off, and the model learns to stop mid-answer. One finding per file, with the count.", "train"),
 )
 
+QUALITY_PAIRS = _table(
+    ("Q030", "pair-length-bias", WARNING, "The DPO chosen answer is longer than the rejected one in more than 80% of the pairs (at least 20): DPO learns that longer is better.", "train"),
+    ("Q031", "answer-language", WARNING, "The answer (DPO chosen, text output) is in another language than its prompt (instruction), both long and sure enough to tell; the model learns to switch language. One finding per file, with the count.", "train"),
+)
+
 CODES: dict[str, Code] = {
     **PARSE, **LOAD, **COLUMNS, **VALUES, **CHAT, **DATASET, **GRPO, **TOKENS, **MEDIA, **HUB, **NEAR,
-    **QUALITY_SECRETS, **JUNK,
+    **QUALITY_SECRETS, **JUNK, **QUALITY_PAIRS,
 }
 
 

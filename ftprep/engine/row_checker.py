@@ -16,6 +16,7 @@ import typing as t
 import msgspec
 
 from ftprep.engine.inference import typed_layout
+from ftprep.engine.pairs_quality import refused_answer, refused_pair, tally_answers, tally_pairs
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.engine import secrets_scan
@@ -48,6 +49,8 @@ class RowChecker:
         self.layout = typed_layout(task.name, opts)
         # The token accounting of the same lines (ftprep.engine.lengths.LengthTally), when asked for.
         self.tally: t.Any = None
+        # Counted in the pass: DPO pairs' length bias and languages, text rows' languages.
+        self.paired, self.answered = task.base == "dpo", task.base == "text"
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
@@ -229,6 +232,12 @@ class RowChecker:
         raw = lines if len(line_of) == len(lines) else [lines[i] for i in line_of]
         suspects.update(lost_key_rows(raw, rows, self.encoder, self.generic))  # P015 is explain's to say
         texts = self.texts(rows)
+        if self.paired or self.answered:
+            place = lambda k: (first_line + line_of[k], first_row + row_of[k])  # noqa: E731
+            if self.paired:
+                tally_pairs(scan, texts[0::3], texts[1::3], texts[2::3], place)
+            else:
+                tally_answers(scan, texts[0::2], texts[1::2], self.required[1], place)
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
@@ -291,6 +300,11 @@ class RowChecker:
             scan.add(line, row, repeated)
         if isinstance(obj, dict) and not typed:
             scan.types.record(obj, row, self.conversation)
+            sides = [obj.get(c) for c in self.required]
+            if self.paired:  # a row the typed decode refused: its pair, if it has one, counts
+                refused_pair(scan, obj, sides, self.opts, line, row)
+            elif self.answered:
+                refused_answer(scan, sides, self.required[1], line, row)
         return self.explain_obj(scan, obj, line, row)
 
 

@@ -20,7 +20,8 @@ from ftprep.tasks.base import Finding
 # Codes reported once per file, at their first row, with the count of rows.
 AGGREGATED = frozenset({"C013", "C015", "S002", "S003", "S006", "G001", "V010",
                         "Q011", "Q012", "Q013", "Q014", "Q015",
-                        "Q020", "Q022", "Q023", "Q024", "Q025"})
+                        "Q020", "Q022", "Q023", "Q024", "Q025",
+                        "Q031"})
 EMPTY_CODES = frozenset({"V001", "V002"})
 
 
@@ -70,6 +71,8 @@ class Scan:
     cells: t.Any = None
     # The same rows counted in tokens (ftprep.engine.length_stats.Stats), for check's token options.
     lengths: t.Any = None
+    # DPO pairs' length and language counts (ftprep.engine.pairs_quality.PairTally).
+    pairs: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -135,6 +138,11 @@ class Scan:
                 self.lengths = other.lengths
             else:
                 self.lengths.merge(other.lengths)
+        if other.pairs is not None:
+            if self.pairs is None:
+                self.pairs = other.pairs
+            else:
+                self.pairs.merge(other.pairs)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows

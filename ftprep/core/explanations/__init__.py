@@ -14,7 +14,8 @@ import difflib
 import textwrap
 
 from ftprep.core.codes import CODES, STAGES
-from ftprep.core.explanations import chat, columns, media, parse, quality, quality_junk, quality_secrets, remote
+from ftprep.core.explanations import (chat, columns, media, parse, quality, quality_junk, quality_pairs,
+                                      quality_secrets, remote)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ class Explanation:
 EXPLANATIONS: dict[str, Explanation] = {
     code: Explanation(code, *entry)
     for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES,
-                   quality.ENTRIES, quality_secrets.ENTRIES, quality_junk.ENTRIES)
+                   quality.ENTRIES, quality_secrets.ENTRIES, quality_junk.ENTRIES, quality_pairs.ENTRIES)
     for code, entry in family.items()
 }
 
