@@ -74,6 +74,10 @@ class CheckOptions(_Columns, _Data, total=False):
     per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None
     model: str | None
     dataset: bool
+    # GRPO reward functions tried before paying.
+    reward_func: str | t.Sequence[str]
+    reward_time_limit: float
+    reward_memory_limit: int
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

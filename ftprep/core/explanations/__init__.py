@@ -14,7 +14,7 @@ import difflib
 import textwrap
 
 from ftprep.core.codes import CODES, STAGES
-from ftprep.core.explanations import chat, columns, media, parse, remote
+from ftprep.core.explanations import chat, columns, media, parse, remote, rewards
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class Explanation:
 
 EXPLANATIONS: dict[str, Explanation] = {
     code: Explanation(code, *entry)
-    for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES)
+    for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES, rewards.ENTRIES)
     for code, entry in family.items()
 }
 
