@@ -143,6 +143,7 @@ GRPO = _table(
     ("G006", "reward-func-not-first", ERROR, "The trainer's first callable of the code is not the reward function (an import or another function).", "prep"),
     ("G007", "reward-func-helper-first", WARNING, "The code defines several functions; the trainer takes the first as the reward function.", "prep"),
     ("G008", "reward-func-flat", WARNING, "A reward function gives every sampled prompt the same reward: no advantage, no signal.", "train"),
+    ("G009", "reward-func-signature", ERROR, "The reward function's first parameter is not `completions`; TRL passes completions by keyword, so it gets no value.", "prep"),
 )
 
 # --- T: templates and tokens --------------------------------------------------

@@ -159,6 +159,29 @@ def _spread(source: RewardSource, label: str, answer: dict[str, t.Any]) -> list[
                      "check the function on real completions; a constant reward trains nothing")]
 
 
+def signature(source: RewardSource) -> list[Diagnostic]:
+    """TRL calls a reward function as f(prompts=..., completions=..., **columns), and the
+    Gradients registration rewrites the first def to (completions, <its other parameters>, **kwargs):
+    either way a first parameter not named `completions`, without a default, gets no value."""
+    import ast
+
+    try:
+        tree = ast.parse(source.code)
+    except SyntaxError:
+        return []  # the trial reports it (G002)
+    first = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)), None)
+    if first is None:
+        return []
+    params = [*first.args.posonlyargs, *first.args.args]
+    required = len(params) - len(first.args.defaults)
+    if not params or params[0].arg == "completions" or required < 1:
+        return []
+    return [_finding("G009", f"the first parameter of {first.name!r} is {params[0].arg!r}, not 'completions': TRL "
+                     "passes completions=... by keyword, and the registration makes "
+                     f"{params[0].arg!r} a second parameter that nothing fills", source, first.lineno,
+                     f"def {first.name}(completions, **kwargs)")]
+
+
 def _defs(code: str) -> int:
     import ast
 
@@ -202,7 +225,7 @@ def reward_trial(specs: t.Sequence[str], rows: list[dict[str, str]], *, time_lim
     found, answers = collisions(sources), []
     for s in sources:
         answers.append(run_child(s, rows, time_limit=time_limit, memory_limit=memory_limit))
-        found += judged(s, answers[-1], time_limit=time_limit, memory_limit=memory_limit)
+        found += signature(s) + judged(s, answers[-1], time_limit=time_limit, memory_limit=memory_limit)
     return found, answers
 
 
@@ -245,4 +268,5 @@ def with_rewards(report: t.Any, opts: t.Any) -> t.Any:
     return report
 
 
-__all__ = ["first_rows", "with_rewards", "RewardSource", "collisions", "judged", "prepared_rows", "reward_trial", "rewards_summary", "run_child"]
+__all__ = ["RewardSource", "collisions", "first_rows", "judged", "prepared_rows", "reward_trial", "rewards_summary",
+           "run_child", "signature", "with_rewards"]

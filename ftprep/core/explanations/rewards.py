@@ -64,4 +64,12 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "def reward(completions, **kwargs):\n    return [1.0 for _ in completions]",
         "Check the function on real completions; a reward that cannot tell completions apart trains nothing.",
     ),
+    "G009": (
+        "The first def of the code takes its completions under another name (def reward(texts)), without a default.",
+        "TRL calls every reward function with keywords, f(prompts=..., completions=..., **columns), and the "
+        "Gradients registration rewrites the first def to (completions, <its other parameters>, **kwargs): the "
+        "parameter becomes a second one that no call fills, so prep's validation raises and removes the function.",
+        "def reward(texts, **kwargs):\n    return [float(len(t)) for t in texts]",
+        "Name the first parameter completions and accept **kwargs: def reward(completions, **kwargs).",
+    ),
 }
