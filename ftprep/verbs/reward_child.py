@@ -16,6 +16,7 @@ import json
 import numbers
 import sys
 import traceback
+import typing as t
 
 # Audit events that open a connection or a listening socket.
 _NETWORK = {"socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname"}
@@ -43,7 +44,8 @@ def _failure(error: BaseException) -> dict:
     """What raised, with the user's own frames (file "<reward>") only."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == "<reward>"]
     where = frames[-1].lineno if frames else None
-    chain, seen = error, []
+    chain: BaseException | None = error
+    seen: list[BaseException] = []
     while chain is not None and len(seen) < 20:  # urllib wraps the refusal in a URLError: look down the chain
         seen.append(chain)
         chain = chain.__cause__ or chain.__context__
@@ -52,14 +54,14 @@ def _failure(error: BaseException) -> dict:
     return {"outcome": kind, "error": f"{type(error).__name__}: {error}", "error_line": where}
 
 
-def _judged(result: object, expected: int) -> str | None:
+def _judged(result: t.Any, expected: int) -> str | None:
     """The trainer's three assertions on a result; None when it passes."""
     if not isinstance(result, list):
         return f"returned {type(result).__name__}, not a list"
     if len(result) != expected:
         return f"returned {len(result)} rewards for {expected} completions"
-    bad = next((r for r in result if not isinstance(r, numbers.Number)), None)
-    if bad is not None or any(not isinstance(r, numbers.Number) for r in result):
+    if any(not isinstance(r, numbers.Number) for r in result):
+        bad = next(r for r in result if not isinstance(r, numbers.Number))
         return f"returned a non-number: {bad!r} ({type(bad).__name__})"
     return None
 
@@ -69,7 +71,7 @@ def _reals(result: list) -> list[float]:
     return [float(r) for r in result if isinstance(r, numbers.Real)]
 
 
-def _call(func, rows: list[dict]) -> tuple[list, object]:
+def _call(func: t.Callable[..., t.Any], rows: list[dict]) -> tuple[list, t.Any]:
     """Called as the trainer's validation calls it: the prompts stand in for the
     completions; with an `extra_data` parameter and rows holding it, extra_data too."""
     takes_extra = False

@@ -119,8 +119,8 @@ def judged(source: RewardSource, answer: dict[str, t.Any], *, time_limit: float 
                             "define the reward function first; put imports and helpers inside it"))
     elif picked is not None and not answer.get("defined_here"):
         out.append(_finding("G006", f"the first callable is {picked!r}, imported, not defined in the file: the trainer "
-                            "calls it as the reward function", source, None,
-                            "import inside the reward function (import re in its body), as the trainer's own do"))
+                            "calls it as the reward function", source, _imported_at(source.code, picked),
+                            f"import {picked} inside the reward function's body, as the trainer's own functions do"))
     elif picked is not None and source.meant is None and picked != source.trainer_name:
         out.append(_finding("G006", f"the trainer validates the first callable, {picked!r}, but names the function "
                             f"by the first def, {source.trainer_name!r}", source, answer.get("picked_line"),
@@ -153,8 +153,9 @@ def _spread(source: RewardSource, label: str, answer: dict[str, t.Any]) -> list[
     rewards = answer.get("rewards") or []
     if len(rewards) < 2 or len(set(rewards)) > 1:
         return []
-    return [_finding("G008", f"reward function {label!r} gives every one of {len(rewards)} sampled prompts the same "
-                     f"reward ({rewards[0]:g}): equal rewards in a group give GRPO no advantage to learn from",
+    return [_finding("G008", f"reward function {label!r} gives every one of {len(rewards)} sampled prompts (standing in "
+                     f"for completions, as in the trainer's validation) the same reward ({rewards[0]:g}): equal "
+                     "rewards in a group give GRPO no advantage to learn from",
                      source, answer.get("picked_line"),
                      "check the function on real completions; a constant reward trains nothing")]
 
@@ -180,6 +181,21 @@ def signature(source: RewardSource) -> list[Diagnostic]:
                      "passes completions=... by keyword, and the registration makes "
                      f"{params[0].arg!r} a second parameter that nothing fills", source, first.lineno,
                      f"def {first.name}(completions, **kwargs)")]
+
+
+def _imported_at(code: str, name: str) -> int | None:
+    """The line of the module-level import that binds `name`."""
+    import ast
+
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return None
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return node.lineno
+    return None
 
 
 def _defs(code: str) -> int:
