@@ -145,7 +145,9 @@ def test_only_the_first_five_rows_validate(tmp_path: Path) -> None:
     # the trainer validates on 5 rows: a failure on the 7th prompt alone is no G002 (nor G003)
     code = ("def reward(completions, **kwargs):\n    if 'Greet me' in completions:\n        raise ValueError('late')\n"
             "    return [float(len(c)) for c in completions]\n")
-    assert codes(findings(tmp_path, reward_file(tmp_path, "r.py", code))[0]) == []
+    found, report = findings(tmp_path, reward_file(tmp_path, "r.py", code))
+    assert codes(found) == []
+    assert any("raises on later prompts: ValueError: late" in n["message"] for n in report.notes), report.notes
 
 
 def test_an_extra_data_taker_gets_the_extra_column_as_strings(tmp_path: Path) -> None:
@@ -168,6 +170,27 @@ def test_without_extra_data_the_prompts_alone_are_passed(tmp_path: Path) -> None
 def test_prints_of_the_function_do_not_garble_the_answer(tmp_path: Path) -> None:
     code = "print('{not json')\ndef reward(completions, **kwargs):\n    print('hello')\n    return [len(c) for c in completions]\n"
     assert codes(findings(tmp_path, reward_file(tmp_path, "r.py", code))[0]) == []
+
+
+def test_standard_input_is_not_tried_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    flat = reward_file(tmp_path, "flat.py", "def flat(completions, **kwargs):\n    return [1 for _ in completions]\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(prompts_file(tmp_path).read_bytes())))
+    report = ftprep.check("-", task="grpo", min_rows=1, reward_func=flat)
+    assert not [d for d in report.files[0].diagnostics if d.code.startswith("G")]
+    assert any("reward functions not tried" in n["message"] for n in report.notes)
+
+
+def test_the_config_key_names_reward_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    reward_file(tmp_path, "flat.py", "def flat(completions, **kwargs):\n    return [1 for _ in completions]\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.ftprep]\nreward-func = ["flat.py"]\nmin-rows = 1\n')
+    prompts_file(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "prompts.jsonl", "--task", "grpo"]) == 0
+    assert "G008 [warning]" in capsys.readouterr().out
 
 
 def test_prepared_rows_are_what_prep_hands_over() -> None:

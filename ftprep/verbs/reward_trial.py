@@ -262,18 +262,20 @@ def first_rows(path: str, opts: t.Any) -> list[dict[str, str]]:
 
 def with_rewards(report: t.Any, opts: t.Any) -> t.Any:
     """`report` with the reward functions' findings in each local prompts file's
-    report, and their sampled rewards as a note."""
+    report, and as notes: their sampled rewards, and the inputs they were not tried on."""
     from ftprep.tasks import find
 
+    specs = [opts.reward_func] if isinstance(opts.reward_func, str) else list(opts.reward_func)
     for fr in report.files:
         task = find(fr.task)
         # the task that maps a prompt alone: GRPO, whose reward functions take the prompts
-        if task is None or task.fields != {"field_prompt": "prompt"} or "://" in fr.path or fr.path == "-":
+        if task is None or task.fields != {"field_prompt": "prompt"}:
             continue
-        rows = first_rows(fr.path, opts)
+        rows = [] if "://" in fr.path or fr.path == "-" else first_rows(fr.path, opts)
         if not rows:
+            report.notes.append({"message": f"{fr.path}: reward functions not tried (they are tried on a local "
+                                            "file's prompts)"})
             continue
-        specs = [opts.reward_func] if isinstance(opts.reward_func, str) else list(opts.reward_func)
         found, answers = reward_trial(specs, rows, time_limit=opts.reward_time_limit,
                                       memory_limit=opts.reward_memory_limit)
         fr.diagnostics.extend(found)
@@ -281,6 +283,10 @@ def with_rewards(report: t.Any, opts: t.Any) -> t.Any:
             report.notes.append({"message": f"{fr.path}: reward {name!r} over {spread['n']} prompts: min "
                                  f"{spread['min']:g}, mean {spread['mean']:g}, max {spread['max']:g}, "
                                  f"{spread['distinct']} distinct", "rewards": {"function": name, **spread}})
+        for a in answers:  # past the 5 rows prep tries: not a prep failure, but training may meet the same
+            if a.get("sample_error"):
+                report.notes.append({"message": f"{fr.path}: reward {a.get('picked')!r} passes the trainer's "
+                                                f"5-row validation but raises on later prompts: {a['sample_error']}"})
     return report
 
 
