@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from ftprep.verbs.reward_trial import RewardSource, prepared_rows
 PROMPTS = ["Count to three", "Name a colour", "Say hi", "Spell cat", "Add 2 and 2", "Sort b, a", "Greet me"]
 
 
-def prompts_file(tmp_path: Path, extra: list[object] | None = None, column: str = "meta") -> Path:
+def prompts_file(tmp_path: Path, extra: t.Sequence[object] | None = None, column: str = "meta") -> Path:
     p = tmp_path / "prompts.jsonl"
     rows = [{"prompt": q, **({column: extra[i]} if extra else {})} for i, q in enumerate(PROMPTS)]
     p.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -30,8 +31,8 @@ def reward_file(tmp_path: Path, name: str, code: str) -> str:
     return str(p)
 
 
-def findings(tmp_path: Path, *specs: str, extra: list[object] | None = None, column: str = "meta",
-             **kw: object) -> tuple[list[ftprep.Diagnostic], ftprep.Report]:
+def findings(tmp_path: Path, *specs: str, extra: t.Sequence[object] | None = None, column: str = "meta",
+             **kw: t.Any) -> tuple[list[ftprep.Diagnostic], ftprep.Report]:
     report = ftprep.check(str(prompts_file(tmp_path, extra, column)), task="grpo", min_rows=1,
                           reward_func=list(specs), **kw)
     return [d for d in report.files[0].diagnostics if d.code.startswith("G")], report
@@ -214,7 +215,7 @@ def test_selection_applies_to_the_reward_codes(tmp_path: Path) -> None:
 
 def test_a_bad_reward_func_value_is_a_value_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="reward_func"):
-        ftprep.check(str(prompts_file(tmp_path)), task="grpo", reward_func=3)  # type: ignore[typeddict-item]
+        ftprep.check(str(prompts_file(tmp_path)), task="grpo", reward_func=3)  # type: ignore[arg-type]
 
 
 def test_cli_repeats_the_flag_and_exits_by_severity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
