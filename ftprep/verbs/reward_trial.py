@@ -91,7 +91,7 @@ def run_child(source: RewardSource, rows: list[dict[str, str]], *, time_limit: f
         answer_path = os.path.join(scratch, "answer.json")
         try:
             done = subprocess.run([sys.executable, "-I", CHILD, answer_path], input=json.dumps(job), text=True,
-                                  capture_output=True, timeout=time_limit, cwd=scratch)
+                                  capture_output=True, timeout=time_limit, cwd=scratch, check=False)
         except subprocess.TimeoutExpired:
             return {"outcome": "timeout"}
         try:
@@ -192,9 +192,9 @@ def _imported_at(code: str, name: str) -> int | None:
     except SyntaxError:
         return None
     for node in body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
-                return node.lineno
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return node.lineno
     return None
 
 
