@@ -79,6 +79,8 @@ def test_golden_cli(case: Path, capsys: pytest.CaptureFixture[str], monkeypatch:
             flag = "--" + key.replace("_", "-")
             if value is True:
                 argv.append(flag)
+            elif isinstance(value, list):  # a repeatable option: the flag once per value
+                argv += [a for v in value for a in (flag, str(v))]
             elif value not in (False, None):
                 argv += [flag, str(value)]
         code = main(argv)

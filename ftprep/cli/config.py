@@ -19,7 +19,7 @@ from ftprep.core.errors import ConfigFileError
 # What a config value must be, by the declared kind of its option.
 _TYPES: dict[str, type | tuple[type, ...]] = {"str": str, "int": int, "bytes": int, "float": (int, float),
                                               "bool": bool, "file": str, "path": str, "codes": (list, str),
-                                              "table": dict}
+                                              "table": dict, "files": (list, str)}
 
 
 def _declared() -> dict[str, t.Any]:

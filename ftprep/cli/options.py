@@ -111,6 +111,8 @@ def click_option(decl: Declaration, command: str) -> t.Callable[[F], F]:
         kw["required"] = True
     if decl.kind == "bool":
         kw["is_flag"] = True
+    elif decl.kind == "files":  # repeatable; click gives a tuple
+        kw["multiple"] = True
     else:
         kw["type"] = param_type(decl, command)
         kw["show_default"] = default is not None

@@ -136,6 +136,14 @@ DATASET = _table(
 # --- G: grpo ------------------------------------------------------------------
 GRPO = _table(
     ("G001", "nested-extra", ERROR, "An extra GRPO column holds objects; prep str()s them to Python repr, a reward function's json.loads fails and prep ends with 'No valid reward functions remain'.", "prep"),
+    ("G002", "reward-func-raises", ERROR, "A reward function raises on the first prompts; prep removes it silently, and with none left the job fails.", "prep"),
+    ("G003", "reward-func-bad-result", ERROR, "A reward function returns no list, the wrong length or a non-number; prep removes it silently.", "prep"),
+    ("G004", "reward-func-too-slow", WARNING, "A reward function's trial ran past its time or memory limit; it runs on every completion of every step.", "train"),
+    ("G005", "reward-func-same-name", ERROR, "Two reward functions share a name; the trainer's rewards module keeps the later one.", "train"),
+    ("G006", "reward-func-not-first", ERROR, "The trainer's first callable of the code is not the reward function (an import or another function).", "prep"),
+    ("G007", "reward-func-helper-first", WARNING, "The code defines several functions; the trainer takes the first as the reward function.", "prep"),
+    ("G008", "reward-func-flat", WARNING, "A reward function gives every sampled prompt the same reward: no advantage, no signal.", "train"),
+    ("G009", "reward-func-signature", ERROR, "The reward function's first parameter is not `completions`; TRL passes completions by keyword, so it gets no value.", "prep"),
 )
 
 # --- T: templates and tokens --------------------------------------------------

@@ -12,7 +12,7 @@ import typing as t
 class Declaration:
     """One option. `flag` None: a library keyword only. `choices`: the allowed
     values, or the name of the registry that holds them. `kind` is the value's
-    type for the CLI and config: str, int, float, bool, bytes, path, file, callable or any.
+    type for the CLI and config: str, int, float, bool, bytes, path, file, files (repeatable), callable or any.
     `per_command` overrides help, default, choices, required or config for one command."""
 
     name: str

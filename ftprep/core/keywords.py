@@ -79,6 +79,10 @@ class CheckOptions(_Columns, _Data, total=False):
     # Near duplicates
     near_duplicates: bool
     eval: str | None
+    # GRPO reward functions tried before paying.
+    reward_func: str | t.Sequence[str]
+    reward_time_limit: float
+    reward_memory_limit: int
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

@@ -190,6 +190,16 @@ class Options:
     redact: bool = _option(False, "Replace credentials and personal data in the text with typed placeholders "
                                   "(<EMAIL>, <AWS_ACCESS_KEY>) and say how many of each (Q016).", kind="bool",
                            commands=("convert",), verbs=("convert", "load", "push", "submit"))
+    # GRPO reward functions tried before paying: files of code, run in a child process with limits.
+    reward_func: str | t.Sequence[str] = _option(
+        (), "grpo: a reward function's code (FILE or FILE:NAME), run on the first prompts as the trainer's prep "
+            "validates it (repeatable).", kind="files", metavar="FILE[:NAME]", hashed=False, config=True,
+        commands=("check",), verbs=("check",))
+    reward_time_limit: float = _option(10.0, "grpo: seconds a reward function's trial may take.", kind="float",
+                                       minimum=0, open_minimum=True, config=True, commands=("check",),
+                                       verbs=("check",))
+    reward_memory_limit: int = _option(2 << 30, "grpo: memory a reward function's trial may take (e.g. 512M).",
+                                       kind="bytes", minimum=1, config=True, commands=("check",), verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
@@ -253,6 +263,9 @@ def _check(decl: Declaration, value: t.Any, choices: t.Callable[[str], t.Sequenc
         if low is not None and (value < low or (decl.open_minimum and value == low)):
             raise ValueError(f"{decl.name} must be {'above' if decl.open_minimum else 'at least'} {low:g}, "
                              f"not {value!r}")
+    elif decl.kind == "files" and not (isinstance(value, str) or (isinstance(value, (list, tuple))
+                                                                  and all(isinstance(v, str) for v in value))):
+        raise ValueError(f"{decl.name} must be a path or a list of paths, not {value!r}")
     elif decl.kind == "bool" and not isinstance(value, bool):
         raise ValueError(f"{decl.name} must be True or False, not {value!r}")
     elif decl.kind == "callable" and not callable(value):

@@ -58,6 +58,10 @@ def check(
         report = Report(_dataset([check_one(p, opts) for p in items], opts))
     if note is not None:
         report.notes.append(note)
+    if opts.reward_func:  # GRPO: the reward functions tried on the prompts files, in a child process
+        from ftprep.verbs.reward_trial import with_rewards
+
+        report = with_rewards(report, opts)
     report = report.strict() if opts.strict else report
     return Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores).applied(report)
 

@@ -15,7 +15,7 @@ import textwrap
 
 from ftprep.core.codes import CODES, STAGES
 from ftprep.core.explanations import (chat, columns, media, parse, quality, quality_junk, quality_pairs,
-                                      quality_secrets, remote)
+                                      quality_secrets, remote, rewards)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -70,7 +70,8 @@ class Explanation:
 EXPLANATIONS: dict[str, Explanation] = {
     code: Explanation(code, *entry)
     for family in (parse.ENTRIES, columns.ENTRIES, chat.ENTRIES, media.ENTRIES, remote.ENTRIES,
-                   quality.ENTRIES, quality_secrets.ENTRIES, quality_junk.ENTRIES, quality_pairs.ENTRIES)
+                   quality.ENTRIES, quality_secrets.ENTRIES, quality_junk.ENTRIES, quality_pairs.ENTRIES,
+                   rewards.ENTRIES)
     for code, entry in family.items()
 }
 

@@ -1,0 +1,2 @@
+def reward(completions, **kwargs):
+    return [str(len(c)) for c in completions]

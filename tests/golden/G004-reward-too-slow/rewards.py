@@ -1,0 +1,3 @@
+def reward(completions, **kwargs):
+    while True:
+        pass

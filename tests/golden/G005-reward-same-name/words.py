@@ -1,0 +1,2 @@
+def reward_func(completions, **kwargs):
+    return [float(len(c.split())) for c in completions]

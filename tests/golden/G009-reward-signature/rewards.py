@@ -1,0 +1,2 @@
+def reward(texts, **kwargs):
+    return [float(len(t)) for t in texts]
