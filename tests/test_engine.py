@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from golden_args import case_args
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ftprep
@@ -24,11 +25,8 @@ SCHEMA_CODES = {"V001", "V002", "V003", "C001", "C002", "C003", "C004", "C005", 
 
 
 def _args(case: Path) -> dict:
-    p = case / "args.json"
-    args = json.loads(p.read_text()) if p.exists() else {}
+    args = case_args(case)
     args.setdefault("min_rows", 1)
-    if "eval" in args:  # the evaluation file beside the input
-        args["eval"] = str(case / args["eval"])
     return args
 
 

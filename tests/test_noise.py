@@ -207,8 +207,8 @@ def test_json_array_lines_in_every_format(tmp_path: Path) -> None:
 
 def test_json_array_lines_for_length_findings(tmp_path: Path) -> None:
     rows = [{"conversations": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]},
-            {"conversations": [{"role": "user", "content": "Tell me a story. " * 20},
-                               {"role": "assistant", "content": "Once upon a time. " * 20}]}]
+            {"conversations": [{"role": "user", "content": " ".join(f"story{i}" for i in range(20))},
+                               {"role": "assistant", "content": " ".join(f"once{i}" for i in range(40))}]}]
     path = tmp_path / "long.json"
     path.write_text(json.dumps(rows, indent=2))  # row 1 starts on line 14
     report = ftprep.check(str(path), task="chat", max_seq_len=40, min_rows=1)

@@ -17,6 +17,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from golden_args import case_args
 
 import ftprep
 from ftprep.cli import main
@@ -254,10 +255,8 @@ def local_cases() -> list[Path]:
 def test_golden_inputs_are_counted_in_the_scan_as_stats_counts_them(case: Path) -> None:
     """Every local golden input, checked with a sequence length: the scan's one pass
     makes the same token statistics and T findings as a separate `ftprep.stats`."""
-    args = json.loads((case / "args.json").read_text()) if (case / "args.json").exists() else {}
+    args = case_args(case)
     args.pop("max_seq_len", None)
-    if "eval" in args:  # the evaluation file beside the input
-        args["eval"] = str(case / args["eval"])
     source = str(next(p for p in sorted(case.iterdir()) if p.name.startswith("input")))
     report = ftprep.check(source, max_seq_len=64, min_rows=1, **{k: v for k, v in args.items() if k != "min_rows"})
     counted = report.files[0].stats.get("tokens")

@@ -147,10 +147,10 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         from ftprep.engine import leakage
 
         ref = leakage.cached_reference(opts.eval, tuple(task.mapped(opts).values()), bounds_of(opts))
-        leaked, unshown = leakage.leak_findings(path, list(task.mapped(opts).values()), shown, opts.max_per_code,
+        leaked, leaks_unshown = leakage.leak_findings(path, list(task.mapped(opts).values()), shown, opts.max_per_code,
                                                 placer, ref, bounds_of(opts))
         report.diagnostics += leaked
-        for code, n in unshown.items():
+        for code, n in leaks_unshown.items():
             report.dropped[code] = report.dropped.get(code, 0) + n
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if tokens is not None:

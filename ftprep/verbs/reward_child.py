@@ -22,13 +22,13 @@ import typing as t
 _NETWORK = {"socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname"}
 
 
-class NetworkBlocked(OSError):
-    pass
-
-
 def _no_network(event: str, args: tuple) -> None:
     if event in _NETWORK:
-        raise NetworkBlocked(f"network access ({event}) is blocked: the trainer's reward functions run without network")
+        # A builtin error, marked: this script runs isolated (python -I) and keeps no error classes of its own.
+        refusal = PermissionError(f"network access ({event}) is blocked: the trainer's reward functions run "
+                                  "without network")
+        refusal.network_blocked = True  # type: ignore[attr-defined]
+        raise refusal
 
 
 def _limit_memory(limit: int) -> None:
@@ -50,7 +50,7 @@ def _failure(error: BaseException) -> dict:
         seen.append(chain)
         chain = chain.__cause__ or chain.__context__
     kind = ("memory" if any(isinstance(e, MemoryError) for e in seen)
-            else "network" if any(isinstance(e, NetworkBlocked) for e in seen) else "raises")
+            else "network" if any(getattr(e, "network_blocked", False) for e in seen) else "raises")
     return {"outcome": kind, "error": f"{type(error).__name__}: {error}", "error_line": where}
 
 
