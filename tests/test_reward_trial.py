@@ -139,7 +139,8 @@ def test_all_equal_rewards_warn_and_the_spread_is_a_note(tmp_path: Path) -> None
     assert codes(found) == []
     spread = [n["rewards"] for n in report.notes if "rewards" in n]
     assert spread == [{"function": "size", "n": 7, "min": 6.0, "mean": sum(map(len, PROMPTS)) / 7,
-                       "max": 14.0, "distinct": len(set(map(len, PROMPTS)))}]
+                       "max": 14.0, "distinct": len(set(map(len, PROMPTS))),
+                       "distinct_share": round(len(set(map(len, PROMPTS))) / 7, 4)}]
 
 
 def test_only_the_first_five_rows_validate(tmp_path: Path) -> None:
@@ -173,15 +174,15 @@ def test_prints_of_the_function_do_not_garble_the_answer(tmp_path: Path) -> None
     assert codes(findings(tmp_path, reward_file(tmp_path, "r.py", code))[0]) == []
 
 
-def test_standard_input_is_not_tried_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_standard_input_is_tried_on_its_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
     import sys
 
     flat = reward_file(tmp_path, "flat.py", "def flat(completions, **kwargs):\n    return [1 for _ in completions]\n")
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(prompts_file(tmp_path).read_bytes())))
     report = ftprep.check("-", task="grpo", min_rows=1, reward_func=flat)
-    assert not [d for d in report.files[0].diagnostics if d.code.startswith("G")]
-    assert any("reward functions not tried" in n["message"] for n in report.notes)
+    assert [d.code for d in report.files[0].diagnostics if d.code.startswith("G")] == ["G008"]
+    assert report.files[0].path == "-" and "reward_prompts" not in report.files[0].stats
 
 
 def test_the_config_key_names_reward_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

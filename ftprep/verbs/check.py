@@ -52,7 +52,7 @@ def check(
         report = Report(check_in_memory(paths, opts))
     elif "-" in (items := expand(paths, opts.task)):  # standard input, on purpose: copied once, reported as "-"
         with stdin_copy(opts.stdin_format) as copy:
-            files = [check_file(copy, opts, display="-") if p == "-" else check_one(p, opts) for p in items]
+            files = [_stdin(copy, opts) if p == "-" else check_one(p, opts) for p in items]
             report = Report(_dataset(files, opts))  # while the copy lives: a duplicate's line is read in it
     else:
         report = Report(_dataset([check_one(p, opts) for p in items], opts))
@@ -73,6 +73,15 @@ def _dataset(files: list[FileReport], opts: Options) -> list[FileReport]:
     from ftprep.verbs.dataset import one_dataset
 
     return one_dataset(files, opts)
+
+
+def _stdin(copy: str, opts: Options) -> FileReport:
+    report = check_file(copy, opts, display="-")
+    if opts.reward_func:  # GRPO: the trial runs on the copy's prompts while the copy lives
+        from ftprep.verbs.reward_trial import keep_prompts
+
+        report = keep_prompts(report, copy, opts)
+    return report
 
 
 def check_one(path: str, opts: Options) -> FileReport:

@@ -99,6 +99,10 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
         except httpx.InvalidURL:  # not an HTTPError; its message would hold the whole URL
             raise SourceError(f"{shown}: not a valid URL") from None
         report = check_file(local, opts, display=shown)
+        if opts.reward_func:  # GRPO: the trial runs on the prompts of this download, not of a second one
+            from ftprep.verbs.reward_trial import keep_prompts
+
+            report = keep_prompts(report, local, opts)
         if suffix.removesuffix(".gz") not in (".json", ".jsonl", ".ndjson") and not any(
                 d.code == "P007" for d in report.diagnostics):
             # check_file adds P007 for custom_* tasks; at a URL every task is loaded as JSON.

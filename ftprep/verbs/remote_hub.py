@@ -129,6 +129,10 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
         local = os.path.join(tmp, "rows.jsonl")
         _write_rows(splits, local)
         report = check_file(local, opts, display=url)
+        if opts.reward_func:  # GRPO: the trial runs on the merged rows already read, not on a second download
+            from ftprep.verbs.reward_trial import keep_prompts
+
+            report = keep_prompts(report, local, opts)
         report = _unline(report)
     report.diagnostics[:0] = head
     return report

@@ -2,11 +2,15 @@
 way the trainer's prep validates a reward function, and writes what happened as
 JSON into the file it was named.
 
-It is run as a script (`python -I reward_child.py ANSWER_PATH`), never imported by the
-product: it imports nothing of ftprep, so the user's code sees a plain
-interpreter. Before the user's code runs, the child caps its own address space
-(RLIMIT_AS) and refuses sockets with an audit hook: the trainer's reward
-containers have no network, so code that needs it fails there.
+It is run as a script (`python -I reward_child.py JOB_PATH ANSWER_PATH`), never
+imported by the product: it imports nothing of ftprep, so the user's code sees
+a plain interpreter. Its working folder is a fresh temporary one. Before the
+user's code runs, the child caps its own address space (RLIMIT_AS) and installs
+an audit hook that refuses sockets (the trainer's reward containers have no
+network, so code that needs it fails there), starting or signalling processes,
+and writing anywhere but the working folder: the user's own machine must not
+pay for a hostile file. An audit hook is no security boundary (the parent also
+kills the child's whole process group), but it stops the plain ways.
 """
 
 from __future__ import annotations
@@ -14,21 +18,65 @@ from __future__ import annotations
 import inspect
 import json
 import numbers
+import os
 import sys
 import traceback
 import typing as t
 
 # Audit events that open a connection or a listening socket.
 _NETWORK = {"socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname"}
+# Audit events that start a process or signal one.
+_PROCESS = {"os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen",
+            "os.startfile", "os.kill", "os.killpg", "signal.pthread_kill"}
+# Audit events that change the file system at the path(s) among their first arguments.
+_CHANGES = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1, "os.chmod": 1, "os.chown": 1,
+            "os.utime": 1, "shutil.rmtree": 1, "os.rename": 2, "os.link": 2, "os.symlink": 2}
+# C functions whose lookup through ctypes would start a process behind the hook's back.
+_NATIVE = {"fork", "vfork", "clone", "clone3", "execve", "execv", "execvp", "execl", "system", "posix_spawn",
+           "posix_spawnp", "popen", "daemon", "setsid", "kill", "killpg", "syscall"}
+_WRITES = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+# What the hook refused, in order: told even when the user's code caught the refusal.
+REFUSED: list[str] = []
 
 
-def _no_network(event: str, args: tuple) -> None:
-    if event in _NETWORK:
-        # A builtin error, marked: this script runs isolated (python -I) and keeps no error classes of its own.
-        refusal = PermissionError(f"network access ({event}) is blocked: the trainer's reward functions run "
-                                  "without network")
-        refusal.network_blocked = True  # type: ignore[attr-defined]
-        raise refusal
+def _refuse(what: str, why: str, kind: str) -> t.NoReturn:
+    REFUSED.append(what)
+    # A builtin error, marked: this script runs isolated (python -I) and keeps no error classes of its own.
+    refusal = PermissionError(f"{what} is blocked: {why}")
+    refusal.refused = kind  # type: ignore[attr-defined]
+    raise refusal
+
+
+def _inside(path: t.Any, work: str) -> bool:
+    if isinstance(path, int):  # an open descriptor: opened under the same rules
+        return True
+    try:
+        real = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return False
+    return real == os.devnull or real == work or real.startswith(work + os.sep)
+
+
+def _writes(mode: t.Any, flags: t.Any) -> bool:
+    # builtin open passes its mode string; os.open passes permission bits as the mode, and its flags
+    return (isinstance(mode, str) and any(c in mode for c in "wax+")) or (isinstance(flags, int) and
+                                                                           bool(flags & _WRITES))
+
+
+def guard(work: str) -> t.Callable[[str, tuple], None]:
+    """The audit hook of a child working in `work`."""
+    def hook(event: str, args: tuple) -> None:
+        if event in _NETWORK:
+            _refuse(f"network access ({event})", "the trainer's reward functions run without network", "network")
+        if event in _PROCESS and not (event == "os.kill" and args and args[0] == os.getpid()):
+            _refuse(f"starting or signalling a process ({event})", "ftprep's trial runs none", "process")
+        if event == "ctypes.dlsym" and len(args) > 1 and str(args[1]) in _NATIVE:
+            _refuse(f"the C function {args[1]}() through ctypes", "ftprep's trial starts no process", "process")
+        if event == "open" and len(args) > 2 and _writes(args[1], args[2]) and not _inside(args[0], work):
+            _refuse(f"writing {args[0]!r}", "ftprep's trial writes only in its temporary folder", "write")
+        if event in _CHANGES and not all(_inside(a, work) for a in args[:_CHANGES[event]]):
+            _refuse(f"changing {args[0]!r} ({event})", "ftprep's trial writes only in its temporary folder", "write")
+    return hook
 
 
 def _limit_memory(limit: int) -> None:
@@ -49,8 +97,9 @@ def _failure(error: BaseException) -> dict:
     while chain is not None and len(seen) < 20:  # urllib wraps the refusal in a URLError: look down the chain
         seen.append(chain)
         chain = chain.__cause__ or chain.__context__
+    refused = next((getattr(e, "refused") for e in seen if getattr(e, "refused", None)), None)
     kind = ("memory" if any(isinstance(e, MemoryError) for e in seen)
-            else "network" if any(getattr(e, "network_blocked", False) for e in seen) else "raises")
+            else "network" if refused == "network" else "refused" if refused else "raises")
     return {"outcome": kind, "error": f"{type(error).__name__}: {error}", "error_line": where}
 
 
@@ -120,18 +169,22 @@ def trial(job: dict) -> dict:
 
 
 def main() -> None:
-    answer_path = sys.argv[1]
-    job = json.load(sys.stdin)
-    sys.stdout = sys.stderr  # the user's prints must not garble the answer
+    job_path, answer_path = sys.argv[1], sys.argv[2]
+    with open(job_path, encoding="utf-8") as f:
+        job = json.load(f)
+    # Opened before the hook: the answer lies outside the working folder, where the user's code cannot forge it.
+    out = open(answer_path, "w", encoding="utf-8")
+    sys.stdout = sys.stderr  # the user's prints must not garble anything
     _limit_memory(int(job["memory"]))
-    sys.addaudithook(_no_network)
+    sys.addaudithook(guard(os.path.realpath(os.getcwd())))
     try:
         answer = trial(job)
     except BaseException as e:  # e.g. a MemoryError while building the answer
         answer = _failure(e)
-    text = json.dumps(answer, default=repr)
-    with open(answer_path, "w", encoding="utf-8") as out:
-        out.write(text)
+    if REFUSED:
+        answer["refused"] = REFUSED[:5]
+    out.write(json.dumps(answer, default=repr))
+    out.close()
 
 
 if __name__ == "__main__":
