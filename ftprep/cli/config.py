@@ -79,7 +79,7 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
     if p.name == "ftprep.toml" and "tool" in table:
         table = table["tool"].get("ftprep", table)
     out: dict[str, t.Any] = {}
-    allowed_keys = keys()
+    allowed_keys, declared = keys(), _declared()
     for key, value in table.items():
         if key not in allowed_keys:
             close = [k for k in allowed_keys if k.replace("-", "") == key.replace("_", "").replace("-", "")]
@@ -95,8 +95,17 @@ def load(path: str | os.PathLike[str]) -> dict[str, t.Any]:
 
             raise ConfigFileError(f"{p}: invalid {key} {value!r}; choose from {', '.join(allowed)}"
                                   f"{did_you_mean(value, allowed)}")
-        out[key] = _from_folder(p.parent, value) if key == "per-file-ignores" else value
+        out[key] = (_from_folder(p.parent, value) if key == "per-file-ignores"
+                    else _placed(p.parent, value) if declared[key].kind in ("file", "files", "path") else value)
     return out
+
+
+def _placed(folder: Path, value: t.Any) -> t.Any:
+    """A path (or list of paths) of the config, read from the config file's folder, not the current one."""
+    if isinstance(value, list):
+        return [_placed(folder, v) for v in value]
+    local = isinstance(value, str) and value and not os.path.isabs(value) and "://" not in value
+    return os.path.join(os.path.abspath(folder), value) if local else value
 
 
 def _from_folder(folder: Path, table: t.Any) -> dict[str, t.Any]:
