@@ -231,3 +231,20 @@ def test_the_config_loader_places_reward_paths(tmp_path: Path) -> None:
 
     (tmp_path / "ftprep.toml").write_text(f'reward-func = ["a.py:f", "{sys.prefix}/b.py"]\n')
     assert load(tmp_path / "ftprep.toml")["reward-func"] == [os.path.join(tmp_path, "a.py:f"), f"{sys.prefix}/b.py"]
+
+
+def test_the_sample_size_is_an_option(tmp_path: Path) -> None:
+    many = [f"prompt number {'x' * i}" for i in range(80)]
+    data = tmp_path / "many.jsonl"
+    data.write_text(lines([{"prompt": q} for q in many]))
+    size = tmp_path / "size.py"
+    size.write_text(LENGTH)
+    sizes = {}
+    for n in (None, 5, 70):
+        kw = {} if n is None else {"reward_sample": n}
+        report = ftprep.check(str(data), task="grpo", min_rows=1, reward_func=str(size), **kw)
+        sizes[n] = [x["rewards"] for x in report.notes if "rewards" in x][0]
+    assert [sizes[n]["n"] for n in (None, 5, 70)] == [64, 5, 70]
+    assert sizes[70]["max"] == float(len(many[69])) and sizes[70]["distinct_share"] == 1.0
+    with pytest.raises(ValueError, match="reward_sample"):
+        ftprep.check(str(data), task="grpo", reward_func=str(size), reward_sample=4)

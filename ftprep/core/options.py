@@ -200,6 +200,10 @@ class Options:
                                        verbs=("check",))
     reward_memory_limit: int = _option(2 << 30, "grpo: memory a reward function's trial may take (e.g. 512M).",
                                        kind="bytes", minimum=1, config=True, commands=("check",), verbs=("check",))
+    # The reward trial's sample: the first prompts the distribution of rewards is told over.
+    reward_sample: int = _option(64, "grpo: how many first prompts the reward functions' distribution is told over "
+                                     "(at least the 5 the trainer validates on).", kind="int", minimum=5,
+                                 config=True, commands=("check",), verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

@@ -29,7 +29,7 @@ from ftprep.verbs.reward_findings import MEMORY_LIMIT, TIME_LIMIT, RewardSource,
 
 # The trainer validates on the first 5 prepared rows.
 VALIDATION_ROWS = 5
-# The distribution of rewards is told over this many prompts.
+# The distribution of rewards is told over this many prompts, unless --reward-sample says otherwise.
 SAMPLE_ROWS = 64
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reward_child.py")
 # Where a check keeps the first prompts of an input it read from a temporary copy (a URL, the Hub, stdin).
@@ -50,10 +50,11 @@ def prepared_rows(records: t.Iterable[t.Mapping[str, t.Any]], prompt: str, extra
 
 def run_child(source: RewardSource, rows: list[dict[str, str]], *, time_limit: float = TIME_LIMIT,
               memory_limit: int = MEMORY_LIMIT) -> dict[str, t.Any]:
-    """The child's answer for one function; a time-out or a crash is an answer too."""
+    """The child's answer for one function on `rows` (the first 5 validate, all make the
+    distribution); a time-out or a crash is an answer too."""
     from ftprep.verbs.reward_sandbox import run_sandboxed
 
-    job = {"source": source.code, "validation": rows[:VALIDATION_ROWS], "sample": rows[:SAMPLE_ROWS],
+    job = {"source": source.code, "validation": rows[:VALIDATION_ROWS], "sample": rows,
            "memory": memory_limit}
     with tempfile.TemporaryDirectory(prefix="ftprep-reward-") as scratch:
         # The job and the answer lie beside the child's working folder, out of the user's code's reach.
@@ -110,7 +111,8 @@ def first_rows(path: str, opts: t.Any) -> list[dict[str, str]]:
     others = [c for c in columns if c != prompt]
     extra = "extra_data" if "extra_data" in columns else others[0] if len(others) == 1 else None
     picked = (rec for _, _, rec in records if isinstance(rec, dict))
-    return prepared_rows(itertools.islice(picked, SAMPLE_ROWS), prompt, extra)
+    sample = max(VALIDATION_ROWS, getattr(opts, "reward_sample", SAMPLE_ROWS))
+    return prepared_rows(itertools.islice(picked, sample), prompt, extra)
 
 
 def _prompts_task(task_name: str | None) -> bool:
