@@ -94,7 +94,15 @@ def test_the_parent_process_cannot_be_signalled(tmp_path: Path) -> None:
     assert "os.kill" in notes(trial(tmp_path, code))  # and this test process is still here to tell it
 
 
-def test_the_whole_process_group_dies_at_the_time_limit(tmp_path: Path) -> None:
+@pytest.fixture(params=["waitid", "no-waitid"])
+def platform(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The child watched without reaping it (Linux), or reaped first (a platform without os.waitid)."""
+    if request.param == "no-waitid":
+        monkeypatch.delattr(os, "waitid")
+    return request.param
+
+
+def test_the_whole_process_group_dies_at_the_time_limit(tmp_path: Path, platform: str) -> None:
     # a child script without the reward child's hook: a grandchild is started, then the child hangs
     pid_file = tmp_path / "pid"
     script = tmp_path / "hang.py"
@@ -108,7 +116,7 @@ def test_the_whole_process_group_dies_at_the_time_limit(tmp_path: Path) -> None:
     assert not alive(int(wait_for(pid_file)))
 
 
-def test_a_grandchild_left_behind_dies_with_the_child(tmp_path: Path) -> None:
+def test_a_grandchild_left_behind_dies_with_the_child(tmp_path: Path, platform: str) -> None:
     pid_file = tmp_path / "pid"
     script = tmp_path / "leave.py"
     script.write_text("import subprocess, sys\n"

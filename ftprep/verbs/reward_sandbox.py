@@ -85,24 +85,24 @@ def _ended(pid: int, deadline: float) -> bool:
 
 def run_sandboxed(argv: t.Sequence[str], *, work: str, time_limit: float) -> Finished:
     """Run `argv` (a Python child) in the folder `work` with `child_env`; see the module docstring."""
-    grouped = hasattr(os, "killpg") and hasattr(os, "waitid")
+    grouped = hasattr(os, "killpg")
     proc = subprocess.Popen([sys.executable, *argv], cwd=work, env=child_env(work), stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=grouped)
     assert proc.stdout is not None
     tail = _Tail(proc.stdout)
-    deadline = time.monotonic() + time_limit
     try:
-        if grouped:
-            ended = _ended(proc.pid, deadline)
+        if grouped and hasattr(os, "waitid"):
+            ended = _ended(proc.pid, time.monotonic() + time_limit)
             _kill_group(proc.pid)  # the leader is a zombie until reaped: its group id is still its own
             status = proc.wait()
-        else:
+        else:  # no waitid (macOS, Windows): reaped first, then its group (if any) killed
             try:
-                status = proc.wait(timeout=time_limit)
-                ended = True
+                status, ended = proc.wait(timeout=time_limit), True
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _kill_group(proc.pid) if grouped else proc.kill()
                 status, ended = proc.wait(), False
+            if grouped:
+                _kill_group(proc.pid)
     finally:
         if proc.poll() is None:  # interrupted (^C): nothing of the trial may stay behind
             _kill_group(proc.pid) if grouped else proc.kill()
