@@ -72,10 +72,14 @@ def wait_for(path: Path, seconds: float = 5.0) -> str:
     "import os\n    if os.fork() == 0:\n        import time; time.sleep(30)",
     "import os; os.system('sleep 30 &')",
     "import ctypes; ctypes.CDLL(None).fork()",
+    "import multiprocessing as mp, time; mp.get_context('spawn').Process(target=time.sleep, args=(30,)).start()",
+    "import multiprocessing as mp, time; mp.get_context('fork').Process(target=time.sleep, args=(30,)).start()",
 ])
 def test_starting_a_process_is_refused_and_not_judged(tmp_path: Path, start: str) -> None:
     code = f"def reward(completions, **kwargs):\n    {start}\n    return [1.0 for _ in completions]\n"
+    began = time.monotonic()
     report = trial(tmp_path, code)
+    assert time.monotonic() - began < 8  # nothing started was waited for
     assert g_codes(report) == []  # the trainer's prep would run it: no verdict against it
     assert "not judged" in notes(report) and "is blocked" in notes(report)
 

@@ -27,10 +27,12 @@ import typing as t
 _NETWORK = {"socket.__new__", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.gethostbyname"}
 # Audit events that start a process or signal one.
 _PROCESS = {"os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen",
-            "os.startfile", "os.kill", "os.killpg", "signal.pthread_kill"}
-# Audit events that change the file system at the path(s) among their first arguments.
-_CHANGES = {"os.remove": 1, "os.rmdir": 1, "os.mkdir": 1, "os.truncate": 1, "os.chmod": 1, "os.chown": 1,
-            "os.utime": 1, "shutil.rmtree": 1, "os.rename": 2, "os.link": 2, "os.symlink": 2}
+            "os.startfile", "os.kill", "os.killpg", "signal.pthread_kill", "_winapi.CreateProcess"}
+# Audit events that change the file system, and which of their arguments are the paths changed
+# (a symlink's target is not changed by making the link; a hard link's source is shared by it).
+_CHANGES = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.truncate": (0,), "os.chmod": (0,),
+            "os.chown": (0,), "os.utime": (0,), "shutil.rmtree": (0,), "os.rename": (0, 1), "os.link": (0, 1),
+            "os.symlink": (1,)}
 # C functions whose lookup through ctypes would start a process behind the hook's back.
 _NATIVE = {"fork", "vfork", "clone", "clone3", "execve", "execv", "execvp", "execl", "system", "posix_spawn",
            "posix_spawnp", "popen", "daemon", "setsid", "kill", "killpg", "syscall"}
@@ -74,9 +76,23 @@ def guard(work: str) -> t.Callable[[str, tuple], None]:
             _refuse(f"the C function {args[1]}() through ctypes", "ftprep's trial starts no process", "process")
         if event == "open" and len(args) > 2 and _writes(args[1], args[2]) and not _inside(args[0], work):
             _refuse(f"writing {args[0]!r}", "ftprep's trial writes only in its temporary folder", "write")
-        if event in _CHANGES and not all(_inside(a, work) for a in args[:_CHANGES[event]]):
+        if event in _CHANGES and not all(_inside(args[i], work) for i in _CHANGES[event] if i < len(args)):
             _refuse(f"changing {args[0]!r} ({event})", "ftprep's trial writes only in its temporary folder", "write")
     return hook
+
+
+def _no_fork_exec() -> None:
+    """subprocess raises an audit event before it starts a process; multiprocessing's spawn and
+    forkserver call the C helper beneath it directly, so the helper itself refuses."""
+    try:
+        import _posixsubprocess
+    except ImportError:  # not POSIX: _winapi.CreateProcess raises its own audit event
+        return
+
+    def refused(*args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        _refuse("starting a process (_posixsubprocess.fork_exec)", "ftprep's trial runs none", "process")
+
+    _posixsubprocess.fork_exec = refused  # type: ignore[attr-defined]
 
 
 def _limit_memory(limit: int) -> None:
@@ -176,6 +192,7 @@ def main() -> None:
     out = open(answer_path, "w", encoding="utf-8")
     sys.stdout = sys.stderr  # the user's prints must not garble anything
     _limit_memory(int(job["memory"]))
+    _no_fork_exec()
     sys.addaudithook(guard(os.path.realpath(os.getcwd())))
     try:
         answer = trial(job)
