@@ -1,6 +1,8 @@
 """GRPO reward functions, tried before paying: each `--reward-func FILE[:NAME]`
-is run on the file's first prompts the way the trainer's prep validates a reward
-function, in a child process with a time limit, a memory limit and no network.
+is run on the input's first prompts (a local file's, or those a URL, Hub or
+standard-input check kept from its temporary copy: nothing is read twice from
+the network) the way the trainer's prep validates a reward function, in a
+sandboxed child process (ftprep/verbs/reward_sandbox.py, reward_child.py).
 
 The trainer's prep (G.O.D validator/utils/reward_functions.py) execs the code of
 one registered function and calls the FIRST callable of its namespace on the
