@@ -232,3 +232,29 @@ def test_cli_says_how_many_rows_were_duplicates(tmp_path: Path, capsys) -> None:
     assert code == 0
     assert "Q005 [warning] convert --dedupe dropped 2 exact and 3 near-duplicate row(s)" in out
     assert "wrote 3 rows" in out and "dropped 5 duplicate(s)" in out and "invalid" not in out
+
+
+def test_the_row_minimum_is_judged_on_the_rows_left_after_dedupe(tmp_path: Path) -> None:
+    src = _write(tmp_path, GROUPED)
+    conv = ftprep.convert(str(src), str(tmp_path / "o.jsonl"), task="text", min_rows=4, dedupe=True,
+                          near_duplicates=True)
+    (d002,) = _codes(conv, "D002")
+    assert d002.message.startswith("3 rows to write;")
+
+
+def test_dedupe_with_drop_invalid_and_parquet(tmp_path: Path) -> None:
+    import polars as pl
+
+    rows = [*GROUPED[:2], {"instruction": "Broken", "output": None}, GROUPED[3]]
+    out = tmp_path / "o.parquet"
+    conv = ftprep.convert(str(_write(tmp_path, rows)), str(out), task="text", min_rows=1, dedupe=True,
+                          drop_invalid=True)
+    assert pl.read_parquet(out)["output"].to_list() == [GROUPED[0]["output"], GROUPED[3]["output"]]
+    assert (conv.rows_written, conv.rows_dropped, conv.rows_deduplicated) == (2, 2, 1)
+    assert [d.line for d in conv.report.files[0].diagnostics if d.code in ("Q005", "V001")] == [2, 3]
+
+
+def test_dedupe_of_in_memory_rows(tmp_path: Path) -> None:
+    conv = ftprep.convert([GROUPED[0], GROUPED[1], GROUPED[3]], str(tmp_path / "o.jsonl"), task="text", min_rows=1,
+                          dedupe=True)
+    assert conv.rows_written == 2 and conv.rows_deduplicated == 1

@@ -149,9 +149,10 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
         n_bad = len(bad) + source.bad_rows
         file_level = [d for d in diags if d.severity == ERROR and d.row is None]
         kept = rows_in - n_bad - skipped if drop_invalid else rows_in - skipped
+        thinned = drop_invalid or (dedupe is not None and dedupe.exact + dedupe.near > 0)
         if 0 < kept < min_rows:
             file_report.diagnostics.insert(0, Diagnostic(
-                "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
+                "D002", f"{kept:,} rows {'to write' if thinned else 'in the source'}; the service's minimum is "
                 f"{min_rows:,}", src, hint="add data, or set --min-rows if your job's minimum differs"))
         job = JOB_FIELDS[task_registry.base_of(name)]
         if file_level or (n_bad and not drop_invalid):
