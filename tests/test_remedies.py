@@ -258,3 +258,11 @@ def test_dedupe_of_in_memory_rows(tmp_path: Path) -> None:
     conv = ftprep.convert([GROUPED[0], GROUPED[1], GROUPED[3]], str(tmp_path / "o.jsonl"), task="text", min_rows=1,
                           dedupe=True)
     assert conv.rows_written == 2 and conv.rows_deduplicated == 1
+
+
+def test_the_repair_shown_never_shows_a_secret() -> None:
+    """--fix-text runs before --redact, so the first repair Q027 quotes is starred where a key is."""
+    fix = TextFix()
+    fix.row({"output": "cafÃ© AKIAQX4MPLE7ZT3K2FWN"}, 1, 0)
+    (q027,) = [fix.diagnostic("in.jsonl")]
+    assert q027 is not None and "AKIAQX4MPLE7ZT3K2FWN" not in q027.message and "café" in q027.message
