@@ -145,7 +145,9 @@ def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> Non
         text(result.report, sys.stdout, summary=False, color=wanted(rest["color"], sys.stdout))
         s = result.report.summary()
         if result.written:
-            dropped = f", dropped {result.rows_dropped:,} invalid" if result.rows_dropped else ""
+            invalid, repeats = result.rows_dropped - result.rows_deduplicated, result.rows_deduplicated
+            dropped = (f", dropped {invalid:,} invalid" if invalid else "") + \
+                (f", dropped {repeats:,} duplicate(s)" if repeats else "")
             fields = " ".join(f"{k}={v}" for k, v in result.job_fields.items())
             from ftprep.output.reporters import printable
 

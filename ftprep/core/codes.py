@@ -204,6 +204,7 @@ NEAR: dict[str, Code] = _table(
     ("Q002", "eval-duplicate", WARNING, "A training row's trained text is also in the evaluation data (--eval), exactly.", "eval"),
     ("Q003", "eval-near-duplicate", WARNING, "A training row is a near duplicate of an evaluation row (--eval; MinHash, Jaccard >= 0.8).", "eval"),
     ("Q004", "eval-ngram-overlap", WARNING, "A training row shares a 13-word span with an evaluation row (--eval).", "eval"),
+    ("Q005", "deduplicated", WARNING, "convert --dedupe dropped rows whose trained text repeats an earlier row exactly (D001), and with --near-duplicates the later rows of each near-duplicate group (Q001); the finding counts both and names the first lines.", "train"),
 )
 
 # Q010-Q019: secrets and personal data (ftprep/engine/secrets_scan.py).
@@ -223,6 +224,7 @@ JUNK = _table(
     ("Q023", "replacement-character", WARNING, "A trained text holds U+FFFD replacement characters: bytes lost in a decoding, beyond repair. One finding per file, with the count.", "train"),
     ("Q024", "generation-loop", WARNING, "A trained text ends in a generation loop: a span of 4+ words and 16+ characters repeated 4+ times in a row; the model learns to loop. One finding per file, with the count.", "train"),
     ("Q025", "unclosed-code-fence", WARNING, "A trained text opens a ``` code fence and never closes it: the answer was cut off, and the model learns to stop mid-answer. One finding per file, with the count.", "train"),
+    ("Q027", "text-fixed", WARNING, "convert --fix-text repaired mojibake (Q022) in the text with ftfy's encoding fix (nothing else normalised); the finding counts the texts and rows and shows the first repair.", "train"),
 )
 
 QUALITY_PAIRS = _table(

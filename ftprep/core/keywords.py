@@ -58,6 +58,10 @@ class _Written(t.TypedDict, total=False):
     force: bool
     # Secrets and personal data replaced by typed placeholders.
     redact: bool
+    # The convert remedies: mojibake repaired, duplicates dropped (with near duplicates).
+    fix_text: bool
+    dedupe: bool
+    near_duplicates: bool
 
 
 class CheckOptions(_Columns, _Data, total=False):

@@ -182,7 +182,9 @@ class Options:
     # Near duplicates (ftprep/engine/near_duplicates.py): MinHash over the trained text's word shingles.
     near_duplicates: bool = _option(False, "Also report near-duplicate rows (Q001): MinHash over 5-word shingles of "
                                            "the trained text, estimated Jaccard >= 0.8.", kind="bool", config=True,
-                                    commands=("check",), verbs=("check",))
+                                    commands=("check", "convert"), verbs=("check", "convert", "load", "push", "submit"),
+                                    per_command={"convert": {"help": "With --dedupe, also drop the later rows of each "
+                                                             "near-duplicate group (Q001), keeping its first."}})
     eval: str | None = _option(None, "Evaluation data (a local file of the same task): report training rows that are "
                                "in it exactly, nearly, or by a 13-word span (Q002-Q004).", metavar="FILE",
                                commands=("check",), verbs=("check",))
@@ -204,6 +206,13 @@ class Options:
     reward_sample: int = _option(64, "grpo: how many first prompts the reward functions' distribution is told over "
                                      "(at least the 5 the trainer validates on).", kind="int", minimum=5,
                                  config=True, commands=("check",), verbs=("check",))
+    # The convert remedies (ftprep/engine/remedies.py): applied as fix-text, redact, dedupe.
+    dedupe: bool = _option(False, "Drop rows whose trained text repeats an earlier row (D001), and with "
+                                  "--near-duplicates the later rows of each near-duplicate group; say how many (Q005).",
+                           kind="bool", commands=("convert",), verbs=("convert", "load", "push", "submit"))
+    fix_text: bool = _option(False, "Repair mojibake (Q022) in the text with ftfy's encoding fix only, and say how "
+                                    "many texts (Q027).", kind="bool", commands=("convert",),
+                             verbs=("convert", "load", "push", "submit"))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

@@ -27,6 +27,8 @@ class Conversion:
     job_fields: dict[str, str]
     # In-memory data converted without an output: the canonical rows, in the kind given.
     data: t.Any = None
+    # Of `rows_dropped`, the rows convert --dedupe dropped as repeats (Q005), not as invalid.
+    rows_deduplicated: int = 0
 
     def to_json(self) -> dict[str, t.Any]:
         return {"output": self.output, "task": self.task, "shape": self.shape, "rows_in": self.rows_in,

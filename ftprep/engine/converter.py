@@ -27,6 +27,7 @@ from ftprep.core.results import Conversion
 from ftprep.disk.outputs import discard, publish, sweep, temp_file
 from ftprep.reading.read_findings import SourceFindings, too_deep, unreadable
 from ftprep.reading.records import Source, guarded_records
+from ftprep.engine.remedies import Dedupe, TextFix, without
 from ftprep.engine.secrets_scan import Redaction
 from ftprep.engine.source_findings import ColumnGauge, json_lines
 from ftprep.core.bounds import bounds_of
@@ -73,8 +74,13 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
     rows_in = 0
     gauge = ColumnGauge(task_registry.get(name), opts)
     encoder = msgspec.json.Encoder()
+    # The remedies run in this order: the text repaired first (a key garbled by mojibake
+    # is then found), redacted next, and deduplicated last, on the text as it is written.
+    fixing = TextFix() if opts.fix_text else None
     redaction = Redaction() if opts.redact else None
+    dedupe = Dedupe(task_registry.get(name), canonical, opts.near_duplicates) if opts.dedupe else None
     fd, tmp = temp_file(folder, ".jsonl")
+    deduped = ""
     try:
         with os.fdopen(fd, "wb") as f:
             for line, row, rec in records:
@@ -89,6 +95,8 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
                 gauge.source(rec)
                 try:
                     out, changed = normalize(rec)
+                    if fixing is not None and out is not None:
+                        out = fixing.row(out, line, row)
                     if redaction is not None and out is not None:
                         out = redaction.row(out, line, row)
                     encoded = encoder.encode(out) if out is not None else b""
@@ -104,10 +112,19 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
                     skipped += 1
                     continue
                 gauge.written(out)
+                if dedupe is not None:
+                    dedupe.add(encoded, out)
                 f.write(encoded + b"\n")
                 source_lines.append(line or 0)
                 source_rows.append(row)
-        checked = check_file(tmp, canonical, display=src)
+        remedied = [r.diagnostic(src) for r in (fixing, redaction) if r is not None]
+        if dedupe is not None:  # the check below sees the rows the trainer will
+            marks = dedupe.dropped()
+            remedied.append(dedupe.diagnostic(src, marks, source_lines, source_rows))
+            if dedupe.exact + dedupe.near:
+                deduped, source_lines, source_rows = without(tmp, marks, source_lines, source_rows)
+                skipped += dedupe.exact + dedupe.near
+        checked = check_file(deduped or tmp, canonical, display=src)
         if out_fmt == "parquet":  # Parquet stores string columns as strings: no date inference at load
             checked.diagnostics = [d for d in checked.diagnostics if d.code != "L001"]
         mapped = [_to_source(d, src, source_lines, source_rows) for d in checked.diagnostics]
@@ -117,8 +134,7 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
             mapped = [d for d in mapped if d.code != "P004"]
         # The row minimum is about what would be written, judged below.
         mapped = [d for d in mapped if d.code != "D002"]
-        redacted = redaction.diagnostic(src) if redaction is not None else None
-        diags = head + notes.diagnostics() + ([redacted] if redacted else []) + mapped
+        diags = head + notes.diagnostics() + [d for d in remedied if d is not None] + mapped
         dropped = dict(checked.dropped)
         for code, n in source.dropped.items():
             dropped[code] = dropped.get(code, 0) + n
@@ -133,9 +149,10 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
         n_bad = len(bad) + source.bad_rows
         file_level = [d for d in diags if d.severity == ERROR and d.row is None]
         kept = rows_in - n_bad - skipped if drop_invalid else rows_in - skipped
+        thinned = drop_invalid or (dedupe is not None and dedupe.exact + dedupe.near > 0)
         if 0 < kept < min_rows:
             file_report.diagnostics.insert(0, Diagnostic(
-                "D002", f"{kept:,} rows {'to write' if drop_invalid else 'in the source'}; the service's minimum is "
+                "D002", f"{kept:,} rows {'to write' if thinned else 'in the source'}; the service's minimum is "
                 f"{min_rows:,}", src, hint="add data, or set --min-rows if your job's minimum differs"))
         job = JOB_FIELDS[task_registry.base_of(name)]
         if file_level or (n_bad and not drop_invalid):
@@ -145,10 +162,13 @@ def convert_records(src: str, dst: str, opts: Options, task: str | None, chat_te
                 "P004", f"no rows to write: all {rows_in:,} source rows were dropped or refused", src,
                 hint="see the findings above; fix or map the rows"))
             return Conversion(report, None, name, shape, rows_in, 0, rows_in, False, job)
-        written = _finish(tmp, dst, out_fmt, bad, source_rows, name)
-        return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True, job)
+        written = _finish(deduped or tmp, dst, out_fmt, bad, source_rows, name)
+        return Conversion(report, dst, name, shape, rows_in, written, rows_in - written, True, job,
+                          rows_deduplicated=dedupe.exact + dedupe.near if dedupe is not None else 0)
     finally:
         discard(tmp)
+        if deduped:
+            discard(deduped)
 
 
 def _peek(records: Source) -> tuple[Source, dict[str, t.Any] | None]:

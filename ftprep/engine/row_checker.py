@@ -86,18 +86,36 @@ class RowChecker:
             scan.add(line, row, f)
         if unkeyed:  # a row without a trained value already has its finding; "duplicate" would be noise
             return 0
-        # Keyed on the trained columns only: decoded into the row type when that
-        # works, so that the key equals the fast path's for the same trained values.
-        whole = self.whole_row or not self.required
         try:
-            trained = self.encoder.encode(obj if whole else {c: obj[c] for c in self.required})
+            return self._trained_key(obj)
         except RecursionError:
             scan.add(line, row, too_deep())
             return 0
+
+    def _trained_key(self, obj: dict[str, t.Any]) -> int:
+        """Keyed on the trained columns only: decoded into the row type when that
+        works, so that the key equals the fast path's for the same trained values."""
+        whole = self.whole_row or not self.required
+        trained = self.encoder.encode(obj if whole else {c: obj[c] for c in self.required})
         try:
             return next(self.keys([self.typed.decode(trained)])) or 1
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
             return hash(trained) or 1
+
+    def line_key(self, line: bytes) -> int:
+        """The duplicate key a scan gives one JSON line (0: none), without its findings:
+        what convert --dedupe drops on is what D001 reports."""
+        try:
+            return next(self.keys([self.typed.decode(line)]))
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            pass
+        try:
+            obj = self.generic.decode(line)
+            if not isinstance(obj, dict) or any(obj.get(c) is None for c in self.required):
+                return 0
+            return self._trained_key(obj)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            return 0
 
     def _located_texts(self, obj: dict[str, t.Any]) -> list[tuple[str, str]]:
         """The texts the fast path scans (the task's `texts` of the typed row), each

@@ -95,7 +95,8 @@ def _merged(convs: list[tuple[str, Conversion]]) -> Conversion:
         data = datasets.DatasetDict({split: c.data for split, c in convs})
     return Conversion(Report([f for _, c in convs for f in c.report.files]), None, first.task, first.shape,
                       sum(c.rows_in for _, c in convs), sum(c.rows_written for _, c in convs),
-                      sum(c.rows_dropped for _, c in convs), written, first.job_fields, data)
+                      sum(c.rows_dropped for _, c in convs), written, first.job_fields, data,
+                      rows_deduplicated=sum(c.rows_deduplicated for _, c in convs))
 
 
 def _by_row(d: Diagnostic, label: str, written: Written) -> Diagnostic:

@@ -39,4 +39,16 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "a training answer that quotes a 13-word sentence of an evaluation answer",
         "Drop or rewrite the row, or take the passage out of the evaluation data.",
     ),
+    "Q005": (
+        "ftprep convert --dedupe dropped rows whose trained text is an exact repeat of an earlier row (the rows D001 "
+        "reports), and with --near-duplicates also the later rows of each near-duplicate group (Q001's MinHash), "
+        "keeping the first row of each group in source order. The finding counts the rows dropped of each kind and "
+        "names the first lines.",
+        "The trainer trains on every row it is given: repeats weight one example several times, and a copy on each "
+        "side of the trainer's own held-out split makes the evaluation loss look better than the model is. The "
+        "converted file is what the trainer sees, so the report of the conversion is about the rows kept.",
+        'ftprep convert in.jsonl -o out.jsonl --dedupe --near-duplicates\n'
+        'in.jsonl: a row, the same row again, and the row with one word changed -> out.jsonl: the first row',
+        "Nothing to fix: read the lines named if the count surprises you (a template that filled every row alike).",
+    ),
 }

@@ -33,4 +33,15 @@ ENTRIES = {
         '{"conversations": [..., {"role": "assistant", "content": "Here:\\n```python\\nprint(1)\\n"}]}',
         "Complete the answer (close the fence), or drop the row.",
     ),
+    "Q027": (
+        "ftprep convert --fix-text repaired mojibake in the converted rows' strings (trained or not) with ftfy's "
+        "fix_text, with only its encoding repair on: a string is changed only where Q022's rule finds mojibake, "
+        "and then only by re-decoding the garbled spans. No Unicode normalisation, quote uncurling, HTML "
+        "unescaping, ligature or width folding, line-break or control-character change. The finding counts the "
+        "texts and rows repaired and shows the first repair.",
+        "The tokenizer sees garbled characters as they are, so the model would learn to write them; after the repair "
+        "the rows read as their authors wrote them, and a check of the output reports no Q022.",
+        '"Le cafÃ© est trÃ¨s bon." -> "Le café est très bon."',
+        "Nothing to fix: read a few repaired rows, and re-export the source as UTF-8 if it is yours.",
+    ),
 }
