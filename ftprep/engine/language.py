@@ -44,9 +44,10 @@ SAMPLE = 500
 # Characters of each side kept for the detector (the question's head and tail):
 # the language shows in a few sentences, and the sample stays small to send.
 HEAD = 1000
-# Above this share of code symbols a text is code or a formula, not prose
-# (measured: prose 0-2%, Python/JS/SQL lines 7-13%).
-SYMBOLS = 0.04
+# Above this share of code symbols (brackets and operators) a text is code or a
+# formula, not prose (measured: prose with a parenthesis 2-3%, short Python, JS and
+# SQL snippets 7-13%, with or without comments in prose).
+SYMBOLS = 0.05
 # Above this share of capitalised words a text is a list of names or a title
 # (German prose, which capitalises nouns, stays near 30-50%).
 CAPITALISED = 0.6
@@ -56,7 +57,7 @@ PART_LETTERS = 20
 _CUT = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`"  # code
                   r"|\$\$.*?(?:\$\$|\Z)|\$[^$\n]+\$|\\\[.*?\\\]|\\\(.*?\\\)"  # math
                   r"|https?://\S+|www\.\S+|\S+@\S+|<[^<>\n]{1,200}>", re.S)  # links, addresses, tags
-_SYMBOL = frozenset("{}[]<>=;_$#\\|*/+&^%~`@")
+_SYMBOL = frozenset("(){}[]<>=;_$#\\|*/+&^%~`@")
 _WORD = re.compile(r"[^\W\d_]+")
 _PARTS = re.compile(r"[\n:;.!?\"«»“”„「」]+")
 # Translation verbs (stems) in the languages people write prompts in.
