@@ -20,9 +20,10 @@ only samples: at most `language.SAMPLE` long pairs per scan block, cut to the
 prose the detector reads (a few KB each, sent back by a pool's workers).
 `answer_languages` judges the sample when the file is finished, in the one
 process that merges the blocks: the detector's model (~1-2 s, ~95 MB) is
-loaded there once, never in a worker (loading it before the fork would cost
-the parent the same load, and a worker that copies it on write would pay
-again), and not at all when no pair is long enough or Q031 is not reported.
+loaded there once, never in a worker, and not at all when no pair is long
+enough or Q031 is not reported. Loading it before a pool's fork instead would
+need a look at the first block before the scan starts, and whether Q031 is
+reported (per-file ignores) is known with the file's displayed path, here.
 """
 
 from __future__ import annotations
