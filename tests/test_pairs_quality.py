@@ -137,7 +137,9 @@ def test_short_or_translation_prompts_are_not_judged(tmp_path):
              "chosen": "Il fait beau aujourd'hui et le soleil brille sur toute la ville.", "rejected": "no"}]
     report = ftprep.check(write(tmp_path / "d.jsonl", rows), min_rows=1)
     assert codes(report, "Q031") == []
-    assert stats(report)["language_judged"] == 1  # only the translation pair is long enough on both sides
+    # Only the translation pair is long enough on both sides, and its prompt asks for
+    # French: it is left out of the sample, so the detector judges nothing.
+    assert stats(report)["language_judged"] == 0
 
 
 def test_the_language_sample_is_bounded(tmp_path, monkeypatch):
@@ -158,8 +160,10 @@ def test_ignore_and_select_apply(tmp_path):
 
 def test_chat_rows_have_no_pair_statistics(tmp_path):
     path = write(tmp_path / "c.jsonl", [{"messages": conversation(EN, FR_ANSWER)}] * 3)
-    report = ftprep.check(path, min_rows=1, task="chat")
-    assert "pairs" not in report.files[0].stats and codes(report, "Q031") == []
+    report = ftprep.check(path, min_rows=1, task="chat", field_conversation="messages")
+    assert "pairs" not in report.files[0].stats
+    [q] = codes(report, "Q031")  # but their answers' language is judged
+    assert q.count == 3 and q.field == "messages"
 
 
 @pytest.mark.parametrize("text,lang", [(EN_ANSWER, "en"), (FR_ANSWER, "fr"), (DE_ANSWER, "de"),

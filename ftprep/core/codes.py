@@ -229,7 +229,7 @@ JUNK = _table(
 
 QUALITY_PAIRS = _table(
     ("Q030", "pair-length-bias", WARNING, "The DPO chosen answer is longer than the rejected one in more than 80% of the pairs (at least 20): DPO learns that longer is better.", "train"),
-    ("Q031", "answer-language", WARNING, "The answer (DPO chosen, text output) is in another language than its prompt (instruction), both long and sure enough to tell; the model learns to switch language. One finding per file, with the count.", "train"),
+    ("Q031", "answer-language", WARNING, "The answer (DPO chosen, text output, a chat's last assistant turn) is in another language than its prompt (instruction, the user turn before it), both prose long and sure enough to tell and no other language asked for; the model learns to switch language. One finding per file, with the count.", "train"),
 )
 
 CODES: dict[str, Code] = {

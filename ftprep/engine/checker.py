@@ -20,7 +20,7 @@ from ftprep import tasks as task_registry
 from ftprep.engine.columns import missing_column
 from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
 from ftprep.engine.duplicates import first_duplicates
-from ftprep.engine.pairs_quality import length_bias
+from ftprep.engine.pairs_quality import answer_languages, length_bias
 from ftprep.engine.file_scans import Tokens, scan_jsonl, scan_records, scan_table
 from ftprep.reading.elements import element_lines
 from ftprep.core.bounds import bounds_of, capped
@@ -250,6 +250,7 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     if whole and 0 < scan.rows < opts.min_rows:
         out.append(Diagnostic("D002", f"{scan.rows:,} rows; the service's minimum is {opts.min_rows:,}", path,
                               hint="add data, or set --min-rows if your job's minimum differs"))
+    out += answer_languages(scan.pairs, path, opts)  # Q031: the scan's sampled pairs, judged once here
     if scan.pairs is not None and scan.pairs.pairs:  # DPO: length bias, a statistic and above its threshold a warning
         report.stats["pairs"] = scan.pairs.stats()
         out += length_bias(scan.pairs, path)

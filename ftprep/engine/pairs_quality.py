@@ -13,9 +13,17 @@ Conversational pairs (chosen and rejected message lists, in any layout
 convert maps): their pair is counted as convert would write it, and a pair
 whose two conversations differ before the answer is V006 in check as in convert.
 
-Language: a chosen answer (or a text row's output) in another language than
-its prompt (instruction) trains the model to switch language (Q031, ftprep.engine.language), judged on at most
-`language.SAMPLE` pairs per scan block.
+Language: a chosen answer (a text row's output, a chat's last assistant turn)
+in another language than its prompt (instruction, the user turn before it)
+trains the model to switch language (Q031, ftprep.engine.language). The scan
+only samples: at most `language.SAMPLE` long pairs per scan block, cut to the
+prose the detector reads (a few KB each, sent back by a pool's workers).
+`answer_languages` judges the sample when the file is finished, in the one
+process that merges the blocks: the detector's model (~1-2 s, ~95 MB) is
+loaded there once, never in a worker, and not at all when no pair is long
+enough or Q031 is not reported. Loading it before a pool's fork instead would
+need a look at the first block before the scan starts, and whether Q031 is
+reported (per-file ignores) is known with the file's displayed path, here.
 """
 
 from __future__ import annotations
@@ -25,10 +33,12 @@ import itertools
 import operator
 import typing as t
 
-from ftprep.core.diagnostics import Diagnostic
+from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
 from ftprep.core.errors import Unmappable
 from ftprep.core.options import Options
+from ftprep.core.selection import Selection
 from ftprep.engine import language, preference
+from ftprep.tasks import Task
 from ftprep.tasks.base import Finding
 
 # Chosen longer than rejected in more than this share of pairs: a length bias.
@@ -37,17 +47,40 @@ LONGER_SHARE = 0.8
 MIN_PAIRS = 20
 
 
+# Pairs judged per file at most, spread over its blocks' samples (~1 ms each, in one process).
+JUDGED = 2000
+# How a finding names the two sides, by the kind of row.
+WORDING = {"pair": ("the chosen answer", "the prompt"), "text": ("the output", "the instruction"),
+           "chat": ("an assistant turn", "the user turn before it")}
+
+
+class Sampled(t.NamedTuple):
+    """A pair sampled for the language detector: its row, the finding's field, both
+    sides as the detector reads them (language.prose) and the languages the question names."""
+
+    row: int
+    field: str
+    question: str
+    answer: str
+    named: frozenset[str]
+    kind: str
+
+
 @dataclasses.dataclass
 class PairTally:
-    """Counts over the pairs of one scan (merged in file order)."""
+    """Counts over the pairs of one scan (merged in file order), and the pairs sampled
+    for the language detector, which the process that finishes the file judges."""
 
     pairs: int = 0
     chosen_longer: int = 0
     rejected_longer: int = 0
     # The sum of len(chosen) / len(rejected), for the mean ratio.
     ratio_sum: float = 0.0
-    # Pairs given to the language detector (both sides long enough or not).
+    # Pairs given to the language detector (set when the file is finished).
     judged: int = 0
+    # Pairs with both sides long enough looked at for the sample (at most SAMPLE per block).
+    examined: int = 0
+    sampled: list[Sampled] = dataclasses.field(default_factory=list)
 
     def lengths(self, prompts: t.Sequence[str], chosen: t.Sequence[str], rejected: t.Sequence[str]) -> None:
         c = list(map(len, chosen))
@@ -57,23 +90,31 @@ class PairTally:
         self.rejected_longer += sum(map(operator.lt, c, r))
         self.ratio_sum += sum(map(operator.truediv, c, r))
 
-    def languages(self, prompts: t.Sequence[str], chosen: t.Sequence[str], field: str = "chosen",
-                  answer: str = "the chosen answer", asked: str = "the prompt") -> t.Iterator[tuple[int, Finding]]:
-        """(index, Q031) for the pairs whose answer is in another language than the question."""
-        room = language.SAMPLE - self.judged
+    def languages(self, prompts: t.Sequence[str], answers: t.Sequence[str], rows: t.Callable[[int], int],
+                  field: str, kind: str) -> None:
+        """Sample the first pairs with both sides long enough (no detector call here)."""
+        room = language.SAMPLE - self.examined
         if room <= 0:
             return
-        # Only pairs with both sides long enough cost a detector call.
-        long = [k for k, (p, c) in enumerate(zip(prompts, chosen))
-                if len(p) >= language.MIN_CHARS and len(c) >= language.MIN_CHARS]
+        least = language.MIN_CHARS
+        long = [k for k, (p, c) in enumerate(zip(prompts, answers)) if len(p) >= least and len(c) >= least]
         for k in itertools.islice(long, room):
-            self.judged += 1
-            found = language.mismatch(prompts[k], chosen[k])
-            if found is not None:
-                question, answered, sure = found
-                yield k, Finding("Q031", f"{answer} is in '{answered}', {asked} in '{question}' "
-                                 f"(detector confidence {sure:.2f})", field,
-                                 f"answer in the language of {asked}, or drop the row")
+            self.sample(rows(k), field, prompts[k], answers[k], prompts[k], kind)
+
+    def sample(self, row: int, field: str, question: str, answer: str, asking: str, kind: str) -> None:
+        """One pair looked at; kept when both sides are prose and `asking` (the text that
+        can ask for a language: the prompt, or a chat's user and system turns) does not
+        ask for a translation."""
+        self.examined += 1
+        if language.asks_for_translation(asking):
+            return
+        q, a = language.prose(question, tail=True), language.prose(answer)
+        if q is not None and a is not None:
+            self.sampled.append(Sampled(row, field, q, a, language.named_languages(asking), kind))
+
+    def shift(self, rows: int) -> None:
+        if rows and self.sampled:
+            self.sampled = [s._replace(row=s.row + rows) for s in self.sampled]
 
     def merge(self, other: PairTally) -> None:
         self.pairs += other.pairs
@@ -81,6 +122,8 @@ class PairTally:
         self.rejected_longer += other.rejected_longer
         self.ratio_sum += other.ratio_sum
         self.judged += other.judged
+        self.examined += other.examined
+        self.sampled += other.sampled
 
     def stats(self) -> dict[str, t.Any]:
         """The dataset statistics: pair count, share with the chosen side longer, mean length ratio."""
@@ -90,10 +133,40 @@ class PairTally:
                 "mean_length_ratio": round(self.ratio_sum / n, 4), "language_judged": self.judged}
 
 
+def answer_languages(tally: PairTally | None, path: str, opts: Options) -> list[Diagnostic]:
+    """Q031, one finding per field with its count and rows: the sampled pairs judged
+    here, in the process that finishes the file, so the model is loaded once, never in
+    a scan's workers, and not at all when nothing is long enough or Q031 is not reported."""
+    if tally is None or not tally.sampled:
+        return []
+    chosen = Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores)
+    if not chosen.chosen("Q031", chosen.ignored_in(path)):
+        return []
+    sampled = tally.sampled
+    if len(sampled) > JUDGED:  # many blocks: an even spread of their samples
+        sampled = [sampled[i * len(sampled) // JUDGED] for i in range(JUDGED)]
+    hits: dict[str, list[tuple[Sampled, tuple[str, str, float]]]] = {}
+    for s in sampled:
+        found = language.mismatch(s.question, s.answer, s.named)
+        if found is not None:
+            hits.setdefault(s.field, []).append((s, found))
+    tally.judged = len(sampled)
+    out = []
+    for field, found_in in hits.items():
+        found_in.sort(key=lambda hit: hit[0].row)
+        first, (question, answered, sure) = found_in[0]
+        answer, asked = WORDING[first.kind]
+        out.append(Diagnostic("Q031", f"{answer} is in '{answered}', {asked} in '{question}' (detector confidence "
+                              f"{sure:.2f})", path, row=first.row, field=field,
+                              hint=f"answer in the language of {asked}, or drop the row", count=len(found_in),
+                              rows=tuple(s.row for s, _ in found_in[:MAX_PLACES])))
+    return out
+
+
 def tally_pairs(scan: t.Any, prompts: list[str], chosen: list[str], rejected: list[str],
                 place: t.Callable[[int], tuple[int, int]]) -> None:
-    """Count some rows' pairs into `scan.pairs` (a Scan of ftprep.engine.scan_state) and add
-    their Q031 findings; `place(k)`: the line and row of the k-th pair."""
+    """Count some rows' pairs into `scan.pairs` (a Scan of ftprep.engine.scan_state) and sample
+    them for Q031; `place(k)`: the line and row of the k-th pair."""
     if scan.pairs is None:
         scan.pairs = PairTally()
     index: t.Sequence[int] = range(len(prompts))
@@ -101,17 +174,42 @@ def tally_pairs(scan: t.Any, prompts: list[str], chosen: list[str], rejected: li
         index = [k for k in index if not (prompts[k].isspace() or chosen[k].isspace() or rejected[k].isspace())]
         prompts, chosen, rejected = ([side[k] for k in index] for side in (prompts, chosen, rejected))
     scan.pairs.lengths(prompts, chosen, rejected)
-    for k, finding in scan.pairs.languages(prompts, chosen):
-        scan.add(*place(index[k]), finding)
+    scan.pairs.languages(prompts, chosen, lambda k: place(index[k])[1], "chosen", "pair")
 
 
 def tally_answers(scan: t.Any, questions: list[str], answers: list[str], field: str,
                   place: t.Callable[[int], tuple[int, int]]) -> None:
-    """SFT rows (instruction, output): the output's language against the instruction's (Q031)."""
+    """SFT rows (instruction, output): sampled for the output's language against the instruction's (Q031)."""
     if scan.pairs is None:
         scan.pairs = PairTally()
-    for k, finding in scan.pairs.languages(questions, answers, field, "the output", "the instruction"):
-        scan.add(*place(k), finding)
+    scan.pairs.languages(questions, answers, lambda k: place(k)[1], field, "text")
+
+
+def tally_exchanges(scan: t.Any, task: Task, rows: list[t.Any], columns: list[str],
+                    row_of: t.Callable[[int], int]) -> None:
+    """Typed chat rows (other tasks' rows are not conversations: nothing to do): each
+    row's last assistant turn against the user turn before it, sampled for Q031 like a
+    pair; its user and system turns can ask for a language."""
+    if task.base != "chat":
+        return
+    field = columns[0]
+    if scan.pairs is None:
+        scan.pairs = PairTally()
+    tally, least = scan.pairs, language.MIN_CHARS
+    for k, row in enumerate(rows):
+        if tally.examined >= language.SAMPLE:
+            return
+        messages = row.f0
+        j = len(messages) - 1
+        while j > 0 and messages[j].role != "assistant":
+            j -= 1
+        i = j - 1
+        while i >= 0 and messages[i].role != "user":
+            i -= 1
+        if i < 0 or len(messages[j].content) < least or len(messages[i].content) < least:
+            continue
+        asking = "\n".join(m.content for m in messages[:j] if m.role in ("user", "system"))
+        tally.sample(row_of(k), field, messages[i].content, messages[j].content, asking, "chat")
 
 
 def refused_answer(scan: t.Any, sides: list[t.Any], field: str, line: int, row: int) -> None:
@@ -165,5 +263,6 @@ def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
                        hint="add pairs where the shorter answer is the better one, or balance the lengths")]
 
 
-__all__ = ["LONGER_SHARE", "MIN_PAIRS", "PairTally", "conversational_pair", "length_bias", "refused_answer",
-           "refused_pair", "tally_answers", "tally_pairs"]
+__all__ = ["JUDGED", "LONGER_SHARE", "MIN_PAIRS", "WORDING", "PairTally", "Sampled", "answer_languages",
+           "conversational_pair", "length_bias", "refused_answer", "refused_pair", "tally_answers", "tally_exchanges",
+           "tally_pairs"]

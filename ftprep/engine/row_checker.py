@@ -16,7 +16,7 @@ import typing as t
 import msgspec
 
 from ftprep.engine.inference import typed_layout
-from ftprep.engine.pairs_quality import refused_answer, refused_pair, tally_answers, tally_pairs
+from ftprep.engine.pairs_quality import refused_answer, refused_pair, tally_answers, tally_exchanges, tally_pairs
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.engine import secrets_scan
@@ -256,6 +256,7 @@ class RowChecker:
                 tally_pairs(scan, texts[0::3], texts[1::3], texts[2::3], place)
             else:
                 tally_answers(scan, texts[0::2], texts[1::2], self.required[1], place)
+        tally_exchanges(scan, self.task, rows, self.required, lambda k: first_row + row_of[k])
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
         if any(map(str.isspace, texts)):
             suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))

@@ -104,6 +104,8 @@ class Scan:
         self.types.shift(rows)
         if self.lengths is not None:
             self.lengths.shift(lines, rows)
+        if self.pairs is not None:  # the rows of the pairs sampled for Q031
+            self.pairs.shift(rows)
         self.offset += lines - rows
 
     def merge(self, other: Scan) -> None:
