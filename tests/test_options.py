@@ -112,7 +112,8 @@ def test_config_keys_are_the_declared_config_options() -> None:
         "model",
         "dataset",  # added with the chat template inferred from the model
         "near-duplicates",  # added with the near-duplicate check
-        "reward-func", "reward-time-limit", "reward-memory-limit"}  # GRPO reward functions tried before paying
+        "reward-func", "reward-time-limit", "reward-memory-limit",  # GRPO reward functions tried before paying
+        "trainer-split"}  # added with the trainer's own test split
     assert keys["min-rows"] is int and keys["strict"] is bool and keys["task"] is str and keys["tokenizer"] is str
 
 

@@ -83,6 +83,8 @@ class CheckOptions(_Columns, _Data, total=False):
     reward_func: str | t.Sequence[str]
     reward_time_limit: float
     reward_memory_limit: int
+    # The trainer's own test split.
+    trainer_split: bool
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

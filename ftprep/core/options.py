@@ -183,8 +183,9 @@ class Options:
     near_duplicates: bool = _option(False, "Also report near-duplicate rows (Q001): MinHash over 5-word shingles of "
                                            "the trained text, estimated Jaccard >= 0.8.", kind="bool", config=True,
                                     commands=("check",), verbs=("check",))
-    eval: str | None = _option(None, "Evaluation data (a local file of the same task): report training rows that are "
-                               "in it exactly, nearly, or by a 13-word span (Q002-Q004).", metavar="FILE",
+    eval: str | None = _option(None, "Evaluation data of the same task (a local file, hf://OWNER/NAME[@REV][:SPLIT] or "
+                               "an http(s) URL of JSON Lines): report training rows that are in it exactly, nearly, "
+                               "or by a 13-word span (Q002-Q004).", metavar="FILE_OR_URL",
                                commands=("check",), verbs=("check",))
     # Secrets and personal data: convert replaces them with typed placeholders (ftprep/engine/secrets_scan.py).
     redact: bool = _option(False, "Replace credentials and personal data in the text with typed placeholders "
@@ -200,6 +201,12 @@ class Options:
                                        verbs=("check",))
     reward_memory_limit: int = _option(2 << 30, "grpo: memory a reward function's trial may take (e.g. 512M).",
                                        kind="bytes", minimum=1, config=True, commands=("check",), verbs=("check",))
+
+    # The trainer's own test split (ftprep/engine/trainer_split.py): leaks into the rows it holds out.
+    trainer_split: bool = _option(False, "Also report training rows that are, exactly or nearly, in the test split "
+                                         "the trainer carves out of the data (10%, at most 1,000 rows, seed 42; "
+                                         "Q002/Q003).", kind="bool", config=True, commands=("check",),
+                                  verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)
