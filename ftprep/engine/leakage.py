@@ -62,22 +62,42 @@ class Reference:
         return f"{self.shown} {near.place(line, row)}".lstrip()
 
 
-def reference(path: str, columns: t.Sequence[str], shown: str, bounds: t.Any = None) -> Reference:
-    """The evaluation file read (the one record reader) into a `Reference`."""
+def reference(path: str, columns: t.Sequence[str], shown: str, bounds: t.Any = None, lined: bool = True) -> Reference:
+    """The evaluation file read (the one record reader) into a `Reference`; `lined`: its
+    lines are the user's (not those of a temporary copy of a Hub dataset's rows)."""
+    from ftprep.core.errors import SourceError
     from ftprep.reading.records import guarded_records
 
     ref = Reference(shown)
+    records = having = 0
     for line, row, rec in guarded_records(path, bounds)[1]:
+        records += 1
         if isinstance(rec, dict):
+            having += any(c in rec for c in columns)
             before = len(ref.sigs.rows)
             ref.sigs.add(row, near.text_of([rec.get(c) for c in columns]))
             if len(ref.sigs.rows) > before:
-                ref.lines.append(-1 if line is None else line)
+                ref.lines.append(-1 if line is None or not lined else line)
+    if records and not having:  # nothing would be compared: say so rather than report no leaks
+        raise SourceError(f"--eval {shown}: none of its {records:,} rows has the trained columns "
+                          f"({', '.join(columns)}); map them with the --field-* options or give data of the same task")
     ref.seal()
     return ref
 
 
 _held: dict[tuple[t.Any, ...], Reference] = {}
+# Fetched references (hf://, http(s)): temporary copy -> (the name the user gave, whether its lines are theirs).
+_named: dict[str, tuple[str, bool]] = {}
+
+
+def stand_in(local: str, shown: str, lined: bool) -> None:
+    """Name a fetched reference's temporary copy as the user named the reference."""
+    _named[local] = (shown, lined)
+
+
+def forget(local: str) -> None:
+    _named.pop(local, None)
+    _held.clear()
 
 
 def cached_reference(path: str, columns: tuple[str, ...], bounds: t.Any = None) -> Reference:
@@ -86,13 +106,14 @@ def cached_reference(path: str, columns: tuple[str, ...], bounds: t.Any = None) 
 
     from ftprep.core.errors import SourceError
 
+    shown, lined = _named.get(path, (path, True))
     if not os.path.isfile(path):
-        raise SourceError(f"--eval {path}: no such file")
+        raise SourceError(f"--eval {shown}: no such file")
     st = os.stat(path)
     key = (path, columns, st.st_mtime_ns, st.st_size)
     if key not in _held:
         _held.clear()
-        _held[key] = reference(path, columns, path, bounds)
+        _held[key] = reference(path, columns, shown, bounds, lined)
     return _held[key]
 
 
@@ -207,4 +228,4 @@ def findings(found: t.Sequence[Leak], shown: str, keep: int, placer: t.Any, ref:
     return out, dropped
 
 
-__all__ = ["GRAM", "Leak", "Reference", "cached_reference", "findings", "leak_findings", "leaks", "matched", "reference"]
+__all__ = ["GRAM", "Leak", "Reference", "cached_reference", "findings", "forget", "leak_findings", "leaks", "matched", "reference", "stand_in"]

@@ -38,7 +38,7 @@ HINT = ("the trainer holds that row out (10%, seed 42) and scores the model on i
         "or give the job its own test data")
 
 
-def test_rows(n: int, cap: int = MAX_TEST_DATA_POINTS) -> list[int]:
+def held_out_rows(n: int, cap: int = MAX_TEST_DATA_POINTS) -> list[int]:
     """The rows (0-based, in load order) the trainer holds out of `n` rows; none
     when 10% is under one row (the trainer's call raises then: D002 says the data is too small)."""
     size = min(int(n * SHARE), cap)
@@ -68,7 +68,7 @@ def split_leaks(sigs: near.Signatures, n: int, cap: int = MAX_TEST_DATA_POINTS) 
     """The training-side rows of `n` rows that are in the test side, exactly or nearly, in row order."""
     import numpy as np
 
-    held = test_rows(n, cap)
+    held = held_out_rows(n, cap)
     if not held or len(sigs.rows) < 2:
         return []
     in_test = np.isin(np.frombuffer(sigs.rows, dtype=np.int64), np.array(held, dtype=np.int64))
@@ -100,4 +100,4 @@ def split_findings(path: str, columns: t.Sequence[str], shown: str, n: int, keep
                             lambda row: near.place(line_of(row), row), HINT)
 
 
-__all__ = ["CALLED", "MAX_TEST_DATA_POINTS", "split_findings", "shown_of", "split_leaks", "subset", "test_rows"]
+__all__ = ["CALLED", "MAX_TEST_DATA_POINTS", "split_findings", "shown_of", "split_leaks", "subset", "held_out_rows"]
