@@ -215,3 +215,15 @@ def test_eval_url_404_is_exit_2(file_server, tmp_path, capsys) -> None:
     status = main(["check", str(path), "--task", "text", "--eval", file_server.url + "/gone.jsonl", "--isolated"])
     text = "".join(capsys.readouterr())
     assert status == 2 and "HTTP 404" in text and "Traceback" not in text
+
+
+def test_trainer_split_names_rows_where_the_input_has_no_lines(tmp_path) -> None:
+    rows = _planted(100, [])
+    test = _held_out(100)
+    held = min(test)
+    trained = next(r for r in range(100) if r not in test)
+    rows[trained] = dict(rows[held])
+    report = ftprep.check(rows, task="text", trainer_split=True, min_rows=1)  # a list of dicts: rows, no lines
+    (q,) = [d for d in report.diagnostics if d.code == "Q002"]
+    assert (q.row, q.line, q.first_row, q.first_line) == (trained, None, held, None)
+    assert q.message.endswith(f"exactly: row {held}")

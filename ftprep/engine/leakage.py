@@ -202,9 +202,12 @@ def leak_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, pl
 
 
 def findings(found: t.Sequence[Leak], shown: str, keep: int, placer: t.Any, ref: Reference,
-             where: t.Callable[[int], str], hint: str = HINT) -> tuple[list[t.Any], dict[str, int]]:
+             where: t.Callable[[int], str], hint: str = HINT,
+             first: t.Callable[[int], tuple[int, int | None, str | None]] | None = None,
+             ) -> tuple[list[t.Any], dict[str, int]]:
     """The leaks of one training file as findings, the first `keep` of each code (`where`
-    names a reference row), and the counts of those not shown."""
+    names a reference row; `first`, for a reference row of the same dataset, its row, line
+    and other file as a duplicate's `first_*`), and the counts of those not shown."""
     from ftprep.core.diagnostics import Diagnostic
 
     shown_leaks: list[Leak] = []
@@ -224,7 +227,9 @@ def findings(found: t.Sequence[Leak], shown: str, keep: int, placer: t.Any, ref:
                    "Q003": f"the trained text is a near duplicate of {other} in {called} "
                            f"(estimated Jaccard {leak.similarity:.2f} over 5-word shingles)",
                    "Q004": f"the trained text shares a {GRAM}-word span with {other} in {called}"}
-        out.append(Diagnostic(leak.code, message[leak.code], shown, line=line_of(leak.row), row=leak.row, hint=hint))
+        row, line, path = first(leak.eval_row) if first is not None else (None, None, None)
+        out.append(Diagnostic(leak.code, message[leak.code], shown, line=line_of(leak.row), row=leak.row, hint=hint,
+                              first_row=row, first_line=line, first_path=path))
     return out, dropped
 
 

@@ -188,9 +188,14 @@ def _split_leaks(files: list[FileReport], held: list[tuple[int, Shard]], keep: i
             named = "" if k == n else f" of {files[held[k][0]].path}"
             return near.place(line_of[k](other) if k in line_of else None, other, named)
 
+        def first(row: int, n: int = n, line_of: t.Any = line_of) -> tuple[int, int | None, str | None]:
+            k, other = located(row)
+            return other, line_of[k](other) if k in line_of else None, None if k == n else files[held[k][0]].path
+
         report = files[held[n][0]]
         found, dropped = leakage.findings(leaks, report.path, keep, lambda rows, s=held[n][1]: _lines(s, rows),
-                                          leakage.Reference("", trainer_split.CALLED), where, trainer_split.HINT)
+                                          leakage.Reference("", trainer_split.CALLED), where, trainer_split.HINT,
+                                          first)
         report.diagnostics += found
         for code, count in dropped.items():
             report.dropped[code] = report.dropped.get(code, 0) + count

@@ -97,7 +97,7 @@ def split_findings(path: str, columns: t.Sequence[str], shown: str, n: int, keep
     found = split_leaks(sigs, n)
     line_of = placer({r for leak in shown_of(found, keep) for r in (leak.row, leak.eval_row)})
     return leakage.findings(found, shown, keep, placer, leakage.Reference("", CALLED),
-                            lambda row: near.place(line_of(row), row), HINT)
+                            lambda row: near.place(line_of(row), row), HINT, lambda row: (row, line_of(row), None))
 
 
 __all__ = ["CALLED", "MAX_TEST_DATA_POINTS", "split_findings", "shown_of", "split_leaks", "subset", "held_out_rows"]
