@@ -227,3 +227,15 @@ def test_trainer_split_names_rows_where_the_input_has_no_lines(tmp_path) -> None
     (q,) = [d for d in report.diagnostics if d.code == "Q002"]
     assert (q.row, q.line, q.first_row, q.first_line) == (trained, None, held, None)
     assert q.message.endswith(f"exactly: row {held}")
+
+
+def test_trainer_split_of_a_hub_input_splits_the_merged_splits(hub) -> None:
+    rows = _planted(100, [])
+    test = _held_out(100)  # the trainer splits the 100 merged rows: 80 of train, then 20 of test
+    held = max(test)
+    trained = next(r for r in range(100) if r not in test)
+    rows[trained] = dict(rows[held])
+    repo = _seed(hub, {"data/train.jsonl": _jsonl(rows[:80]), "data/test.jsonl": _jsonl(rows[80:])})
+    report = ftprep.check(f"hf://datasets/{repo}", task="text", trainer_split=True, min_rows=1)
+    (q,) = [d for d in report.diagnostics if d.code == "Q002"]
+    assert (q.row, q.line, q.first_row) == (trained, None, held) and q.message.endswith(f"row {held}")
