@@ -100,4 +100,4 @@ def split_findings(path: str, columns: t.Sequence[str], shown: str, n: int, keep
                             lambda row: near.place(line_of(row), row), HINT, lambda row: (row, line_of(row), None))
 
 
-__all__ = ["CALLED", "MAX_TEST_DATA_POINTS", "split_findings", "shown_of", "split_leaks", "subset", "held_out_rows"]
+__all__ = ["CALLED", "MAX_TEST_DATA_POINTS", "held_out_rows", "shown_of", "split_findings", "split_leaks", "subset"]

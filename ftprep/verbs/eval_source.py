@@ -74,7 +74,11 @@ def _hub_rows(spec: str, shown: str, tmp: str, opts: Options) -> str:
     repo, revision, split = m["repo"], m["rev"], m["split"]
     try:
         from huggingface_hub import HfApi
-        from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+        from huggingface_hub.errors import (
+            HfHubHTTPError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
     except ValueError as e:  # huggingface_hub parses HF_ENDPOINT when it is imported
         raise SourceError(f"--eval {shown}: HF_ENDPOINT is not a valid URL ({e})") from None
     from ftprep.core.redact import register_hub
