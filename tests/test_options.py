@@ -113,7 +113,8 @@ def test_config_keys_are_the_declared_config_options() -> None:
         "dataset",  # added with the chat template inferred from the model
         "near-duplicates",  # added with the near-duplicate check
         "reward-func", "reward-time-limit", "reward-memory-limit",  # GRPO reward functions tried before paying
-        "reward-sample"}  # added with the reward distribution's sample size
+        "reward-sample",  # added with the reward distribution's sample size
+        "trainer-split"}  # added with the trainer's own test split
     assert keys["min-rows"] is int and keys["strict"] is bool and keys["task"] is str and keys["tokenizer"] is str
 
 

@@ -201,9 +201,9 @@ HUB: dict[str, Code] = _table(
 # Q001-Q009: near duplicates and leakage (ftprep/engine/near_duplicates.py).
 NEAR: dict[str, Code] = _table(
     ("Q001", "near-duplicate", WARNING, "Rows are near duplicates in the trained text (MinHash, Jaccard >= 0.8 on 5-word shingles).", "train"),
-    ("Q002", "eval-duplicate", WARNING, "A training row's trained text is also in the evaluation data (--eval), exactly.", "eval"),
-    ("Q003", "eval-near-duplicate", WARNING, "A training row is a near duplicate of an evaluation row (--eval; MinHash, Jaccard >= 0.8).", "eval"),
-    ("Q004", "eval-ngram-overlap", WARNING, "A training row shares a 13-word span with an evaluation row (--eval).", "eval"),
+    ("Q002", "eval-duplicate", WARNING, "A training row's trained text is also, exactly, in the evaluation data (--eval: a file, hf:// or a URL) or in the trainer's own test split (--trainer-split).", "eval"),
+    ("Q003", "eval-near-duplicate", WARNING, "A training row is a near duplicate of an evaluation row (--eval: a file, hf:// or a URL) or of a row of the trainer's own test split (--trainer-split); MinHash, Jaccard >= 0.8.", "eval"),
+    ("Q004", "eval-ngram-overlap", WARNING, "A training row shares a 13-word span with an evaluation row (--eval: a file, hf:// or a URL).", "eval"),
     ("Q005", "deduplicated", WARNING, "convert --dedupe dropped rows whose trained text repeats an earlier row exactly (D001), and with --near-duplicates the later rows of each near-duplicate group (Q001); the finding counts both and names the first lines.", "train"),
 )
 

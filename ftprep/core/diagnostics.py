@@ -99,6 +99,10 @@ class Diagnostic:
             first_line=line(self.first_row, self.first_line), first_row=row(self.first_row))
         if d.code == "D001" and d.first_row is not None:
             d = dataclasses.replace(d, message=duplicate_message(d.row, d.first_row, d.first_line, d.first_path))
+        elif d.first_row is not None and d.first_line != self.first_line:  # a leak into the trainer's split
+            was = f"line {self.first_line}" if self.first_line is not None else f"row {self.first_row}"
+            now = f"line {d.first_line}" if d.first_line is not None else f"row {d.first_row}"
+            d = dataclasses.replace(d, message=d.message.replace(was, now, 1))
         return d
 
     def sort_key(self) -> tuple[int, int, str]:

@@ -89,6 +89,8 @@ class CheckOptions(_Columns, _Data, total=False):
     reward_memory_limit: int
     # The reward trial's sample.
     reward_sample: int
+    # The trainer's own test split.
+    trainer_split: bool
 
 
 class ConvertOptions(_Columns, _Data, _Written, total=False):

@@ -185,8 +185,9 @@ class Options:
                                     commands=("check", "convert"), verbs=("check", "convert", "load", "push", "submit"),
                                     per_command={"convert": {"help": "With --dedupe, also drop the later rows of each "
                                                              "near-duplicate group (Q001), keeping its first."}})
-    eval: str | None = _option(None, "Evaluation data (a local file of the same task): report training rows that are "
-                               "in it exactly, nearly, or by a 13-word span (Q002-Q004).", metavar="FILE",
+    eval: str | None = _option(None, "Evaluation data of the same task (a local file, hf://OWNER/NAME[@REV][:SPLIT] or "
+                               "an http(s) URL of JSON Lines): report training rows that are in it exactly, nearly, "
+                               "or by a 13-word span (Q002-Q004).", metavar="FILE_OR_URL",
                                commands=("check",), verbs=("check",))
     # Secrets and personal data: convert replaces them with typed placeholders (ftprep/engine/secrets_scan.py).
     redact: bool = _option(False, "Replace credentials and personal data in the text with typed placeholders "
@@ -213,6 +214,12 @@ class Options:
     fix_text: bool = _option(False, "Repair mojibake (Q022) in the text with ftfy's encoding fix only, and say how "
                                     "many texts (Q027).", kind="bool", commands=("convert",),
                              verbs=("convert", "load", "push", "submit"))
+
+    # The trainer's own test split (ftprep/engine/trainer_split.py): leaks into the rows it holds out.
+    trainer_split: bool = _option(False, "Also report training rows that are, exactly or nearly, in the test split "
+                                         "the trainer carves out of the data (10%, at most 1,000 rows, seed 42; "
+                                         "Q002/Q003).", kind="bool", config=True, commands=("check",),
+                                  verbs=("check",))
 
     def field(self, option: str, default: str) -> str:
         value = getattr(self, option)

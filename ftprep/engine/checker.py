@@ -130,19 +130,15 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         line_of = placer(())
         load = [d.placed(line_of) for d in load]
     report.diagnostics += load
-    if opts.near_duplicates:
+    if opts.near_duplicates or opts.trainer_split:
         from ftprep.engine import near_duplicates
 
         trained = list(task.mapped(opts).values())
+        sigs = near_duplicates.file_signatures(path, trained, bounds_of(opts))  # read once for both
         if SHARD in report.stats:  # a dataset's are found over all its files (ftprep.engine.shards)
-            sigs = near_duplicates.file_signatures(path, trained, bounds_of(opts))
             report.stats[SHARD] = report.stats[SHARD]._replace(signatures=sigs)
         elif not opts.dataset:
-            near, unshown = near_duplicates.near_findings(path, trained, shown, opts.max_per_code, placer,
-                                                          bounds_of(opts))
-            report.diagnostics += near
-            if unshown:
-                report.dropped["Q001"] = unshown
+            _quality(report, path, trained, shown, opts, placer, sigs)
     if opts.eval:
         from ftprep.engine import leakage
 
@@ -157,6 +153,29 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         report.stats["tokens"] = tokens[1]
         report.diagnostics += kept_per_code(report, lengths, opts, placer if fmt == "json" else None)
     return report
+
+
+def _quality(report: FileReport, path: str, trained: list[str], shown: str, opts: Options, placer: Placer,
+             sigs: t.Any) -> None:
+    """One file's near duplicates (Q001) and leaks into the trainer's own test split (Q002/Q003)."""
+    found: list[Diagnostic] = []
+    if opts.near_duplicates:
+        from ftprep.engine import near_duplicates
+
+        near, unshown = near_duplicates.near_findings(path, trained, shown, opts.max_per_code, placer,
+                                                      bounds_of(opts), sigs)
+        found += near
+        if unshown:
+            report.dropped["Q001"] = unshown
+    if opts.trainer_split:
+        from ftprep.engine.trainer_split import split_findings
+
+        leaked, unshown_leaks = split_findings(path, trained, shown, report.rows, opts.max_per_code, placer,
+                                               bounds_of(opts), sigs)
+        found += leaked
+        for code, n in unshown_leaks.items():
+            report.dropped[code] = report.dropped.get(code, 0) + n
+    report.diagnostics += found
 
 
 def head_findings(path: str, fmt: str, task: Task, opts: Options) -> list[Finding]:

@@ -22,10 +22,13 @@ HINT = "drop the row from training (or from the evaluation data): a score on see
 
 
 class Reference:
-    """The evaluation rows, as the training rows are compared with them."""
+    """The evaluation rows, as the training rows are compared with them.
+    `shown` names their file in messages ("" for rows of the training file
+    itself, the trainer's split); `called` is what the messages call them."""
 
-    def __init__(self, shown: str) -> None:
+    def __init__(self, shown: str, called: str = "the evaluation data") -> None:
         self.shown = shown
+        self.called = called
         self.sigs = near.Signatures()
         self.lines = array.array("q")  # per row with a signature: its line, -1 where the format has none
         self.gram_chunks: list[t.Any] = []
@@ -56,25 +59,45 @@ class Reference:
 
         i = bisect.bisect_left(self.sigs.rows, row)
         line = self.lines[i] if i < len(self.lines) and self.sigs.rows[i] == row and self.lines[i] >= 0 else None
-        return f"{self.shown} {near.place(line, row)}"
+        return f"{self.shown} {near.place(line, row)}".lstrip()
 
 
-def reference(path: str, columns: t.Sequence[str], shown: str, bounds: t.Any = None) -> Reference:
-    """The evaluation file read (the one record reader) into a `Reference`."""
+def reference(path: str, columns: t.Sequence[str], shown: str, bounds: t.Any = None, lined: bool = True) -> Reference:
+    """The evaluation file read (the one record reader) into a `Reference`; `lined`: its
+    lines are the user's (not those of a temporary copy of a Hub dataset's rows)."""
+    from ftprep.core.errors import SourceError
     from ftprep.reading.records import guarded_records
 
     ref = Reference(shown)
+    records = having = 0
     for line, row, rec in guarded_records(path, bounds)[1]:
+        records += 1
         if isinstance(rec, dict):
+            having += any(c in rec for c in columns)
             before = len(ref.sigs.rows)
             ref.sigs.add(row, near.text_of([rec.get(c) for c in columns]))
             if len(ref.sigs.rows) > before:
-                ref.lines.append(-1 if line is None else line)
+                ref.lines.append(-1 if line is None or not lined else line)
+    if records and not having:  # nothing would be compared: say so rather than report no leaks
+        raise SourceError(f"--eval {shown}: none of its {records:,} rows has the trained columns "
+                          f"({', '.join(columns)}); map them with the --field-* options or give data of the same task")
     ref.seal()
     return ref
 
 
 _held: dict[tuple[t.Any, ...], Reference] = {}
+# Fetched references (hf://, http(s)): temporary copy -> (the name the user gave, whether its lines are theirs).
+_named: dict[str, tuple[str, bool]] = {}
+
+
+def stand_in(local: str, shown: str, lined: bool) -> None:
+    """Name a fetched reference's temporary copy as the user named the reference."""
+    _named[local] = (shown, lined)
+
+
+def forget(local: str) -> None:
+    _named.pop(local, None)
+    _held.clear()
 
 
 def cached_reference(path: str, columns: tuple[str, ...], bounds: t.Any = None) -> Reference:
@@ -83,13 +106,14 @@ def cached_reference(path: str, columns: tuple[str, ...], bounds: t.Any = None) 
 
     from ftprep.core.errors import SourceError
 
+    shown, lined = _named.get(path, (path, True))
     if not os.path.isfile(path):
-        raise SourceError(f"--eval {path}: no such file")
+        raise SourceError(f"--eval {shown}: no such file")
     st = os.stat(path)
     key = (path, columns, st.st_mtime_ns, st.st_size)
     if key not in _held:
         _held.clear()
-        _held[key] = reference(path, columns, path, bounds)
+        _held[key] = reference(path, columns, shown, bounds, lined)
     return _held[key]
 
 
@@ -120,21 +144,30 @@ def leaks(path: str, columns: t.Sequence[str], ref: Reference, bounds: t.Any = N
     train = near.Signatures()
     train.on_words = grams
     near.file_signatures(path, columns, bounds, train)
-    found: dict[int, Leak] = {}
-    sig, rows = train.matrix(), np.frombuffer(train.rows, dtype=np.int64)
-    ref_sig, ref_rows = ref.sigs.matrix(), np.frombuffer(ref.sigs.rows, dtype=np.int64)
-    if len(sig) and len(ref_sig):
-        exact = dict(zip(np.frombuffer(ref.sigs.exact, dtype=np.uint64).tolist(), ref_rows.tolist()))
-        for i, key in enumerate(train.exact):
-            if key in exact:
-                found[int(rows[i])] = Leak(int(rows[i]), "Q002", exact[key], 1.0)
-        for i, j, s in _near_pairs(sig, ref_sig):
-            row = int(rows[i])
-            if row not in found or (found[row].code == "Q003" and s > found[row].similarity):
-                found[row] = Leak(row, "Q003", int(ref_rows[j]), s)
+    found = matched(train, ref)
     for row, other in overlap.items():
         found.setdefault(row, Leak(row, "Q004", other, 0.0))
     return sorted(found.values())
+
+
+def matched(train: near.Signatures, ref: Reference) -> dict[int, Leak]:
+    """Training rows (by row) that are in the reference exactly (Q002) or nearly (Q003, the most similar)."""
+    import numpy as np
+
+    found: dict[int, Leak] = {}
+    sig, rows = train.matrix(), np.frombuffer(train.rows, dtype=np.int64)
+    ref_sig, ref_rows = ref.sigs.matrix(), np.frombuffer(ref.sigs.rows, dtype=np.int64)
+    if not len(sig) or not len(ref_sig):
+        return found
+    exact = dict(zip(np.frombuffer(ref.sigs.exact, dtype=np.uint64).tolist(), ref_rows.tolist()))
+    for i, key in enumerate(train.exact):
+        if key in exact:
+            found[int(rows[i])] = Leak(int(rows[i]), "Q002", exact[key], 1.0)
+    for i, j, s in _near_pairs(sig, ref_sig):
+        row = int(rows[i])
+        if row not in found or (found[row].code == "Q003" and s > found[row].similarity):
+            found[row] = Leak(row, "Q003", int(ref_rows[j]), s)
+    return found
 
 
 def _near_pairs(sig: t.Any, ref_sig: t.Any) -> t.Iterator[tuple[int, int, float]]:
@@ -165,9 +198,18 @@ def _near_pairs(sig: t.Any, ref_sig: t.Any) -> t.Iterator[tuple[int, int, float]
 def leak_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, placer: t.Any, ref: Reference,
                   bounds: t.Any = None) -> tuple[list[t.Any], dict[str, int]]:
     """Q002-Q004 for one training file, the first `keep` of each code, and the counts of those not shown."""
+    return findings(leaks(path, columns, ref, bounds), shown, keep, placer, ref, ref.where)
+
+
+def findings(found: t.Sequence[Leak], shown: str, keep: int, placer: t.Any, ref: Reference,
+             where: t.Callable[[int], str], hint: str = HINT,
+             first: t.Callable[[int], tuple[int, int | None, str | None]] | None = None,
+             ) -> tuple[list[t.Any], dict[str, int]]:
+    """The leaks of one training file as findings, the first `keep` of each code (`where`
+    names a reference row; `first`, for a reference row of the same dataset, its row, line
+    and other file as a duplicate's `first_*`), and the counts of those not shown."""
     from ftprep.core.diagnostics import Diagnostic
 
-    found = leaks(path, columns, ref, bounds)
     shown_leaks: list[Leak] = []
     dropped: dict[str, int] = {}
     per: dict[str, int] = {}
@@ -180,13 +222,15 @@ def leak_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, pl
     line_of = placer({leak.row for leak in shown_leaks})
     out = []
     for leak in shown_leaks:
-        other = ref.where(leak.eval_row)
-        message = {"Q002": f"the trained text is also in the evaluation data, exactly: {other}",
-                   "Q003": f"the trained text is a near duplicate of {other} in the evaluation data "
+        other, called = where(leak.eval_row), ref.called
+        message = {"Q002": f"the trained text is also in {called}, exactly: {other}",
+                   "Q003": f"the trained text is a near duplicate of {other} in {called} "
                            f"(estimated Jaccard {leak.similarity:.2f} over 5-word shingles)",
-                   "Q004": f"the trained text shares a {GRAM}-word span with {other} in the evaluation data"}
-        out.append(Diagnostic(leak.code, message[leak.code], shown, line=line_of(leak.row), row=leak.row, hint=HINT))
+                   "Q004": f"the trained text shares a {GRAM}-word span with {other} in {called}"}
+        row, line, path = first(leak.eval_row) if first is not None else (None, None, None)
+        out.append(Diagnostic(leak.code, message[leak.code], shown, line=line_of(leak.row), row=leak.row, hint=hint,
+                              first_row=row, first_line=line, first_path=path))
     return out, dropped
 
 
-__all__ = ["GRAM", "Leak", "Reference", "cached_reference", "leak_findings", "leaks", "reference"]
+__all__ = ["GRAM", "Leak", "Reference", "cached_reference", "findings", "forget", "leak_findings", "leaks", "matched", "reference", "stand_in"]

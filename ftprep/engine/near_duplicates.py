@@ -267,10 +267,10 @@ def merged(parts: t.Sequence[Signatures], starts: t.Sequence[int]) -> Signatures
 
 
 def near_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, placer: t.Any,
-                  bounds: t.Any = None) -> tuple[list[t.Any], int]:
-    """Q001 for the first `keep` groups of one file, at each group's first row,
-    and the count of groups not shown."""
-    groups = file_signatures(path, columns, bounds).groups()
+                  bounds: t.Any = None, sigs: Signatures | None = None) -> tuple[list[t.Any], int]:
+    """Q001 for the first `keep` groups of one file (its `sigs` if already made), at
+    each group's first row, and the count of groups not shown."""
+    groups = (sigs if sigs is not None else file_signatures(path, columns, bounds)).groups()
     shown_groups = groups[:keep]
     line_of = placer({r for g in shown_groups for r in (g.first, *(m for m, _ in g.others[:MAX_NAMED]))})
     out = [finding(g, shown, line_of, [(m, place(line_of(m), m)) for m, _ in g.others[:MAX_NAMED]])

@@ -44,8 +44,9 @@ def folder_of(paths: t.Sequence[str]) -> str:
         return "."
 
 
-def finish_dataset(files: list[FileReport], min_rows: int, keep: int) -> None:
-    """Add the dataset's D001, D002 and D003 to the reports of its files, in place.
+def finish_dataset(files: list[FileReport], min_rows: int, keep: int, near: bool = True, split: bool = False) -> None:
+    """Add the dataset's D001, D002 and D003 to the reports of its files, in place (with
+    the shards' signatures: Q001 if `near`, leaks into the trainer's test split if `split`).
     Files without a `Shard` (an unreadable file, an image set) add no rows."""
     held = [(i, f.stats.pop(SHARD)) for i, f in enumerate(files) if SHARD in f.stats]
     if not held:
@@ -66,8 +67,10 @@ def finish_dataset(files: list[FileReport], min_rows: int, keep: int) -> None:
         level.append(Diagnostic("D003", f"{sum(t.cast(list[int], empty)):,} of {total:,} rows of the dataset's "
                                 f"{named} are empty; the trainer's prep fails above 80%", where))
     _duplicates(files, held, keep)
-    if any(s.signatures is not None for s in shards):
+    if near and any(s.signatures is not None for s in shards):
         _near_duplicates(files, held, keep)
+    if split and any(s.signatures is not None for s in shards):
+        _split_leaks(files, held, keep)
     # Dataset-level findings ride with the last file, before its rows' findings, as a file's do.
     last.diagnostics[:0] = level
 
@@ -151,6 +154,52 @@ def _near_duplicates(files: list[FileReport], held: list[tuple[int, Shard]], kee
         touched.add(n)
     for n in touched:
         files[held[n][0]].diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
+
+
+def _split_leaks(files: list[FileReport], held: list[tuple[int, Shard]], keep: int) -> None:
+    """Q002/Q003 over all the files: the trainer splits the rows of the whole dataset, in file order."""
+    import bisect
+
+    from ftprep.engine import leakage, near_duplicates as near, trainer_split
+
+    starts, total = [], 0
+    for _, s in held:
+        starts.append(total)
+        total += s.rows
+    sigs = near.merged([s.signatures or near.Signatures() for _, s in held], starts)
+
+    def located(row: int) -> tuple[int, int]:
+        n = bisect.bisect_right(starts, row) - 1
+        return n, row - starts[n]
+
+    per: dict[int, list[leakage.Leak]] = {}
+    for leak in trainer_split.split_leaks(sigs, total):
+        n, local = located(leak.row)
+        per.setdefault(n, []).append(leak._replace(row=local))
+    for n, leaks in per.items():
+        wanted: dict[int, set[int]] = {}
+        for leak in trainer_split.shown_of(leaks, keep):
+            k, other = located(leak.eval_row)
+            wanted.setdefault(k, set()).add(other)
+        line_of = {k: _lines(held[k][1], rows) for k, rows in wanted.items()}
+
+        def where(row: int, n: int = n, line_of: t.Any = line_of) -> str:
+            k, other = located(row)
+            named = "" if k == n else f" of {files[held[k][0]].path}"
+            return near.place(line_of[k](other) if k in line_of else None, other, named)
+
+        def first(row: int, n: int = n, line_of: t.Any = line_of) -> tuple[int, int | None, str | None]:
+            k, other = located(row)
+            return other, line_of[k](other) if k in line_of else None, None if k == n else files[held[k][0]].path
+
+        report = files[held[n][0]]
+        found, dropped = leakage.findings(leaks, report.path, keep, lambda rows, s=held[n][1]: _lines(s, rows),
+                                          leakage.Reference("", trainer_split.CALLED), where, trainer_split.HINT,
+                                          first)
+        report.diagnostics += found
+        for code, count in dropped.items():
+            report.dropped[code] = report.dropped.get(code, 0) + count
+        report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
 
 
 __all__ = ["SHARD", "Shard", "finish_dataset", "folder_of"]

@@ -18,6 +18,7 @@ from ftprep.core.selection import Selection
 from ftprep.disk.inputs import stdin_copy
 from ftprep.engine.checker import check_file
 from ftprep.engine.settings import settle, with_model_template
+from ftprep.verbs.eval_source import fetched_eval
 from ftprep.reading.expansion import expand
 from ftprep.core.errors import SourceError
 from ftprep.reading.formats import is_image_set
@@ -46,6 +47,19 @@ def check(
     device or other special file).
     """
     opts, note = with_model_template(settle("check", options, keywords))
+    with fetched_eval(opts) as fetched:  # an hf:// or URL reference, in a temporary file while the check runs
+        report = _checked(paths, fetched)
+    if note is not None:
+        report.notes.append(note)
+    if opts.reward_func:  # GRPO: the reward functions tried on the prompts files, in a child process
+        from ftprep.verbs.reward_trial import with_rewards
+
+        report = with_rewards(report, opts)
+    report = report.strict() if opts.strict else report
+    return Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores).applied(report)
+
+
+def _checked(paths: t.Any, opts: Options) -> Report:
     if kind_of(paths) is not None:  # a DataFrame, Arrow table, Dataset(Dict) or list of dicts
         from ftprep.verbs.in_memory import check_in_memory
 
@@ -56,14 +70,7 @@ def check(
             report = Report(_dataset(files, opts))  # while the copy lives: a duplicate's line is read in it
     else:
         report = Report(_dataset([check_one(p, opts) for p in items], opts))
-    if note is not None:
-        report.notes.append(note)
-    if opts.reward_func:  # GRPO: the reward functions tried on the prompts files, in a child process
-        from ftprep.verbs.reward_trial import with_rewards
-
-        report = with_rewards(report, opts)
-    report = report.strict() if opts.strict else report
-    return Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores).applied(report)
+    return report
 
 
 def _dataset(files: list[FileReport], opts: Options) -> list[FileReport]:

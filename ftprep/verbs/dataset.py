@@ -29,7 +29,7 @@ def one_dataset(files: list[FileReport], opts: Options) -> list[FileReport]:
                     "S004", f"this file is {f.task} data (from its columns), but {n:,} of the dataset's {len(named):,} "
                     f"files are {task}: one dataset has one task, and the trainer loads its files as one table",
                     f.path, hint="move it to a dataset of its own, or check the files without --dataset"))
-    finish_dataset(files, opts.min_rows, opts.max_per_code)
+    finish_dataset(files, opts.min_rows, opts.max_per_code, opts.near_duplicates, opts.trainer_split)
     if any(f.rows for f in files):
         for f in files:
             # An empty shard adds no rows and loads (datasets reads an empty JSON Lines file, or a CSV

@@ -68,36 +68,15 @@ def local_suffix(url: str) -> tuple[str, bool]:
 
 def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeout: float = 60.0) -> FileReport:
     """Download `url` (no credentials, at most `max_bytes`) and check it as the trainer would load it."""
-    import httpx
-
     from ftprep.engine.checker import check_file
 
     suffix, _ = local_suffix(url)
     shown = public_url(url)  # what reports say: no password, no presigned signature
     with tempfile.TemporaryDirectory(prefix="ftprep-url-") as tmp:
         local = os.path.join(tmp, "download" + suffix)
-        try:
-            # No auth of any kind: the trainer's aiohttp GET sends none (follows redirects, like it).
-            with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "ftprep"}) as client:
-                with client.stream("GET", url) as r:
-                    if r.status_code != 200:
-                        said = redact(r.reason_phrase)  # a hostile server may echo the request in it
-                        return FileReport.single(shown, opts.task, "H006", f"HTTP {r.status_code} {said}; the trainer needs 200",
-                                       STATUS_HINTS.get(r.status_code, "the trainer needs HTTP 200 on a plain GET"))
-                    declared = r.headers.get("Content-Length", "")
-                    if declared.isdigit() and int(declared) > max_bytes:
-                        return _too_big(shown, opts, f"{int(declared):,} bytes (Content-Length)", max_bytes)
-                    size = 0
-                    with open(local, "wb") as f:
-                        for chunk in r.iter_bytes(CHUNK):
-                            size += len(chunk)
-                            if size > max_bytes:
-                                return _too_big(shown, opts, f"more than {max_bytes:,} bytes", max_bytes)
-                            f.write(chunk)
-        except httpx.HTTPError as e:
-            raise SourceError(f"{shown}: cannot download: {type(e).__name__}") from None
-        except httpx.InvalidURL:  # not an HTTPError; its message would hold the whole URL
-            raise SourceError(f"{shown}: not a valid URL") from None
+        failed = download(url, local, max_bytes=max_bytes, timeout=timeout)
+        if failed is not None:
+            return FileReport.single(shown, opts.task, *failed)
         report = check_file(local, opts, display=shown)
         if opts.reward_func:  # GRPO: the trial runs on the prompts of this download, not of a second one
             from ftprep.verbs.reward_trial import keep_prompts
@@ -112,9 +91,40 @@ def check_url(url: str, opts: Options, *, max_bytes: int = MAX_URL_BYTES, timeou
         return report.relabeled(local, shown)
 
 
-def _too_big(url: str, opts: Options, what: str, limit: int) -> FileReport:
-    return FileReport.single(url, opts.task, "P008", f"{what}; the limit is {limit:,} bytes",
-                   "split the data or drop rows; the trainer refuses bigger files")
+def download(url: str, local: str, *, max_bytes: int = MAX_URL_BYTES,
+             timeout: float = 60.0) -> tuple[str, str, str] | None:
+    """`url`'s body saved to `local` as the trainer's GET gets it (no credentials, at most
+    `max_bytes`); None, or the (code, message, hint) of why it cannot be had."""
+    import httpx
+
+    shown = public_url(url)
+    try:
+        # No auth of any kind: the trainer's aiohttp GET sends none (follows redirects, like it).
+        with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "ftprep"}) as client:
+            with client.stream("GET", url) as r:
+                if r.status_code != 200:
+                    said = redact(r.reason_phrase)  # a hostile server may echo the request in it
+                    return ("H006", f"HTTP {r.status_code} {said}; the trainer needs 200",
+                            STATUS_HINTS.get(r.status_code, "the trainer needs HTTP 200 on a plain GET"))
+                declared = r.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    return _too_big(f"{int(declared):,} bytes (Content-Length)", max_bytes)
+                size = 0
+                with open(local, "wb") as f:
+                    for chunk in r.iter_bytes(CHUNK):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            return _too_big(f"more than {max_bytes:,} bytes", max_bytes)
+                        f.write(chunk)
+    except httpx.HTTPError as e:
+        raise SourceError(f"{shown}: cannot download: {type(e).__name__}") from None
+    except httpx.InvalidURL:  # not an HTTPError; its message would hold the whole URL
+        raise SourceError(f"{shown}: not a valid URL") from None
+    return None
 
 
-__all__ = ["check_remote", "check_url", "public_url"]
+def _too_big(what: str, limit: int) -> tuple[str, str, str]:
+    return "P008", f"{what}; the limit is {limit:,} bytes", "split the data or drop rows; the trainer refuses bigger files"
+
+
+__all__ = ["check_remote", "check_url", "download", "public_url"]

@@ -17,7 +17,10 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "Keep one row of each group, or make the rows really differ.",
     ),
     "Q002": (
-        "A training row's trained text is, word for word, a row of the evaluation data named with --eval.",
+        "A training row's trained text is, word for word, a row of the evaluation data named with --eval (a local "
+        "file, hf://OWNER/NAME[@REV][:SPLIT] or a JSON Lines URL), or, with --trainer-split, a row of the test "
+        "split the trainer carves out of the same data (10%, at most 1,000 rows, datasets' train_test_split with "
+        "seed 42, reproduced exactly). Inside one file the copy is also D001; this says it sits on both sides.",
         "The model is trained on the answer it is then scored on: the evaluation loss or score measures memory, "
         "and looks better than the model is.",
         'train.jsonl: {"instruction": "Name the largest planet", "output": "Jupiter"}\n'
@@ -25,15 +28,16 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "Drop the row from training, or from the evaluation data.",
     ),
     "Q003": (
-        "A training row is a near duplicate of an evaluation row: an estimated Jaccard similarity of 0.8 or more "
-        "over 5-word shingles (MinHash, as Q001), not an exact copy.",
+        "A training row is a near duplicate of an evaluation row (--eval: a file, hf:// or a URL) or of a row of "
+        "the trainer's own test split (--trainer-split): an estimated Jaccard similarity of 0.8 or more over "
+        "5-word shingles (MinHash, as Q001), not an exact copy.",
         "A reworded copy of a test row still teaches its answer: the evaluation measures memory of it.",
         "the evaluation row with one word changed, or a full stop added",
         "Drop the row from training, or from the evaluation data.",
     ),
     "Q004": (
-        "A training row shares a run of 13 words with an evaluation row (and is not a duplicate or near duplicate "
-        "of one): the n-gram overlap of the GPT-3 paper's decontamination.",
+        "A training row shares a run of 13 words with an evaluation row of --eval (a file, hf:// or a URL), and "
+        "is not a duplicate or near duplicate of one: the n-gram overlap of the GPT-3 paper's decontamination.",
         "Thirteen words in a row are a copied passage, not a common phrase: the model sees part of a test answer "
         "in training, which inflates the evaluation.",
         "a training answer that quotes a 13-word sentence of an evaluation answer",
