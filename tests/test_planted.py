@@ -37,7 +37,7 @@ CHAT_PLANTED = {
     "V010": (45,),          # lorem ipsum in the answer
     "D001": (48,),          # line 30 again, exactly
 }
-NEAR_PLANTED = {"Q001": (3, 20)}  # the same answer with three words changed
+NEAR_PLANTED = {"Q001": (3, 20)}  # the same answer, its last words reworded
 DPO_PLANTED = {
     "Q030": (),             # chosen longer in 24 of 26 pairs
     "Q031": (8, 21),        # French and German answers to English prompts
@@ -63,7 +63,7 @@ def test_near_duplicates_add_only_the_planted_pair() -> None:
     report = ftprep.check(str(CHAT), task="chat", min_rows=1, near_duplicates=True)
     assert found(report) == {**CHAT_PLANTED, **NEAR_PLANTED}
     q001 = next(d for d in report.diagnostics if d.code == "Q001")
-    assert q001.count == 2 and "line 20" in q001.message
+    assert q001.message.startswith("2 rows are near duplicates") and "line 20" in q001.message
 
 
 def test_every_planted_dpo_problem_is_found_and_nothing_else() -> None:
