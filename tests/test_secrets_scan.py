@@ -104,6 +104,19 @@ def test_redact_writes_typed_placeholders_and_counts_them() -> None:
     assert secrets_scan.redact("nothing here") == ("nothing here", {})
 
 
+@pytest.mark.parametrize("label", sorted(CREDENTIALS))
+def test_redact_replaces_each_credential_whole(label: str) -> None:
+    """The placeholder stands for the whole value: a rule whose group is only the
+    token's prefix (ghp, glpat) must not leave the token's body in the text."""
+    value = CREDENTIALS[label]
+    out, counts = secrets_scan.redact(f"x {value} y")
+    assert counts == {label: 1}
+    assert out.startswith("x ") and out.endswith(" y") and f"<{label}>" in out
+    secret = {"AZURE_STORAGE_KEY": AZURE[11:], "PRIVATE_KEY": "b3BlbnNzaC1rZXkt", "URL_PASSWORD": "Zx9vLq2Rt7Wk",
+              "SECRET": VOLTAGE[11:]}.get(label, value)
+    assert secret not in out and secret[-8:] not in out, out
+
+
 def _planted(tmp_path: Path) -> Path:
     rows = [{"instruction": "Give me the config", "output": f"Use {value} there."} for value in CREDENTIALS.values()]
     rows += [{"instruction": "Contact?", "output": f"It is {value}."} for value in PERSONAL.values()]

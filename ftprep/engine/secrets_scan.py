@@ -67,6 +67,9 @@ _PLUGINS = (
     ("square_oauth", "SquareOAuthDetector", "a Square OAuth secret", "SQUARE_SECRET"),
     ("basic_auth", "BasicAuthDetector", "a password in a URL", "URL_PASSWORD"),
 )
+# Rules whose first group is the secret after its context (aws_secret_access_key = "...", a URL's
+# password, an npm token); in GitHub's and GitLab's the group is the prefix, so the whole match is the key.
+_VALUE_GROUP = frozenset({"AWS_ACCESS_KEY", "URL_PASSWORD", "NPM_TOKEN"})
 # Formats detect-secrets 1.5 has no plugin for (shapes as the providers document them).
 _OWN = (
     (r"AIza[0-9A-Za-z_-]{35}", "a Google Cloud API key", "GCP_API_KEY"),
@@ -136,7 +139,7 @@ def credentials(text: str) -> list[Hit]:
         if not any(k in lower for k in _KEYWORDS[label]):
             continue
         for m in pattern.finditer(text):
-            g = 1 if pattern.groups else 0
+            g = 1 if pattern.groups and label in _VALUE_GROUP else 0
             if check is None or check(m.group(g)):
                 hits.append(Hit("Q010", kind, label, m.start(g), m.end(g)))
     for m in _KEYLIKE.finditer(text) if _KEYLIKE_HINT.search(text) else ():
