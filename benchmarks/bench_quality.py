@@ -152,20 +152,19 @@ def write_eval(path: str, rows: int, leaked: list[dict[str, t.Any]]) -> int:
     encode = msgspec.json.Encoder().encode
     maker = _salad_maker(2)
     step = max(1, rows // max(len(leaked), 1))
-    it = iter(enumerate(leaked))
     with open(path, "wb") as f:
         for i in range(rows):
             row = _fresh(maker.row(10_000_000 + i))
-            if i % step == 0:
-                k, src = next(it, (None, None))
-                if src is not None:
-                    if k % 3 == 1:
-                        row = _near(src)
-                    elif k % 3 == 2:
-                        span = " ".join(_last_answer(src)["content"].split()[:30])
-                        _last_answer(row)["content"] += "\n\nAs a source put it: " + span
-                    else:
-                        row = src
+            k = i // step
+            if i % step == 0 and k < len(leaked):
+                src = leaked[k]
+                if k % 3 == 1:
+                    row = _near(src)
+                elif k % 3 == 2:
+                    span = " ".join(_last_answer(src)["content"].split()[:30])
+                    _last_answer(row)["content"] += "\n\nAs a source put it: " + span
+                else:
+                    row = src
             f.write(encode(row) + b"\n")
     return len(leaked)
 

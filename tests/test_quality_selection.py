@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from golden_args import case_args
@@ -31,7 +32,7 @@ def _cases() -> list[Path]:
 CASES = _cases()
 
 
-def _check(case: Path, **selection: list[str]) -> list[dict]:
+def _check(case: Path, **selection: Any) -> list[dict]:
     """The diagnostics of the golden case checked with `selection` (run from its folder, as the goldens are)."""
     args = case_args(case)
     args.setdefault("min_rows", 1)
