@@ -79,6 +79,13 @@ def test_lookalikes_are_not_reported(text: str) -> None:
     assert secrets_scan.suspects([text]) == []
 
 
+def test_an_iban_whose_digits_pass_luhn_is_an_iban() -> None:
+    """GB04 NWBK 5500 7721 5473 20: its last 14 digits start like a Mastercard and pass the Luhn check."""
+    text = "Pay to IBAN GB04 NWBK 5500 7721 5473 20."
+    assert secrets_scan.luhn("55007721547320")
+    assert [h.code for h in secrets_scan.scan_text(text)] == ["Q014"]
+
+
 def test_luhn_and_iban_checks() -> None:
     assert secrets_scan.luhn("4111111111111111") and not secrets_scan.luhn("4111111111111112")
     assert secrets_scan.iban("GB82WEST12345698765432") and not secrets_scan.iban("GB82WEST12345698765433")
@@ -102,6 +109,19 @@ def test_redact_writes_typed_placeholders_and_counts_them() -> None:
     assert out == "key <AWS_ACCESS_KEY>, mail <EMAIL> and <EMAIL>, card <CARD_NUMBER>."
     assert counts == {"AWS_ACCESS_KEY": 1, "EMAIL": 2, "CARD_NUMBER": 1}
     assert secrets_scan.redact("nothing here") == ("nothing here", {})
+
+
+@pytest.mark.parametrize("label", sorted(CREDENTIALS))
+def test_redact_replaces_each_credential_whole(label: str) -> None:
+    """The placeholder stands for the whole value: a rule whose group is only the
+    token's prefix (ghp, glpat) must not leave the token's body in the text."""
+    value = CREDENTIALS[label]
+    out, counts = secrets_scan.redact(f"x {value} y")
+    assert counts == {label: 1}
+    assert out.startswith("x ") and out.endswith(" y") and f"<{label}>" in out
+    secret = {"AZURE_STORAGE_KEY": AZURE[11:], "PRIVATE_KEY": "b3BlbnNzaC1rZXkt", "URL_PASSWORD": "Zx9vLq2Rt7Wk",
+              "SECRET": VOLTAGE[11:]}.get(label, value)
+    assert secret not in out and secret[-8:] not in out, out
 
 
 def _planted(tmp_path: Path) -> Path:

@@ -67,6 +67,9 @@ _PLUGINS = (
     ("square_oauth", "SquareOAuthDetector", "a Square OAuth secret", "SQUARE_SECRET"),
     ("basic_auth", "BasicAuthDetector", "a password in a URL", "URL_PASSWORD"),
 )
+# Rules whose first group is the secret after its context (aws_secret_access_key = "...", a URL's
+# password, an npm token); in GitHub's and GitLab's the group is the prefix, so the whole match is the key.
+_VALUE_GROUP = frozenset({"AWS_ACCESS_KEY", "URL_PASSWORD", "NPM_TOKEN"})
 # Formats detect-secrets 1.5 has no plugin for (shapes as the providers document them).
 _OWN = (
     (r"AIza[0-9A-Za-z_-]{35}", "a Google Cloud API key", "GCP_API_KEY"),
@@ -136,7 +139,7 @@ def credentials(text: str) -> list[Hit]:
         if not any(k in lower for k in _KEYWORDS[label]):
             continue
         for m in pattern.finditer(text):
-            g = 1 if pattern.groups else 0
+            g = 1 if pattern.groups and label in _VALUE_GROUP else 0
             if check is None or check(m.group(g)):
                 hits.append(Hit("Q010", kind, label, m.start(g), m.end(g)))
     for m in _KEYLIKE.finditer(text) if _KEYLIKE_HINT.search(text) else ():
@@ -152,11 +155,12 @@ def personal(text: str) -> list[Hit]:
     if "@" in text:
         hits += [Hit("Q011", *PERSONAL["Q011"], m.start(), m.end()) for m in _EMAIL.finditer(text)
                  if not _RESERVED.search(m.group(1))]
+    # IBANs before cards: an IBAN's account digits can pass the Luhn check (1 in 10), its mod-97 check is the surer.
+    hits += [Hit("Q014", *PERSONAL["Q014"], m.start(), m.end()) for m in _IBAN.finditer(text) if iban(m.group())]
     for m in _CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group())
         if 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and luhn(digits):
             hits.append(Hit("Q013", *PERSONAL["Q013"], m.start(), m.end()))
-    hits += [Hit("Q014", *PERSONAL["Q014"], m.start(), m.end()) for m in _IBAN.finditer(text) if iban(m.group())]
     for m in _IPV4.finditer(text):
         try:
             if ipaddress.IPv4Address(m.group()).is_global:
