@@ -17,7 +17,7 @@ from ftprep.engine.inference import typed_layout
 from ftprep.engine.pairs_quality import refused_answer, refused_pair, tally_answers, tally_pairs
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
-from ftprep.engine import secrets_scan
+from ftprep.engine import answer_tally, secrets_scan
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
 from ftprep.engine.text_suspects import TextSuspects
 from ftprep.tasks import Task
@@ -44,6 +44,9 @@ class RowChecker:
         self.suspects = TextSuspects(task, opts)
         self.conversation = task.mapped(opts).get("field_conversation")
         self.layout = typed_layout(task.name, opts)
+        # Truncated answers (Q026) are counted over every typed row, unless deselected.
+        self.answer_field = self.conversation or (self.required[1] if len(self.required) > 1 else None)
+        self.truncation = "truncation" in self.suspects.kept and task.base in ("chat", "text", "dpo")
         # The token accounting of the same lines (ftprep.engine.lengths.LengthTally), when asked for.
         self.tally: t.Any = None
         # Counted in the pass: DPO pairs' length bias and languages, text rows' languages.
@@ -235,6 +238,8 @@ class RowChecker:
                 tally_pairs(scan, texts[0::3], texts[1::3], texts[2::3], place)
             else:
                 tally_answers(scan, texts[0::2], texts[1::2], self.required[1], place)
+        if self.truncation:
+            answer_tally.tally(scan, self.task.base, rows, texts, self.answer_field, lambda k: first_row + row_of[k])
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
         suspects |= self.suspects.rows(rows, texts, raw)
         for k in sorted(suspects):

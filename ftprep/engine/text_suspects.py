@@ -41,7 +41,7 @@ SECRET, JUNK, KEYLIKE = 1, 2, 4
 # JSON's \u escapes of the ASCII characters (\u0000 to \u007f).
 _ESCAPED_ASCII = [f"\\u00{d}".encode() for d in "01234567"]
 FAMILIES = {"placeholders": ("V010",), "secrets": ("Q010", "Q011", "Q012", "Q013", "Q014", "Q015"),
-            "junk": ("Q020", "Q021", "Q022", "Q023", "Q024", "Q025", "Q026")}
+            "junk": ("Q020", "Q021", "Q022", "Q023", "Q024", "Q025", "Q026"), "truncation": ("Q026",)}
 
 
 def families(opts: Options) -> set[str]:
