@@ -42,8 +42,9 @@ print(json.dumps({"cpu": took, "peak": peak, "codes": codes}))
 
 def run(tree: str, path: str, task: str, ignore: str) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": tree}
+    # Run from the data's folder: a child started in a source tree would import that tree, not `tree`.
     out = subprocess.run([sys.executable, "-c", CHILD, path, task, ignore], env=env, check=True,
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, cwd=os.path.dirname(path)).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

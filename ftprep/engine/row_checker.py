@@ -241,7 +241,7 @@ class RowChecker:
         if self.truncation:
             answer_tally.tally(scan, self.task.base, rows, texts, self.answer_field, lambda k: first_row + row_of[k])
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
-        suspects |= self.suspects.rows(rows, texts, raw)
+        suspects |= self.suspects.rows(rows, texts, raw, suspects)
         for k in sorted(suspects):
             i = line_of[k]
             self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)

@@ -16,10 +16,12 @@ RFC 2606/6761), phone numbers (`phonenumbers`, valid numbers only), card
 numbers (an issuer prefix and the Luhn check), IBANs (the ISO 13616 mod-97
 check) and public IPv4 addresses (not private, loopback or documentation).
 
-Cost: `suspects` joins a block's texts and runs one combined regex of
-literal prefixes and digit runs over it (C speed); only the texts it hits are
-checked by the full rules, and only the rows with a real hit are explained.
-detect-secrets and phonenumbers are imported the first time a candidate is seen.
+Cost: every rule runs only on a text holding one of its anchors
+(ftprep.engine.secret_anchors: literals, digit runs, IBAN heads), found at C
+speed; a text beyond `BIG` characters is searched only in windows around its
+anchors, so the rules stay linear. The fast path finds the candidate rows of a
+whole block at once (ftprep.engine.text_suspects). detect-secrets and
+phonenumbers are imported the first time a candidate is seen.
 """
 
 from __future__ import annotations

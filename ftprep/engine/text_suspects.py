@@ -88,10 +88,13 @@ def _starts(counts: list[int] | int, n: int) -> t.Sequence[int]:
 
 
 def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
-                 kept: t.Collection[str] = tuple(FAMILIES)) -> set[int]:
+                 kept: t.Collection[str] = tuple(FAMILIES), known: t.Collection[int] = ()) -> set[int]:
     """Rows (indices into `lines`, whose texts are `texts`, `counts` per row) that hold
-    a placeholder, a credential, personal data or junk by the kept families' rules."""
+    a placeholder, a credential, personal data or junk by the kept families' rules.
+    `known`: rows explained anyway, whose lines need no search for marks."""
     found: set[int] = set()
+    if known:  # (an empty line keeps the others' offsets)
+        lines = [b"" if r in known else x for r, x in enumerate(lines)]
     starts = _starts(counts, len(texts))
     if "placeholders" in kept:
         found.update(rows_of(counts, placeholder_suspects(texts)))
@@ -167,8 +170,9 @@ class TextSuspects:
         self.tokens = control_patterns()
         self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
 
-    def rows(self, rows: list[t.Any], texts: list[str], raw: list[bytes]) -> set[int]:
-        """Indices of the typed `rows` (with their `texts` and raw lines) that a text rule may find something in."""
+    def rows(self, rows: list[t.Any], texts: list[str], raw: list[bytes], known: t.Collection[int] = ()) -> set[int]:
+        """Indices of the typed `rows` (with their `texts` and raw lines) that a text rule may find something in;
+        `known`: rows explained anyway."""
         counts = self.task.text_counts(rows)
         found: set[int] = set()
         if any(map(str.isspace, texts)):
@@ -186,7 +190,7 @@ class TextSuspects:
                 thinking = [k for k in candidates if "</think>" in texts[k]]
                 if thinking:
                     found.update(self._think_rows(rows, t.cast("list[int]", counts), thinking))
-        found |= suspect_rows(texts, counts, raw, self.kept)
+        found |= suspect_rows(texts, counts, raw, self.kept, known)
         return found
 
     def _think_rows(self, rows: list[t.Any], counts: list[int], text_indices: list[int]) -> list[int]:
