@@ -52,7 +52,7 @@ class AnswerTally:
         """Count `answers`; `place(k)` is the row of answer k."""
         self.answers += len(answers)
         stripped = list(map(str.rstrip, answers))
-        lasts = map(operator.getitem, stripped, itertools.repeat(slice(-1, None)))
+        lasts: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-1, None)))
         for k in itertools.compress(range(len(stripped)), map(str.isalpha, lasts)):
             text, row = stripped[k], place(k)
             n, w = len(text), len(text.split())
