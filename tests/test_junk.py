@@ -8,6 +8,7 @@ import json
 import pytest
 
 import ftprep
+from ftprep.engine.text_suspects import suspect_rows
 from ftprep.tasks import junk as j
 from ftprep.tasks.placeholders import placeholder
 
@@ -53,7 +54,7 @@ def test_a_loop_must_end_the_text_with_four_copies() -> None:
     assert j.loop("na " * 20) is None  # a span of 16+ characters needs 4 copies: 72 characters
     assert j.loop((" ".join(f"w{i}" for i in range(150)) + " ") * 4) is None  # a span over 500 characters
     long = "x" * 5000 + " " + span * 4  # the fast path's window is the end of the text: still found
-    assert j.junk_suspects([long], 1, [b"{}"]) == [0]
+    assert suspect_rows([long], 1, [b"{}"]) == {0}
 
 
 def test_fences() -> None:
@@ -121,4 +122,4 @@ def test_fast_path_agrees_with_explain(tmp_path, answer: str, ascii_json: bool) 
 def test_suspects_are_exactly_the_texts_with_junk() -> None:
     texts = ["clean", "As an AI language model, I cannot.", "more clean", "Le cafÃ© est bon"]
     lines = [json.dumps({"a": x}).encode() for x in texts]
-    assert j.junk_suspects(texts, 1, lines) == [1, 3]
+    assert suspect_rows(texts, 1, lines) == {1, 3}

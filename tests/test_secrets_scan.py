@@ -17,6 +17,11 @@ import pytest
 import ftprep
 from ftprep.cli import main
 from ftprep.engine import secrets_scan
+from ftprep.engine.text_suspects import suspect_rows
+
+
+def _lines(texts: list[str]) -> list[bytes]:
+    return [json.dumps({"text": x}).encode() for x in texts]
 
 AWS = "AKIA" + "QX4MPLE7ZT3K2FWN"
 HF = "hf_" + "QhZrTmWpLkXvNbYcDsFgJaReTuIoPzMxKq"
@@ -54,7 +59,7 @@ def test_each_credential_format_is_found_with_its_label(label: str) -> None:
     text = f"Here is what you asked for: {CREDENTIALS[label]} -- keep it safe."
     hits = secrets_scan.scan_text(text)
     assert [(h.code, h.label) for h in hits] == [("Q010", label)]
-    assert secrets_scan.suspects(["clean prose", text]) == [1]
+    assert suspect_rows(["clean prose", text], 1, _lines(["clean prose", text])) == {1}
 
 
 @pytest.mark.parametrize("code", sorted(PERSONAL))
@@ -76,7 +81,7 @@ def test_each_kind_of_personal_data_is_found(code: str) -> None:
 ])
 def test_lookalikes_are_not_reported(text: str) -> None:
     assert secrets_scan.scan_text(text) == []
-    assert secrets_scan.suspects([text]) == []
+    assert suspect_rows([text], 1, _lines([text])) == set()
 
 
 def test_an_iban_whose_digits_pass_luhn_is_an_iban() -> None:

@@ -15,7 +15,7 @@ import os
 import typing as t
 
 
-from ftprep.engine import load_report
+from ftprep.engine import answer_tally, load_report
 from ftprep import tasks as task_registry
 from ftprep.engine.columns import missing_column
 from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
@@ -273,6 +273,7 @@ def finish(report: FileReport, scan: Scan, task: Task, opts: Options, head: list
     if scan.pairs is not None and scan.pairs.pairs:  # DPO: length bias, a statistic and above its threshold a warning
         report.stats["pairs"] = scan.pairs.stats()
         out += length_bias(scan.pairs, path)
+    out += answer_tally.findings(scan, path)  # refusal share (Q021), truncated answers (Q026)
     kept: dict[str, int] = {"D001": len(pairs)}
     for d in out:
         kept[d.code] = kept.get(d.code, 0) + 1

@@ -9,8 +9,6 @@ decoded alone and explained. Reading the lines is ftprep.engine.jsonl_scan's.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import typing as t
 
 import msgspec
@@ -19,12 +17,12 @@ from ftprep.engine.inference import typed_layout
 from ftprep.engine.pairs_quality import refused_answer, refused_pair, tally_answers, tally_exchanges, tally_pairs
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
-from ftprep.engine import secrets_scan
+from ftprep.engine import answer_tally, secrets_scan
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
-from ftprep.tasks import Task, chat_rules
+from ftprep.engine.text_suspects import TextSuspects
+from ftprep.tasks import Task
 from ftprep.core.options import Options
-from ftprep.tasks.base import Finding, a, control_patterns, kind, placeholder_suspects
-from ftprep.tasks.junk import junk_suspects
+from ftprep.tasks.base import Finding, a, kind
 
 
 class RowChecker:
@@ -43,10 +41,12 @@ class RowChecker:
         self.trained = None if self.whole_row else trained_columns(task.row_type(opts))
         self.key = task.module.row_hash if self.whole_row else hash
         self.required = list(task.mapped(opts).values())
-        self.tokens = control_patterns()
-        self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
+        self.suspects = TextSuspects(task, opts)
         self.conversation = task.mapped(opts).get("field_conversation")
         self.layout = typed_layout(task.name, opts)
+        # Truncated answers (Q026) are counted over every typed row, unless deselected.
+        self.answer_field = self.conversation or (self.required[1] if len(self.required) > 1 else None)
+        self.truncation = "truncation" in self.suspects.kept and task.base in ("chat", "text", "dpo")
         # The token accounting of the same lines (ftprep.engine.lengths.LengthTally), when asked for.
         self.tally: t.Any = None
         # Counted in the pass: DPO pairs' length bias and languages, text rows' languages.
@@ -257,50 +257,13 @@ class RowChecker:
             else:
                 tally_answers(scan, texts[0::2], texts[1::2], self.required[1], place)
         tally_exchanges(scan, self.task, rows, self.required, lambda k: first_row + row_of[k])
+        if self.truncation:
+            answer_tally.tally(scan, self.task.base, rows, texts, self.answer_field, lambda k: first_row + row_of[k])
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
-        if any(map(str.isspace, texts)):
-            suspects.update(self._rows_of(rows, [k for k, x in enumerate(texts) if x.isspace()]))
-        # Control tokens: a C-level pass finds the few texts holding '<' or '[',
-        # and only those are searched for the tokens themselves.
-        everything = range(len(texts))
-        for char, pattern in self.tokens.items():
-            has = list(map(str.__contains__, texts, itertools.repeat(char)))
-            if not any(has):
-                continue
-            candidates = list(itertools.compress(everything, has))
-            suspects.update(self._rows_of(rows, [k for k in candidates if pattern.search(texts[k])]))
-            if char == "<" and self.think:
-                thinking = [k for k in candidates if "</think>" in texts[k]]
-                if thinking:
-                    suspects.update(self._think_rows(rows, thinking))
-        suspects.update(self._rows_of(rows, placeholder_suspects(texts)))
-        suspects.update(self._rows_of(rows, secrets_scan.suspects(texts)))
-        suspects.update(self._rows_of(rows, junk_suspects(texts, self.task.text_counts(rows), raw)))
+        suspects |= self.suspects.rows(rows, texts, raw, suspects)
         for k in sorted(suspects):
             i = line_of[k]
             self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)
-
-    def _rows_of(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
-        if not text_indices:
-            return []
-        counts = self.task.text_counts(rows)
-        if isinstance(counts, int):
-            return [k // counts for k in text_indices]
-        ends = list(itertools.accumulate(counts))
-        return [bisect.bisect_right(ends, k) for k in text_indices]
-
-    def _think_rows(self, rows: list[t.Any], text_indices: list[int]) -> list[int]:
-        """Rows where a `</think>` would be dropped by the template (C017)."""
-        # Only the chat task sets `think`, and its rows give a list of counts (one per message).
-        ends = list(itertools.accumulate(t.cast("list[int]", self.task.text_counts(rows))))
-        out = []
-        for k in text_indices:
-            r = bisect.bisect_right(ends, k)
-            msgs = rows[r].f0
-            j = k - (ends[r] - len(msgs))
-            if chat_rules.drops_thinking(self.opts.chat_template, msgs[j].role, j, len(msgs)):
-                out.append(r)
-        return out
 
     def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool,
                       typed: bool = False, lead: int = 0) -> int:

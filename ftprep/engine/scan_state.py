@@ -73,6 +73,8 @@ class Scan:
     lengths: t.Any = None
     # DPO pairs' length and language counts (ftprep.engine.pairs_quality.PairTally).
     pairs: t.Any = None
+    # The trained answers' endings, for truncation (ftprep.engine.answer_tally.AnswerTally).
+    answers: t.Any = None
 
     def add(self, line: int | None, row: int | None, f: Finding) -> None:
         n = self.counts.get(f.code, 0) + 1
@@ -106,6 +108,8 @@ class Scan:
             self.lengths.shift(lines, rows)
         if self.pairs is not None:  # the rows of the pairs sampled for Q031
             self.pairs.shift(rows)
+        if self.answers is not None:
+            self.answers.shift(rows)
         self.offset += lines - rows
 
     def merge(self, other: Scan) -> None:
@@ -145,6 +149,11 @@ class Scan:
                 self.pairs = other.pairs
             else:
                 self.pairs.merge(other.pairs)
+        if other.answers is not None:
+            if self.answers is None:
+                self.answers = other.answers
+            else:
+                self.answers.merge(other.answers)
         self.rows += other.rows
         self.lines += other.lines
         self.empty_rows += other.empty_rows

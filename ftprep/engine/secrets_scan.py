@@ -16,23 +16,24 @@ RFC 2606/6761), phone numbers (`phonenumbers`, valid numbers only), card
 numbers (an issuer prefix and the Luhn check), IBANs (the ISO 13616 mod-97
 check) and public IPv4 addresses (not private, loopback or documentation).
 
-Cost: `suspects` joins a block's texts and runs one combined regex of
-literal prefixes and digit runs over it (C speed); only the texts it hits are
-checked by the full rules, and only the rows with a real hit are explained.
-detect-secrets and phonenumbers are imported the first time a candidate is seen.
+Cost: every rule runs only on a text holding one of its anchors
+(ftprep.engine.secret_anchors: literals, digit runs, IBAN heads), found at C
+speed; a text beyond `BIG` characters is searched only in windows around its
+anchors, so the rules stay linear. The fast path finds the candidate rows of a
+whole block at once (ftprep.engine.text_suspects). detect-secrets and
+phonenumbers are imported the first time a candidate is seen.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 import ipaddress
-import itertools
 import math
 import re
 import typing as t
 
 from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
+from ftprep.engine.secret_anchors import BIG, PHONE_HINT, anchors, labels, windows
 from ftprep.tasks.finding import Finding
 
 
@@ -45,14 +46,6 @@ class Hit(t.NamedTuple):
 
 
 # detect-secrets plugins (module, class) -> (kind, label); each denylist regex is used as is.
-# Each rule runs only on a text holding its keyword (lower case), as gitleaks' rules do.
-_KEYWORDS = {"AWS_ACCESS_KEY": ("akia", "asia", "abia", "acca", "a3t", "aws"), "AZURE_STORAGE_KEY": ("accountkey=",),
-             "GITHUB_TOKEN": ("gh", "github_pat_"), "GITLAB_TOKEN": ("gl", "gr1348941"),
-             "SLACK_TOKEN": ("xox", "hooks.slack"), "STRIPE_KEY": ("k_live_",), "OPENAI_KEY": ("sk-",),
-             "SENDGRID_KEY": ("sg.",), "PYPI_TOKEN": ("pypi-",), "NPM_TOKEN": ("_authtoken",),
-             "SQUARE_SECRET": ("sq0csp-",), "URL_PASSWORD": ("://",), "GCP_API_KEY": ("aiza",),
-             "ANTHROPIC_KEY": ("sk-ant-",), "HF_TOKEN": ("hf_",), "PRIVATE_KEY": ("private key", "putty"),
-             "JWT": ("eyj",)}
 _PLUGINS = (
     ("aws", "AWSKeyDetector", "an AWS key", "AWS_ACCESS_KEY"),
     ("azure_storage_key", "AzureStorageKeyDetector", "an Azure storage account key", "AZURE_STORAGE_KEY"),
@@ -83,26 +76,19 @@ _OWN = (
 # A value after a key-like name: a credential only when it looks random (below).
 _KEYLIKE = re.compile(
     r"(?i)(?:x-api-key|api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|auth[_-]?token|access[_-]?token"
-    r"|token|passw(?:or)?d|pwd|voltagegpu_api_key|client[_-]?secret)[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9_\-+/=.]{16,})")
-_KEYLIKE_HINT = re.compile(r"(?i)key|secret|token|passw|pwd")
+    r"|token|passw(?:or)?d|pwd|voltagegpu_api_key|client[_-]?secret)[\"']?\s{0,8}[:=]\s{0,8}[\"']?([A-Za-z0-9_\-+/=.]{16,})")
 # Shannon entropy (bits per character) above which such a value is random, not a word:
 # detect-secrets' Base64HighEntropyString defaults to 4.5 over whole strings; a key-like
 # name before the value is evidence enough for a lower bar.
 MIN_ENTROPY = 3.5
 
-# The prefilter: every credential rule starts with one of these literals or a key-like
-# name, every personal-data rule holds an '@' or a run of digits.
-_PREFILTER = re.compile(
-    r"A3T|AKIA|ASIA|ABIA|ACCA|AccountKey=|gh[pousr]_|github_pat_|gl(?:pat|dt|ft|soat|rt|cbt)-|GR1348941|xox[abposr]-"
-    r"|hooks\.slack|[rs]k_live_|sk-|SG\.|pypi-|_authToken|sq0csp-|eyJ|AIza|hf_|BEGIN|PuTTY|://[^\s/@]+:[^\s/@]+@"
-    r"|(?i:api.?key|access.?key|secret|token|passw|pwd|aws)|@|\d[\d .()/+-]{5,}\d|[A-Z]{2}\d\d")
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})\b")
-_RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local)$", re.I)
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local)$", re.IGNORECASE)
+_CARD = re.compile(r"(?<![0-9-])(?:[0-9][ -]?){12,18}[0-9](?![0-9-])")
 _CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|6011|65|35|3[068]")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b")
+_IPV4 = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?!\w|\.\d)")
 
 _OURS = re.compile(r"<[A-Z0-9_]+>")
 
@@ -122,7 +108,7 @@ def _credential_rules() -> tuple[tuple[re.Pattern[str], str, str, t.Callable[[st
     # A whole token (detect-secrets' pattern stops before the signature), checked by its validator.
     jwt = importlib.import_module("detect_secrets.plugins.jwt").JwtTokenDetector.is_formally_valid
     rules.append((re.compile(r"eyJ[A-Za-z0-9_=-]+\.eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_.+/=-]*"), "a JSON Web Token", "JWT", jwt))
-    rules += [(re.compile(p, re.S), kind, label, None) for p, kind, label in _OWN]
+    rules += [(re.compile(p, re.DOTALL), kind, label, None) for p, kind, label in _OWN]
     return tuple(rules)
 
 
@@ -131,30 +117,36 @@ def entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
-def credentials(text: str) -> list[Hit]:
-    """Every credential in `text`, by the rules above (overlaps: the first, longest)."""
+def credentials(text: str, present: t.Collection[str] | None = None) -> list[Hit]:
+    """Every credential in `text`, by the rules above (overlaps: the first, longest);
+    `present`: the labels whose anchors it holds (`labels`), when known."""
     hits = []
-    lower = text.lower()
+    present = labels(text) if present is None else present
     for pattern, kind, label, check in _credential_rules():
-        if not any(k in lower for k in _KEYWORDS[label]):
+        if label not in present:
             continue
         for m in pattern.finditer(text):
             g = 1 if pattern.groups and label in _VALUE_GROUP else 0
             if check is None or check(m.group(g)):
                 hits.append(Hit("Q010", kind, label, m.start(g), m.end(g)))
-    for m in _KEYLIKE.finditer(text) if _KEYLIKE_HINT.search(text) else ():
+    for m in _KEYLIKE.finditer(text) if "SECRET" in present else ():
         value = m.group(1)
         if entropy(value) >= MIN_ENTROPY and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
             hits.append(Hit("Q010", "a high-entropy value after a key-like name", "SECRET", m.start(1), m.end(1)))
     return _disjoint(hits)
 
 
-def personal(text: str) -> list[Hit]:
-    """Every piece of personal data in `text`."""
-    hits = []
-    if "@" in text:
-        hits += [Hit("Q011", *PERSONAL["Q011"], m.start(), m.end()) for m in _EMAIL.finditer(text)
+def personal(text: str, present: t.Collection[str] | None = None) -> list[Hit]:
+    """Every piece of personal data in `text` (`present` as for `credentials`)."""
+    hits: list[Hit] = []
+    present = labels(text) if present is None else present
+    if "@" in present:
+        hits += [Hit("Q011", *PERSONAL["Q011"], m.start(), m.end()) for m in _emails(text)
                  if not _RESERVED.search(m.group(1))]
+    if "DIGITS" not in present:  # nothing but an IBAN can be left
+        if "IBAN" in present:
+            hits += [Hit("Q014", *PERSONAL["Q014"], m.start(), m.end()) for m in _IBAN.finditer(text) if iban(m.group())]
+        return _disjoint(hits)
     # IBANs before cards: an IBAN's account digits can pass the Luhn check (1 in 10), its mod-97 check is the surer.
     hits += [Hit("Q014", *PERSONAL["Q014"], m.start(), m.end()) for m in _IBAN.finditer(text) if iban(m.group())]
     for m in _CARD.finditer(text):
@@ -167,7 +159,7 @@ def personal(text: str) -> list[Hit]:
                 hits.append(Hit("Q015", *PERSONAL["Q015"], m.start(), m.end()))
         except ValueError:
             pass
-    if re.search(r"\d[\d .()/-]{5,}\d", text):
+    if PHONE_HINT.search(text):
         import phonenumbers
 
         hits += [Hit("Q012", *PERSONAL["Q012"], m.start, m.end)
@@ -175,12 +167,38 @@ def personal(text: str) -> list[Hit]:
     return _disjoint(hits)
 
 
+def _emails(text: str) -> list[re.Match[str]]:
+    """The e-mail addresses of `text`, each searched in a window around its '@' (a
+    local part has at most 64 characters; a domain longer than 300 is cut there)."""
+    out: list[re.Match[str]] = []
+    done, at = 0, text.find("@")
+    while at >= 0:
+        m = _EMAIL.search(text, max(done, at - 70), at + 300)
+        if m is not None and m.start() <= at < m.end():
+            out.append(m)
+            done = m.end()
+        at = text.find("@", max(at + 1, done))
+    return out
+
+
 def scan_text(text: str) -> list[Hit]:
-    """Credentials first: a key's digits are not also a phone number."""
-    if not _PREFILTER.search(text):
+    """Credentials first: a key's digits are not also a phone number. A text beyond
+    BIG characters is searched in windows around its anchors only."""
+    at = anchors(text)
+    if not at:
         return []
+    if len(text) <= BIG:
+        present = {label for _, label in at}
+        hits = _disjoint(credentials(text, present) + personal(text, present))
+    else:
+        hits = []
+        for start, end in windows(sorted(p for p, _ in at), len(text)):
+            part = text[start:end]
+            hits += [h._replace(start=h.start + start, end=h.end + start)
+                     for h in _disjoint(credentials(part) + personal(part))]
+        hits = _disjoint(hits)
     # A placeholder convert --redact wrote (postgres://u:<URL_PASSWORD>@host) is not a secret: redacting is idempotent.
-    return [h for h in _disjoint(credentials(text) + personal(text)) if not _OURS.fullmatch(text, h.start, h.end)]
+    return [h for h in hits if not _OURS.fullmatch(text, h.start, h.end)]
 
 
 def _disjoint(hits: list[Hit]) -> list[Hit]:
@@ -289,21 +307,6 @@ class Redaction:
                           hint="check that the placeholders read well in the answers; revoke any key that was in them")
 
 
-def suspects(texts: list[str]) -> list[int]:
-    """Indices of the texts holding a credential or personal data. One combined
-    search over the joined texts (NUL between them) finds the candidates; only
-    those meet the full rules."""
-    joined = "\x00".join(texts)
-    ends = list(itertools.accumulate(map((1).__add__, map(len, texts))))
-    candidates: list[int] = []
-    m = _PREFILTER.search(joined)
-    while m is not None:
-        k = bisect.bisect_right(ends, m.start())
-        candidates.append(k)
-        m = _PREFILTER.search(joined, ends[k]) if k + 1 < len(texts) else None
-    return [k for k in candidates if scan_text(texts[k])]
-
-
 def findings(texts: t.Iterable[tuple[str, str]]) -> list[Finding]:
     """The findings of one row's texts, each given with the column it is in: one Q010
     (the first credential, with how many more), one finding per kind of personal data."""
@@ -327,4 +330,4 @@ def findings(texts: t.Iterable[tuple[str, str]]) -> list[Finding]:
                               f"revoke the key and remove it, or convert --redact writes <{hit.label}>"))
     return out
 
-__all__ = ["Hit", "PERSONAL", "Redaction", "credentials", "findings", "masked", "personal", "preview", "redact", "scan_text", "suspects"]
+__all__ = ["PERSONAL", "Hit", "Redaction", "credentials", "findings", "masked", "personal", "preview", "redact", "scan_text"]

@@ -16,14 +16,11 @@ A trained text (an assistant turn, a text output, a DPO chosen) is searched for:
     Q025  a code fence opened and never closed: the answer was cut off.
 
 Every rule has a superset the fast path can test at C speed over all texts of
-a block (`junk_suspects`): a literal search, a slice and a count.
+a block (ftprep.engine.text_suspects): a literal search (TEXT_MARKS), a slice and a count.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import operator
 import re
 import typing as t
 
@@ -73,10 +70,10 @@ def _casings(words: t.Iterable[str]) -> list[str]:
 # fast path find every candidate with one multi-pattern search.
 ANCHORS = _casings(_REFUSAL_ANCHORS)
 # "orem ipsum": V010's filler text (ftprep.tasks.placeholders), found in the same pass.
-_TEXT_MARKS = [*ANCHORS, *_MOJIBAKE_MARKERS, "\ufffd", "orem ipsum"]
+TEXT_MARKS = [*ANCHORS, *_MOJIBAKE_MARKERS, "\ufffd", "orem ipsum"]
 
 
-def _json_forms(mark: str) -> set[bytes]:
+def json_forms(mark: str) -> set[bytes]:
     """The ways a JSON line can spell `mark`: raw UTF-8, or with each non-ASCII
     character as a lower- or upper-case \\u escape."""
     if mark.isascii():
@@ -85,18 +82,6 @@ def _json_forms(mark: str) -> set[bytes]:
     for spec in ("\\u{:04x}", "\\u{:04X}"):  # the marks are all in the BMP: no surrogate pairs
         forms.add("".join(c if c.isascii() else spec.format(ord(c)) for c in mark).encode())
     return forms
-
-
-_automata: dict[str, t.Any] = {}
-
-
-def _automaton(kind: str) -> t.Any:
-    """The Aho-Corasick automaton of the marks over raw JSON lines (built once)."""
-    if kind not in _automata:
-        import ahocorasick_rs
-
-        _automata["json"] = ahocorasick_rs.BytesAhoCorasick(sorted({f for m in _TEXT_MARKS for f in _json_forms(m)}))
-    return _automata[kind]
 
 
 def refusal(text: str) -> str | None:
@@ -204,32 +189,7 @@ def conversation_junk(messages: object, field: str) -> list[Finding]:
     return out
 
 
-def junk_suspects(texts: list[str], counts: list[int] | int, lines: list[bytes]) -> list[int]:
-    """Indices of the texts that hold junk. One Aho-Corasick pass over the raw
-    lines finds the rows holding a mark of the refusal and mojibake rules;
-    only their texts pay for the rules."""
-    found: set[int] = set()
-    joined = b"\n".join(lines)
-    hits = _automaton("json").find_matches_as_indexes(joined)
-    if hits:
-        ends = list(itertools.accumulate(len(x) + 1 for x in lines))
-        rows = sorted({bisect.bisect_right(ends, at) for _, at, _ in hits})
-        starts = ([0, *itertools.accumulate(counts)] if isinstance(counts, list)
-                  else range(0, len(texts) + 1, counts))
-        for r in rows:
-            found.update(k for k in range(starts[r], starts[r + 1]) if _marked(texts[k]))
-    # An unclosed fence leaves an odd count of ```.
-    odd = map((1).__and__, map(str.count, texts, itertools.repeat("```")))
-    found.update(filter(lambda k: unclosed_fence(texts[k]), itertools.compress(range(len(texts)), odd)))
-    # A loop has no mark: its superset is the last LOOP_CHARS characters found
-    # LOOP_COPIES times (copies of a span of LOOP_CHARS or more do not overlap).
-    stripped = list(map(str.rstrip, texts))  # (the same objects when nothing is stripped)
-    tails: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-LOOP_CHARS, None)))
-    repeats = map(str.count, stripped, tails, itertools.repeat(-LOOP_COPIES * LOOP_MAX_SPAN))
-    found.update(k for k in itertools.compress(range(len(texts)), map(LOOP_COPIES.__le__, repeats)) if loop(texts[k]))
-    return sorted(found)
-
-
-def _marked(text: str) -> bool:
+def marked(text: str) -> bool:
+    """Whether `text` holds junk found through a mark (refusal, mojibake, U+FFFD) or filler text."""
     return bool(refusal(text) or mojibake(text) or "\ufffd" in text
                 or ("orem ipsum" in text and placeholder(text)))

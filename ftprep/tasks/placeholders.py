@@ -42,7 +42,12 @@ _NOT_SLOTS = frozenset(
     "ABBR ARTICLE AUDIO BODY BUTTON CANVAS CAPTION CENTER CODE DIV EMBED FONT FOOTER FORM FRAME HEAD HEADER HTML "
     "IFRAME IMG INPUT LABEL LINK MAIN META NAV OBJECT OPTION PRE SCRIPT SECTION SELECT SMALL SPAN STRONG STYLE SUB SUP "
     "SVG TABLE TBODY TEXTAREA TFOOT THEAD TITLE VIDEO ENTER RETURN ESC ESCAPE TAB SPACE CTRL ALT SHIFT DEL DELETE "
-    "BACKSPACE HOME END INSERT PGUP PGDN CRLF EOF EOL NUL NULL BLANKLINE EOS BOS UNK PAD SEP CLS MASK".split())
+    "BACKSPACE HOME END INSERT PGUP PGDN CRLF EOF EOL NUL NULL BLANKLINE EOS BOS UNK PAD SEP CLS MASK".split()
+    # The typed placeholders convert --redact writes (ftprep.engine.secrets_scan's labels): the
+    # user chose to train them, and V010 would undo the remedy it suggests.
+    + "AWS_ACCESS_KEY AZURE_STORAGE_KEY GITHUB_TOKEN GITLAB_TOKEN SLACK_TOKEN STRIPE_KEY OPENAI_KEY SENDGRID_KEY "
+      "PYPI_TOKEN NPM_TOKEN SQUARE_SECRET URL_PASSWORD GCP_API_KEY ANTHROPIC_KEY HF_TOKEN PRIVATE_KEY JWT SECRET "
+      "EMAIL PHONE CARD_NUMBER IBAN IP_ADDRESS".split())
 # The fast path's test: a superset of every form above, even after code spans
 # are cut out (a cut leaves one space, which only `{{ name }}` can absorb).
 # Supersets of the rules above, tried at each literal by the fast path ({x}: one letter is never one).

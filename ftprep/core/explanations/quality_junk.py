@@ -1,4 +1,4 @@
-"""Explanations of the Q codes of junk in trained text (Q020-Q025)."""
+"""Explanations of the Q codes of junk in trained text (Q020-Q026)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ ENTRIES = {
         "The trainer trains on the answer as it is: rows distilled from a chat model that refused teach the fine-tuned model to refuse, or to talk about being an AI instead of answering.",
         '{"conversations": [..., {"role": "assistant", "content": "As an AI language model, I cannot write poems."}]}',
         "Drop the rows, or replace the refusals with real answers.",
+    ),
+    "Q021": (
+        "More than 2% of the rows, and at least 5, have a refusal or AI boilerplate as a trained answer (Q020's own detector, counted in rows: a conversation is one row). One finding per file, with the share and the count; Q020 still lists the rows.",
+        "A few refusals in a large dataset are noise; past a few percent they are a behaviour the trainer teaches on every epoch: the fine-tuned model refuses ordinary requests or talks about being an AI.",
+        '{"conversations": [..., {"role": "assistant", "content": "I\'m sorry, but I can\'t help with that."}]}  (in 3% of the rows)',
+        "Drop the refusing rows (Q020's lines), or regenerate their answers; filter the source the rows were distilled from.",
     ),
     "Q022": (
         "A trained text holds mojibake: UTF-8 text that was once read as Windows-1252 or Latin-1 (\"cafÃ©\" for \"café\", \"itâ€™s\" for \"it’s\"), which ftfy's fix_encoding repairs. One finding per file, with the count.",
@@ -32,6 +38,12 @@ ENTRIES = {
         "The model learns to stop in the middle of a code block.",
         '{"conversations": [..., {"role": "assistant", "content": "Here:\\n```python\\nprint(1)\\n"}]}',
         "Complete the answer (close the fence), or drop the row.",
+    ),
+    "Q026": (
+        "At least 20 answers (a chat row's last assistant message, a text output, a DPO chosen), at least 5% of them and at least 5 end mid-word (the last character is a letter: no sentence-final punctuation, closing quote or bracket, code fence or CJK 。！？), and at least half of those cut answers have one same length in characters or one same number of words. One finding per file, at the first such answer. A single answer ending mid-word is not reported: real answers end without punctuation (a name, a list item, a heading, a short reply), so one proves nothing; many cut at one same length are the mark of a generator's max-length limit.",
+        "The trainer trains on the cut answer as a complete target, so the model learns to stop in the middle of a word.",
+        '{"instruction": ..., "output": "The main reason is that the water evaporates and the"}  (and many more cut at the same length)',
+        "Regenerate the cut answers with a higher max length (or max_new_tokens), or drop them.",
     ),
     "Q027": (
         "ftprep convert --fix-text repaired mojibake in the converted rows' strings (trained or not) with ftfy's "

@@ -1,0 +1,210 @@
+"""The fast path's one prefilter over a block's texts: which rows may hold a
+whitespace-only text, a control token, a placeholder (V010), a credential or
+personal data (Q010-Q015) or junk (Q020-Q025), so that only those rows are
+explained.
+
+A clean text must cost next to nothing, so the block is searched whole, at C
+speed, for the literal anchors every rule needs (ftprep.engine.secrets_scan's
+and ftprep.tasks.junk's): ONE Aho-Corasick automaton over the block's raw JSON
+lines (joined by a newline, which no JSON line holds), one translate and a
+literal-led regex for runs of digits, and str.count / slices for fences and
+loops. Only the rows holding an anchor meet the full rules, and only the rows
+with a real finding are explained. The rules themselves ask for the same
+anchors (`secrets_scan.scan_text`, `junk.marked`), so both paths agree.
+
+The raw lines hold each text as JSON spells it: a non-ASCII mark is searched
+in its \\u-escaped forms too, "://" also as ":\\/\\/", and a row with any
+escaped ASCII character (\\u0000-\\u007f, which a writer may use for '<', a newline or a
+letter) is a candidate of every rule.
+
+A family whose codes are all deselected (`--ignore Q`) costs nothing: its
+anchors are left out of the automaton, and its rules are not run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import operator
+import typing as t
+
+from ftprep.core.options import Options
+from ftprep.core.selection import Selection
+from ftprep.engine import secret_anchors, secrets_scan
+from ftprep.tasks import Task, chat_rules
+from ftprep.tasks import junk as junk_rules
+from ftprep.tasks.base import control_patterns, placeholder_suspects
+
+# What an anchor opens: the secrets rules, the junk rules, or the secrets rules when a
+# ":" or "=" follows (a key-like name).
+SECRET, JUNK, KEYLIKE = 1, 2, 4
+# JSON's \u escapes of the ASCII characters (\u0000 to \u007f).
+_ESCAPED_ASCII = [f"\\u00{d}".encode() for d in "01234567"]
+FAMILIES = {"placeholders": ("V010",), "secrets": ("Q010", "Q011", "Q012", "Q013", "Q014", "Q015"),
+            "junk": ("Q020", "Q021", "Q022", "Q023", "Q024", "Q025", "Q026"), "truncation": ("Q026",)}
+
+
+def families(opts: Options) -> set[str]:
+    """The families of text rules whose codes some selection keeps (per-file ignores
+    are not known here: they count as kept)."""
+    try:
+        chosen = Selection.of(opts.select, opts.ignore, opts.extend_select).chosen
+    except ValueError:  # a bad pattern is the selection's to report
+        return set(FAMILIES)
+    return {name for name, codes in FAMILIES.items() if any(map(chosen, codes))}
+
+
+_automata: dict[frozenset[str], tuple[t.Any, list[int]]] = {}
+
+
+def _automaton(kept: frozenset[str]) -> tuple[t.Any, list[int]] | None:
+    """The automaton of the kept families' anchors over raw JSON lines, and each pattern's families."""
+    groups: dict[bytes, int] = {}
+    if "secrets" in kept:
+        for anchor in secret_anchors.CREDENTIAL_ANCHORS:
+            group = KEYLIKE if anchor in secret_anchors.KEYLIKE_ANCHORS else SECRET
+            for form in {anchor.encode(), anchor.replace("/", "\\/").encode()}:
+                groups[form] = groups.get(form, 0) | group
+    if "junk" in kept:
+        for mark in junk_rules.TEXT_MARKS:
+            for form in junk_rules.json_forms(mark):
+                groups[form] = groups.get(form, 0) | JUNK
+    if not groups:
+        return None
+    for form in _ESCAPED_ASCII:
+        groups[form] = SECRET | JUNK
+    if kept not in _automata:
+        import ahocorasick_rs
+
+        patterns = sorted(groups)
+        _automata[kept] = (ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA),
+                           [groups[p] for p in patterns])
+    return _automata[kept]
+
+
+def _starts(counts: list[int] | int, n: int) -> t.Sequence[int]:
+    """The index of each row's first text, and one past the last."""
+    return [0, *itertools.accumulate(counts)] if isinstance(counts, list) else range(0, n + 1, counts)
+
+
+def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
+                 kept: t.Collection[str] = tuple(FAMILIES), known: t.Collection[int] = ()) -> set[int]:
+    """Rows (indices into `lines`, whose texts are `texts`, `counts` per row) that hold
+    a placeholder, a credential, personal data or junk by the kept families' rules.
+    `known`: rows explained anyway, whose lines need no search for marks."""
+    found: set[int] = set()
+    if known:  # (an empty line keeps the others' offsets)
+        lines = [b"" if r in known else x for r, x in enumerate(lines)]
+    starts = _starts(counts, len(texts))
+    if "placeholders" in kept:
+        found.update(rows_of(counts, placeholder_suspects(texts)))
+    marks = _automaton(frozenset(kept) & {"secrets", "junk"})
+    if marks is not None:
+        automaton, groups = marks
+        joined = b"\n".join(lines)
+        ends = list(itertools.accumulate(len(x) + 1 for x in lines))
+        wanted: dict[int, int] = {}
+        for pattern, at, end in automaton.find_matches_as_indexes(joined, overlapping=True):
+            group = groups[pattern]
+            if group & KEYLIKE:
+                group = group & ~KEYLIKE | (SECRET if secret_anchors.separated(joined, end) else 0)
+                if not group:
+                    continue
+            r = bisect.bisect_right(ends, at)
+            wanted[r] = wanted.get(r, 0) | group
+        if "secrets" in kept:  # runs of digits (phones, cards, IBANs, IP addresses): one hit per row is enough
+            translated, search = joined.translate(secret_anchors.DIGIT_CLASSES), secret_anchors.DIGITS_IN_BYTES.search
+            m = search(translated)
+            while m is not None:
+                r = bisect.bisect_right(ends, m.start())
+                wanted[r] = wanted.get(r, 0) | SECRET
+                m = search(translated, ends[r]) if r + 1 < len(ends) else None
+            at = translated.find(secret_anchors.IBAN_IN_BYTES)
+            while at >= 0:
+                r = bisect.bisect_right(ends, at)
+                wanted[r] = wanted.get(r, 0) | SECRET
+                at = translated.find(secret_anchors.IBAN_IN_BYTES, ends[r]) if r + 1 < len(ends) else -1
+        for r, group in wanted.items():
+            if r in found:
+                continue
+            own = texts[starts[r]:starts[r + 1]]
+            if (group & SECRET and any(map(secrets_scan.scan_text, own))) or \
+                    (group & JUNK and any(map(junk_rules.marked, own))):
+                found.add(r)
+    if "junk" in kept:
+        found.update(rows_of(counts, _structure(texts)))
+    return found
+
+
+def _structure(texts: list[str]) -> list[int]:
+    """Texts ending in a loop or with an unclosed fence (Q024, Q025): their supersets at C speed."""
+    found: set[int] = set()
+    everything = range(len(texts))
+    # An unclosed fence leaves an odd count of ```.
+    odd = map((1).__and__, map(str.count, texts, itertools.repeat("```")))
+    found.update(filter(lambda k: junk_rules.unclosed_fence(texts[k]), itertools.compress(everything, odd)))
+    # A loop has no mark: its superset is the last LOOP_CHARS characters found
+    # LOOP_COPIES times (copies of a span of LOOP_CHARS or more do not overlap).
+    stripped = list(map(str.rstrip, texts))  # (the same objects when nothing is stripped)
+    tails: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-junk_rules.LOOP_CHARS, None)))
+    repeats = map(str.count, stripped, tails, itertools.repeat(-junk_rules.LOOP_COPIES * junk_rules.LOOP_MAX_SPAN))
+    found.update(k for k in itertools.compress(everything, map(junk_rules.LOOP_COPIES.__le__, repeats))
+                 if junk_rules.loop(texts[k]))
+    return sorted(found)
+
+
+def rows_of(counts: list[int] | int, text_indices: t.Iterable[int]) -> list[int]:
+    """The rows holding these texts (`counts`: texts per row, or one count for every row)."""
+    if isinstance(counts, int):
+        return [k // counts for k in text_indices]
+    ends = list(itertools.accumulate(counts))
+    return [bisect.bisect_right(ends, k) for k in text_indices]
+
+
+class TextSuspects:
+    """The prefilter of one task's rows, bound to its options and selection."""
+
+    def __init__(self, task: Task, opts: Options) -> None:
+        self.task, self.opts = task, opts
+        self.kept = families(opts)
+        self.tokens = control_patterns()
+        self.think = opts.chat_template in chat_rules.THINK_TEMPLATES
+
+    def rows(self, rows: list[t.Any], texts: list[str], raw: list[bytes], known: t.Collection[int] = ()) -> set[int]:
+        """Indices of the typed `rows` (with their `texts` and raw lines) that a text rule may find something in;
+        `known`: rows explained anyway."""
+        counts = self.task.text_counts(rows)
+        found: set[int] = set()
+        if any(map(str.isspace, texts)):
+            found.update(rows_of(counts, [k for k, x in enumerate(texts) if x.isspace()]))
+        # Control tokens: a C-level pass finds the few texts holding '<' or '[',
+        # and only those are searched for the tokens themselves.
+        everything = range(len(texts))
+        for char, pattern in self.tokens.items():
+            has = list(map(str.__contains__, texts, itertools.repeat(char)))
+            if not any(has):
+                continue
+            candidates = list(itertools.compress(everything, has))
+            found.update(rows_of(counts, [k for k in candidates if pattern.search(texts[k])]))
+            if char == "<" and self.think:
+                thinking = [k for k in candidates if "</think>" in texts[k]]
+                if thinking:
+                    found.update(self._think_rows(rows, t.cast("list[int]", counts), thinking))
+        found |= suspect_rows(texts, counts, raw, self.kept, known)
+        return found
+
+    def _think_rows(self, rows: list[t.Any], counts: list[int], text_indices: list[int]) -> list[int]:
+        """Rows where a `</think>` would be dropped by the template (C017)."""
+        # Only the chat task sets `think`, and its rows give a list of counts (one per message).
+        ends = list(itertools.accumulate(counts))
+        out = []
+        for k in text_indices:
+            r = bisect.bisect_right(ends, k)
+            msgs = rows[r].f0
+            j = k - (ends[r] - len(msgs))
+            if chat_rules.drops_thinking(self.opts.chat_template, msgs[j].role, j, len(msgs)):
+                out.append(r)
+        return out
+
+
+__all__ = ["FAMILIES", "TextSuspects", "families", "rows_of", "suspect_rows"]
