@@ -43,7 +43,7 @@ def _check(case: Path, **selection: Any) -> list[dict]:
     old = os.getcwd()
     os.chdir(case)
     try:
-        report = ftprep.check(source, **args, **selection).to_json()
+        report = ftprep.check(source, **{**args, **selection}).to_json()  # the selection tried wins over the case's
     finally:
         os.chdir(old)
     return [d for f in report["files"] for d in f["diagnostics"]]
