@@ -142,7 +142,7 @@ def test_a_folder_of_data_files_checks_each_file() -> None:
     code, out = run("check", str(SAMPLES), "--format", "json", "--isolated", "--min-rows", "1")
     doc = json.loads(out)
     names = sorted(Path(f["path"]).name for f in doc["files"])
-    assert names == sorted(p.name for p in SAMPLES.iterdir()
+    assert names == sorted(p.name for p in SAMPLES.rglob("*")  # sub-folders too (sample_data/quality)
                            if p.suffix in (".jsonl", ".csv", ".json") and p.name != "tokenizer.json")
     assert "tokenizer.json" not in names  # beside data, but not data
     assert code == 1  # the broken samples

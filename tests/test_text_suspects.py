@@ -121,7 +121,7 @@ def _codes(path: str, **kw: object) -> list[str]:
 
 def test_truncation_needs_many_cut_answers_of_one_length(tmp_path: Path) -> None:
     fine = [f"Answer {i}: it rains." for i in range(40)]
-    cut = "It rains because the water evaporates and th"
+    cut = "It rains because the water evaporates from the warm sea and th"
     # cut at one length, in 10% of the answers: Q026
     assert _codes(_text_file(tmp_path, fine[:36] + [cut] * 4 + [cut.replace("It", "So")] * 1)) == ["Q026"]
     # as many answers ending mid-word, all of different lengths: real answers, not a cut
@@ -129,6 +129,8 @@ def test_truncation_needs_many_cut_answers_of_one_length(tmp_path: Path) -> None
     assert _codes(_text_file(tmp_path, fine[:32] + varied)) == []
     # a single answer ending mid-word says nothing
     assert _codes(_text_file(tmp_path, fine[:39] + [cut])) == []
+    # labels end on a letter and share their length by nature: short answers are no cut
+    assert _codes(_text_file(tmp_path, fine[:20] + ["positive", "negative"] * 10)) == []
     # fewer than 20 answers say nothing either
     assert _codes(_text_file(tmp_path, fine[:10] + [cut] * 6)) == []
     # deselected: not counted

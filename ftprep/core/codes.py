@@ -225,7 +225,7 @@ JUNK = _table(
     ("Q023", "replacement-character", WARNING, "A trained text holds U+FFFD replacement characters: bytes lost in a decoding, beyond repair. One finding per file, with the count.", "train"),
     ("Q024", "generation-loop", WARNING, "A trained text ends in a generation loop: a span of 4+ words and 16+ characters repeated 4+ times in a row; the model learns to loop. One finding per file, with the count.", "train"),
     ("Q025", "unclosed-code-fence", WARNING, "A trained text opens a ``` code fence and never closes it: the answer was cut off, and the model learns to stop mid-answer. One finding per file, with the count.", "train"),
-    ("Q026", "truncated-answers", WARNING, "At least 20 answers, 5% of them (and 5) end mid-word without punctuation, and half of those have one same length in characters or words: answers cut at a length limit. One finding per file.", "train"),
+    ("Q026", "truncated-answers", WARNING, "At least 20 answers, 5% of them (and 5) end mid-word without punctuation after 10 words or more, and half of those have one same length in characters or words: answers cut at a length limit. One finding per file.", "train"),
     ("Q027", "text-fixed", WARNING, "convert --fix-text repaired mojibake (Q022) in the text with ftfy's encoding fix (nothing else normalised); the finding counts the texts and rows and shows the first repair.", "train"),
 )
 

@@ -33,6 +33,9 @@ from ftprep.core.diagnostics import Diagnostic
 
 REFUSAL_SHARE, MIN_REFUSALS = 0.02, 5
 MIN_ANSWERS, CUT_SHARE, MIN_CUT, SAME_SHARE = 20, 0.05, 5, 0.5
+# A short answer ending on a letter is a label, a name or a one-word reply ("positive", "Paris"), and
+# labels share their length by nature: only answers of this many words can be a length limit's cut.
+MIN_CUT_WORDS = 10
 
 
 @dataclasses.dataclass
@@ -54,8 +57,11 @@ class AnswerTally:
         stripped = list(map(str.rstrip, answers))
         lasts: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-1, None)))
         for k in itertools.compress(range(len(stripped)), map(str.isalpha, lasts)):
-            text, row = stripped[k], place(k)
+            text = stripped[k]
             n, w = len(text), len(text.split())
+            if w < MIN_CUT_WORDS:
+                continue
+            row = place(k)
             self.cut += 1
             self.chars[n] += 1
             self.words[w] += 1

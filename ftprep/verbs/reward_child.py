@@ -92,7 +92,7 @@ def _no_fork_exec() -> None:
     def refused(*args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         _refuse("starting a process (_posixsubprocess.fork_exec)", "ftprep's trial runs none", "process")
 
-    _posixsubprocess.fork_exec = refused  # type: ignore[attr-defined]
+    _posixsubprocess.fork_exec = refused
 
 
 def _limit_memory(limit: int) -> None:
