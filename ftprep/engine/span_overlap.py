@@ -20,6 +20,12 @@ evaluation data, not the training data). Of the (span, row) hits, at most
 `limit` per span are kept: a span with more is frequent, its rows are not needed.
 A hash match is not trusted for what is reported: the few candidate rows are
 read again and the 13 words compared with the evaluation row's words.
+
+A rare span can still be mostly boilerplate: the last 12 words of a shared
+system prompt and the first word of a user turn (the same rare word in one
+training and one evaluation row). So a span counts only if none of its words
+is boilerplate, that is, covered by a span found in both sides and frequent on
+either; a copied passage has spans of its own, wholly outside the template.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ class ReferenceSpans:
         self.row_chunks: list[t.Any] = []
         self.hashes: t.Any = None  # sorted rare span hashes
         self.first_rows: t.Any = None  # the first evaluation row of each
+        self.common: t.Any = None  # sorted span hashes in more rows than the limit: boilerplate
 
     def add(self, rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
         import numpy as np
@@ -74,7 +81,7 @@ class ReferenceSpans:
             grams, owners = grams[fresh], owners[fresh]
         hashes, first, counts = np.unique(grams, return_index=True, return_counts=True)
         rare = counts <= limit(rows)
-        self.hashes, self.first_rows = hashes[rare], owners[first[rare]]
+        self.hashes, self.first_rows, self.common = hashes[rare], owners[first[rare]], hashes[~rare]
 
 
 class SpanHit(t.NamedTuple):
@@ -141,6 +148,33 @@ class TrainingCount:
         return out
 
 
+    def boilerplate(self, words: list[bytes]) -> t.Any:
+        """Per word of a training row, whether a span frequent on either side covers it."""
+        import numpy as np
+        import rensa
+
+        hashed = rensa.RMinHash.hash_token_sets([words])[0] if words else []
+        spans = near.row_spans(np.array(hashed, dtype=np.uint64), np.array([len(hashed)], dtype=np.int64), GRAM)[0]
+        frequent = _among(spans, self.ref.common)
+        rare = self.ref.hashes
+        if len(rare) and len(spans):
+            at = np.searchsorted(rare, spans).clip(0, len(rare) - 1)
+            frequent |= (rare[at] == spans) & (self.counts[at] > self.limit)
+        edges = np.zeros(len(words) + 1, dtype=np.int64)  # +1 where a frequent span starts, -1 past its end
+        np.add.at(edges, np.nonzero(frequent)[0], 1)
+        np.add.at(edges, np.nonzero(frequent)[0] + GRAM, -1)
+        return np.cumsum(edges)[:len(words)] > 0
+
+
+def _among(values: t.Any, ranked: t.Any) -> t.Any:
+    """Whether each value is in the sorted array `ranked`."""
+    import numpy as np
+
+    if not len(ranked) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    return ranked[np.searchsorted(ranked, values).clip(0, len(ranked) - 1)] == values
+
+
 def row_words(path: str, columns: t.Sequence[str], wanted: t.Collection[int], bounds: t.Any = None,
               ) -> dict[int, list[bytes]]:
     """The words (as the spans were hashed from) of the `wanted` rows of a file, read again."""
@@ -157,13 +191,17 @@ def row_words(path: str, columns: t.Sequence[str], wanted: t.Collection[int], bo
 
 
 def confirmed(hits: dict[int, list[SpanHit]], train: dict[int, list[bytes]],
-              ref: dict[int, list[bytes]]) -> dict[int, int]:
-    """Training row -> evaluation row, for the rows whose 13 words really occur in the evaluation row."""
+              ref: dict[int, list[bytes]], count: TrainingCount | None = None) -> dict[int, int]:
+    """Training row -> evaluation row, for the rows whose 13 words really occur in the evaluation
+    row, none of them boilerplate (by `count`)."""
     windows: dict[int, set[tuple[bytes, ...]]] = {}
     out: dict[int, int] = {}
     for row, found in hits.items():
         words = train.get(row, [])
+        template = count.boilerplate(words) if count is not None else None
         for hit in found:
+            if template is not None and template[hit.start:hit.start + GRAM].any():
+                continue
             if hit.eval_row not in windows:
                 other = ref.get(hit.eval_row, [])
                 windows[hit.eval_row] = {tuple(other[i:i + GRAM]) for i in range(len(other) - GRAM + 1)}
@@ -174,4 +212,4 @@ def confirmed(hits: dict[int, list[SpanHit]], train: dict[int, list[bytes]],
     return out
 
 
-__all__ = ["GRAM", "RARE", "SHARE", "SpanHit", "ReferenceSpans", "TrainingCount", "confirmed", "limit", "row_words"]
+__all__ = ["GRAM", "RARE", "SHARE", "ReferenceSpans", "SpanHit", "TrainingCount", "confirmed", "limit", "row_words"]
