@@ -128,7 +128,7 @@ def leaks(path: str, columns: t.Sequence[str], ref: Reference, bounds: t.Any = N
         ref_path, ref_columns, ref_bounds = ref.source
         words = spans.row_words(path, columns, hits, bounds)
         ref_words = spans.row_words(ref_path, ref_columns, {h.eval_row for f in hits.values() for h in f}, ref_bounds)
-        for row, other in spans.confirmed(hits, words, ref_words, count).items():
+        for row, other in spans.confirmed(hits, words, ref_words).items():
             found[row] = Leak(row, "Q004", other, 0.0)
     return sorted(found.values())
 

@@ -21,11 +21,14 @@ evaluation data, not the training data). Of the (span, row) hits, at most
 A hash match is not trusted for what is reported: the few candidate rows are
 read again and the 13 words compared with the evaluation row's words.
 
-A rare span can still be mostly boilerplate: the last 12 words of a shared
-system prompt and the first word of a user turn (the same rare word in one
-training and one evaluation row). So a span counts only if none of its words
-is boilerplate, that is, covered by a span found in both sides and frequent on
-either; a copied passage has spans of its own, wholly outside the template.
+A rare 13-word span can still be mostly boilerplate: a 12-word template
+sentence and the word before it ("rugrason one useful mental model is easier
+to see with a concrete example"), or the end of a shared system prompt and the
+first word of a user turn. So a span also counts only if each of its 8-word
+spans is rare on both sides (8 words: the shortest n-gram of NeMo Curator's
+task decontamination); a copied passage has such spans of its own, wholly
+outside the template. The 8-word spans are counted as the 13-word ones: those
+of the evaluation data, one counter each, over the training rows.
 """
 
 from __future__ import annotations
@@ -49,39 +52,87 @@ def limit(rows: int) -> int:
     return max(RARE, int(rows * SHARE))
 
 
+SHORT = 8
+
+
 class ReferenceSpans:
-    """The evaluation rows' 13-word spans: gathered batch by batch, then sealed to the rare ones."""
+    """The evaluation rows' 13-word spans (and 8-word ones): gathered batch by batch, then
+    sealed to the 13-word ones that are rare with all their 8-word spans, and every 8-word
+    one with its count of rows."""
 
     def __init__(self) -> None:
-        self.chunks: list[t.Any] = []
-        self.row_chunks: list[t.Any] = []
-        self.hashes: t.Any = None  # sorted rare span hashes
+        self.chunks: list[tuple[t.Any, ...]] = []  # per batch: 13-word spans, their rows, their 8-word spans; 8-word spans, their rows
+        self.hashes: t.Any = None  # sorted rare 13-word span hashes
         self.first_rows: t.Any = None  # the first evaluation row of each
-        self.common: t.Any = None  # sorted span hashes in more rows than the limit: boilerplate
+        self.inner: t.Any = None  # for each, the indexes in `short` of its 8-word spans
+        self.short: t.Any = None  # sorted 8-word span hashes
+        self.short_rows: t.Any = None  # the evaluation rows that have each
+        self.limit = RARE
 
     def add(self, rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
         import numpy as np
 
+        owners = np.frombuffer(rows, dtype=np.int64)
         spans, counts = near.row_spans(flat, sizes, GRAM)
-        self.chunks.append(spans)
-        self.row_chunks.append(np.repeat(np.frombuffer(rows, dtype=np.int64), counts))
+        shorts, short_counts = near.row_spans(flat, sizes, SHORT)
+        # The 13-word span at place p of a row holds the row's 8-word spans p .. p+5.
+        local = np.repeat(np.arange(len(sizes)), counts)
+        base = np.arange(len(spans)) - (np.cumsum(counts) - counts)[local] + (np.cumsum(short_counts) - short_counts)[local]
+        inner = shorts[base[:, None] + np.arange(GRAM - SHORT + 1)]
+        self.chunks.append((spans, owners[local], inner, shorts, np.repeat(owners, short_counts)))
 
     def seal(self, rows: int) -> None:
-        """Keep the spans in at most `limit(rows)` evaluation rows, sorted for lookups."""
+        """Keep the 13-word spans in at most `limit(rows)` evaluation rows whose 8-word spans are
+        too, sorted for lookups."""
         import numpy as np
 
-        grams = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.uint64)
-        owners = np.concatenate(self.row_chunks) if self.row_chunks else np.zeros(0, np.int64)
-        self.chunks = self.row_chunks = []
-        order = np.lexsort((owners, grams))  # by span, then row
-        grams, owners = grams[order], owners[order]
-        if len(grams):  # one (span, row) pair per row however often the row repeats it
-            fresh = np.ones(len(grams), dtype=bool)
-            fresh[1:] = (grams[1:] != grams[:-1]) | (owners[1:] != owners[:-1])
-            grams, owners = grams[fresh], owners[fresh]
-        hashes, first, counts = np.unique(grams, return_index=True, return_counts=True)
-        rare = counts <= limit(rows)
-        self.hashes, self.first_rows, self.common = hashes[rare], owners[first[rare]], hashes[~rare]
+        self.limit = limit(rows)
+        parts = [np.concatenate(p) if p else np.zeros(0) for p in zip(*self.chunks)] if self.chunks else []
+        self.chunks = []
+        if not parts:
+            parts = [np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, GRAM - SHORT + 1), np.uint64),
+                     np.zeros(0, np.uint64), np.zeros(0, np.int64)]
+        grams, owners, inner, shorts, short_owners = parts
+        self.short, _, self.short_rows = _row_counts(shorts, short_owners)
+        hashes, first, counts = _row_counts(grams, owners)
+        inner = np.searchsorted(self.short, inner[first]).astype(np.int32)  # every one is there
+        rare = (counts <= self.limit) & (self.short_rows[inner] <= self.limit).all(axis=1)
+        self.hashes, self.first_rows, self.inner = hashes[rare], owners[first[rare]], inner[rare]
+
+
+def _row_counts(grams: t.Any, owners: t.Any) -> tuple[t.Any, t.Any, t.Any]:
+    """(sorted unique span hashes, the index in the input of the first row of each, the number
+    of rows that have each)."""
+    import numpy as np
+
+    order = np.lexsort((owners, grams))  # by span, then row
+    ranked, by = grams[order], owners[order]
+    fresh = np.ones(len(ranked), dtype=bool)  # one (span, row) pair per row however often the row repeats it
+    fresh[1:] = (ranked[1:] != ranked[:-1]) | (by[1:] != by[:-1])
+    hashes, first, counts = np.unique(ranked[fresh], return_index=True, return_counts=True)
+    return hashes, order[fresh][first], counts.astype(np.int32)
+
+
+def _found(ranked: t.Any, values: t.Any) -> tuple[t.Any, t.Any]:
+    """The positions of `values` found in the sorted array `ranked`, and where in `ranked` they are."""
+    import numpy as np
+
+    if not len(ranked) or not len(values):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    at = np.searchsorted(ranked, values).clip(0, len(ranked) - 1)
+    where = np.nonzero(ranked[at] == values)[0]
+    return where, at[where].astype(np.int64)
+
+
+def _per_row(where: t.Any, at: t.Any, counts: t.Any, batch: int) -> tuple[t.Any, t.Any, t.Any]:
+    """Hits (span positions `where`, reference indexes `at`) to one per (span, row), the first place:
+    (reference index, the batch's row, place in the row), sorted by span, then row."""
+    import numpy as np
+
+    local = np.repeat(np.arange(batch, dtype=np.int64), counts)[where]
+    starts = where - (np.cumsum(counts) - counts)[local]
+    _, first = np.unique(at * batch + local, return_index=True)
+    return at[first], local[first], starts[first]
 
 
 class SpanHit(t.NamedTuple):
@@ -93,7 +144,7 @@ class SpanHit(t.NamedTuple):
 
 
 class TrainingCount:
-    """The training rows' occurrences of the reference's rare spans, fed batch by batch
+    """The training rows' occurrences of the reference's spans, fed batch by batch
     (`add`, a `Signatures.on_words` callback), then the hits on spans that stay rare."""
 
     def __init__(self, ref: ReferenceSpans, rows: int) -> None:
@@ -101,25 +152,22 @@ class TrainingCount:
 
         self.ref, self.limit = ref, limit(rows)
         self.counts = np.zeros(len(ref.hashes), dtype=np.int32)
+        self.short = np.zeros(len(ref.short), dtype=np.int32)
         self.kept: list[tuple[t.Any, t.Any, t.Any]] = []  # (span index, row, start) per batch
 
     def add(self, rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
         import numpy as np
 
-        hashes = self.ref.hashes
-        spans, counts = near.row_spans(flat, sizes, GRAM)
-        if not len(spans) or not len(hashes):
+        if not len(self.ref.hashes):  # no rare span: nothing can be reported
             return
-        at = np.searchsorted(hashes, spans).clip(0, len(hashes) - 1)
-        where = np.nonzero(hashes[at] == spans)[0]
+        spans, counts = near.row_spans(flat, sizes, SHORT)
+        at = _per_row(*_found(self.ref.short, spans), counts, len(sizes))[0]
+        np.add.at(self.short, at, 1)
+        spans, counts = near.row_spans(flat, sizes, GRAM)
+        where, at = _found(self.ref.hashes, spans)
         if not len(where):
             return
-        local = np.repeat(np.arange(len(sizes), dtype=np.int64), counts)[where]  # the batch's row of each hit
-        starts = where - (np.cumsum(counts) - counts)[local]
-        span = at[where].astype(np.int64)
-        # One hit per (span, row), its first place: sorted by span, then row, then place.
-        _, first = np.unique(span * len(sizes) + local, return_index=True)
-        span, local, starts = span[first], local[first], starts[first]
+        span, local, starts = _per_row(where, at, counts, len(sizes))
         heads = np.ones(len(span), dtype=bool)
         heads[1:] = span[1:] != span[:-1]
         pos = np.arange(len(span))
@@ -136,44 +184,17 @@ class TrainingCount:
         if not self.kept:
             return {}
         span, rows, starts = (np.concatenate(part) for part in zip(*self.kept))
-        rare = self.counts[span] <= self.limit
+        # Rare in training too, with all its 8-word spans; the rows with a stronger finding left out.
+        rare = (self.counts[span] <= self.limit) & (self.short[self.ref.inner[span]] <= self.limit).all(axis=1)
+        rare &= ~np.isin(rows, np.fromiter(skip, dtype=np.int64, count=len(skip)))
         span, rows, starts = span[rare], rows[rare], starts[rare]
         order = np.lexsort((starts, rows))
         out: dict[int, list[SpanHit]] = {}
         evals = self.ref.first_rows
         for i in order.tolist():
             row = int(rows[i])
-            if row not in skip:
-                out.setdefault(row, []).append(SpanHit(row, int(starts[i]), int(evals[span[i]])))
+            out.setdefault(row, []).append(SpanHit(row, int(starts[i]), int(evals[span[i]])))
         return out
-
-
-    def boilerplate(self, words: list[bytes]) -> t.Any:
-        """Per word of a training row, whether a span frequent on either side covers it."""
-        import numpy as np
-        import rensa
-
-        hashed = rensa.RMinHash.hash_token_sets([words])[0] if words else []
-        spans = near.row_spans(np.array(hashed, dtype=np.uint64), np.array([len(hashed)], dtype=np.int64), GRAM)[0]
-        frequent = _among(spans, self.ref.common)
-        rare = self.ref.hashes
-        if len(rare) and len(spans):
-            at = np.searchsorted(rare, spans).clip(0, len(rare) - 1)
-            frequent |= (rare[at] == spans) & (self.counts[at] > self.limit)
-        edges = np.zeros(len(words) + 1, dtype=np.int64)  # +1 where a frequent span starts, -1 past its end
-        np.add.at(edges, np.nonzero(frequent)[0], 1)
-        np.add.at(edges, np.nonzero(frequent)[0] + GRAM, -1)
-        return np.cumsum(edges)[:len(words)] > 0
-
-
-def _among(values: t.Any, ranked: t.Any) -> t.Any:
-    """Whether each value is in the sorted array `ranked`."""
-    import numpy as np
-
-    if not len(ranked) or not len(values):
-        return np.zeros(len(values), dtype=bool)
-    return ranked[np.searchsorted(ranked, values).clip(0, len(ranked) - 1)] == values
-
 
 def row_words(path: str, columns: t.Sequence[str], wanted: t.Collection[int], bounds: t.Any = None,
               ) -> dict[int, list[bytes]]:
@@ -191,17 +212,13 @@ def row_words(path: str, columns: t.Sequence[str], wanted: t.Collection[int], bo
 
 
 def confirmed(hits: dict[int, list[SpanHit]], train: dict[int, list[bytes]],
-              ref: dict[int, list[bytes]], count: TrainingCount | None = None) -> dict[int, int]:
-    """Training row -> evaluation row, for the rows whose 13 words really occur in the evaluation
-    row, none of them boilerplate (by `count`)."""
+              ref: dict[int, list[bytes]]) -> dict[int, int]:
+    """Training row -> evaluation row, for the rows whose 13 words really occur in the evaluation row."""
     windows: dict[int, set[tuple[bytes, ...]]] = {}
     out: dict[int, int] = {}
     for row, found in hits.items():
         words = train.get(row, [])
-        template = count.boilerplate(words) if count is not None else None
         for hit in found:
-            if template is not None and template[hit.start:hit.start + GRAM].any():
-                continue
             if hit.eval_row not in windows:
                 other = ref.get(hit.eval_row, [])
                 windows[hit.eval_row] = {tuple(other[i:i + GRAM]) for i in range(len(other) - GRAM + 1)}
@@ -212,4 +229,4 @@ def confirmed(hits: dict[int, list[SpanHit]], train: dict[int, list[bytes]],
     return out
 
 
-__all__ = ["GRAM", "RARE", "SHARE", "ReferenceSpans", "SpanHit", "TrainingCount", "confirmed", "limit", "row_words"]
+__all__ = ["GRAM", "RARE", "SHARE", "SHORT", "ReferenceSpans", "SpanHit", "TrainingCount", "confirmed", "limit", "row_words"]
