@@ -66,6 +66,25 @@ def test_a_rare_span_that_is_mostly_the_shared_prompt_is_not_a_leak(tmp_path) ->
         assert _q004(report) == [], n_eval
 
 
+def test_a_template_sentence_with_one_rare_neighbour_is_not_a_leak(tmp_path) -> None:
+    # A 12-word sentence in 30 training rows, after different words; one training and one eval row put
+    # the same rare word before it: that 13-word span is in one row of each side, but its 8-word
+    # spans inside the sentence are in 30 rows.
+    rng = random.Random(8)
+    sentence = "the key idea here is easier to see with a concrete example"
+    assert len(sentence.split()) == 12
+    train = [{"instruction": _text(rng), "output": f"{_text(rng, 10)} {sentence} {_text(rng, 10)}"} for _ in range(30)]
+    train[12]["output"] = f"{_text(rng, 10)} quokka {sentence} {_text(rng, 10)}"
+    ev = [{"instruction": _text(rng), "output": f"{_text(rng, 10)} quokka {sentence} {_text(rng, 10)}"}]
+    report = ftprep.check(_write(tmp_path / "train.jsonl", train), task="text",
+                          eval=_write(tmp_path / "eval.jsonl", ev))
+    assert _q004(report) == []
+    ev[0]["output"] += " " + train[20]["instruction"]  # and a real passage of another row: reported
+    report = ftprep.check(_write(tmp_path / "train.jsonl", train), task="text",
+                          eval=_write(tmp_path / "eval.jsonl", ev))
+    assert _q004(report) == [20]
+
+
 def test_a_shared_user_instruction_is_boilerplate_too(tmp_path) -> None:
     rng = random.Random(2)
     instruction = "Answer the question below in the style of a patient teacher and cite one source " + _text(rng, 20)
