@@ -8,7 +8,8 @@ the span is rare on both sides: ftprep.engine.span_overlap).
 
 Each training row gets at most one of the three, the strongest. The
 evaluation file is read once and held as its signatures, its rows' exact keys
-and its rare 13-word span hashes (sorted, 8 bytes a span, with a first row).
+and its span hashes (sorted, 8 bytes a span: the rare 13-word ones with a first row, the
+8-word ones with their count of rows).
 """
 
 from __future__ import annotations
