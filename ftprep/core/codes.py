@@ -203,7 +203,7 @@ NEAR: dict[str, Code] = _table(
     ("Q001", "near-duplicate", WARNING, "Rows are near duplicates in the trained text (MinHash, Jaccard >= 0.8 on 5-word shingles).", "train"),
     ("Q002", "eval-duplicate", WARNING, "A training row's trained text is also, exactly, in the evaluation data (--eval: a file, hf:// or a URL) or in the trainer's own test split (--trainer-split).", "eval"),
     ("Q003", "eval-near-duplicate", WARNING, "A training row is a near duplicate of an evaluation row (--eval: a file, hf:// or a URL) or of a row of the trainer's own test split (--trainer-split); MinHash, Jaccard >= 0.8.", "eval"),
-    ("Q004", "eval-ngram-overlap", WARNING, "A training row shares a 13-word span with an evaluation row (--eval: a file, hf:// or a URL).", "eval"),
+    ("Q004", "eval-ngram-overlap", WARNING, "A training row shares a rare 13-word span with an evaluation row (--eval: a file, hf:// or a URL): a span in at most 10 rows of each side (or 0.001% of over a million rows), its 8-word spans too; boilerplate is not counted.", "eval"),
     ("Q005", "deduplicated", WARNING, "convert --dedupe dropped rows whose trained text repeats an earlier row exactly (D001), and with --near-duplicates the later rows of each near-duplicate group (Q001); the finding counts both and names the first lines.", "train"),
 )
 

@@ -22,6 +22,7 @@ from ftprep.core.diagnostics import Diagnostic, FileReport, duplicate_message
 from ftprep.engine.duplicates import first_duplicates
 from ftprep.engine.pairs_quality import answer_languages, length_bias
 from ftprep.engine.file_scans import Tokens, scan_jsonl, scan_records, scan_table
+from ftprep.engine.leak_checks import leak_checks
 from ftprep.reading.elements import element_lines
 from ftprep.core.bounds import bounds_of, capped
 from ftprep.core.errors import DecompressionCapped
@@ -130,52 +131,12 @@ def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStac
         line_of = placer(())
         load = [d.placed(line_of) for d in load]
     report.diagnostics += load
-    if opts.near_duplicates or opts.trainer_split:
-        from ftprep.engine import near_duplicates
-
-        trained = list(task.mapped(opts).values())
-        sigs = near_duplicates.file_signatures(path, trained, bounds_of(opts))  # read once for both
-        if SHARD in report.stats:  # a dataset's are found over all its files (ftprep.engine.shards)
-            report.stats[SHARD] = report.stats[SHARD]._replace(signatures=sigs)
-        elif not opts.dataset:
-            _quality(report, path, trained, shown, opts, placer, sigs)
-    if opts.eval:
-        from ftprep.engine import leakage
-
-        ref = leakage.cached_reference(opts.eval, tuple(task.mapped(opts).values()), bounds_of(opts))
-        leaked, leaks_unshown = leakage.leak_findings(path, list(task.mapped(opts).values()), shown, opts.max_per_code,
-                                                placer, ref, bounds_of(opts))
-        report.diagnostics += leaked
-        for code, n in leaks_unshown.items():
-            report.dropped[code] = report.dropped.get(code, 0) + n
+    leak_checks(report, path, task, opts, shown, placer)  # Q001-Q004, from the rows' signatures
     report.diagnostics.sort(key=lambda d: (-1 if d.row is None else d.row))
     if tokens is not None:
         report.stats["tokens"] = tokens[1]
         report.diagnostics += kept_per_code(report, lengths, opts, placer if fmt == "json" else None)
     return report
-
-
-def _quality(report: FileReport, path: str, trained: list[str], shown: str, opts: Options, placer: Placer,
-             sigs: t.Any) -> None:
-    """One file's near duplicates (Q001) and leaks into the trainer's own test split (Q002/Q003)."""
-    found: list[Diagnostic] = []
-    if opts.near_duplicates:
-        from ftprep.engine import near_duplicates
-
-        near, unshown = near_duplicates.near_findings(path, trained, shown, opts.max_per_code, placer,
-                                                      bounds_of(opts), sigs)
-        found += near
-        if unshown:
-            report.dropped["Q001"] = unshown
-    if opts.trainer_split:
-        from ftprep.engine.trainer_split import split_findings
-
-        leaked, unshown_leaks = split_findings(path, trained, shown, report.rows, opts.max_per_code, placer,
-                                               bounds_of(opts), sigs)
-        found += leaked
-        for code, n in unshown_leaks.items():
-            report.dropped[code] = report.dropped.get(code, 0) + n
-    report.diagnostics += found
 
 
 def head_findings(path: str, fmt: str, task: Task, opts: Options) -> list[Finding]:

@@ -3,11 +3,13 @@ is also in the evaluation data, exactly (Q002), nearly (Q003: the MinHash of
 ftprep.engine.near_duplicates, the same 0.8 threshold) or by a long shared
 span (Q004: 13 words in a row, the n-gram overlap of the GPT-3 paper's
 decontamination and NeMo Curator's task decontamination; 13 words are long
-enough that a shared span is a copied passage, not a common phrase).
+enough that a shared span is a copied passage, not a common phrase, provided
+the span is rare on both sides: ftprep.engine.span_overlap).
 
 Each training row gets at most one of the three, the strongest. The
 evaluation file is read once and held as its signatures, its rows' exact keys
-and its 13-word span hashes (sorted, 8 bytes a span, with their rows).
+and its span hashes (sorted, 8 bytes a span: the rare 13-word ones with a first row, the
+8-word ones with their count of rows).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import array
 import typing as t
 
 from ftprep.engine import near_duplicates as near
+from ftprep.engine import span_overlap as spans
+from ftprep.engine.span_overlap import GRAM
 
-GRAM = 13
 HINT = "drop the row from training (or from the evaluation data): a score on seen text measures memory"
 
 
@@ -31,27 +34,15 @@ class Reference:
         self.called = called
         self.sigs = near.Signatures()
         self.lines = array.array("q")  # per row with a signature: its line, -1 where the format has none
-        self.gram_chunks: list[t.Any] = []
-        self.row_chunks: list[t.Any] = []
-        self.sigs.on_words = self._grams
-
-    def _grams(self, rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
-        import numpy as np
-
-        spans, counts = near.row_spans(flat, sizes, GRAM)
-        self.gram_chunks.append(spans)
-        self.row_chunks.append(np.repeat(np.frombuffer(rows, dtype=np.int64), counts))
+        self.spans = spans.ReferenceSpans()
+        self.sigs.on_words = self.spans.add
+        # Where its rows are read again (path, columns, bounds), to confirm a span word by word.
+        self.source: tuple[str, t.Sequence[str], t.Any] | None = None
 
     def seal(self) -> None:
-        """After the last row: the spans sorted for lookups, the signatures made."""
-        import numpy as np
-
+        """After the last row: the signatures made, the rare spans sorted for lookups."""
         self.sigs.matrix()
-        grams = np.concatenate(self.gram_chunks) if self.gram_chunks else np.zeros(0, np.uint64)
-        rows = np.concatenate(self.row_chunks) if self.row_chunks else np.zeros(0, np.int64)
-        order = np.argsort(grams, kind="stable")
-        self.grams, self.gram_rows = grams[order], rows[order]
-        self.gram_chunks = self.row_chunks = []
+        self.spans.seal(len(self.sigs.rows))
 
     def where(self, row: int) -> str:
         """An evaluation row as a message names it: its file and line (or row)."""
@@ -69,6 +60,7 @@ def reference(path: str, columns: t.Sequence[str], shown: str, bounds: t.Any = N
     from ftprep.reading.records import guarded_records
 
     ref = Reference(shown)
+    ref.source = (path, columns, bounds)
     records = having = 0
     for line, row, rec in guarded_records(path, bounds)[1]:
         records += 1
@@ -124,29 +116,21 @@ class Leak(t.NamedTuple):
     similarity: float
 
 
-def leaks(path: str, columns: t.Sequence[str], ref: Reference, bounds: t.Any = None) -> list[Leak]:
-    """The training rows of one file that leak, in row order, each with its strongest code."""
-    import numpy as np
-
-    overlap: dict[int, int] = {}
-
-    def grams(rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
-        spans, counts = near.row_spans(flat, sizes, GRAM)
-        if not len(spans) or not len(ref.grams):
-            return
-        at = np.searchsorted(ref.grams, spans).clip(0, len(ref.grams) - 1)
-        hit = ref.grams[at] == spans
-        if hit.any():
-            owners = np.repeat(np.frombuffer(rows, dtype=np.int64), counts)
-            for row, other in zip(owners[hit].tolist(), ref.gram_rows[at[hit]].tolist()):
-                overlap.setdefault(row, other)
-
+def leaks(path: str, columns: t.Sequence[str], ref: Reference, bounds: t.Any = None, rows: int = 0) -> list[Leak]:
+    """The training rows of one file (of `rows` rows, which set how rare a span must be) that
+    leak, in row order, each with its strongest code."""
     train = near.Signatures()
-    train.on_words = grams
+    count = spans.TrainingCount(ref.spans, rows)
+    train.on_words = count.add
     near.file_signatures(path, columns, bounds, train)
     found = matched(train, ref)
-    for row, other in overlap.items():
-        found.setdefault(row, Leak(row, "Q004", other, 0.0))
+    hits = count.hits(skip=found)
+    if hits and ref.source is not None:  # a hash match is confirmed word by word, on the few rows reported
+        ref_path, ref_columns, ref_bounds = ref.source
+        words = spans.row_words(path, columns, hits, bounds)
+        ref_words = spans.row_words(ref_path, ref_columns, {h.eval_row for f in hits.values() for h in f}, ref_bounds)
+        for row, other in spans.confirmed(hits, words, ref_words).items():
+            found[row] = Leak(row, "Q004", other, 0.0)
     return sorted(found.values())
 
 
@@ -196,9 +180,10 @@ def _near_pairs(sig: t.Any, ref_sig: t.Any) -> t.Iterator[tuple[int, int, float]
 
 
 def leak_findings(path: str, columns: t.Sequence[str], shown: str, keep: int, placer: t.Any, ref: Reference,
-                  bounds: t.Any = None) -> tuple[list[t.Any], dict[str, int]]:
-    """Q002-Q004 for one training file, the first `keep` of each code, and the counts of those not shown."""
-    return findings(leaks(path, columns, ref, bounds), shown, keep, placer, ref, ref.where)
+                  bounds: t.Any = None, rows: int = 0) -> tuple[list[t.Any], dict[str, int]]:
+    """Q002-Q004 for one training file of `rows` rows, the first `keep` of each code, and the counts of those
+    not shown."""
+    return findings(leaks(path, columns, ref, bounds, rows), shown, keep, placer, ref, ref.where)
 
 
 def findings(found: t.Sequence[Leak], shown: str, keep: int, placer: t.Any, ref: Reference,

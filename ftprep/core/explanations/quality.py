@@ -37,10 +37,16 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
     ),
     "Q004": (
         "A training row shares a run of 13 words with an evaluation row of --eval (a file, hf:// or a URL), and "
-        "is not a duplicate or near duplicate of one: the n-gram overlap of the GPT-3 paper's decontamination.",
-        "Thirteen words in a row are a copied passage, not a common phrase: the model sees part of a test answer "
-        "in training, which inflates the evaluation.",
-        "a training answer that quotes a 13-word sentence of an evaluation answer",
+        "is not a duplicate or near duplicate of one: the n-gram overlap of the GPT-3 paper's decontamination. "
+        "Only a RARE span counts (the GPT-3 paper's and NeMo Curator's rule, max_matches=10): one found in at most "
+        "10 rows of the evaluation data and at most 10 rows of the training file (for more than a million rows, "
+        "0.001% of them), each of its 8-word spans too. A system prompt, a task instruction or a template sentence "
+        "that many rows share is boilerplate, not a leak, and so is a span that is mostly such text. Spans are "
+        "matched by 64-bit hashes and every reported one is checked word by word.",
+        "Thirteen rare words in a row are a copied passage, not a common phrase: the model sees part of a test "
+        "answer in training, which inflates the evaluation.",
+        "a training answer that quotes a 13-word sentence of an evaluation answer; not: 200 training rows and 5 "
+        "evaluation rows that open with the same 40-word system prompt",
         "Drop or rewrite the row, or take the passage out of the evaluation data.",
     ),
     "Q005": (
