@@ -35,9 +35,10 @@ from ftprep.tasks import Task, chat_rules
 from ftprep.tasks import junk as junk_rules
 from ftprep.tasks.base import control_patterns, placeholder_suspects
 
-# What an anchor opens: the secrets rules, the junk rules, or the secrets rules when a
-# ":" or "=" follows (a key-like name).
-SECRET, JUNK, KEYLIKE = 1, 2, 4
+# What an anchor opens: the secrets rules, the junk rules, the secrets rules when a
+# ":" or "=" follows (a key-like name), or the e-mail rule alone (an '@': a row whose
+# line holds no other anchor can hold no other secret, and is searched for e-mails only).
+SECRET, JUNK, KEYLIKE, EMAIL = 1, 2, 4, 8
 # JSON's \u escapes of the ASCII characters (\u0000 to \u007f).
 _ESCAPED_ASCII = [f"\\u00{d}".encode() for d in "01234567"]
 FAMILIES = {"placeholders": ("V010",), "secrets": ("Q010", "Q011", "Q012", "Q013", "Q014", "Q015"),
@@ -62,7 +63,7 @@ def _automaton(kept: frozenset[str]) -> tuple[t.Any, list[int]] | None:
     groups: dict[bytes, int] = {}
     if "secrets" in kept:
         for anchor in secret_anchors.CREDENTIAL_ANCHORS:
-            group = KEYLIKE if anchor in secret_anchors.KEYLIKE_ANCHORS else SECRET
+            group = KEYLIKE if anchor in secret_anchors.KEYLIKE_ANCHORS else EMAIL if anchor == "@" else SECRET
             for form in {anchor.encode(), anchor.replace("/", "\\/").encode()}:
                 groups[form] = groups.get(form, 0) | group
     if "junk" in kept:
@@ -129,11 +130,22 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
                 continue
             own = texts[starts[r]:starts[r + 1]]
             if (group & SECRET and any(map(secrets_scan.scan_text, own))) or \
+                    (group & (SECRET | EMAIL) == EMAIL and any(map(_emailed, own))) or \
                     (group & JUNK and any(map(junk_rules.marked, own))):
                 found.add(r)
     if "junk" in kept:
         found.update(rows_of(counts, _structure(texts)))
     return found
+
+
+def _emailed(text: str) -> bool:
+    """Whether a text whose only anchors are '@' holds an e-mail address: what
+    `secrets_scan.scan_text` finds in it then, without its other rules' anchor search."""
+    if "@" not in text:
+        return False
+    if len(text) > secret_anchors.BIG:  # (searched in windows there)
+        return bool(secrets_scan.scan_text(text))
+    return bool(secrets_scan.personal(text, ("@",)))
 
 
 def _structure(texts: list[str]) -> list[int]:
@@ -143,13 +155,16 @@ def _structure(texts: list[str]) -> list[int]:
     # An unclosed fence leaves an odd count of ```.
     odd = map((1).__and__, map(str.count, texts, itertools.repeat("```")))
     found.update(filter(lambda k: junk_rules.unclosed_fence(texts[k]), itertools.compress(everything, odd)))
-    # A loop has no mark: its superset is the last LOOP_CHARS characters found
-    # LOOP_COPIES times (copies of a span of LOOP_CHARS or more do not overlap).
+    # A loop has no mark: a text ending in LOOP_COPIES copies of a span of p characters
+    # (LOOP_CHARS <= p <= LOOP_MAX_SPAN) holds its last LOOP_CHARS characters again p
+    # characters earlier, so they start within the LOOP_MAX_SPAN + LOOP_CHARS characters
+    # before its end and end LOOP_CHARS before it: one find over that window (slice
+    # positions counted from the end, clamped at the start of a short text).
     stripped = list(map(str.rstrip, texts))  # (the same objects when nothing is stripped)
     tails: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-junk_rules.LOOP_CHARS, None)))
-    repeats = map(str.count, stripped, tails, itertools.repeat(-junk_rules.LOOP_COPIES * junk_rules.LOOP_MAX_SPAN))
-    found.update(k for k in itertools.compress(everything, map(junk_rules.LOOP_COPIES.__le__, repeats))
-                 if junk_rules.loop(texts[k]))
+    again = map(str.find, stripped, tails, itertools.repeat(-junk_rules.LOOP_MAX_SPAN - junk_rules.LOOP_CHARS),
+                itertools.repeat(-junk_rules.LOOP_CHARS))
+    found.update(k for k in itertools.compress(everything, map((-1).__lt__, again)) if junk_rules.loop(texts[k]))
     return sorted(found)
 
 

@@ -1,0 +1,61 @@
+"""The prefilter's cheap routes (ftprep.engine.text_suspects) find exactly what the full rules find:
+rows whose only anchor is an '@' (searched for e-mails alone), the loop window, the lazy rule list."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ftprep.engine import secrets_scan
+from ftprep.engine.text_suspects import _structure, suspect_rows
+from ftprep.tasks import junk
+
+# Pieces that make e-mails real and reserved, near misses around them, and other anchors
+# (fake values, assembled at run time so that this file is not itself a secret to a scanner).
+PIECES = ["jane", "@", "acme-mail.com", "example.com", "mail.test", ".", "-", "com", "é", "ü", " ", "'", "%",
+          "4111 1111 " + "1111 1111", "api_key = " + "Zx9vLq2Rt7Wk4Pm8Ns3Bd", "8.8." + "4.4", "\n", "x"]
+TEXT = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(TEXT, min_size=1, max_size=3), min_size=1, max_size=6), ascii_json=st.booleans())
+def test_secret_suspects_are_exactly_the_rows_with_a_hit(rows: list[list[str]], ascii_json: bool) -> None:
+    texts = [x for row in rows for x in row]
+    lines = [json.dumps({"m": row}, ensure_ascii=ascii_json).encode() for row in rows]
+    found = suspect_rows(texts, [len(row) for row in rows], lines, ("secrets",))
+    assert found == {r for r, row in enumerate(rows) if any(map(secrets_scan.scan_text, row))}
+
+
+def test_an_at_row_with_another_anchor_meets_every_rule() -> None:
+    rows = [["write to jane@example.com", "card " + "4111 1111 " + "1111 1111"],  # reserved e-mail, real card
+            ["write to jane@example.com", "nothing else"],                      # reserved only
+            ["hello", "write to jane" + "@acme-mail.com"]]                       # a real e-mail in a later text
+    texts = [x for row in rows for x in row]
+    lines = [json.dumps({"m": row}).encode() for row in rows]
+    assert suspect_rows(texts, [2, 2, 2], lines, ("secrets",)) == {0, 2}
+
+
+def test_the_loop_window_misses_no_loop() -> None:
+    rng = random.Random(7)
+    words = "alpha beta gamma delta eps zeta eta theta x y".split()
+    texts = []
+    for _ in range(3000):
+        span = " ".join(rng.choice(words) for _ in range(rng.randint(1, 90))) + rng.choice([" ", ". ", "\n"])
+        head = " ".join(rng.choice(words) for _ in range(rng.randint(0, 50)))
+        texts.append(head + span * rng.randint(3, 6) + rng.choice(["", "  ", "\n", " " + span[:rng.randint(0, 30)]]))
+    looping = [k for k, x in enumerate(texts) if junk.loop(x)]
+    assert len(looping) > 500  # the sample holds loops of many periods, and texts that are none
+    assert [k for k in _structure(texts) if junk.loop(texts[k])] == looping
+
+
+def test_personal_data_alone_does_not_load_the_credential_rules() -> None:
+    code = ("import sys; from ftprep.engine import secrets_scan as s; "
+            "hits = s.scan_text('mail jane' + '@acme-mail.com or ' + '8.8.' + '4.4'); "
+            "print(sorted(h.code for h in hits), 'detect_secrets' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["['Q011',", "'Q015']", "False"]
