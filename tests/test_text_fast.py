@@ -59,3 +59,29 @@ def test_personal_data_alone_does_not_load_the_credential_rules() -> None:
             "print(sorted(h.code for h in hits), 'detect_secrets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["['Q011',", "'Q015']", "False"]
+
+
+def _sampled(task: str, rows: list[dict[str, object]], **keywords: object) -> tuple[int, int]:
+    """The pairs a scan of `rows` counts and samples for the language detector."""
+    from ftprep import tasks
+    from ftprep.engine.row_checker import RowChecker
+    from ftprep.engine.scan_state import Scan
+    from ftprep.engine.settings import settle
+
+    checker = RowChecker(tasks.get(task), settle("check", None, keywords))
+    scan = Scan(max_per_code=10)
+    checker.lines(scan, [json.dumps(r).encode() for r in rows], False)
+    return (scan.pairs.pairs, len(scan.pairs.sampled)) if scan.pairs is not None else (0, 0)
+
+
+def test_the_language_sample_is_taken_only_when_q031_may_be_reported() -> None:
+    question = "Explain in a few plain sentences why the sky looks blue on a clear day."
+    answer = "Sunlight is scattered by the molecules of the air, and blue light is scattered the most of all."
+    pairs = [{"prompt": question, "chosen": answer, "rejected": "No idea at all."}] * 3
+    assert _sampled("dpo", pairs) == (3, 3)
+    assert _sampled("dpo", pairs, ignore="Q031") == (3, 0)  # the length counts (Q030's statistic) stay
+    assert _sampled("dpo", pairs, ignore="Q") == (3, 0)
+    texts = [{"instruction": question, "output": answer}] * 2
+    assert _sampled("text", texts)[1] == 2 and _sampled("text", texts, ignore="Q03") == (0, 0)
+    chats = [{"conversations": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}]
+    assert _sampled("chat", chats)[1] == 1 and _sampled("chat", chats, select="V,D,Q030") == (0, 0)
