@@ -7,7 +7,9 @@ import json
 import random
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,3 +87,22 @@ def test_the_language_sample_is_taken_only_when_q031_may_be_reported() -> None:
     assert _sampled("text", texts)[1] == 2 and _sampled("text", texts, ignore="Q03") == (0, 0)
     chats = [{"conversations": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}]
     assert _sampled("chat", chats)[1] == 1 and _sampled("chat", chats, select="V,D,Q030") == (0, 0)
+
+
+def test_the_unpacked_model_judges_as_the_packed_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from ftprep.engine import language_model
+
+    monkeypatch.setenv(language_model.ENV_DIR, str(tmp_path))
+    packed = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    first = language_model.identifier()  # unpacks, and writes the copy
+    copies = list(tmp_path.glob("langid-*.npz"))
+    assert len(copies) == 1 and not [p for p in tmp_path.iterdir() if p not in copies]  # no temporaries left
+    again = language_model.identifier()  # reads the copy
+    for text in ("Bonjour, je voudrais un café et un croissant.", "Die Größe der Eingabe bestimmt die Laufzeit.",
+                 "The quick brown fox jumps over the lazy dog.", "例えば、入力が大きくなると処理時間も長くなります。"):
+        assert first.rank(text) == again.rank(text) == packed.rank(text)
+    copies[0].write_bytes(b"cut short")  # a broken copy: unpacked again, and rewritten
+    assert language_model.identifier().rank("Hola, ¿qué tal estás hoy?") == packed.rank("Hola, ¿qué tal estás hoy?")
+    assert copies[0].stat().st_size > 1_000_000

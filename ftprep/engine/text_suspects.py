@@ -60,6 +60,8 @@ _automata: dict[frozenset[str], tuple[t.Any, list[int]]] = {}
 
 def _automaton(kept: frozenset[str]) -> tuple[t.Any, list[int]] | None:
     """The automaton of the kept families' anchors over raw JSON lines, and each pattern's families."""
+    if kept in _automata:  # (built once per selection: a block must not pay for the patterns)
+        return _automata[kept]
     groups: dict[bytes, int] = {}
     if "secrets" in kept:
         for anchor in secret_anchors.CREDENTIAL_ANCHORS:
@@ -74,12 +76,11 @@ def _automaton(kept: frozenset[str]) -> tuple[t.Any, list[int]] | None:
         return None
     for form in _ESCAPED_ASCII:
         groups[form] = SECRET | JUNK
-    if kept not in _automata:
-        import ahocorasick_rs
+    import ahocorasick_rs
 
-        patterns = sorted(groups)
-        _automata[kept] = (ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA),
-                           [groups[p] for p in patterns])
+    patterns = sorted(groups)
+    _automata[kept] = (ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA),
+                       [groups[p] for p in patterns])
     return _automata[kept]
 
 
@@ -164,7 +165,12 @@ def _structure(texts: list[str]) -> list[int]:
     tails: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-junk_rules.LOOP_CHARS, None)))
     again = map(str.find, stripped, tails, itertools.repeat(-junk_rules.LOOP_MAX_SPAN - junk_rules.LOOP_CHARS),
                 itertools.repeat(-junk_rules.LOOP_CHARS))
-    found.update(k for k in itertools.compress(everything, map((-1).__lt__, again)) if junk_rules.loop(texts[k]))
+    # The few texts left: the tail found LOOP_COPIES times in the last LOOP_COPIES spans
+    # (the copies do not overlap), then the rule itself.
+    window, copies = -junk_rules.LOOP_COPIES * junk_rules.LOOP_MAX_SPAN, junk_rules.LOOP_COPIES
+    found.update(k for k in itertools.compress(everything, map((-1).__lt__, again))
+                 if stripped[k].count(stripped[k][-junk_rules.LOOP_CHARS:], window) >= copies
+                 and junk_rules.loop(texts[k]))
     return sorted(found)
 
 
