@@ -106,3 +106,28 @@ def test_the_unpacked_model_judges_as_the_packed_one(tmp_path: Path, monkeypatch
     copies[0].write_bytes(b"cut short")  # a broken copy: unpacked again, and rewritten
     assert language_model.identifier().rank("Hola, ¿qué tal estás hoy?") == packed.rank("Hola, ¿qué tal estás hoy?")
     assert copies[0].stat().st_size > 1_000_000
+
+
+def _suspects(task: str, rows: list[dict[str, object]]) -> set[int]:
+    from ftprep import tasks
+    from ftprep.engine.row_checker import RowChecker
+    from ftprep.engine.settings import settle
+
+    checker = RowChecker(tasks.get(task), settle("check", None, {}))
+    lines = [json.dumps(r).encode() for r in rows]
+    typed = list(map(checker.typed.decode, lines))
+    return checker.suspects.rows(typed, checker.texts(typed), lines)
+
+
+def test_loops_and_open_fences_are_searched_in_the_trained_texts_only() -> None:
+    looping = "Here is the plan. " + "and then we try again, " * 6
+    fence = "Run this:\n```python\nprint(1)\n"
+    turns = lambda user, bot: {"conversations": [{"role": "user", "content": user},  # noqa: E731
+                                                 {"role": "assistant", "content": bot}]}
+    assert _suspects("chat", [turns(looping, "Fine."), turns("Hi", looping), turns(fence, "Done."),
+                              turns("Hi", fence)]) == {1, 3}
+    assert _suspects("text", [{"instruction": looping, "output": "ok"}, {"instruction": "go", "output": fence},
+                              {"instruction": fence, "output": "ok"}]) == {1}
+    assert _suspects("dpo", [{"prompt": fence, "chosen": "a", "rejected": "b"},
+                             {"prompt": "p", "chosen": "a", "rejected": looping},
+                             {"prompt": "p", "chosen": looping, "rejected": "b"}]) == {2}

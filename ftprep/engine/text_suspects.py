@@ -90,10 +90,12 @@ def _starts(counts: list[int] | int, n: int) -> t.Sequence[int]:
 
 
 def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
-                 kept: t.Collection[str] = tuple(FAMILIES), known: t.Collection[int] = ()) -> set[int]:
+                 kept: t.Collection[str] = tuple(FAMILIES), known: t.Collection[int] = (),
+                 trained: t.Sequence[int] | None = None) -> set[int]:
     """Rows (indices into `lines`, whose texts are `texts`, `counts` per row) that hold
     a placeholder, a credential, personal data or junk by the kept families' rules.
-    `known`: rows explained anyway, whose lines need no search for marks."""
+    `known`: rows explained anyway, whose lines need no search for marks; `trained`: the
+    indices of the texts the junk rules judge (None: every text)."""
     found: set[int] = set()
     if known:  # (an empty line keeps the others' offsets)
         lines = [b"" if r in known else x for r, x in enumerate(lines)]
@@ -135,7 +137,10 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
                     (group & JUNK and any(map(junk_rules.marked, own))):
                 found.add(r)
     if "junk" in kept:
-        found.update(rows_of(counts, _structure(texts)))
+        if trained is None:
+            found.update(rows_of(counts, _structure(texts)))
+        else:  # (a loop or an open fence in a prompt is no finding: only the trained texts are searched)
+            found.update(rows_of(counts, map(trained.__getitem__, _structure(list(map(texts.__getitem__, trained))))))
     return found
 
 
@@ -211,8 +216,26 @@ class TextSuspects:
                 thinking = [k for k in candidates if "</think>" in texts[k]]
                 if thinking:
                     found.update(self._think_rows(rows, t.cast("list[int]", counts), thinking))
-        found |= suspect_rows(texts, counts, raw, self.kept, known)
+        trained = self._trained(rows, len(texts), counts) if "junk" in self.kept else None
+        found |= suspect_rows(texts, counts, raw, self.kept, known, trained)
         return found
+
+    def _trained(self, rows: list[t.Any], n: int, counts: list[int] | int) -> t.Sequence[int] | None:
+        """The indices of the texts the junk rules judge (ftprep.tasks.junk's callers: a text
+        row's output, a pair's chosen answer, a conversation's assistant turns), at C speed;
+        None (every text) for any other layout."""
+        base = self.task.base
+        if (base, counts) in (("text", 2), ("dpo", 3)):  # (instruction, output), (prompt, chosen, rejected)
+            return range(1, n, t.cast(int, counts))
+        if base == "chat":
+            try:
+                messages = list(itertools.chain.from_iterable(map(operator.attrgetter("f0"), rows)))
+                roles = list(map(operator.attrgetter("role"), messages))
+            except AttributeError:  # (a row type without messages)
+                return None
+            if len(roles) == n:
+                return list(itertools.compress(range(n), map("assistant".__eq__, roles)))
+        return None
 
     def _think_rows(self, rows: list[t.Any], counts: list[int], text_indices: list[int]) -> list[int]:
         """Rows where a `</think>` would be dropped by the template (C017)."""
