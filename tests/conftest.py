@@ -57,3 +57,16 @@ def pending_creates(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("FTPREP_PENDING_DIR", None)
     else:
         os.environ["FTPREP_PENDING_DIR"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_copies(tmp_path_factory: pytest.TempPathFactory):
+    """The language model's unpacked copy goes to a temp folder, never the user's cache."""
+    folder = tmp_path_factory.mktemp("models")
+    old = os.environ.get("FTPREP_MODEL_DIR")
+    os.environ["FTPREP_MODEL_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("FTPREP_MODEL_DIR", None)
+    else:
+        os.environ["FTPREP_MODEL_DIR"] = old

@@ -179,7 +179,9 @@ PROBE = textwrap.dedent("""
     from py3langid.langid import MODEL_FILE
     opened = []
     def audit(event, args):
-        if event == "open" and str(args[0]).endswith(os.path.basename(MODEL_FILE)):
+        # The packed model, or its unpacked copy (ftprep.engine.language_model).
+        name = os.path.basename(str(args[0])) if event == "open" else ""
+        if name == os.path.basename(MODEL_FILE) or name.startswith("langid-"):
             opened.append(os.getpid())
             with open(sys.argv[2], "a") as f:
                 f.write(f"{os.getpid()}\\n")

@@ -101,9 +101,9 @@ NONE: frozenset[str] = frozenset()
 
 @functools.lru_cache(maxsize=1)
 def _identifier() -> t.Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from ftprep.engine import language_model
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return language_model.identifier()
 
 
 def loaded() -> bool:

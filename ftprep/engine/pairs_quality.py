@@ -163,10 +163,19 @@ def answer_languages(tally: PairTally | None, path: str, opts: Options) -> list[
     return out
 
 
+def language_kept(opts: Options) -> bool:
+    """Whether Q031 may be reported (per-file ignores are not known in a scan: they count as
+    kept), so that the scan samples pairs for the language detector."""
+    try:
+        return Selection.of(opts.select, opts.ignore, opts.extend_select).chosen("Q031")
+    except ValueError:  # a bad pattern is the selection's to report
+        return True
+
+
 def tally_pairs(scan: t.Any, prompts: list[str], chosen: list[str], rejected: list[str],
-                place: t.Callable[[int], tuple[int, int]]) -> None:
-    """Count some rows' pairs into `scan.pairs` (a Scan of ftprep.engine.scan_state) and sample
-    them for Q031; `place(k)`: the line and row of the k-th pair."""
+                place: t.Callable[[int], tuple[int, int]], languages: bool = True) -> None:
+    """Count some rows' pairs into `scan.pairs` (a Scan of ftprep.engine.scan_state) and, when
+    `languages`, sample them for Q031; `place(k)`: the line and row of the k-th pair."""
     if scan.pairs is None:
         scan.pairs = PairTally()
     index: t.Sequence[int] = range(len(prompts))
@@ -174,7 +183,8 @@ def tally_pairs(scan: t.Any, prompts: list[str], chosen: list[str], rejected: li
         index = [k for k in index if not (prompts[k].isspace() or chosen[k].isspace() or rejected[k].isspace())]
         prompts, chosen, rejected = ([side[k] for k in index] for side in (prompts, chosen, rejected))
     scan.pairs.lengths(prompts, chosen, rejected)
-    scan.pairs.languages(prompts, chosen, lambda k: place(index[k])[1], "chosen", "pair")
+    if languages:
+        scan.pairs.languages(prompts, chosen, lambda k: place(index[k])[1], "chosen", "pair")
 
 
 def tally_answers(scan: t.Any, questions: list[str], answers: list[str], field: str,
@@ -219,7 +229,7 @@ def refused_answer(scan: t.Any, sides: list[t.Any], field: str, line: int, row: 
 
 
 def refused_pair(scan: t.Any, obj: dict[str, t.Any], sides: list[t.Any], opts: Options, line: int | None,
-                 row: int) -> None:
+                 row: int, languages: bool = True) -> None:
     """A row off the fast path: counted when its three sides are text, or when they are
     conversations convert maps (V006 when those differ before the answer)."""
     refused = None
@@ -228,7 +238,7 @@ def refused_pair(scan: t.Any, obj: dict[str, t.Any], sides: list[t.Any], opts: O
     if refused is not None:
         scan.add(line, row, refused)
     elif sides:
-        tally_pairs(scan, sides[0:1], sides[1:2], sides[2:3], lambda k: (t.cast(int, line), row))
+        tally_pairs(scan, sides[0:1], sides[1:2], sides[2:3], lambda k: (t.cast(int, line), row), languages)
 
 
 def conversational_pair(obj: dict[str, t.Any], opts: Options) -> tuple[list[str], Finding | None]:
@@ -264,5 +274,5 @@ def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
 
 
 __all__ = ["JUDGED", "LONGER_SHARE", "MIN_PAIRS", "WORDING", "PairTally", "Sampled", "answer_languages",
-           "conversational_pair", "length_bias", "refused_answer", "refused_pair", "tally_answers", "tally_exchanges",
-           "tally_pairs"]
+           "conversational_pair", "language_kept", "length_bias", "refused_answer", "refused_pair", "tally_answers",
+           "tally_exchanges", "tally_pairs"]

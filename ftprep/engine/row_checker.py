@@ -14,7 +14,8 @@ import typing as t
 import msgspec
 
 from ftprep.engine.inference import typed_layout
-from ftprep.engine.pairs_quality import refused_answer, refused_pair, tally_answers, tally_exchanges, tally_pairs
+from ftprep.engine.pairs_quality import (language_kept, refused_answer, refused_pair, tally_answers, tally_exchanges,
+                                         tally_pairs)
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
 from ftprep.engine import answer_tally, secrets_scan
@@ -49,8 +50,10 @@ class RowChecker:
         self.truncation = "truncation" in self.suspects.kept and task.base in ("chat", "text", "dpo")
         # The token accounting of the same lines (ftprep.engine.lengths.LengthTally), when asked for.
         self.tally: t.Any = None
-        # Counted in the pass: DPO pairs' length bias and languages, text rows' languages.
+        # Counted in the pass: DPO pairs' length bias and languages, text rows' languages;
+        # the languages' sample only when Q031 may be reported (per-file ignores count as kept).
         self.paired, self.answered = task.base == "dpo", task.base == "text"
+        self.languages = language_kept(opts)
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
@@ -253,10 +256,11 @@ class RowChecker:
         if self.paired or self.answered:
             place = lambda k: (first_line + line_of[k], first_row + row_of[k])  # noqa: E731
             if self.paired:
-                tally_pairs(scan, texts[0::3], texts[1::3], texts[2::3], place)
-            else:
+                tally_pairs(scan, texts[0::3], texts[1::3], texts[2::3], place, self.languages)
+            elif self.languages:
                 tally_answers(scan, texts[0::2], texts[1::2], self.required[1], place)
-        tally_exchanges(scan, self.task, rows, self.required, lambda k: first_row + row_of[k])
+        if self.languages:
+            tally_exchanges(scan, self.task, rows, self.required, lambda k: first_row + row_of[k])
         if self.truncation:
             answer_tally.tally(scan, self.task.base, rows, texts, self.answer_field, lambda k: first_row + row_of[k])
         scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
@@ -284,8 +288,8 @@ class RowChecker:
             scan.types.record(obj, row, self.conversation)
             sides = [obj.get(c) for c in self.required]
             if self.paired:  # a row the typed decode refused: its pair, if it has one, counts
-                refused_pair(scan, obj, sides, self.opts, line, row)
-            elif self.answered:
+                refused_pair(scan, obj, sides, self.opts, line, row, self.languages)
+            elif self.answered and self.languages:
                 refused_answer(scan, sides, self.required[1], line, row)
         return self.explain_obj(scan, obj, line, row)
 

@@ -73,6 +73,8 @@ _OWN = (
     (r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*-----|\Z)",
      "a private key block", "PRIVATE_KEY"),
 )
+# The labels of the rule list's anchors (not "@", "DIGITS", "IBAN", nor "SECRET": _KEYLIKE's).
+_RULE_LABELS = frozenset(label for *_, label in _PLUGINS) | frozenset(label for *_, label in _OWN) | {"JWT"}
 # A value after a key-like name: a credential only when it looks random (below).
 _KEYLIKE = re.compile(
     r"(?i)(?:x-api-key|api[_-]?key|apikey|access[_-]?key|secret(?:[_-]?key)?|auth[_-]?token|access[_-]?token"
@@ -122,7 +124,8 @@ def credentials(text: str, present: t.Collection[str] | None = None) -> list[Hit
     `present`: the labels whose anchors it holds (`labels`), when known."""
     hits = []
     present = labels(text) if present is None else present
-    for pattern, kind, label, check in _credential_rules():
+    # (detect-secrets is imported only once a text holds some credential rule's anchor)
+    for pattern, kind, label, check in _credential_rules() if _RULE_LABELS.intersection(present) else ():
         if label not in present:
             continue
         for m in pattern.finditer(text):

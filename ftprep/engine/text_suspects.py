@@ -35,9 +35,10 @@ from ftprep.tasks import Task, chat_rules
 from ftprep.tasks import junk as junk_rules
 from ftprep.tasks.base import control_patterns, placeholder_suspects
 
-# What an anchor opens: the secrets rules, the junk rules, or the secrets rules when a
-# ":" or "=" follows (a key-like name).
-SECRET, JUNK, KEYLIKE = 1, 2, 4
+# What an anchor opens: the secrets rules, the junk rules, the secrets rules when a
+# ":" or "=" follows (a key-like name), or the e-mail rule alone (an '@': a row whose
+# line holds no other anchor can hold no other secret, and is searched for e-mails only).
+SECRET, JUNK, KEYLIKE, EMAIL = 1, 2, 4, 8
 # JSON's \u escapes of the ASCII characters (\u0000 to \u007f).
 _ESCAPED_ASCII = [f"\\u00{d}".encode() for d in "01234567"]
 FAMILIES = {"placeholders": ("V010",), "secrets": ("Q010", "Q011", "Q012", "Q013", "Q014", "Q015"),
@@ -59,10 +60,12 @@ _automata: dict[frozenset[str], tuple[t.Any, list[int]]] = {}
 
 def _automaton(kept: frozenset[str]) -> tuple[t.Any, list[int]] | None:
     """The automaton of the kept families' anchors over raw JSON lines, and each pattern's families."""
+    if kept in _automata:  # (built once per selection: a block must not pay for the patterns)
+        return _automata[kept]
     groups: dict[bytes, int] = {}
     if "secrets" in kept:
         for anchor in secret_anchors.CREDENTIAL_ANCHORS:
-            group = KEYLIKE if anchor in secret_anchors.KEYLIKE_ANCHORS else SECRET
+            group = KEYLIKE if anchor in secret_anchors.KEYLIKE_ANCHORS else EMAIL if anchor == "@" else SECRET
             for form in {anchor.encode(), anchor.replace("/", "\\/").encode()}:
                 groups[form] = groups.get(form, 0) | group
     if "junk" in kept:
@@ -73,12 +76,11 @@ def _automaton(kept: frozenset[str]) -> tuple[t.Any, list[int]] | None:
         return None
     for form in _ESCAPED_ASCII:
         groups[form] = SECRET | JUNK
-    if kept not in _automata:
-        import ahocorasick_rs
+    import ahocorasick_rs
 
-        patterns = sorted(groups)
-        _automata[kept] = (ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA),
-                           [groups[p] for p in patterns])
+    patterns = sorted(groups)
+    _automata[kept] = (ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA),
+                       [groups[p] for p in patterns])
     return _automata[kept]
 
 
@@ -88,10 +90,12 @@ def _starts(counts: list[int] | int, n: int) -> t.Sequence[int]:
 
 
 def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
-                 kept: t.Collection[str] = tuple(FAMILIES), known: t.Collection[int] = ()) -> set[int]:
+                 kept: t.Collection[str] = tuple(FAMILIES), known: t.Collection[int] = (),
+                 trained: t.Sequence[int] | None = None) -> set[int]:
     """Rows (indices into `lines`, whose texts are `texts`, `counts` per row) that hold
     a placeholder, a credential, personal data or junk by the kept families' rules.
-    `known`: rows explained anyway, whose lines need no search for marks."""
+    `known`: rows explained anyway, whose lines need no search for marks; `trained`: the
+    indices of the texts the junk rules judge (None: every text)."""
     found: set[int] = set()
     if known:  # (an empty line keeps the others' offsets)
         lines = [b"" if r in known else x for r, x in enumerate(lines)]
@@ -129,11 +133,25 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
                 continue
             own = texts[starts[r]:starts[r + 1]]
             if (group & SECRET and any(map(secrets_scan.scan_text, own))) or \
+                    (group & (SECRET | EMAIL) == EMAIL and any(map(_emailed, own))) or \
                     (group & JUNK and any(map(junk_rules.marked, own))):
                 found.add(r)
     if "junk" in kept:
-        found.update(rows_of(counts, _structure(texts)))
+        if trained is None:
+            found.update(rows_of(counts, _structure(texts)))
+        else:  # (a loop or an open fence in a prompt is no finding: only the trained texts are searched)
+            found.update(rows_of(counts, map(trained.__getitem__, _structure(list(map(texts.__getitem__, trained))))))
     return found
+
+
+def _emailed(text: str) -> bool:
+    """Whether a text whose only anchors are '@' holds an e-mail address: what
+    `secrets_scan.scan_text` finds in it then, without its other rules' anchor search."""
+    if "@" not in text:
+        return False
+    if len(text) > secret_anchors.BIG:  # (searched in windows there)
+        return bool(secrets_scan.scan_text(text))
+    return bool(secrets_scan.personal(text, ("@",)))
 
 
 def _structure(texts: list[str]) -> list[int]:
@@ -143,13 +161,21 @@ def _structure(texts: list[str]) -> list[int]:
     # An unclosed fence leaves an odd count of ```.
     odd = map((1).__and__, map(str.count, texts, itertools.repeat("```")))
     found.update(filter(lambda k: junk_rules.unclosed_fence(texts[k]), itertools.compress(everything, odd)))
-    # A loop has no mark: its superset is the last LOOP_CHARS characters found
-    # LOOP_COPIES times (copies of a span of LOOP_CHARS or more do not overlap).
+    # A loop has no mark: a text ending in LOOP_COPIES copies of a span of p characters
+    # (LOOP_CHARS <= p <= LOOP_MAX_SPAN) holds its last LOOP_CHARS characters again p
+    # characters earlier, so they start within the LOOP_MAX_SPAN + LOOP_CHARS characters
+    # before its end and end LOOP_CHARS before it: one find over that window (slice
+    # positions counted from the end, clamped at the start of a short text).
     stripped = list(map(str.rstrip, texts))  # (the same objects when nothing is stripped)
     tails: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-junk_rules.LOOP_CHARS, None)))
-    repeats = map(str.count, stripped, tails, itertools.repeat(-junk_rules.LOOP_COPIES * junk_rules.LOOP_MAX_SPAN))
-    found.update(k for k in itertools.compress(everything, map(junk_rules.LOOP_COPIES.__le__, repeats))
-                 if junk_rules.loop(texts[k]))
+    again = map(str.find, stripped, tails, itertools.repeat(-junk_rules.LOOP_MAX_SPAN - junk_rules.LOOP_CHARS),
+                itertools.repeat(-junk_rules.LOOP_CHARS))
+    # The few texts left: the tail found LOOP_COPIES times in the last LOOP_COPIES spans
+    # (the copies do not overlap), then the rule itself.
+    window, copies = -junk_rules.LOOP_COPIES * junk_rules.LOOP_MAX_SPAN, junk_rules.LOOP_COPIES
+    found.update(k for k in itertools.compress(everything, map((-1).__lt__, again))
+                 if stripped[k].count(stripped[k][-junk_rules.LOOP_CHARS:], window) >= copies
+                 and junk_rules.loop(texts[k]))
     return sorted(found)
 
 
@@ -190,8 +216,26 @@ class TextSuspects:
                 thinking = [k for k in candidates if "</think>" in texts[k]]
                 if thinking:
                     found.update(self._think_rows(rows, t.cast("list[int]", counts), thinking))
-        found |= suspect_rows(texts, counts, raw, self.kept, known)
+        trained = self._trained(rows, len(texts), counts) if "junk" in self.kept else None
+        found |= suspect_rows(texts, counts, raw, self.kept, known, trained)
         return found
+
+    def _trained(self, rows: list[t.Any], n: int, counts: list[int] | int) -> t.Sequence[int] | None:
+        """The indices of the texts the junk rules judge (ftprep.tasks.junk's callers: a text
+        row's output, a pair's chosen answer, a conversation's assistant turns), at C speed;
+        None (every text) for any other layout."""
+        base = self.task.base
+        if (base, counts) in (("text", 2), ("dpo", 3)):  # (instruction, output), (prompt, chosen, rejected)
+            return range(1, n, t.cast(int, counts))
+        if base == "chat":
+            try:
+                messages = list(itertools.chain.from_iterable(map(operator.attrgetter("f0"), rows)))
+                roles = list(map(operator.attrgetter("role"), messages))
+            except AttributeError:  # (a row type without messages)
+                return None
+            if len(roles) == n:
+                return list(itertools.compress(range(n), map("assistant".__eq__, roles)))
+        return None
 
     def _think_rows(self, rows: list[t.Any], counts: list[int], text_indices: list[int]) -> list[int]:
         """Rows where a `</think>` would be dropped by the template (C017)."""
