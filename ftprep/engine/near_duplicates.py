@@ -28,6 +28,8 @@ import itertools
 import string
 import typing as t
 
+from ftprep.tasks.chat import ROLE_ALIASES
+
 PERMS = 64
 BANDS = 16
 SHINGLE = 5
@@ -93,15 +95,33 @@ def row_spans(flat: t.Any, sizes: t.Any, width: int) -> tuple[t.Any, t.Any]:
 ROLES = frozenset({"role", "from"})
 
 
-def text_of(value: t.Any) -> str:
+# The role names the chat task reads as "system" (its aliases, lower-cased).
+SYSTEM_NAMES = frozenset(name for name, role in ROLE_ALIASES.items() if role == "system")
+
+
+def _system(message: dict[t.Any, t.Any]) -> bool:
+    """A system message, by any role key and role name the chat task knows."""
+    for key in ROLES:
+        role = message.get(key)
+        if type(role) is str and role.strip().lower() in SYSTEM_NAMES:
+            return True
+    return False
+
+
+def text_of(value: t.Any, system: bool = False) -> str:
     """The words of a trained value: strings as they are, a conversation's
-    contents in order (a message's role is not text the model learns)."""
+    contents in order (a message's role is not text the model learns). A system
+    message is left out unless `system`: rows share their system prompt by design,
+    and the trainer conditions the answers on it but does not train it, so rows
+    that differ only in short answers are not near duplicates for sharing it."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return "\n".join(v if type(v) is str else text_of(v) for k, v in value.items() if k not in ROLES)
+        if not system and _system(value):
+            return ""
+        return "\n".join(v if type(v) is str else text_of(v, system) for k, v in value.items() if k not in ROLES)
     if isinstance(value, (list, tuple)):
-        return "\n".join(v if type(v) is str else text_of(v) for v in value)
+        return "\n".join(v if type(v) is str else text_of(v, system) for v in value)
     return "" if value is None else str(value)
 
 
@@ -126,7 +146,9 @@ class Signatures:
         # Called with each batch's (rows, flat word hashes, words per row), before its MinHash.
         self.on_words: t.Callable[[t.Any, t.Any, t.Any], None] | None = None
 
-    def add(self, row: int, text: str) -> None:
+    def add(self, row: int, text: str, whole: str | None = None) -> None:
+        """`text`: the compared text; `whole`: the text an exact repeat (D001's, left
+        out of the groups) is keyed on, when it differs (system messages kept)."""
         import xxhash
 
         raw = text.encode("utf-8", "surrogatepass")
@@ -134,7 +156,7 @@ class Signatures:
         if len(found) < SHINGLE:
             return
         self.rows.append(row)
-        self.exact.append(xxhash.xxh3_64_intdigest(raw))
+        self.exact.append(xxhash.xxh3_64_intdigest(raw if whole is None else whole.encode("utf-8", "surrogatepass")))
         self.pending.append(found)
         if len(self.pending) >= BATCH:
             self._flush()
@@ -249,7 +271,8 @@ def file_signatures(path: str, columns: t.Sequence[str], bounds: t.Any = None,
     sigs = Signatures() if sigs is None else sigs
     for _, row, rec in guarded_records(path, bounds)[1]:
         if isinstance(rec, dict):
-            sigs.add(row, text_of([rec.get(c) for c in columns]))
+            values = [rec.get(c) for c in columns]
+            sigs.add(row, text_of(values), text_of(values, system=True))
     sigs.matrix()
     return sigs
 

@@ -133,7 +133,8 @@ class Dedupe:
         from ftprep.engine.near_duplicates import text_of
 
         if self.signatures is not None:
-            self.signatures.add(len(self.keys), text_of([row.get(c) for c in self.columns]))
+            values = [row.get(c) for c in self.columns]
+            self.signatures.add(len(self.keys), text_of(values), text_of(values, system=True))
         self.keys.append(self.checker.line_key(encoded))
 
     def dropped(self) -> bytearray:
