@@ -151,5 +151,17 @@ def test_rows_equal_with_their_system_prompt_stay_d001_only(tmp_path: Path) -> N
 def test_system_messages_are_left_out_by_any_role_key() -> None:
     conversation = [{"from": "system", "value": "shared prompt"}, {"from": "human", "value": "q"},
                     {"role": "System", "content": "another"}, {"from": "gpt", "value": "a"}]
-    assert text_of([conversation]) == "\n".join(["", "q", "", "a"])
+    assert text_of([conversation]) == "q\na"
     assert "shared prompt" in text_of([conversation], system=True)
+
+
+def test_an_eval_row_with_the_same_trained_text_is_an_exact_leak(tmp_path: Path) -> None:
+    """Q002 compares the trained text on both sides: the same system prompt and answer in
+    the evaluation file is an exact leak, and so is the same answer under another prompt."""
+    question, answer = "How do I reverse a list in Python quickly?", "Call reversed on it or slice it with a step of minus one."
+    train = _write(tmp_path, [_chat(SYSTEM, question, answer),
+                              _chat(SYSTEM, "A wholly different question about sorting", "Use sorted with a key function.")])
+    for name, system in (("same.jsonl", SYSTEM), ("other.jsonl", "Answer briefly.")):
+        ref = _write(tmp_path, [_chat(system, question, answer)], name)
+        found = [(d.code, d.line) for d in ftprep.check(str(train), task="chat", eval=str(ref), min_rows=1).files[0].diagnostics]
+        assert ("Q002", 1) in found and all(line != 2 for c, line in found if c in ("Q002", "Q003")), (name, found)

@@ -117,11 +117,10 @@ def text_of(value: t.Any, system: bool = False) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        if not system and _system(value):
-            return ""
         return "\n".join(v if type(v) is str else text_of(v, system) for k, v in value.items() if k not in ROLES)
     if isinstance(value, (list, tuple)):
-        return "\n".join(v if type(v) is str else text_of(v, system) for v in value)
+        return "\n".join(v if type(v) is str else text_of(v, system) for v in value
+                         if system or type(v) is not dict or not _system(v))
     return "" if value is None else str(value)
 
 
@@ -139,6 +138,9 @@ class Signatures:
     def __init__(self) -> None:
         self.rows = array.array("q")
         self.exact = array.array("Q")
+        # D001's key where it differs from `exact` (system messages kept): the exact
+        # repeats `groups` leaves to D001; empty when no row was given one.
+        self.whole = array.array("Q")
         # The signatures, row after row, 64 uint16 each: one flat array grown in place
         # (no list of chunks to concatenate, which would hold them twice).
         self.flat = array.array("H")
@@ -156,7 +158,12 @@ class Signatures:
         if len(found) < SHINGLE:
             return
         self.rows.append(row)
-        self.exact.append(xxhash.xxh3_64_intdigest(raw if whole is None else whole.encode("utf-8", "surrogatepass")))
+        self.exact.append(xxhash.xxh3_64_intdigest(raw))
+        if whole is not None or self.whole:
+            if len(self.whole) < len(self.exact) - 1:  # the rows before the first `whole`: their own key
+                self.whole.extend(self.exact[len(self.whole):-1])
+            self.whole.append(self.exact[-1] if whole is None else
+                              xxhash.xxh3_64_intdigest(whole.encode("utf-8", "surrogatepass")))
         self.pending.append(found)
         if len(self.pending) >= BATCH:
             self._flush()
@@ -196,7 +203,8 @@ class Signatures:
         if len(sig) < 2:
             return []
         rows = np.frombuffer(self.rows, dtype=np.int64)
-        _, firsts = np.unique(np.frombuffer(self.exact, dtype=np.uint64), return_index=True)
+        keys = self.whole if len(self.whole) == len(self.exact) else self.exact
+        _, firsts = np.unique(np.frombuffer(keys, dtype=np.uint64), return_index=True)
         a, b = _candidates(sig)
         if not len(a):
             return []
@@ -284,6 +292,7 @@ def merged(parts: t.Sequence[Signatures], starts: t.Sequence[int]) -> Signatures
     for part, start in zip(parts, starts):
         out.rows.extend(r + start for r in part.rows)
         out.exact.extend(part.exact)
+        out.whole.extend(part.whole if len(part.whole) == len(part.exact) else part.exact)
     for part in parts:
         out.flat.extend(part.flat)
     return out
