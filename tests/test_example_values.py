@@ -13,7 +13,7 @@ import pytest
 
 import ftprep
 from ftprep.engine import example_values, secrets_scan
-from ftprep.engine.near_duplicates import Signatures, text_of
+from ftprep.engine.near_duplicates import Signatures, system_text, text_of
 
 # Each documented value, as docs and tutorials quote it, with the code its rule gives.
 DOCUMENTED = {
@@ -153,6 +153,7 @@ def test_system_messages_are_left_out_by_any_role_key() -> None:
                     {"role": "System", "content": "another"}, {"from": "gpt", "value": "a"}]
     assert text_of([conversation]) == "q\na"
     assert "shared prompt" in text_of([conversation], system=True)
+    assert system_text([conversation]) == "shared prompt\nanother"
 
 
 def test_an_eval_row_with_the_same_trained_text_is_an_exact_leak(tmp_path: Path) -> None:

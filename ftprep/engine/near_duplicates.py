@@ -124,6 +124,11 @@ def text_of(value: t.Any, system: bool = False) -> str:
     return "" if value is None else str(value)
 
 
+def system_text(values: t.Sequence[t.Any]) -> str:
+    """The system prompts `text_of` leaves out of the conversations among `values`, joined."""
+    return "\n".join(text_of(m, True) for v in values if type(v) is list for m in v if type(m) is dict and _system(m))
+
+
 class Group(t.NamedTuple):
     """Rows that are near duplicates of their first: (row, estimated similarity) for the others."""
 
@@ -148,9 +153,9 @@ class Signatures:
         # Called with each batch's (rows, flat word hashes, words per row), before its MinHash.
         self.on_words: t.Callable[[t.Any, t.Any, t.Any], None] | None = None
 
-    def add(self, row: int, text: str, whole: str | None = None) -> None:
-        """`text`: the compared text; `whole`: the text an exact repeat (D001's, left
-        out of the groups) is keyed on, when it differs (system messages kept)."""
+    def add(self, row: int, text: str, system: str = "") -> None:
+        """`text`: the compared text; `system`: the system prompts left out of it, which
+        D001's key holds: rows equal in both are exact repeats, left out of the groups."""
         import xxhash
 
         raw = text.encode("utf-8", "surrogatepass")
@@ -159,11 +164,13 @@ class Signatures:
             return
         self.rows.append(row)
         self.exact.append(xxhash.xxh3_64_intdigest(raw))
-        if whole is not None or self.whole:
-            if len(self.whole) < len(self.exact) - 1:  # the rows before the first `whole`: their own key
+        if system or self.whole:
+            if len(self.whole) < len(self.exact) - 1:  # the rows before the first system prompt: their own key
                 self.whole.extend(self.exact[len(self.whole):-1])
-            self.whole.append(self.exact[-1] if whole is None else
-                              xxhash.xxh3_64_intdigest(whole.encode("utf-8", "surrogatepass")))
+            # The prompt's hash mixed in (an odd multiplier, so distinct prompts stay distinct keys):
+            # hashing only the prompt, not the whole text again.
+            mixed = xxhash.xxh3_64_intdigest(system.encode("utf-8", "surrogatepass")) * MULTIPLIERS[0] if system else 0
+            self.whole.append((self.exact[-1] ^ mixed) & (2**64 - 1))
         self.pending.append(found)
         if len(self.pending) >= BATCH:
             self._flush()
@@ -280,7 +287,7 @@ def file_signatures(path: str, columns: t.Sequence[str], bounds: t.Any = None,
     for _, row, rec in guarded_records(path, bounds)[1]:
         if isinstance(rec, dict):
             values = [rec.get(c) for c in columns]
-            sigs.add(row, text_of(values), text_of(values, system=True))
+            sigs.add(row, text_of(values), system_text(values))
     sigs.matrix()
     return sigs
 
@@ -338,4 +345,4 @@ def near_message(group: Group, named: list[str]) -> str:
 
 
 __all__ = ["BANDS", "PERMS", "SHINGLE", "THRESHOLD", "Group", "Signatures", "file_signatures", "finding", "merged",
-           "near_findings", "near_message", "place", "row_spans", "shingles", "text_of", "words"]
+           "near_findings", "near_message", "place", "row_spans", "shingles", "system_text", "text_of", "words"]
