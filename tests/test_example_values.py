@@ -80,6 +80,13 @@ def test_every_listed_card_and_iban_would_fire_without_the_list() -> None:
         assert secrets_scan.iban(number), number
 
 
+@pytest.mark.parametrize("value", sorted(example_values.TEST_CARDS | example_values.EXAMPLE_IBANS))
+def test_every_listed_card_and_iban_is_no_finding_and_is_not_redacted(value: str) -> None:
+    text = f"The docs use {value} in this example."
+    assert secrets_scan.scan_text(text) == []
+    assert secrets_scan.redact(text) == (text, {})
+
+
 def _write(tmp_path: Path, rows: list[dict[str, object]], name: str = "in.jsonl") -> Path:
     p = tmp_path / name
     p.write_text("".join(json.dumps(r) + "\n" for r in rows))
