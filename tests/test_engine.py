@@ -74,7 +74,8 @@ PLACEHOLDERS = ["{{name}}", "{{ a.b }}", "{name}", "<NAME_X>", "[INSERT X]", "[Y
                 "`{x}`", "{{`x` y}}", "$x^{2}$", "f\"{x}\"", "<DIV>", "{\"a\": 1}", "```\n{{x}}\n```", "\\frac{a}{b}"]
 # Credentials and personal data (Q010-Q015), and look-alikes that are neither (keys assembled, not stored whole).
 SECRETS = ["AKIA" + "QX4MPLE7ZT3K2FWN", "hf_" + "QhZrTmWpLkXvNbYcDsFgJaReTuIoPzMxKq", "jane.doe@acme-corp.io",
-           "+1 415-555-2671", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "8.8.4.4", "sales@example.com",
+           "+1 415-555-2671", "4528 7316 0294 5185", "DE34 3704 0044 0987 6543 21",
+           "4111 1111 1111 1111", "AKIA" + "IOSFODNN7EXAMPLE", "8.8.4.4", "sales@example.com",
            "api_key=" + "q8Zr4Lm2Xv9Tn3Wb7Ks1Pd6Y", "X-API-Key: YOUR_API_KEY", "192.168.1.1", "<EMAIL>"]
 text = st.one_of(
     st.text(max_size=12),

@@ -45,12 +45,12 @@ CREDENTIALS = {
     "AZURE_STORAGE_KEY": AZURE, "JWT": JWT, "PRIVATE_KEY": PRIVATE, "URL_PASSWORD": URL_PASSWORD, "SECRET": VOLTAGE,
 }
 PERSONAL = {
-    "Q011": "jane.doe@acme-corp.io", "Q012": "+1 415-555-2671", "Q013": "4111 1111 1111 1111",
-    "Q014": "DE89 3704 0044 0532 0130 00", "Q015": "8.8.4.4",
+    "Q011": "jane.doe@acme-corp.io", "Q012": "+1 415-555-2671", "Q013": "4528 7316 0294 5185",
+    "Q014": "DE34 3704 0044 0987 6543 21", "Q015": "8.8.4.4",
 }
 # The part of each planted value that must never be shown.
 SECRET_PARTS = [AWS, HF, GITHUB, GITLAB, SLACK, STRIPE, GCP, ANTHROPIC, OPENAI, AZURE[11:], JWT, "b3BlbnNzaC1rZXkt",
-                "Zx9vLq2Rt7Wk", VOLTAGE[11:], "jane.doe@", "415-555-2671", "4111 1111 1111 1111", "0532 0130 00",
+                "Zx9vLq2Rt7Wk", VOLTAGE[11:], "jane.doe@", "415-555-2671", "4528 7316 0294 5185", "0987 6543 21",
                 "8.8.4.4"]
 
 
@@ -109,7 +109,7 @@ def test_previews_never_hold_the_value() -> None:
 
 
 def test_redact_writes_typed_placeholders_and_counts_them() -> None:
-    text = f"key {AWS}, mail jane.doe@acme-corp.io and bob@mailbox.org, card 4111 1111 1111 1111."
+    text = f"key {AWS}, mail jane.doe@acme-corp.io and bob@mailbox.org, card 4528 7316 0294 5185."
     out, counts = secrets_scan.redact(text)
     assert out == "key <AWS_ACCESS_KEY>, mail <EMAIL> and <EMAIL>, card <CARD_NUMBER>."
     assert counts == {"AWS_ACCESS_KEY": 1, "EMAIL": 2, "CARD_NUMBER": 1}

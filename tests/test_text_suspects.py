@@ -24,7 +24,7 @@ PLANTS = {
     "github": "ghp_" + "R7kLmN2pQ9sT4vW8xY1zA3bC5dE6fG0hJ2kL",
     "keylike": "api_key = " + "Zx9vLq2Rt7Wk4Pm8Ns3Bd",
     "email": "jane.doe" + "@acme-mail.com",
-    "card": "4111 1111 " + "1111 1111",
+    "card": "4528 7316 " + "0294 5185",
     "ip": "8.8." + "4.4",
     "refusal": "As an AI language model, I cannot do that.",
     "placeholder": "Dear {{customer_name}}, thanks.",

@@ -28,6 +28,8 @@ import itertools
 import string
 import typing as t
 
+from ftprep.tasks.chat import ROLE_ALIASES
+
 PERMS = 64
 BANDS = 16
 SHINGLE = 5
@@ -93,16 +95,38 @@ def row_spans(flat: t.Any, sizes: t.Any, width: int) -> tuple[t.Any, t.Any]:
 ROLES = frozenset({"role", "from"})
 
 
-def text_of(value: t.Any) -> str:
+# The role names the chat task reads as "system" (its aliases, lower-cased).
+SYSTEM_NAMES = frozenset(name for name, role in ROLE_ALIASES.items() if role == "system")
+
+
+def _system(message: dict[t.Any, t.Any]) -> bool:
+    """A system message, by any role key and role name the chat task knows."""
+    for key in ROLES:
+        role = message.get(key)
+        if type(role) is str and role.strip().lower() in SYSTEM_NAMES:
+            return True
+    return False
+
+
+def text_of(value: t.Any, system: bool = False) -> str:
     """The words of a trained value: strings as they are, a conversation's
-    contents in order (a message's role is not text the model learns)."""
+    contents in order (a message's role is not text the model learns). A system
+    message is left out unless `system`: rows share their system prompt by design,
+    and the trainer conditions the answers on it but does not train it, so rows
+    that differ only in short answers are not near duplicates for sharing it."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return "\n".join(v if type(v) is str else text_of(v) for k, v in value.items() if k not in ROLES)
+        return "\n".join(v if type(v) is str else text_of(v, system) for k, v in value.items() if k not in ROLES)
     if isinstance(value, (list, tuple)):
-        return "\n".join(v if type(v) is str else text_of(v) for v in value)
+        return "\n".join(v if type(v) is str else text_of(v, system) for v in value
+                         if system or type(v) is not dict or not _system(v))
     return "" if value is None else str(value)
+
+
+def system_text(values: t.Sequence[t.Any]) -> str:
+    """The system prompts `text_of` leaves out of the conversations among `values`, joined."""
+    return "\n".join(text_of(m, True) for v in values if type(v) is list for m in v if type(m) is dict and _system(m))
 
 
 class Group(t.NamedTuple):
@@ -119,6 +143,9 @@ class Signatures:
     def __init__(self) -> None:
         self.rows = array.array("q")
         self.exact = array.array("Q")
+        # D001's key where it differs from `exact` (system messages kept): the exact
+        # repeats `groups` leaves to D001; empty when no row was given one.
+        self.whole = array.array("Q")
         # The signatures, row after row, 64 uint16 each: one flat array grown in place
         # (no list of chunks to concatenate, which would hold them twice).
         self.flat = array.array("H")
@@ -126,7 +153,9 @@ class Signatures:
         # Called with each batch's (rows, flat word hashes, words per row), before its MinHash.
         self.on_words: t.Callable[[t.Any, t.Any, t.Any], None] | None = None
 
-    def add(self, row: int, text: str) -> None:
+    def add(self, row: int, text: str, system: str = "") -> None:
+        """`text`: the compared text; `system`: the system prompts left out of it, which
+        D001's key holds: rows equal in both are exact repeats, left out of the groups."""
         import xxhash
 
         raw = text.encode("utf-8", "surrogatepass")
@@ -135,6 +164,13 @@ class Signatures:
             return
         self.rows.append(row)
         self.exact.append(xxhash.xxh3_64_intdigest(raw))
+        if system or self.whole:
+            if len(self.whole) < len(self.exact) - 1:  # the rows before the first system prompt: their own key
+                self.whole.extend(self.exact[len(self.whole):-1])
+            # The prompt's hash mixed in (an odd multiplier, so distinct prompts stay distinct keys):
+            # hashing only the prompt, not the whole text again.
+            mixed = xxhash.xxh3_64_intdigest(system.encode("utf-8", "surrogatepass")) * MULTIPLIERS[0] if system else 0
+            self.whole.append((self.exact[-1] ^ mixed) & (2**64 - 1))
         self.pending.append(found)
         if len(self.pending) >= BATCH:
             self._flush()
@@ -174,7 +210,8 @@ class Signatures:
         if len(sig) < 2:
             return []
         rows = np.frombuffer(self.rows, dtype=np.int64)
-        _, firsts = np.unique(np.frombuffer(self.exact, dtype=np.uint64), return_index=True)
+        keys = self.whole if len(self.whole) == len(self.exact) else self.exact
+        _, firsts = np.unique(np.frombuffer(keys, dtype=np.uint64), return_index=True)
         a, b = _candidates(sig)
         if not len(a):
             return []
@@ -249,7 +286,8 @@ def file_signatures(path: str, columns: t.Sequence[str], bounds: t.Any = None,
     sigs = Signatures() if sigs is None else sigs
     for _, row, rec in guarded_records(path, bounds)[1]:
         if isinstance(rec, dict):
-            sigs.add(row, text_of([rec.get(c) for c in columns]))
+            values = [rec.get(c) for c in columns]
+            sigs.add(row, text_of(values), system_text(values))
     sigs.matrix()
     return sigs
 
@@ -261,6 +299,7 @@ def merged(parts: t.Sequence[Signatures], starts: t.Sequence[int]) -> Signatures
     for part, start in zip(parts, starts):
         out.rows.extend(r + start for r in part.rows)
         out.exact.extend(part.exact)
+        out.whole.extend(part.whole if len(part.whole) == len(part.exact) else part.exact)
     for part in parts:
         out.flat.extend(part.flat)
     return out
@@ -306,4 +345,4 @@ def near_message(group: Group, named: list[str]) -> str:
 
 
 __all__ = ["BANDS", "PERMS", "SHINGLE", "THRESHOLD", "Group", "Signatures", "file_signatures", "finding", "merged",
-           "near_findings", "near_message", "place", "row_spans", "shingles", "text_of", "words"]
+           "near_findings", "near_message", "place", "row_spans", "shingles", "system_text", "text_of", "words"]

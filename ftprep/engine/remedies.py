@@ -130,10 +130,11 @@ class Dedupe:
 
     def add(self, encoded: bytes, row: dict[str, t.Any]) -> None:
         """One written row: its JSON line and its value."""
-        from ftprep.engine.near_duplicates import text_of
+        from ftprep.engine.near_duplicates import system_text, text_of
 
         if self.signatures is not None:
-            self.signatures.add(len(self.keys), text_of([row.get(c) for c in self.columns]))
+            values = [row.get(c) for c in self.columns]
+            self.signatures.add(len(self.keys), text_of(values), system_text(values))
         self.keys.append(self.checker.line_key(encoded))
 
     def dropped(self) -> bytearray:

@@ -33,6 +33,7 @@ import re
 import typing as t
 
 from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
+from ftprep.engine.example_values import documented
 from ftprep.engine.secret_anchors import BIG, PHONE_HINT, anchors, labels, windows
 from ftprep.tasks.finding import Finding
 
@@ -200,8 +201,10 @@ def scan_text(text: str) -> list[Hit]:
             hits += [h._replace(start=h.start + start, end=h.end + start)
                      for h in _disjoint(credentials(part) + personal(part))]
         hits = _disjoint(hits)
-    # A placeholder convert --redact wrote (postgres://u:<URL_PASSWORD>@host) is not a secret: redacting is idempotent.
-    return [h for h in hits if not _OURS.fullmatch(text, h.start, h.end)]
+    # A placeholder convert --redact wrote (postgres://u:<URL_PASSWORD>@host) is not a secret: redacting is idempotent;
+    # nor is a documented example value (AKIA...EXAMPLE, a processor's test card): docs quote them on purpose.
+    return [h for h in hits if not _OURS.fullmatch(text, h.start, h.end)
+            and not documented(h.code, h.label, text[h.start:h.end])]
 
 
 def _disjoint(hits: list[Hit]) -> list[Hit]:

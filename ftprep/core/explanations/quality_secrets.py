@@ -11,7 +11,9 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "A text of the row holds a credential: a key or token in a provider's format (detect-secrets' plugin "
         "rules, plus GCP, Anthropic, OpenAI project, Hugging Face and GitHub fine-grained formats), a private "
         "key block, a JSON Web Token, a password in a URL, or a random-looking value after a name such as "
-        "api_key= or X-API-Key:. The report shows only a masked preview, never the key.",
+        "api_key= or X-API-Key:. The report shows only a masked preview, never the key. Documented example values "
+        "are not reported (AWS's AKIA...EXAMPLE keys, jwt.io's token, the processors' test cards, the "
+        "registry's example IBANs, NANP's fictional 555-0100 to 555-0199): docs quote them on purpose.",
         "The text is tokenised and trained: a model memorises rare strings, and a key trained into it can be "
         "extracted by prompting. The dataset is also uploaded to the Hub, so the key leaves your machine.",
         '{"messages": [{"role": "user", "content": "Fix my script"}, '
@@ -38,14 +40,14 @@ ENTRIES: dict[str, tuple[str, str, str, str]] = {
         "Training text holds payment card numbers: 13 to 19 digits with an issuer's prefix and a valid Luhn "
         "check digit. One finding per file and column, with the count.",
         _WHY_PII + " Here: a card number with its check digit valid can be charged; a payment card in training data breaks PCI DSS rules on storing it.",
-        '{"instruction": "Pay with?", "output": "Use card 5555 5555 5555 4444."}',
+        '{"instruction": "Pay with?", "output": "Use card 5376 0412 9835 7020."}',
         "Remove them, or run ftprep convert --redact (writes <CARD_NUMBER>).",
     ),
     "Q014": (
         "Training text holds IBANs: a country code, check digits and an account number whose ISO 13616 "
         "mod-97 check holds. One finding per file and column, with the count.",
         _WHY_PII + " Here: an IBAN with a valid check identifies a real bank account, and with a name it is enough for fraudulent direct debits.",
-        '{"instruction": "Bank details?", "output": "IBAN GB82 WEST 1234 5698 7654 32."}',
+        '{"instruction": "Bank details?", "output": "IBAN GB66 NWBK 4012 7761 3092 85."}',
         "Remove them, or run ftprep convert --redact (writes <IBAN>).",
     ),
     "Q015": (
