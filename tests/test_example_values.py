@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import ftprep
-from ftprep.engine import example_values, secrets_scan
+from ftprep.engine import example_values, personal_data, secrets_scan
 from ftprep.engine.near_duplicates import Signatures, system_text, text_of
 
 # Each documented value, as docs and tutorials quote it, with the code its rule gives.
@@ -75,9 +75,9 @@ def test_a_value_one_digit_off_still_fires(name: str) -> None:
 def test_every_listed_card_and_iban_would_fire_without_the_list() -> None:
     """The lists hold no value the rules would pass anyway (a typo in a PAN fails its Luhn check)."""
     for card in example_values.TEST_CARDS:
-        assert secrets_scan.luhn(card) and secrets_scan._CARD_PREFIX.match(card), card
+        assert personal_data.luhn(card) and personal_data.CARD_PREFIX.match(card), card
     for number in example_values.EXAMPLE_IBANS:
-        assert secrets_scan.iban(number), number
+        assert personal_data.iban(number), number
 
 
 @pytest.mark.parametrize("value", sorted(example_values.TEST_CARDS | example_values.EXAMPLE_IBANS))

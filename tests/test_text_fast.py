@@ -34,7 +34,7 @@ def test_secret_suspects_are_exactly_the_rows_with_a_hit(rows: list[list[str]], 
 
 
 def test_an_at_row_with_another_anchor_meets_every_rule() -> None:
-    rows = [["write to jane@example.com", "card " + "4111 1111 " + "1111 1111"],  # reserved e-mail, real card
+    rows = [["write to jane@example.com", "card " + "4528 7316 " + "0294 5185"],  # reserved e-mail, real card
             ["write to jane@example.com", "nothing else"],                      # reserved only
             ["hello", "write to jane" + "@acme-mail.com"]]                       # a real e-mail in a later text
     texts = [x for row in rows for x in row]

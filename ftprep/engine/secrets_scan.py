@@ -11,10 +11,7 @@ and a value of high entropy after a key-like name (`api_key=`, `X-API-Key:`,
 `VOLTAGEGPU_API_KEY=`: VoltageGPU does not publish a key shape, so its key is
 caught by the header and the variable that carry it).
 
-Personal data: e-mail addresses (not the reserved documentation domains of
-RFC 2606/6761), phone numbers (`phonenumbers`, valid numbers only), card
-numbers (an issuer prefix and the Luhn check), IBANs (the ISO 13616 mod-97
-check) and public IPv4 addresses (not private, loopback or documentation).
+Personal data (e-mail, phone, card, IBAN, IP): ftprep.engine.personal_data.
 
 Cost: every rule runs only on a text holding one of its anchors
 (ftprep.engine.secret_anchors: literals, digit runs, IBAN heads), found at C
@@ -27,24 +24,15 @@ phonenumbers are imported the first time a candidate is seen.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import math
 import re
 import typing as t
 
 from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
 from ftprep.engine.example_values import documented
-from ftprep.engine.secret_anchors import BIG, PHONE_HINT, anchors, labels, windows
+from ftprep.engine.personal_data import PERSONAL, Hit, disjoint, personal
+from ftprep.engine.secret_anchors import BIG, anchors, labels, windows
 from ftprep.tasks.finding import Finding
-
-
-class Hit(t.NamedTuple):
-    code: str       # Q010 (a credential) or the personal-data code of its kind
-    kind: str       # words: "an AWS access key"
-    label: str      # the typed placeholder convert --redact writes: "AWS_ACCESS_KEY"
-    start: int
-    end: int
-
 
 # detect-secrets plugins (module, class) -> (kind, label); each denylist regex is used as is.
 _PLUGINS = (
@@ -86,19 +74,7 @@ _KEYLIKE = re.compile(
 MIN_ENTROPY = 3.5
 
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})\b")
-_RESERVED = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local)$", re.IGNORECASE)
-_CARD = re.compile(r"(?<![0-9-])(?:[0-9][ -]?){12,18}[0-9](?![0-9-])")
-_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|6011|65|35|3[068]")
-_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b")
-_IPV4 = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?!\w|\.\d)")
-
 _OURS = re.compile(r"<[A-Z0-9_]+>")
-
-PERSONAL = {"Q011": ("an e-mail address", "EMAIL"), "Q012": ("a phone number", "PHONE"),
-            "Q013": ("a card number", "CARD_NUMBER"), "Q014": ("an IBAN", "IBAN"),
-            "Q015": ("an IP address", "IP_ADDRESS")}
-
 
 @functools.lru_cache(maxsize=1)
 def _credential_rules() -> tuple[tuple[re.Pattern[str], str, str, t.Callable[[str], bool] | None], ...]:
@@ -137,52 +113,7 @@ def credentials(text: str, present: t.Collection[str] | None = None) -> list[Hit
         value = m.group(1)
         if entropy(value) >= MIN_ENTROPY and re.search(r"\d", value) and re.search(r"[A-Za-z]", value):
             hits.append(Hit("Q010", "a high-entropy value after a key-like name", "SECRET", m.start(1), m.end(1)))
-    return _disjoint(hits)
-
-
-def personal(text: str, present: t.Collection[str] | None = None) -> list[Hit]:
-    """Every piece of personal data in `text` (`present` as for `credentials`)."""
-    hits: list[Hit] = []
-    present = labels(text) if present is None else present
-    if "@" in present:
-        hits += [Hit("Q011", *PERSONAL["Q011"], m.start(), m.end()) for m in _emails(text)
-                 if not _RESERVED.search(m.group(1))]
-    if "DIGITS" not in present:  # nothing but an IBAN can be left
-        if "IBAN" in present:
-            hits += [Hit("Q014", *PERSONAL["Q014"], m.start(), m.end()) for m in _IBAN.finditer(text) if iban(m.group())]
-        return _disjoint(hits)
-    # IBANs before cards: an IBAN's account digits can pass the Luhn check (1 in 10), its mod-97 check is the surer.
-    hits += [Hit("Q014", *PERSONAL["Q014"], m.start(), m.end()) for m in _IBAN.finditer(text) if iban(m.group())]
-    for m in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and luhn(digits):
-            hits.append(Hit("Q013", *PERSONAL["Q013"], m.start(), m.end()))
-    for m in _IPV4.finditer(text):
-        try:
-            if ipaddress.IPv4Address(m.group()).is_global:
-                hits.append(Hit("Q015", *PERSONAL["Q015"], m.start(), m.end()))
-        except ValueError:
-            pass
-    if PHONE_HINT.search(text):
-        import phonenumbers
-
-        hits += [Hit("Q012", *PERSONAL["Q012"], m.start, m.end)
-                 for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID)]
-    return _disjoint(hits)
-
-
-def _emails(text: str) -> list[re.Match[str]]:
-    """The e-mail addresses of `text`, each searched in a window around its '@' (a
-    local part has at most 64 characters; a domain longer than 300 is cut there)."""
-    out: list[re.Match[str]] = []
-    done, at = 0, text.find("@")
-    while at >= 0:
-        m = _EMAIL.search(text, max(done, at - 70), at + 300)
-        if m is not None and m.start() <= at < m.end():
-            out.append(m)
-            done = m.end()
-        at = text.find("@", max(at + 1, done))
-    return out
+    return disjoint(hits)
 
 
 def scan_text(text: str) -> list[Hit]:
@@ -193,43 +124,18 @@ def scan_text(text: str) -> list[Hit]:
         return []
     if len(text) <= BIG:
         present = {label for _, label in at}
-        hits = _disjoint(credentials(text, present) + personal(text, present))
+        hits = disjoint(credentials(text, present) + personal(text, present))
     else:
         hits = []
         for start, end in windows(sorted(p for p, _ in at), len(text)):
             part = text[start:end]
             hits += [h._replace(start=h.start + start, end=h.end + start)
-                     for h in _disjoint(credentials(part) + personal(part))]
-        hits = _disjoint(hits)
+                     for h in disjoint(credentials(part) + personal(part))]
+        hits = disjoint(hits)
     # A placeholder convert --redact wrote (postgres://u:<URL_PASSWORD>@host) is not a secret: redacting is idempotent;
     # nor is a documented example value (AKIA...EXAMPLE, a processor's test card): docs quote them on purpose.
     return [h for h in hits if not _OURS.fullmatch(text, h.start, h.end)
             and not documented(h.code, h.label, text[h.start:h.end])]
-
-
-def _disjoint(hits: list[Hit]) -> list[Hit]:
-    """Hits in text order, dropping any that overlaps one kept before it (earlier in the list wins)."""
-    kept: list[Hit] = []
-    for h in hits:
-        if all(h.end <= k.start or h.start >= k.end for k in kept):
-            kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
-
-
-def luhn(digits: str) -> bool:
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-
-def iban(value: str) -> bool:
-    """ISO 13616: move the first four characters to the end, letters to numbers, mod 97 is 1."""
-    s = value.replace(" ", "")
-    if not 15 <= len(s) <= 34:
-        return False
-    return int("".join(str(int(c, 36)) for c in s[4:] + s[:4])) % 97 == 1
 
 
 def preview(hit: Hit, text: str) -> str:
