@@ -68,6 +68,7 @@ class ReferenceSpans:
         self.short: t.Any = None  # sorted 8-word span hashes
         self.short_rows: t.Any = None  # the evaluation rows that have each
         self.limit = RARE
+        self.short_total = 0  # the 8-word spans gathered so far: where the next batch's begin
 
     def add(self, rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
         import numpy as np
@@ -78,8 +79,11 @@ class ReferenceSpans:
         # The 13-word span at place p of a row holds the row's 8-word spans p .. p+5.
         local = np.repeat(np.arange(len(sizes)), counts)
         base = np.arange(len(spans)) - (np.cumsum(counts) - counts)[local] + (np.cumsum(short_counts) - short_counts)[local]
-        inner = shorts[base[:, None] + np.arange(GRAM - SHORT + 1)]
-        self.chunks.append((spans, owners[local], inner, shorts, np.repeat(owners, short_counts)))
+        # Only where its 8-word spans start in all the gathered ones (8 bytes, not their 6 hashes):
+        # the reference's memory is its spans' hashes, gathered once.
+        first_short = base.astype(np.int64) + self.short_total
+        self.short_total += len(shorts)
+        self.chunks.append((spans, owners[local], first_short, shorts, np.repeat(owners, short_counts)))
 
     def seal(self, rows: int) -> None:
         """Keep the 13-word spans in at most `limit(rows)` evaluation rows whose 8-word spans are
@@ -90,12 +94,14 @@ class ReferenceSpans:
         parts = [np.concatenate(p) if p else np.zeros(0) for p in zip(*self.chunks)] if self.chunks else []
         self.chunks = []
         if not parts:
-            parts = [np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, GRAM - SHORT + 1), np.uint64),
+            parts = [np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64),
                      np.zeros(0, np.uint64), np.zeros(0, np.int64)]
-        grams, owners, inner, shorts, short_owners = parts
+        grams, owners, first_short, shorts, short_owners = parts
         self.short, _, self.short_rows = _row_counts(shorts, short_owners)
         hashes, first, counts = _row_counts(grams, owners)
-        inner = np.searchsorted(self.short, inner[first]).astype(np.int32)  # every one is there
+        inner = shorts[first_short[first][:, None] + np.arange(GRAM - SHORT + 1)] if len(first) else \
+            np.zeros((0, GRAM - SHORT + 1), np.uint64)
+        inner = np.searchsorted(self.short, inner).astype(np.int32)  # every one is there
         rare = (counts <= self.limit) & (self.short_rows[inner] <= self.limit).all(axis=1)
         self.hashes, self.first_rows, self.inner = hashes[rare], owners[first[rare]], inner[rare]
 
@@ -113,15 +119,37 @@ def _row_counts(grams: t.Any, owners: t.Any) -> tuple[t.Any, t.Any, t.Any]:
     return hashes, order[fresh][first], counts.astype(np.int32)
 
 
-def _found(ranked: t.Any, values: t.Any) -> tuple[t.Any, t.Any]:
-    """The positions of `values` found in the sorted array `ranked`, and where in `ranked` they are."""
-    import numpy as np
+class Membership:
+    """A sorted array of span hashes, with a bitmap of their low bits in front of it:
+    most training spans are in no reference row, and one gather in a bitmap of a few
+    MB rules them out far faster than a binary search over the array (22 random reads)."""
 
-    if not len(ranked) or not len(values):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    at = np.searchsorted(ranked, values).clip(0, len(ranked) - 1)
-    where = np.nonzero(ranked[at] == values)[0]
-    return where, at[where].astype(np.int64)
+    def __init__(self, ranked: t.Any) -> None:
+        import numpy as np
+
+        self.ranked = ranked
+        bits = 1 << max(16, min(28, (32 * max(len(ranked), 1) - 1).bit_length()))  # ~3% false hits, 32 MB at most
+        self.mask = np.uint64(bits - 1)
+        self.bitmap = np.zeros(bits // 8, dtype=np.uint8)
+        low = ranked & self.mask
+        np.bitwise_or.at(self.bitmap, (low >> np.uint64(3)).astype(np.int64),
+                         (np.uint8(1) << (low & np.uint64(7)).astype(np.uint8)))
+
+    def found(self, values: t.Any) -> tuple[t.Any, t.Any]:
+        """The positions of `values` found in the array, and where in the array they are."""
+        import numpy as np
+
+        if not len(self.ranked) or not len(values):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        low = values & self.mask
+        maybe = np.nonzero((self.bitmap[(low >> np.uint64(3)).astype(np.int64)]
+                            >> (low & np.uint64(7)).astype(np.uint8)) & 1)[0]
+        if not len(maybe):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        candidates = values[maybe]
+        at = np.searchsorted(self.ranked, candidates).clip(0, len(self.ranked) - 1)
+        hit = np.nonzero(self.ranked[at] == candidates)[0]
+        return maybe[hit].astype(np.int64), at[hit].astype(np.int64)
 
 
 def _per_row(where: t.Any, at: t.Any, counts: t.Any, batch: int) -> tuple[t.Any, t.Any, t.Any]:
@@ -154,6 +182,7 @@ class TrainingCount:
         self.counts = np.zeros(len(ref.hashes), dtype=np.int32)
         self.short = np.zeros(len(ref.short), dtype=np.int32)
         self.kept: list[tuple[t.Any, t.Any, t.Any]] = []  # (span index, row, start) per batch
+        self.in_short, self.in_grams = Membership(ref.short), Membership(ref.hashes)
 
     def add(self, rows: t.Any, flat: t.Any, sizes: t.Any) -> None:
         import numpy as np
@@ -161,10 +190,10 @@ class TrainingCount:
         if not len(self.ref.hashes):  # no rare span: nothing can be reported
             return
         spans, counts = near.row_spans(flat, sizes, SHORT)
-        at = _per_row(*_found(self.ref.short, spans), counts, len(sizes))[0]
+        at = _per_row(*self.in_short.found(spans), counts, len(sizes))[0]
         np.add.at(self.short, at, 1)
         spans, counts = near.row_spans(flat, sizes, GRAM)
-        where, at = _found(self.ref.hashes, spans)
+        where, at = self.in_grams.found(spans)
         if not len(where):
             return
         span, local, starts = _per_row(where, at, counts, len(sizes))
