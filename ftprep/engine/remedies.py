@@ -30,6 +30,7 @@ import typing as t
 from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
 from ftprep.disk.outputs import discard, temp_file
 from ftprep.engine.secrets_scan import masked
+from ftprep.engine.strings import mapped
 from ftprep.tasks.junk import mojibake
 
 # Q027's message names the first repair as 'before' -> 'after', cut to this many characters.
@@ -83,18 +84,15 @@ class TextFix:
         return out
 
     def _walk(self, value: t.Any) -> t.Any:
-        if isinstance(value, str):
-            fixed = fixed_text(value)
-            if fixed != value:
-                self.texts += 1
-                if self.first is None:
-                    self.first = (value, fixed)
-            return fixed
-        if isinstance(value, list):
-            return [self._walk(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self._walk(v) for k, v in value.items()}
-        return value
+        return mapped(value, self._fixed)
+
+    def _fixed(self, value: str) -> str:
+        fixed = fixed_text(value)
+        if fixed != value:
+            self.texts += 1
+            if self.first is None:
+                self.first = (value, fixed)
+        return fixed
 
     def diagnostic(self, path: str) -> Diagnostic | None:
         """Q027, at the first row repaired, with the count of texts and rows and the first repair."""

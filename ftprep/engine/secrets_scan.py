@@ -32,6 +32,7 @@ from ftprep.core.diagnostics import MAX_PLACES, Diagnostic
 from ftprep.engine.example_values import documented
 from ftprep.engine.personal_data import PERSONAL, Hit, disjoint, personal
 from ftprep.engine.secret_anchors import BIG, anchors, labels, windows
+from ftprep.engine.strings import mapped
 from ftprep.tasks.finding import Finding
 
 # detect-secrets plugins (module, class) -> (kind, label); each denylist regex is used as is.
@@ -197,16 +198,13 @@ class Redaction:
         return out
 
     def _walk(self, value: t.Any) -> t.Any:
-        if isinstance(value, str):
-            text, counts = redact(value)
-            for label, n in counts.items():
-                self.counts[label] = self.counts.get(label, 0) + n
-            return text
-        if isinstance(value, list):
-            return [self._walk(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self._walk(v) for k, v in value.items()}
-        return value
+        return mapped(value, self._redacted)
+
+    def _redacted(self, value: str) -> str:
+        text, counts = redact(value)
+        for label, n in counts.items():
+            self.counts[label] = self.counts.get(label, 0) + n
+        return text
 
     def diagnostic(self, path: str) -> Diagnostic | None:
         """Q016, at the first row redacted, with the count of rows and of each placeholder."""
