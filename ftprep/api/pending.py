@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 
 from ftprep.api.errors import ApiError, CreateUnconfirmed
+from ftprep.disk.cache import cache_folder
 
 if t.TYPE_CHECKING:
     from ftprep.api.client import Client
@@ -35,11 +36,7 @@ ENV_DIR = "FTPREP_PENDING_DIR"
 
 
 def default_dir() -> Path:
-    own = os.environ.get(ENV_DIR)
-    if own:
-        return Path(own)
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "ftprep" / "pending"
+    return cache_folder("pending", ENV_DIR)
 
 
 def request_hash(request: dict[str, t.Any]) -> str:

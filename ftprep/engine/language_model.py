@@ -17,17 +17,15 @@ import os
 import typing as t
 from pathlib import Path
 
+from ftprep.disk.cache import cache_folder
+
 ENV_DIR = "FTPREP_MODEL_DIR"
 # The model's parts, in the order py3langid's loader returns them.
 _PARTS = ("ptc", "pc", "classes", "nextmove", "row", "output")
 
 
 def folder() -> Path:
-    own = os.environ.get(ENV_DIR)
-    if own:
-        return Path(own)
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "ftprep" / "models"
+    return cache_folder("models", ENV_DIR)
 
 
 def identifier() -> t.Any:
