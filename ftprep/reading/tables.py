@@ -18,6 +18,9 @@ from ftprep.reading.unclosed_quotes import Lines, unclosed
 
 # Records handed on at a time from a table (CSV, TSV, Parquet).
 TABLE_BATCH = 5_000
+# A CSV this big (on disk) is read by Arrow's parser; a smaller one by the `csv`
+# module alone, so that a small check never imports numpy and pyarrow.
+ARROW_MIN_BYTES = 4 << 20
 
 
 class Table:
@@ -41,7 +44,8 @@ class Table:
     def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """(records, start line of each) batches; raises TableError when reading cannot go on."""
         if self.fmt != "parquet":
-            yield from self._csv(size)
+            for block, starts in self.blocks(size):
+                yield (block if isinstance(block, list) else self.records(block)), starts
             return
         try:
             if self.frame is None:
@@ -59,13 +63,41 @@ class Table:
         except Exception as e:  # pyarrow's and polars' own error families
             raise TableError(first_line(e)) from None
 
-    def _csv(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
+    def blocks(self, size: int) -> t.Iterator[tuple[t.Any, list[int | None]]]:
+        """A CSV's (records, start line of each) batches of `size` rows, the records
+        a pyarrow Table where Arrow's reader proved them (ftprep.reading.csv_blocks),
+        else a list of dicts from the `csv` module, which reads on from the first
+        batch Arrow did not hand on."""
+        handed: int | None = 0
+        if (self.columns and len(set(self.columns)) == len(self.columns)
+                and os.path.getsize(self.path) >= ARROW_MIN_BYTES):
+            try:
+                from ftprep.reading.csv_blocks import read_blocks
+            except ImportError:  # no pyarrow: the `csv` module reads it all
+                read_blocks = None  # type: ignore[assignment]
+            if read_blocks is not None:
+                handed = yield from read_blocks(self.path, self.gz, self.bounds, self.delimiter, len(self.columns), size)
+                if handed is None:
+                    return
+        yield from self._csv(size, handed)
+
+    @property
+    def delimiter(self) -> str:
+        return "\t" if self.fmt == "tsv" else ","
+
+    def records(self, block: t.Any) -> list[dict[str, t.Any]]:
+        """A pyarrow Table of string columns as the `csv` module path's dicts."""
+        values = [column.to_pylist() for column in block.columns]
+        names = self.columns
+        return [dict(zip(names, row)) for row in zip(*values)]
+
+    def _csv(self, size: int, skip: int = 0) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
+        """The reference reader; the first `skip` rows (whole batches) were handed on already."""
         import csv
         import io
 
         csv.field_size_limit(1 << 30)  # chat rows in a cell easily pass the 128 KiB default
-        width = len(self.columns)
-        delimiter = "\t" if self.fmt == "tsv" else ","
+        width, delimiter = len(self.columns), self.delimiter
         with open_bytes(self.path, self.gz, self.bounds) as f:
             text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
             lines = Lines(text)
@@ -96,17 +128,18 @@ class Table:
                     starts.append(start)
                     row += 1
                     if len(records) >= size:
-                        yield records, starts
+                        if row > skip:
+                            yield records, starts
                         records, starts = [], []
             except csv.Error as e:
                 raise TableError(f"line {reader.line_num}: {e}") from None
             except UnicodeDecodeError as e:
                 raise TableError(f"near line {reader.line_num + 1}: invalid UTF-8 ({e.reason})") from None
             except DecompressionCapped:
-                if records:  # the rows read before the bound are checked too
+                if records and row > skip:  # the rows read before the bound are checked too
                     yield records, starts
                 raise
-            if records:
+            if records and row > skip:
                 yield records, starts
 
 
