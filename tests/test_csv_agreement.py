@@ -250,3 +250,39 @@ def test_small_files_never_import_arrow(tmp_path: Path) -> None:
     env = dict(os.environ)
     out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- pandas' typing of CSV cells, column-wise ---------------------------------
+
+TYPED_CELL = st.one_of(st.none(), st.sampled_from(["NA", "null", "nan", "001", "16", " 7 ", "+3", "-0", "1.5", "1e3",
+                                                   ".5", "inf", "true", "False", "x", "", "٣", "9" * 20, "1_000"]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(columns=st.lists(st.lists(TYPED_CELL, min_size=1, max_size=1).map(lambda c: c * 3) | st.lists(TYPED_CELL),
+                        min_size=1, max_size=3), rows=st.integers(1, 23), cut=st.integers(1, 9),
+       chunk=st.integers(1, 7), mixed=st.booleans())
+def test_csv_types_column_wise_agree(columns: list, rows: int, cut: int, chunk: int, mixed: bool,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """CsvTypes over Arrow blocks (and blocks followed by records, as when Arrow's
+    reader gives up) finds what it finds over the records, chunk by chunk."""
+    import pyarrow as pa
+
+    from ftprep.engine import csvtypes
+
+    monkeypatch.setattr(csvtypes, "CSV_CHUNK", chunk)
+    names = [f"c{i}" for i in range(len(columns))]
+    cells = [[col[(r * 7 + k) % len(col)] if col else None for k, col in enumerate(columns)] for r in range(rows)]
+    records = [dict(zip(names, row)) for row in cells]
+    reference = csvtypes.CsvTypes([*names, "absent"])
+    for i in range(0, rows, cut):
+        reference.batch(records[i:i + cut])
+    fast = csvtypes.CsvTypes([*names, "absent"])
+    for i in range(0, rows, cut):
+        if mixed and i >= rows // 2:
+            fast.batch(records[i:i + cut])
+        else:
+            fast.block(pa.table({n: pa.array([r[n] for r in records[i:i + cut]], pa.string()) for n in names}))
+    assert fast.findings("text") == reference.findings("text")
+    assert (fast.na, fast.na_count, fast.changed, fast.changed_count, fast.dtype) == (
+        reference.na, reference.na_count, reference.changed, reference.changed_count, reference.dtype)

@@ -153,15 +153,17 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
     if progress is not None:  # a table's rows are not counted before they are read
         progress("rows", 0, None)
     try:
-        for records, lines in table.batches(TABLE_BATCH):
+        for block, lines in table.blocks(TABLE_BATCH):
             if progress is not None and scan.rows:
                 progress("rows", scan.rows, None)
+            arrow = not isinstance(block, list)
+            if scan.cells is not None:  # before the check, which json-loads conversation cells in place
+                scan.cells.block(block) if arrow else scan.cells.batch(block)
+            records = table_records(table, block) if arrow else block
             if tokens is not None:  # before the check, which json-loads conversation cells in place
                 broken = dict(table.broken)
                 count([(line, row, Diagnostic("P006", broken[row], where, line=line, row=row) if row in broken
                         else rec) for row, (rec, line) in enumerate(zip(records, lines), scan.rows)])
-            if scan.cells is not None:
-                scan.cells.batch(records)
             checker.records(scan, records)
             starts.extend(ln or 0 for ln in lines)
     except TableError as e:  # a table can break part-way: report where reading stopped
@@ -189,6 +191,13 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
     return scan, line_of
 
 
+def table_records(table: t.Any, block: t.Any) -> list[dict[str, t.Any]]:
+    """The bridge from Arrow's CSV reader to the row engine: a pyarrow Table of
+    string columns as the records `RowChecker.records` takes (a columnar engine
+    would take the block itself)."""
+    return t.cast("list[dict[str, t.Any]]", table.records(block))
+
+
 def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens = None) -> Scan:
     """A JSON array's records (lines are found later, for the rows that need one)."""
     checker = RowChecker(task, opts)
@@ -209,4 +218,4 @@ def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens
     return scan
 
 
-__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points"]
+__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points", "table_records"]

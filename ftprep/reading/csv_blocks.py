@@ -99,12 +99,11 @@ def cut_block(data: bytes, delimiter: int, width: int, final: bool, line: int) -
     return Cut(end, lines[~blank], (ends + 1)[~blank], int(np.searchsorted(newlines, end)))
 
 
-def parse_block(data: bytes, delimiter: str, width: int) -> pa.Table:
+def parse_block(data: bytes, delimiter: str, names: list[str]) -> pa.Table:
     """Whole records, every column a string and an empty cell null (the `csv` module path's None)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    names = [f"c{i}" for i in range(width)]
     return pacsv.read_csv(
         pa.py_buffer(data),
         read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=max(len(data) + 1, 1 << 16)),
@@ -113,14 +112,15 @@ def parse_block(data: bytes, delimiter: str, width: int) -> pa.Table:
                                              strings_can_be_null=True, quoted_strings_can_be_null=True))
 
 
-def read_blocks(path: t.Any, gz: bool, bounds: Bounds | None, delimiter: str, width: int,
+def read_blocks(path: t.Any, gz: bool, bounds: Bounds | None, delimiter: str, names: list[str],
                 size: int) -> t.Generator[tuple[pa.Table, list[int]], None, int | None]:
     """(records, start line of each) in batches of `size` rows (the last one
-    shorter); returns None when the whole file was read, else the number of rows
-    handed on before the reader gave up (a multiple of `size`)."""
+    shorter), the columns named by the header's distinct `names`; returns None
+    when the whole file was read, else the number of rows handed on before the
+    reader gave up (a multiple of `size`)."""
     import pyarrow as pa
 
-    sep = ord(delimiter)
+    sep, width = ord(delimiter), len(names)
     handed = count = 0
     pending: list[pa.Table] = []
     lines: list[t.Any] = []
@@ -152,7 +152,7 @@ def read_blocks(path: t.Any, gz: bool, bounds: Bounds | None, delimiter: str, wi
                     return handed
                 if len(cut.lines):
                     try:
-                        block = parse_block(data[:cut.end], delimiter, width)
+                        block = parse_block(data[:cut.end], delimiter, names)
                     except pa.ArrowException:  # invalid UTF-8 among others: the `csv` module says where
                         return handed
                     if block.num_rows != len(cut.lines):

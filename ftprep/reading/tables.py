@@ -68,6 +68,9 @@ class Table:
         a pyarrow Table where Arrow's reader proved them (ftprep.reading.csv_blocks),
         else a list of dicts from the `csv` module, which reads on from the first
         batch Arrow did not hand on."""
+        if self.fmt == "parquet":
+            yield from self.batches(size)
+            return
         handed: int | None = 0
         if (self.columns and len(set(self.columns)) == len(self.columns)
                 and os.path.getsize(self.path) >= ARROW_MIN_BYTES):
@@ -76,7 +79,7 @@ class Table:
             except ImportError:  # no pyarrow: the `csv` module reads it all
                 read_blocks = None  # type: ignore[assignment]
             if read_blocks is not None:
-                handed = yield from read_blocks(self.path, self.gz, self.bounds, self.delimiter, len(self.columns), size)
+                handed = yield from read_blocks(self.path, self.gz, self.bounds, self.delimiter, self.columns, size)
                 if handed is None:
                     return
         yield from self._csv(size, handed)
@@ -88,8 +91,7 @@ class Table:
     def records(self, block: t.Any) -> list[dict[str, t.Any]]:
         """A pyarrow Table of string columns as the `csv` module path's dicts."""
         values = [column.to_pylist() for column in block.columns]
-        names = self.columns
-        return [dict(zip(names, row)) for row in zip(*values)]
+        return [dict(zip(self.columns, row)) for row in zip(*values)]
 
     def _csv(self, size: int, skip: int = 0) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """The reference reader; the first `skip` rows (whole batches) were handed on already."""
