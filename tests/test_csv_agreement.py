@@ -286,3 +286,19 @@ def test_csv_types_column_wise_agree(columns: list, rows: int, cut: int, chunk: 
     assert fast.findings("text") == reference.findings("text")
     assert (fast.na, fast.na_count, fast.changed, fast.changed_count, fast.dtype) == (
         reference.na, reference.na_count, reference.changed, reference.changed_count, reference.dtype)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(max_size=4), min_size=1, max_size=3, unique=True),
+       rows=st.lists(st.lists(st.one_of(st.none(), st.text()), min_size=3, max_size=3), min_size=1, max_size=6))
+def test_block_lines_are_the_records_lines(names: list[str], rows: list[list[str | None]]) -> None:
+    """The bridge that writes an Arrow block as JSON lines with polars writes
+    the bytes msgspec writes for the same records (the row engine reads both)."""
+    import pyarrow as pa
+
+    from ftprep.engine.file_scans import table_lines
+
+    block = pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
+    records = [dict(zip(names, r)) for r in rows]
+    written = table_lines(block)
+    assert written == (msgspec.json.Encoder().encode_lines(records).split(b"\n")[:-1] if all(names) else None)

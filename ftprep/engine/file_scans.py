@@ -159,6 +159,10 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
             arrow = not isinstance(block, list)
             if scan.cells is not None:  # before the check, which json-loads conversation cells in place
                 scan.cells.block(block) if arrow else scan.cells.batch(block)
+            if arrow and tokens is None and checker.conversation is None and (written := table_lines(block)):
+                checker.lines(scan, written, False)  # no record objects at all
+                starts.extend(lines)
+                continue
             records = table_records(table, block) if arrow else block
             if tokens is not None:  # before the check, which json-loads conversation cells in place
                 broken = dict(table.broken)
@@ -198,6 +202,23 @@ def table_records(table: t.Any, block: t.Any) -> list[dict[str, t.Any]]:
     return t.cast("list[dict[str, t.Any]]", table.records(block))
 
 
+def table_lines(block: t.Any) -> list[bytes] | None:
+    """The other bridge: a pyarrow Table of string columns as the JSON lines
+    `RowChecker.records` would encode its records into. polars' NDJSON writer
+    spells keys, strings and nulls as msgspec does (tests/test_csv_agreement.py
+    holds it to that), from Arrow's buffers without a Python object per cell.
+    None where it would not: polars renames a column without a name."""
+    import io
+
+    import polars as pl
+
+    if not all(block.column_names):
+        return None
+    out = io.BytesIO()
+    pl.from_arrow(block, rechunk=False).write_ndjson(out)  # type: ignore[union-attr]
+    return out.getvalue().split(b"\n")[:-1]
+
+
 def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens = None) -> Scan:
     """A JSON array's records (lines are found later, for the rows that need one)."""
     checker = RowChecker(task, opts)
@@ -218,4 +239,5 @@ def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens
     return scan
 
 
-__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points", "table_records"]
+__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points", "table_lines",
+           "table_records"]
