@@ -296,7 +296,7 @@ def test_block_lines_are_the_records_lines(names: list[str], rows: list[list[str
     the bytes msgspec writes for the same records (the row engine reads both)."""
     import pyarrow as pa
 
-    from ftprep.engine.file_scans import table_lines
+    from ftprep.engine.table_rows import table_lines
 
     block = pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
     records = [dict(zip(names, r)) for r in rows]

@@ -24,7 +24,8 @@ from ftprep.disk.inputs import open_bytes
 from ftprep.engine.jsonl_scan import read_stream, scan_range
 from ftprep.engine.row_checker import RowChecker
 from ftprep.engine.scan_state import Scan
-from ftprep.reading.tables import TABLE_BATCH
+from ftprep.engine.table_rows import feed
+from ftprep.reading.tables import TABLE_BATCH, block_records
 from ftprep.reading.unclosed_quotes import UNCLOSED_HINT
 from ftprep.reading.jsonl_head import HeadFirst
 from ftprep.reading.read_findings import capped_diagnostic, too_deep
@@ -159,17 +160,15 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
             arrow = not isinstance(block, list)
             if scan.cells is not None:  # before the check, which json-loads conversation cells in place
                 scan.cells.block(block) if arrow else scan.cells.batch(block)
-            if arrow and tokens is None and checker.conversation is None and (written := table_lines(block)):
-                checker.lines(scan, written, False)  # no record objects at all
-                starts.extend(lines)
-                continue
-            records = table_records(table, block) if arrow else block
-            if tokens is not None:  # before the check, which json-loads conversation cells in place
-                broken = dict(table.broken)
-                count([(line, row, Diagnostic("P006", broken[row], where, line=line, row=row) if row in broken
-                        else rec) for row, (rec, line) in enumerate(zip(records, lines), scan.rows)])
-            checker.records(scan, records)
             starts.extend(ln or 0 for ln in lines)
+            if tokens is None:
+                feed(checker, scan, block)
+                continue
+            records = block_records(block) if arrow else block
+            broken = dict(table.broken)  # before the check, which json-loads conversation cells in place
+            count([(line, row, Diagnostic("P006", broken[row], where, line=line, row=row) if row in broken
+                    else rec) for row, (rec, line) in enumerate(zip(records, lines), scan.rows)])
+            checker.records(scan, records)
     except TableError as e:  # a table can break part-way: report where reading stopped
         scan.add(None, None, Finding("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}"))
         count([(None, scan.rows, Diagnostic("P006", f"cannot read {fmt} after {scan.rows:,} rows: {e}", where))])
@@ -195,30 +194,6 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
     return scan, line_of
 
 
-def table_records(table: t.Any, block: t.Any) -> list[dict[str, t.Any]]:
-    """The bridge from Arrow's CSV reader to the row engine: a pyarrow Table of
-    string columns as the records `RowChecker.records` takes (a columnar engine
-    would take the block itself)."""
-    return t.cast("list[dict[str, t.Any]]", table.records(block))
-
-
-def table_lines(block: t.Any) -> list[bytes] | None:
-    """The other bridge: a pyarrow Table of string columns as the JSON lines
-    `RowChecker.records` would encode its records into. polars' NDJSON writer
-    spells keys, strings and nulls as msgspec does (tests/test_csv_agreement.py
-    holds it to that), from Arrow's buffers without a Python object per cell.
-    None where it would not: polars renames a column without a name."""
-    import io
-
-    import polars as pl
-
-    if not all(block.column_names):
-        return None
-    out = io.BytesIO()
-    pl.from_arrow(block, rechunk=False).write_ndjson(out)  # type: ignore[union-attr]
-    return out.getvalue().split(b"\n")[:-1]
-
-
 def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens = None) -> Scan:
     """A JSON array's records (lines are found later, for the rows that need one)."""
     checker = RowChecker(task, opts)
@@ -239,5 +214,4 @@ def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens
     return scan
 
 
-__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points", "table_lines",
-           "table_records"]
+__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points"]

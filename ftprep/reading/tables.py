@@ -45,7 +45,7 @@ class Table:
         """(records, start line of each) batches; raises TableError when reading cannot go on."""
         if self.fmt != "parquet":
             for block, starts in self.blocks(size):
-                yield (block if isinstance(block, list) else self.records(block)), starts
+                yield (block if isinstance(block, list) else block_records(block)), starts
             return
         try:
             if self.frame is None:
@@ -88,10 +88,6 @@ class Table:
     def delimiter(self) -> str:
         return "\t" if self.fmt == "tsv" else ","
 
-    def records(self, block: t.Any) -> list[dict[str, t.Any]]:
-        """A pyarrow Table of string columns as the `csv` module path's dicts."""
-        values = [column.to_pylist() for column in block.columns]
-        return [dict(zip(self.columns, row)) for row in zip(*values)]
 
     def _csv(self, size: int, skip: int = 0) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """The reference reader; the first `skip` rows (whole batches) were handed on already."""
@@ -143,6 +139,12 @@ class Table:
                 raise
             if records and row > skip:
                 yield records, starts
+
+
+def block_records(block: t.Any) -> list[dict[str, t.Any]]:
+    """A pyarrow Table of string columns (Arrow's CSV reader) as the `csv` module path's records."""
+    values = [column.to_pylist() for column in block.columns]
+    return [dict(zip(block.column_names, row)) for row in zip(*values)]
 
 
 def read_table(path: str | os.PathLike[str], fmt: str, gz: bool, bounds: Bounds | None = None) -> Table:
