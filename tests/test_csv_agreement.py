@@ -141,11 +141,11 @@ CELL = st.one_of(
 
 
 @st.composite
-def csv_text(draw) -> bytes:  # type: ignore[no-untyped-def]
+def csv_text(draw, sep: str = ",") -> bytes:  # type: ignore[no-untyped-def]
     width = draw(st.integers(1, 3))
     newline = draw(st.sampled_from(["\n", "\r\n", "\n", "\r\n", "\r"]))
     header = ["instruction", "output", "extra"][:width]
-    out = [",".join(header) + newline]
+    out = [sep.join(header) + newline]
     for _ in range(draw(st.integers(0, 12))):
         kind = draw(st.sampled_from(["row"] * 8 + ["blank", "ragged", "stray", "raw"]))
         if kind == "blank":
@@ -159,11 +159,11 @@ def csv_text(draw) -> bytes:  # type: ignore[no-untyped-def]
         for c in cells:
             if kind == "stray" and draw(st.booleans()):
                 quoted.append(c + '"x')
-            elif any(ch in c for ch in ',"\n\r') or draw(st.booleans()):
+            elif any(ch in c for ch in sep + '"\n\r') or draw(st.booleans()):
                 quoted.append('"' + c.replace('"', '""') + '"')
             else:
                 quoted.append(c)
-        out.append(",".join(quoted) + draw(st.sampled_from([newline, newline, "\n", "\r\n"])))
+        out.append(sep.join(quoted) + draw(st.sampled_from([newline, newline, "\n", "\r\n"])))
     text = "".join(out)
     if draw(st.booleans()) and text.endswith(("\n", "\r")):
         text = text.rstrip("\r\n")  # no line break at the end
@@ -177,10 +177,10 @@ def csv_text(draw) -> bytes:  # type: ignore[no-untyped-def]
     return data
 
 
-def table_reading(path: Path, size: int) -> tuple:
+def table_reading(path: Path, size: int, gz: bool = False) -> tuple:
     """Everything a Table tells its readers: batches, repaired and swallowed records, the error."""
     try:
-        table = tables.read_table(path, "csv", False)
+        table = tables.read_table(path, "tsv" if ".tsv" in path.name else "csv", gz)
     except TableError as e:
         return ("header", str(e), e.code, e.line)
     got, error = [], None
@@ -200,6 +200,19 @@ def test_generated_csv_reads_alike(data: bytes, size: int, block: int, tmp_path:
     path.write_bytes(data)
     monkeypatch.setattr(csv_blocks, "BLOCK", block)
     reference, fast = both(monkeypatch, lambda: table_reading(path, size))
+    assert fast == reference
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=csv_text("\t"), size=st.integers(1, 4), block=st.sampled_from([8, 1 << 20]))
+def test_generated_tsv_gz_reads_alike(data: bytes, size: int, block: int, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+
+    path = tmp_path / "t.tsv.gz"
+    path.write_bytes(gzip.compress(data))
+    monkeypatch.setattr(csv_blocks, "BLOCK", block)
+    reference, fast = both(monkeypatch, lambda: table_reading(path, size, gz=True))
     assert fast == reference
 
 
@@ -302,3 +315,18 @@ def test_block_lines_are_the_records_lines(names: list[str], rows: list[list[str
     records = [dict(zip(names, r)) for r in rows]
     written = table_lines(block)
     assert written == (msgspec.json.Encoder().encode_lines(records).split(b"\n")[:-1] if all(names) else None)
+
+
+def test_decompression_bound_reports_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .csv.gz past --max-decompressed: the rows before the bound and the P014, as the `csv` module reads them."""
+    import gzip
+
+    rows = "".join(f'row {i},"answer\n{i}"\n' for i in range(40_000))
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(gzip.compress(("instruction,output\n" + rows).encode()))
+    spy = Spy(monkeypatch)
+    args = {"task": "text", "max_decompressed": 300_000}
+    reference, fast = both(monkeypatch, lambda: check_json(path, args))
+    assert fast == reference
+    assert "P014" in {d["code"] for f in fast["files"] for d in f["diagnostics"]}
+    assert spy.gave_up == 1
