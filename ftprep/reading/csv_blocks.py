@@ -113,12 +113,17 @@ def parse_block(data: bytes, delimiter: str, names: list[str]) -> pa.Table:
 
 
 def read_blocks(path: t.Any, gz: bool, bounds: Bounds | None, delimiter: str, names: list[str],
-                size: int) -> t.Generator[tuple[pa.Table, list[int]], None, int | None]:
+                size: int) -> t.Generator[tuple[pa.Table, list[int | None]], None, int | None]:
     """(records, start line of each) in batches of `size` rows (the last one
     shorter), the columns named by the header's distinct `names`; returns None
     when the whole file was read, else the number of rows handed on before the
-    reader gave up (a multiple of `size`)."""
-    import pyarrow as pa
+    reader gave up (a multiple of `size`); 0 without numpy and pyarrow."""
+    try:
+        import numpy  # noqa: F401
+        import pyarrow as pa
+        import pyarrow.csv  # noqa: F401
+    except ImportError:
+        return 0
 
     sep, width = ord(delimiter), len(names)
     handed = count = 0
@@ -174,7 +179,7 @@ def read_blocks(path: t.Any, gz: bool, bounds: Bounds | None, delimiter: str, na
     return None
 
 
-def take(pending: list[pa.Table], lines: list[t.Any], n: int) -> tuple[pa.Table, list[int]]:
+def take(pending: list[pa.Table], lines: list[t.Any], n: int) -> tuple[pa.Table, list[int | None]]:
     """The first `n` pending rows and their lines; the rest stays pending."""
     import numpy as np
     import pyarrow as pa

@@ -74,15 +74,12 @@ class Table:
         handed: int | None = 0
         if (self.columns and len(set(self.columns)) == len(self.columns)
                 and os.path.getsize(self.path) >= ARROW_MIN_BYTES):
-            try:
-                from ftprep.reading.csv_blocks import read_blocks
-            except ImportError:  # no pyarrow: the `csv` module reads it all
-                read_blocks = None  # type: ignore[assignment]
-            if read_blocks is not None:
-                handed = yield from read_blocks(self.path, self.gz, self.bounds, self.delimiter, self.columns, size)
-                if handed is None:
-                    return
-        yield from self._csv(size, handed)
+            from ftprep.reading.csv_blocks import read_blocks
+
+            handed = yield from read_blocks(self.path, self.gz, self.bounds, self.delimiter, self.columns, size)
+            if handed is None:
+                return
+        yield from self._csv(size, handed or 0)
 
     @property
     def delimiter(self) -> str:
