@@ -13,7 +13,10 @@ of the process, through measure.py), and the ratio to `polars.read_csv`
 The `csv` module rows run the same check with Arrow's reader switched off
 (ftprep.reading.tables.ARROW_MIN_BYTES raised past the file). `ftprep check`
 reads a CSV in one process whatever --workers says; both counts are shown.
-Run from the repository root.
+A second table times the reader alone in one process (CPU seconds of every
+thread): `polars.read_csv`, Arrow's block reader, and the reader with the
+bridge to the row engine (JSON lines by polars; records for chat). Run from
+the repository root.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import typing as t
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -47,6 +51,40 @@ def timed(cmd: list[str], out: str) -> tuple[float, float, float, int]:
     return wall, cpu, max(rss, tree), rc
 
 
+# The reader alone, in a child: CPU seconds (every thread) of polars' read and of
+# Arrow's block reader, with and without the bridge to the row engine's input.
+READER = """
+import json, sys, time
+import polars as pl
+from ftprep.reading.tables import read_table, block_records
+from ftprep.engine.table_rows import table_lines
+path, task = sys.argv[1], sys.argv[2]
+out = {}
+for _ in range(2):  # the second round is the one kept: imports and page cache warm
+    start = time.process_time()
+    pl.read_csv(path)
+    out["polars"] = time.process_time() - start
+    table = read_table(path, "csv", False)
+    start = time.process_time()
+    for block, _ in table.blocks(5000):
+        pass
+    out["arrow"] = time.process_time() - start
+    start = time.process_time()
+    for block, _ in table.blocks(5000):
+        block_records(block) if task == "chat" else table_lines(block)
+    out["bridged"] = time.process_time() - start
+print(json.dumps(out))
+"""
+
+
+def reader_only(path: str, task: str) -> dict[str, float]:
+    import json
+
+    out = subprocess.run([sys.executable, "-c", READER, path, task], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=HERE))
+    return t.cast("dict[str, float]", json.loads(out.stdout))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=200_000)
@@ -65,6 +103,7 @@ def main() -> None:
     print()
     print("| task | contender | wall s | CPU s | peak RSS MiB | ratio to polars.read_csv (wall) |")
     print("|---|---|---:|---:|---:|---:|")
+    readers: list[tuple[str, dict[str, float]]] = []
     for task in args.tasks.split(","):
         files = {}
         for fmt in ("csv", "jsonl"):
@@ -98,6 +137,15 @@ def main() -> None:
             print(f"| {task} | {name} | {wall:.2f} | {statistics.median(cpus):.2f} | {peak:.0f} | "  # type: ignore[arg-type]
                   f"{wall / base:.2f}× |")
         sys.stdout.flush()
+        readers.append((task, reader_only(files["csv"], task)))
+    print()
+    print("The reader alone (CPU seconds of every thread, in one process, second round):")
+    print()
+    print("| task | `polars.read_csv` | Arrow block reader | ratio | + bridge to the row engine | ratio |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for task, r in readers:
+        print(f"| {task} | {r['polars']:.2f} | {r['arrow']:.2f} | {r['arrow'] / r['polars']:.2f}× | "
+              f"{r['bridged']:.2f} | {r['bridged'] / r['polars']:.2f}× |")
 
 
 if __name__ == "__main__":
