@@ -330,3 +330,24 @@ def test_decompression_bound_reports_alike(tmp_path: Path, monkeypatch: pytest.M
     assert fast == reference
     assert "P014" in {d["code"] for f in fast["files"] for d in f["diagnostics"]}
     assert spy.gave_up == 1
+
+
+def test_truncated_gz_reports_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .csv.gz cut short: Arrow's reader, reading ahead, meets the break sooner; the report is the reference's."""
+    import gzip
+
+    rows = "".join(f'row {i},"answer {i * 7919 % 10007}"\n' for i in range(60_000))
+    whole = gzip.compress(("instruction,output\n" + rows).encode())
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(whole[:len(whole) * 2 // 3])
+    spy = Spy(monkeypatch)
+
+    def run() -> object:
+        try:
+            return check_json(path, {"task": "text"})
+        except Exception as e:  # the same failure, if it is one
+            return type(e).__name__, str(e)
+
+    reference, fast = both(monkeypatch, run)
+    assert fast == reference
+    assert spy.gave_up == 1

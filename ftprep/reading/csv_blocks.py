@@ -18,6 +18,7 @@ that every finding (and its batch) is the reference reader's own.
 from __future__ import annotations
 
 import typing as t
+import zlib
 
 from ftprep.core.errors import DecompressionCapped
 from ftprep.disk.inputs import open_bytes
@@ -172,8 +173,8 @@ def read_blocks(path: t.Any, gz: bool, bounds: Bounds | None, delimiter: str, na
                     count -= size
                     yield batch, first
                     handed += size
-    except DecompressionCapped:
-        return handed
+    except (DecompressionCapped, EOFError, OSError, zlib.error):
+        return handed  # a bound or a broken .gz: the `csv` module reads to the same place and says so
     if count:
         yield take(pending, lines, count)
     return None
