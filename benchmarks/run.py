@@ -502,7 +502,14 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     notes = machine(a, b.workers)
     log(notes)
     for n in sorted(set(a.only)):
-        getattr(b, f"target{n}")()
+        try:
+            getattr(b, f"target{n}")()
+        except Exception as e:  # one broken target must not lose the others' numbers
+            import traceback
+
+            log(traceback.format_exc())
+            b.rows.append(Row(str(n), "—", "—", note=f"⚠ the target failed: {type(e).__name__}: {e}"))
+            b.goal(str(n), f"target {n} ran to the end", False, f"{type(e).__name__}: {e}")
     text = notes + "\n## Summary\n\n" + b.summary() + "\n## Table\n\n" + b.table()
     sys.stdout.write(text)
     if a.out:

@@ -207,9 +207,13 @@ class LaterTargets:
                                                 "hub-check", hub_env))
         same = findings(report_of(hm)) == findings(report_of(local)) and findings(report_of(hm)) is not None
         r = hm.wall / local.wall
-        goals = [self.goal("8", f"Hub check ({k} Parquet shards): no copy of the dataset on local disk "
-                                f"(peak TMPDIR + HF_HOME < 10% of its {size_label(info['bytes'])})",
-                           hm.disk * 2**20 < 0.1 * info["bytes"] and hm.rc in (0, 1), f"{hm.disk:.1f} MiB"),
+        # A copy (datasets' Arrow cache, a JSONL file) holds at least the Parquet bytes; the
+        # allowance is for the small files a Hub client keeps (refs, locks, a README).
+        allowed = max(0.1 * info["bytes"], 2**20)
+        goals = [self.goal("8", f"Hub check ({k} Parquet shards): no copy of the dataset on local disk (peak "
+                                f"TMPDIR + HF_HOME < {size_label(int(allowed))}: 10% of its {size_label(info['bytes'])}, "
+                                "at least 1 MiB)",
+                           hm.disk * 2**20 < allowed and hm.rc in (0, 1), f"{hm.disk:.1f} MiB"),
                  self.goal("8", "Hub check: the same findings as the local Parquet check of the same rows", same,
                            "same" if same else f"differ (exit {hm.rc}; see {os.path.basename(hm.stdout)})"),
                  self.goal("8", "Hub check: wall time against the local Parquet check (no goal in the issue)",
