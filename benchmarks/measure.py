@@ -48,6 +48,7 @@ class Measure:
     stderr: str
     walls: list[float] = dataclasses.field(default_factory=list)
     disk: float = 0.0    # MiB, sampled peak of the bytes held in the watched folders
+    cpu: float = 0.0     # s, user + system CPU of the command and the children it waited for (median)
 
     @property
     def peak(self) -> float:
@@ -142,8 +143,8 @@ class _Poller(threading.Thread):
 
 def run_once(cmd: t.Sequence[str], stdout: str, stderr: str, env: dict[str, str] | None = None,
              timeout: float = 3600, interval: float = 0.02, extra_pids: t.Sequence[int] = (),
-             folders: t.Sequence[str] = ()) -> tuple[float, float, float, int, int, float]:
-    """(wall s, ru_maxrss MiB, sampled tree MiB, processes, exit code, peak folder MiB) of one run."""
+             folders: t.Sequence[str] = ()) -> tuple[float, float, float, int, int, float, float]:
+    """(wall s, ru_maxrss MiB, sampled tree MiB, processes, exit code, peak folder MiB, CPU s) of one run."""
     rss_file = stdout + ".maxrss"
     argv = [TIME, "-f", "%M", "-o", rss_file, *cmd] if TIME else list(cmd)
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
@@ -174,19 +175,22 @@ def run_once(cmd: t.Sequence[str], stdout: str, stderr: str, env: dict[str, str]
             kib = 0
         if os.path.exists(rss_file):
             os.unlink(rss_file)
-    return wall, kib * 1024 / MIB, poller.peak / MIB, max(poller.procs, 1), rc, poller.disk / MIB
+    # CPU is less disturbed than wall time by other load on a shared machine.
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, kib * 1024 / MIB, poller.peak / MIB, max(poller.procs, 1), rc, poller.disk / MIB, cpu
 
 
 def measure(cmd: t.Sequence[str], stdout: str, stderr: str | None = None, *, runs: int = 1,
             env: dict[str, str] | None = None, timeout: float = 3600, extra_pids: t.Sequence[int] = (),
             folders: t.Sequence[str] = ()) -> Measure:
     stderr = stderr or stdout + ".err"
-    walls, rss, tree, procs, rc, disk = [], 0.0, 0.0, 1, 0, 0.0
+    walls, cpus, rss, tree, procs, rc, disk = [], [], 0.0, 0.0, 1, 0, 0.0
     for _ in range(max(1, runs)):
-        w, r, tr, p, rc, d = run_once(cmd, stdout, stderr, env, timeout, extra_pids=extra_pids, folders=folders)
+        w, r, tr, p, rc, d, c = run_once(cmd, stdout, stderr, env, timeout, extra_pids=extra_pids, folders=folders)
         walls.append(w)
+        cpus.append(c)
         rss, tree, procs, disk = max(rss, r), max(tree, tr), max(procs, p), max(disk, d)
-    return Measure(statistics.median(walls), rss, tree, procs, rc, stdout, stderr, walls, disk)
+    return Measure(statistics.median(walls), rss, tree, procs, rc, stdout, stderr, walls, disk, statistics.median(cpus))
 
 
 def warm(path: str, block: int = 16 << 20) -> None:

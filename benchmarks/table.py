@@ -56,18 +56,19 @@ def _cell(c: str) -> str:
 
 
 def detail(rows: list[Row]) -> str:
-    head = ("| target | dataset | command | wall s | peak RSS MiB | ratio to baselines | goals | notes |\n"
-            "|---|---|---|---:|---:|---|---|---|\n")
+    head = ("| target | dataset | command | wall s | CPU s | peak RSS MiB | ratio to baselines | goals | notes |\n"
+            "|---|---|---|---:|---:|---:|---|---|---|\n")
     out = []
     for r in rows:
         if r.m is None:
-            wall = rss = "—"
+            wall = cpu = rss = "—"
         else:
             wall = f"{r.m.wall:.3f}" if r.m.wall < 1 else f"{r.m.wall:.2f}"
+            cpu = f"{r.m.cpu:.2f}"
             rss = f"{r.m.rss:.0f}"
             if r.m.procs > 1 and r.m.tree > r.m.rss * 1.05:
                 rss += f" (Σ {r.m.tree:.0f}, {r.m.procs} proc)"
-        cells = [r.target, r.dataset, r.command, wall, rss, r.ratios, " · ".join(r.goals), r.note]
+        cells = [r.target, r.dataset, r.command, wall, cpu, rss, r.ratios, " · ".join(r.goals), r.note]
         out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return head + "\n".join(out) + "\n"
 

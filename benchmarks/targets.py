@@ -180,7 +180,7 @@ class LaterTargets:
         last = got[-1]
         return Measure(statistics.median(m.wall for m in got), max(m.rss for m in got), max(m.tree for m in got),
                        max(m.procs for m in got), last.rc, last.stdout, last.stderr, [m.wall for m in got],
-                       max(m.disk for m in got))
+                       max(m.disk for m in got), statistics.median(m.cpu for m in got))
 
     def target8(self) -> None:
         rows, k = self.scaled("hub"), self.a.hub_shards
