@@ -123,7 +123,8 @@ class Bench(LaterTargets):
         r = m.wall / base.wall if base.wall > 0 else float("inf")
         ok = (r < limit if strict else r <= limit) and m.rc in (0, 1) and base.rc == 0
         bad = "" if m.rc in (0, 1) and base.rc == 0 else f"; ⚠ exit {m.rc}/{base.rc}"
-        return self.goal(target, text, ok, f"{r:.2f}× ({secs(m.wall)} vs {secs(base.wall)} {base_name}){bad}")
+        cpu = f"; CPU {m.cpu / base.cpu:.2f}×" if base.cpu > 0 else ""
+        return self.goal(target, text, ok, f"{r:.2f}× ({secs(m.wall)} vs {secs(base.wall)} {base_name}{cpu}){bad}")
 
     def check_cmd(self, path: str, task: str, workers: int, *extra: str) -> list[str]:
         cmd = self.ftprep + ["check", path, "--task", task, "--workers", str(workers), "--isolated"]
