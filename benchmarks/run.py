@@ -341,10 +341,10 @@ class Bench(LaterTargets):
             if "--isolated" in helps.stdout:
                 cmd += ["--isolated"]
             self.tokens_row(label, "`ftprep stats --tokenizer`", cmd, bm)
-        probe = subprocess.run([PY, "-c", "from ftprep.engine.lengths import length_diagnostics"], capture_output=True)
-        if probe.returncode != 0:
+        check_help = subprocess.run(self.ftprep + ["check", "--help"], capture_output=True, text=True).stdout
+        if "--tokenizer" not in check_help:
             self.rows.append(Row("4", label, "`ftprep check --tokenizer`",
-                                 note="skipped: ftprep.engine.lengths.length_diagnostics is not available in this checkout"))
+                                 note="skipped: `ftprep check` has no --tokenizer option in this checkout"))
             self.goal("4", "`ftprep check --tokenizer` ≤ 1.3× the tokenizer", None, "not available")
         else:
             cmd = self.check_cmd(path, "chat", self.workers, "--tokenizer", tok, "--chat-template", "chatml")
