@@ -420,6 +420,8 @@ def machine(a: argparse.Namespace, workers: int) -> str:
     branch = git("rev-parse", "--abbrev-ref", "HEAD")
     changed = [ln for ln in git("status", "--porcelain", "--untracked-files=no").splitlines() if ln.strip()]
     tree = (f"dirty: {len(changed)} tracked file(s) modified" if changed else "clean tree")
+    product = git("log", "-1", "--format=%h", "--", ":/ftprep")  # the benchmarks may be newer than the product
+    tree += f"; ftprep/ last changed in {product}" if product else ""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     sizes = ", ".join(f"{n:,}" for n in a.sizes)
     return (f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='minutes')}\n"
