@@ -462,11 +462,11 @@ def splice(path: str, block: str) -> str:
         with open(path, encoding="utf-8") as f:
             old = f.read()
     except FileNotFoundError:
-        return "# ftprep benchmark\n\n" + block
+        return "# ftprep benchmark\n\n" + block + "\n"
     if MARK_BEGIN in old and MARK_END in old:
         head, rest = old.split(MARK_BEGIN, 1)
         return head + block + rest.split(MARK_END, 1)[1]
-    return "# ftprep benchmark\n\n" + block
+    return "# ftprep benchmark\n\n" + block + "\n"
 
 
 def main(argv: t.Sequence[str] | None = None) -> int:
@@ -517,7 +517,7 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     sys.stdout.write(text)
     if a.out:
         block = MARK_BEGIN + "\n" + text + MARK_END
-        write_atomic(a.out, splice(a.out, block + "\n"))
+        write_atomic(a.out, splice(a.out, block))
     return 0
 
 
