@@ -18,7 +18,9 @@ Peak RSS comes from two sources:
 The poller can also add processes outside the tree (`extra_pids`: the workers
 of a cluster the command talks to) and sample the bytes held in some folders
 (`folders`: the TMPDIR and HF_HOME given to the command), whose peak is the
-local disk a command used, temporary files included.
+local disk a command held, temporary files included; with folders watched it
+also sums the bytes each process of the tree made the kernel write
+(/proc/PID/io write_bytes, sampled, so the last 20 ms of a process may be missed).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Measure:
     walls: list[float] = dataclasses.field(default_factory=list)
     disk: float = 0.0    # MiB, sampled peak of the bytes held in the watched folders
     cpu: float = 0.0     # s, user + system CPU of the command and the children it waited for (median)
+    written: float = 0.0  # MiB, bytes the tree sent to storage (/proc/PID/io write_bytes, last sample per process)
 
     @property
     def peak(self) -> float:
@@ -86,6 +89,19 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _written(pid: int) -> int:
+    """write_bytes of /proc/PID/io: what the process made the kernel write to storage, temporary
+    files included (counted when the pages are dirtied, even if the file is deleted before)."""
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
+
+
 def folder_bytes(folders: t.Sequence[str]) -> int:
     """Bytes of the regular files below `folders` (files vanishing meanwhile are skipped)."""
     total, todo = 0, list(folders)
@@ -116,6 +132,7 @@ class _Poller(threading.Thread):
         self.procs = 0
         self.disk = 0
         self.rounds = 0
+        self.io: dict[int, int] = {}  # pid -> the largest write_bytes seen
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -137,14 +154,18 @@ class _Poller(threading.Thread):
             # Walking folders costs more than reading /proc: every fifth round.
             if self.folders and self.rounds % 5 == 0:
                 self.disk = max(self.disk, folder_bytes(self.folders))
+            if self.folders:
+                for p in tree:
+                    self.io[p] = max(self.io.get(p, 0), _written(p))
             self.rounds += 1
             self.stop.wait(self.interval)
 
 
 def run_once(cmd: t.Sequence[str], stdout: str, stderr: str, env: dict[str, str] | None = None,
              timeout: float = 3600, interval: float = 0.02, extra_pids: t.Sequence[int] = (),
-             folders: t.Sequence[str] = ()) -> tuple[float, float, float, int, int, float, float]:
-    """(wall s, ru_maxrss MiB, sampled tree MiB, processes, exit code, peak folder MiB, CPU s) of one run."""
+             folders: t.Sequence[str] = ()) -> tuple[float, float, float, int, int, float, float, float]:
+    """(wall s, ru_maxrss MiB, sampled tree MiB, processes, exit code, peak folder MiB, CPU s, written MiB)
+    of one run. Bytes written are sampled only when `folders` are watched."""
     rss_file = stdout + ".maxrss"
     argv = [TIME, "-f", "%M", "-o", rss_file, *cmd] if TIME else list(cmd)
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
@@ -177,20 +198,23 @@ def run_once(cmd: t.Sequence[str], stdout: str, stderr: str, env: dict[str, str]
             os.unlink(rss_file)
     # CPU is less disturbed than wall time by other load on a shared machine.
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, kib * 1024 / MIB, poller.peak / MIB, max(poller.procs, 1), rc, poller.disk / MIB, cpu
+    written = sum(poller.io.values()) / MIB
+    return wall, kib * 1024 / MIB, poller.peak / MIB, max(poller.procs, 1), rc, poller.disk / MIB, cpu, written
 
 
 def measure(cmd: t.Sequence[str], stdout: str, stderr: str | None = None, *, runs: int = 1,
             env: dict[str, str] | None = None, timeout: float = 3600, extra_pids: t.Sequence[int] = (),
             folders: t.Sequence[str] = ()) -> Measure:
     stderr = stderr or stdout + ".err"
-    walls, cpus, rss, tree, procs, rc, disk = [], [], 0.0, 0.0, 1, 0, 0.0
+    walls, cpus, rss, tree, procs, rc, disk, written = [], [], 0.0, 0.0, 1, 0, 0.0, 0.0
     for _ in range(max(1, runs)):
-        w, r, tr, p, rc, d, c = run_once(cmd, stdout, stderr, env, timeout, extra_pids=extra_pids, folders=folders)
+        w, r, tr, p, rc, d, c, wr = run_once(cmd, stdout, stderr, env, timeout, extra_pids=extra_pids,
+                                             folders=folders)
         walls.append(w)
         cpus.append(c)
-        rss, tree, procs, disk = max(rss, r), max(tree, tr), max(procs, p), max(disk, d)
-    return Measure(statistics.median(walls), rss, tree, procs, rc, stdout, stderr, walls, disk, statistics.median(cpus))
+        rss, tree, procs, disk, written = max(rss, r), max(tree, tr), max(procs, p), max(disk, d), max(written, wr)
+    return Measure(statistics.median(walls), rss, tree, procs, rc, stdout, stderr, walls, disk,
+                   statistics.median(cpus), written)
 
 
 def warm(path: str, block: int = 16 << 20) -> None:
