@@ -1,6 +1,6 @@
 """The benchmark: one markdown table of every target, ratios taken within one run.
 
-    python benchmarks/run.py                                   # the full run (1M rows, ~25 min on 2 cores)
+    python benchmarks/run.py                                   # the full run (1M rows; README.md: its time)
     python benchmarks/run.py --rows 50000                      # a quick run (under 3 min once the data exists)
     python benchmarks/run.py --only 6,7 --out benchmarks/RESULTS.md
 
