@@ -1,0 +1,214 @@
+"""A Hub dataset's Parquet files read as one table, streamed over HTTP range requests.
+
+`load_dataset` of a Parquet repo copies every file into a cache and converts
+it to Arrow before a row can be checked. When reading the files directly gives
+the rows `load_dataset` would give, they are read here instead, a row group at
+a time through `huggingface_hub`'s file system, and nothing is written to disk.
+
+That holds when the first config is plain Parquet (no features to cast, no
+column or row filters) and every data file of every split has one schema made
+of types that come out of `datasets` as they come out of pyarrow. Anything
+else (JSON Lines, CSV, images, a schema only `datasets` can unify) returns no
+`HubTable`, and the caller loads the dataset as the trainer does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ftprep.core.errors import TableError
+from ftprep.core.options import Progress
+from ftprep.reading.formats import first_line
+
+if t.TYPE_CHECKING:
+    import pyarrow as pa
+
+# Bytes fetched per range request: a row group of a Hub shard is read in a few.
+BLOCK = 8 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class DataFile:
+    split: str
+    path: str  # in the Hub file system: datasets/OWNER/NAME@SHA/FILE
+    size: int
+
+
+class HubTable:
+    """The data files of a config's splits, in the order `load_dataset` concatenates
+    them, read as batches like a Parquet `Table` (`columns`, `broken`, `unclosed`,
+    `batches`); `record_batches` gives the same rows as pyarrow RecordBatches.
+
+    `progress` is told ("check", bytes read, total bytes of the data files)."""
+
+    def __init__(self, files: list[DataFile], schema: pa.Schema, fs: t.Any, progress: Progress | None = None) -> None:
+        self.files, self.schema, self.fs, self.progress = files, schema, fs, progress
+        self.columns = list(schema.names)
+        self.broken: list[tuple[int, str]] = []
+        self.unclosed: list[tuple[int, str]] = []
+        self.total = sum(f.size for f in files)
+
+    def record_batches(self, size: int) -> t.Iterator[pa.RecordBatch]:
+        """Every row as RecordBatches of at most `size` rows, one row group in memory at a time.
+        Raises TableError when a file cannot be read on."""
+        import pyarrow.parquet as pq
+
+        done, progress = 0, self.progress
+        if progress is not None:
+            progress("check", 0, self.total)
+        for file in self.files:
+            try:
+                with self.fs.open(file.path, "rb", block_size=BLOCK) as raw:
+                    counted = Counted(raw, file.size)
+                    parquet = pq.ParquetFile(counted, pre_buffer=False, buffer_size=1 << 20)
+                    for batch in parquet.iter_batches(batch_size=size, use_threads=False):
+                        yield as_loaded(batch)
+                        if progress is not None:
+                            progress("check", done + counted.read_bytes, self.total)
+            except TableError:
+                raise
+            except OSError:  # the transport: the caller says the Hub cannot be reached
+                raise
+            except Exception as e:  # pyarrow's own error family: a file broken part-way
+                raise TableError(f"{file.path.split('/', 3)[-1]}: {first_line(e)}") from None
+            done += file.size
+        if progress is not None:
+            progress("check", self.total, self.total)
+
+    def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
+        """(records, lines) batches, as `Table.batches` gives them; a Hub row has no line."""
+        for batch in self.record_batches(size):
+            records = batch.to_pylist()
+            yield records, [None] * len(records)
+
+
+class Counted:
+    """A file object that counts the bytes read through it (at most the file's size:
+    pyarrow reads the footer twice), for progress in bytes."""
+
+    def __init__(self, raw: t.Any, size: int) -> None:
+        self.raw, self.size, self.read_bytes = raw, size, 0
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.read_bytes = min(self.size, self.read_bytes + len(data))
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+    @property
+    def mode(self) -> str:
+        return "rb"
+
+
+def as_loaded(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch as the load path's JSON Lines reads back: NaN and infinity are null in JSON."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_floating(column.type) and column.null_count < len(column):
+            finite = pc.is_finite(column)
+            if not pc.all(finite).as_py():
+                column = pc.if_else(finite, column, pa.scalar(None, column.type))
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def plain(kind: pa.DataType) -> bool:
+    """Whether `datasets` hands values of this type on as pyarrow's `to_pylist` does
+    (strings, numbers, booleans, nulls, and lists and structs of them; floats only at
+    the top, where `as_loaded` treats NaN as the JSON round trip of the load path does)."""
+    import pyarrow as pa
+
+    def inner(k: pa.DataType, top: bool) -> bool:
+        if pa.types.is_floating(k):
+            return top and not pa.types.is_float16(k)
+        if (pa.types.is_string(k) or pa.types.is_large_string(k) or pa.types.is_integer(k)
+                or pa.types.is_boolean(k) or pa.types.is_null(k)):
+            return True
+        if pa.types.is_list(k) or pa.types.is_large_list(k):
+            return inner(k.value_type, False)
+        if pa.types.is_struct(k):
+            return all(inner(k.field(i).type, False) for i in range(k.num_fields))
+        return False
+
+    return inner(kind, True)
+
+
+def hub_table(repo: str, config: str | None, sha: str | None, cache: str,
+              progress: Progress | None = None) -> HubTable | None:
+    """The config's Parquet files as one `HubTable`, or None where only `load_dataset`
+    reads them exactly (the caller then loads them). Reads the files' footers only."""
+    import datasets
+    import pyarrow.parquet as pq
+    from huggingface_hub import HfFileSystem
+
+    try:
+        builder = datasets.load_dataset_builder(repo, config, revision=sha, cache_dir=cache)
+    except Exception:  # the load fails too, and says why (H002)
+        return None
+    cfg = builder.config
+    if builder.name != "parquet" or cfg.features is not None or cfg.columns is not None or cfg.filters is not None:
+        return None
+    fs = HfFileSystem()
+    files: list[DataFile] = []
+    schema = None
+    for split, urls in (cfg.data_files or {}).items():
+        for url in urls:
+            if not url.startswith("hf://") or not url.endswith(".parquet"):
+                return None
+            path = url.removeprefix("hf://")
+            try:
+                size = int(fs.info(path)["size"])
+                with fs.open(path, "rb", block_size=1 << 16) as f:
+                    found = pq.read_schema(f)
+            except Exception:  # a file the load cannot read either: it says how (H002)
+                return None
+            if not same_features(found):
+                return None
+            found = found.remove_metadata()
+            if schema is None:
+                if not all(plain(field.type) for field in found):
+                    return None
+                schema = found
+            elif not found.equals(schema):  # datasets casts or refuses: only the load knows which
+                return None
+            files.append(DataFile(str(split), path, size))
+    if schema is None:
+        return None
+    return HubTable(files, schema, fs, progress)
+
+
+def same_features(schema: pa.Schema) -> bool:
+    """Whether the features `datasets` reads from the file's metadata are the ones its
+    bare Arrow schema gives: else `datasets` casts the rows (images, class labels, ...)."""
+    import datasets
+
+    try:
+        return bool(datasets.Features.from_arrow_schema(schema) ==
+                    datasets.Features.from_arrow_schema(schema.remove_metadata()))
+    except Exception:
+        return False
+
+
+__all__ = ["BLOCK", "Counted", "DataFile", "HubTable", "as_loaded", "hub_table", "plain", "same_features"]
