@@ -60,12 +60,13 @@ class HubTable:
         for file in self.files:
             try:
                 with self.fs.open(file.path, "rb", block_size=BLOCK) as raw:
-                    counted = Counted(raw, file.size)
-                    parquet = pq.ParquetFile(counted, pre_buffer=False, buffer_size=1 << 20)
-                    for batch in parquet.iter_batches(batch_size=size, use_threads=False):
-                        yield as_loaded(batch)
+                    parquet = pq.ParquetFile(raw, pre_buffer=False)  # the file system buffers
+                    ends = group_ends(parquet.metadata)
+                    for group, end in enumerate(ends):  # one row group in memory at a time
+                        for batch in parquet.iter_batches(batch_size=size, row_groups=[group], use_threads=False):
+                            yield as_loaded(batch)
                         if progress is not None:
-                            progress("check", done + counted.read_bytes, self.total)
+                            progress("check", done + min(end, file.size), self.total)
             except TableError:
                 raise
             except OSError:  # the transport: the caller says the Hub cannot be reached
@@ -83,40 +84,18 @@ class HubTable:
             yield records, [None] * len(records)
 
 
-class Counted:
-    """A file object that counts the bytes read through it (at most the file's size:
-    pyarrow reads the footer twice), for progress in bytes."""
-
-    def __init__(self, raw: t.Any, size: int) -> None:
-        self.raw, self.size, self.read_bytes = raw, size, 0
-        self.closed = False
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.raw.read(n)
-        self.read_bytes = min(self.size, self.read_bytes + len(data))
-        return data
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.raw.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.raw.tell()
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def writable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
-
-    @property
-    def mode(self) -> str:
-        return "rb"
+def group_ends(meta: t.Any) -> list[int]:
+    """Where each row group's data ends in the file: how far a read has got, in bytes."""
+    ends = []
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        end = 0
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            start = min(x for x in (chunk.dictionary_page_offset, chunk.data_page_offset) if x is not None)
+            end = max(end, start + chunk.total_compressed_size)
+        ends.append(end)
+    return ends
 
 
 def as_loaded(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -211,4 +190,4 @@ def same_features(schema: pa.Schema) -> bool:
         return False
 
 
-__all__ = ["BLOCK", "Counted", "DataFile", "HubTable", "as_loaded", "hub_table", "plain", "same_features"]
+__all__ = ["BLOCK", "DataFile", "HubTable", "as_loaded", "group_ends", "hub_table", "plain", "same_features"]
