@@ -69,6 +69,12 @@ def codes(report: dict) -> list[str]:
 TEXT = [{"instruction": f"say {i}", "output": f"said {i}"} for i in range(6)]
 
 
+def TEXT_SCHEMA():
+    import pyarrow as pa
+
+    return pa.schema([("instruction", pa.string()), ("output", pa.string())])
+
+
 def chat(i: int, turns: int = 2) -> dict:
     roles = ["user", "assistant"]
     return {"conversations": [{"role": roles[k % 2], "content": f"turn {k} of {i}"} for k in range(turns)]}
@@ -133,7 +139,11 @@ SHAPES = {
         "README.md": "---\nconfigs:\n- config_name: sft\n  data_files:\n  - split: train\n    path: sft/*.parquet\n"
                      "- config_name: raw\n  data_files: raw.parquet\n---\n",
         "sft/a.parquet": parquet(TEXT[:4]), "sft/b.parquet": parquet(TEXT[3:]), "raw.parquet": parquet([{"x": 1}])},
+    "empty file": lambda: {"train.parquet": parquet([], schema=TEXT_SCHEMA())},
+    "an empty shard": lambda: {"data/train-00000-of-00002.parquet": parquet([], schema=TEXT_SCHEMA()),
+                               "data/train-00001-of-00002.parquet": parquet(TEXT)},
 }
+# An empty file fails the load (datasets reads in batches of the first row group's size): loaded, H002.
 STREAMED = {"one file", "shards and splits", "nulls", "nested nulls", "first config of two"}
 TASKS = {"shards and splits": "chat", "nested nulls": "chat", "nulls": "dpo", "mixed shard types": "grpo"}
 
@@ -156,6 +166,26 @@ def test_streamed_report_has_findings_to_agree_on(hub, monkeypatch: pytest.Monke
     # The duplicate of row 2 is in the test split (merged row 10); row 9 ends on a user turn.
     assert ("D001", 10) in found and streamed["files"][0]["rows"] == 12
     assert all(d["line"] is None for d in streamed["files"][0]["diagnostics"])
+
+
+@pytest.mark.parametrize("task", [None, "text"])
+def test_an_empty_parquet_file_keeps_the_load_and_its_failure(task, hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = seed(hub, SHAPES["empty file"]())
+    streamed, loaded, calls = both(repo, monkeypatch, **({"task": task} if task else {}))
+    assert streamed == loaded and calls > 0 and codes(streamed) == ["H002"]
+
+
+def test_token_lengths_agree(hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    tokenizer = str(Path(__file__).parent.parent / "sample_data" / "tokenizer.json")
+    rows = [chat(i, 2 + i % 5) for i in range(40)]
+    for row in rows[::7]:
+        row["conversations"][-1]["content"] = "word " * 300
+    repo = seed(hub, {"data/train-00000-of-00002.parquet": parquet(rows[:25], group=10),
+                      "data/train-00001-of-00002.parquet": parquet(rows[25:])})
+    streamed, loaded, calls = both(repo, monkeypatch, task="chat", tokenizer=tokenizer, max_seq_len=200)
+    assert streamed == loaded and calls == 0 and "T001" in codes(streamed)
 
 
 @pytest.mark.parametrize("seed_", [1, 2, 3])

@@ -160,14 +160,17 @@ def hub_table(repo: str, config: str | None, sha: str | None, cache: str,
             try:
                 size = int(fs.info(path)["size"])
                 with fs.open(path, "rb", block_size=1 << 16) as f:
-                    found = pq.read_schema(f)
+                    meta = pq.read_metadata(f)
+                found = meta.schema.to_arrow_schema()
             except Exception:  # a file the load cannot read either: it says how (H002)
                 return None
+            if meta.num_row_groups and not meta.row_group(0).num_rows:
+                return None  # datasets reads in batches of the first group's size: 0 fails the load
             if not same_features(found):
                 return None
             found = found.remove_metadata()
             if schema is None:
-                if not all(plain(field.type) for field in found):
+                if len(set(found.names)) < len(found.names) or not all(plain(field.type) for field in found):
                     return None
                 schema = found
             elif not found.equals(schema):  # datasets casts or refuses: only the load knows which
