@@ -159,6 +159,18 @@ def test_streamed_report_equals_the_loaded_one(shape: str, hub, monkeypatch: pyt
     assert streamed["files"][0]["rows"] > 0 or codes(streamed)
 
 
+def test_a_file_broken_part_way_keeps_the_load_and_its_failure(hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow.parquet as pq
+
+    data = bytearray(parquet(TEXT * 5, group=10))
+    start = pq.read_metadata(io.BytesIO(bytes(data))).row_group(2).column(0).data_page_offset
+    data[start:start + 8] = b"\xff" * 8  # the third row group's first page header: the footer still reads
+    repo = seed(hub, {"data/train-00000-of-00002.parquet": parquet(TEXT),
+                      "data/train-00001-of-00002.parquet": bytes(data)})
+    streamed, loaded, calls = both(repo, monkeypatch, task="text")
+    assert streamed == loaded and calls > 0 and codes(streamed) == ["H002"]
+
+
 def test_streamed_report_has_findings_to_agree_on(hub, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = seed(hub, SHAPES["shards and splits"]())
     streamed, _, _ = both(repo, monkeypatch, task="chat")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ftprep.core.errors import TableError
+from ftprep.core.errors import TableError, transport_errors
 from ftprep.core.options import Progress
 from ftprep.reading.formats import first_line
 
@@ -48,6 +48,8 @@ class HubTable:
         self.broken: list[tuple[int, str]] = []
         self.unclosed: list[tuple[int, str]] = []
         self.total = sum(f.size for f in files)
+        # Why a file could not be read on (the load fails there too, and the caller loads to say how).
+        self.failed: str | None = None
 
     def record_batches(self, size: int) -> t.Iterator[pa.RecordBatch]:
         """Every row as RecordBatches of at most `size` rows, one row group in memory at a time.
@@ -67,12 +69,12 @@ class HubTable:
                             yield as_loaded(batch)
                         if progress is not None:
                             progress("check", done + min(end, file.size), self.total)
-            except TableError:
-                raise
-            except OSError:  # the transport: the caller says the Hub cannot be reached
-                raise
-            except Exception as e:  # pyarrow's own error family: a file broken part-way
-                raise TableError(f"{file.path.split('/', 3)[-1]}: {first_line(e)}") from None
+            except Exception as e:
+                if transported(e):  # no connection: the caller says the Hub cannot be reached
+                    raise
+                # A file broken part-way (pyarrow's errors), or the Hub refusing a range.
+                self.failed = f"{file.path.split('/', 3)[-1]}: {first_line(e)}"
+                raise TableError(self.failed) from None
             done += file.size
         if progress is not None:
             progress("check", self.total, self.total)
@@ -82,6 +84,17 @@ class HubTable:
         for batch in self.record_batches(size):
             records = batch.to_pylist()
             yield records, [None] * len(records)
+
+
+def transported(e: BaseException) -> bool:
+    """Whether a connection failure is behind `e` (anywhere in its chain)."""
+    kinds = transport_errors()
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def group_ends(meta: t.Any) -> list[int]:
@@ -193,4 +206,4 @@ def same_features(schema: pa.Schema) -> bool:
         return False
 
 
-__all__ = ["BLOCK", "DataFile", "HubTable", "as_loaded", "group_ends", "hub_table", "plain", "same_features"]
+__all__ = ["BLOCK", "DataFile", "HubTable", "as_loaded", "group_ends", "hub_table", "plain", "same_features", "transported"]

@@ -109,8 +109,9 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
                                    f"only the first, '{config}'", url,
                                    hint="keep one config, or put the training data first"))
         table = hub_table(repo, config, sha, cache, opts.progress) if streamable(opts) else None
-        if table is not None:
-            return _check_streamed(url, table, opts, head)
+        streamed = None if table is None else _check_streamed(url, table, opts, head)
+        if streamed is not None:
+            return streamed
         try:
             loaded = datasets.load_dataset(repo, config, revision=sha, cache_dir=cache)
             splits = dict(loaded)
@@ -153,8 +154,9 @@ def streamable(opts: Options) -> bool:
                 or (named is not None and (named.kind != task_registry.ROWS or named.url_rules)))
 
 
-def _check_streamed(url: str, table: t.Any, opts: Options, head: list[Diagnostic]) -> FileReport:
-    """The Parquet files read as one table, a row group at a time (ftprep.verbs.hub_table)."""
+def _check_streamed(url: str, table: t.Any, opts: Options, head: list[Diagnostic]) -> FileReport | None:
+    """The Parquet files read as one table, a row group at a time (ftprep.verbs.hub_table);
+    None when a file breaks part-way: the load fails there too, and says how (H002)."""
     from ftprep.engine.checker import check_table
 
     try:  # the table tells the progress in bytes; the scan's count of rows would start a second bar
@@ -163,6 +165,8 @@ def _check_streamed(url: str, table: t.Any, opts: Options, head: list[Diagnostic
         if _is_network(e):
             raise _unreachable(url, e) from None
         raise
+    if table.failed is not None:
+        return None
     report.diagnostics[:0] = head
     return report
 
