@@ -11,7 +11,9 @@ hf://datasets/bench/NAME in a fresh child process per run, alternating:
           that file checked (what `check hf://` did before, and still does for
           repos that are not plain Parquet);
   stream: the shards read a row group at a time over HTTP ranges and checked
-          as one table (ftprep.verbs.hub_table).
+          as one table (ftprep.verbs.hub_table);
+  read:   the same row groups fetched and decoded, not checked (the floor of
+          the streamed path: what a columnar check could approach).
 
 Per run: wall seconds, peak RSS of the child, bytes the child wrote through
 write() (/proc/self/io wchar: the cache, the JSON Lines copy; its report is
@@ -48,14 +50,24 @@ def wchar():
         return int(next(x for x in f if x.startswith("wchar:")).split()[1])
 w0, t0 = wchar(), time.perf_counter()
 workers = int(sys.argv[4]) if sys.argv[4] else None
-report = ftprep.check(sys.argv[2], task=sys.argv[3], min_rows=1, workers=workers)
+if sys.argv[1] == "read":  # the floor of the streamed path: the shards' row groups fetched and decoded
+    import tempfile
+    from huggingface_hub import HfApi
+    from ftprep.verbs.hub_table import hub_table
+    repo = sys.argv[2].removeprefix("hf://datasets/")
+    table = hub_table(repo, None, HfApi().dataset_info(repo).sha, tempfile.mkdtemp())
+    rows = sum(b.num_rows for b in table.record_batches(5000))
+    report = None
+else:
+    report = ftprep.check(sys.argv[2], task=sys.argv[3], min_rows=1, workers=workers)
+    rows = report.rows
 wall = time.perf_counter() - t0
 written = wchar() - w0
 # VmHWM, not ru_maxrss: a forked child's ru_maxrss starts at its parent's size (the fake Hub's data).
 with open("/proc/self/status") as f:
     hwm = int(next(x for x in f if x.startswith("VmHWM:")).split()[1])
 out = {"wall": wall, "rss_mb": hwm / 1024, "written": written,
-       "rows": report.rows, "report": report.to_json()}
+       "rows": rows, "report": report and report.to_json()}
 sys.stdout.write(json.dumps(out))
 """
 
@@ -112,9 +124,9 @@ def main() -> None:
         env = {**os.environ, "BENCH_HUB": hub.url, "BENCH_TOKEN": hub.token,
                "PYTHONPATH": os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")])}
         url = "hf://datasets/bench/data"
-        got: dict[str, list[dict]] = {"load": [], "stream": []}
+        got: dict[str, list[dict]] = {"load": [], "stream": [], "read": []}
         for _ in range(args.repeat):
-            for kind in ("load", "stream"):  # back to back, so both see the same neighbours
+            for kind in ("load", "stream", "read"):  # back to back, so both see the same neighbours
                 got[kind].append(run(kind, url, args.task, args.workers, env))
     finally:
         hub.stop()
@@ -136,9 +148,12 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for kind in ("load", "stream"):
         print(f"| {kind} | {med(kind, 'wall'):.2f} | {med(kind, 'rss_mb'):.0f} | {med(kind, 'written') / 1e6:,.1f} MB |")
+    print(f"| read only (no check) | {med('read', 'wall'):.2f} | {med('read', 'rss_mb'):.0f} | "
+          f"{med('read', 'written') / 1e6:,.1f} MB |")
     print(f"| stream / load | {med('stream', 'wall') / med('load', 'wall'):.2f}x | "
           f"{med('stream', 'rss_mb') / med('load', 'rss_mb'):.2f}x | "
           f"{med('stream', 'written') / max(1, med('load', 'written')):.4f}x |")
+    print(f"| stream / read only | {med('stream', 'wall') / med('read', 'wall'):.2f}x | | |")
     print("\nruns (wall s): " + "; ".join(f"{k} " + ", ".join(f"{r['wall']:.2f}" for r in v) for k, v in got.items()))
 
 
