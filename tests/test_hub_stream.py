@@ -232,8 +232,8 @@ def big_repo(hub) -> tuple[str, int]:
 def test_a_sharded_dataset_is_read_in_ranges_without_a_local_copy(hub, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyarrow.parquet as pq
 
-    monkeypatch.setattr("ftprep.verbs.hub_table.BLOCK", 64 << 10)  # several ranges per shard
-    repo, _ = big_repo(hub)
+    monkeypatch.setattr("ftprep.verbs.hub_table.BLOCK", 16 << 10)  # several ranges per shard
+    repo, total = big_repo(hub)
     home = os.environ["HF_HOME"]
     before = {os.path.join(r, f) for r, _, fs in os.walk(home) for f in fs}
     loads = Loads(monkeypatch)
@@ -243,7 +243,9 @@ def test_a_sharded_dataset_is_read_in_ranges_without_a_local_copy(hub, monkeypat
     assert report.rows == 6000 and report.ok and loads.calls == 0
     reads = [r for r in hub.reads[start:] if r.path.endswith(".parquet")]
     assert reads and all(r.range.startswith("bytes=") for r in reads)  # no whole-file download
-    assert len({r.path for r in reads}) == 3 and len(reads) > 6
+    per_file = {p: [r for r in reads if r.path == p] for p in {r.path for r in reads}}
+    assert len(per_file) == 3 and all(len(v) >= 3 for v in per_file.values())
+    assert total <= sum(r.sent for r in reads) < 2 * total  # every byte fetched, none of them twice over
     after = {os.path.join(r, f) for r, _, fs in os.walk(home) for f in fs}
     assert not [p for p in after - before if p.endswith((".parquet", ".arrow", ".jsonl"))]
 
@@ -258,3 +260,20 @@ def test_progress_counts_bytes_up_to_the_data_files_size(hub) -> None:
     done = [c[1] for c in calls]
     assert done == sorted(done) and done[0] == 0 and done[-1] == total
     assert len({d for d in done if 0 < d < total}) >= 3  # it moves while the shards are read
+
+
+def test_the_table_numbers_row_groups_over_all_files(hub, tmp_path) -> None:
+    from huggingface_hub import HfApi
+
+    from ftprep.verbs.hub_table import hub_table
+
+    rows = [{"instruction": f"q{i}", "output": f"a{i}"} for i in range(9)]
+    repo = seed(hub, {"data/train-00000-of-00002.parquet": parquet(rows[:5], group=2),
+                      "data/train-00001-of-00002.parquet": parquet(rows[5:], group=2)})
+    table = hub_table(repo, None, HfApi().dataset_info(repo).sha, str(tmp_path))
+    assert table is not None and table.parquet_groups() == [2, 2, 1, 2, 2]
+    assert table.parquet_schema().names == ["instruction", "output"] and table.parquet_frame(0) is None
+    # Group 3 is the second file's first: the rows 5 and 6, only the column asked for.
+    assert [b.to_pylist() for b in table.arrow_batches(["output"], [3])] == [[{"output": "a5"}, {"output": "a6"}]]
+    assert [r for b in table.arrow_batches() for r in b.to_pylist()] == rows
+    assert [r for records, _ in table.batches(4) for r in records] == rows

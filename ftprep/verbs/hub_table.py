@@ -33,16 +33,22 @@ class DataFile:
     split: str
     path: str  # in the Hub file system: datasets/OWNER/NAME@SHA/FILE
     size: int
+    meta: t.Any  # its pyarrow FileMetaData, read once when planning
 
 
 class HubTable:
     """The data files of a config's splits, in the order `load_dataset` concatenates
-    them, read as batches like a Parquet `Table` (`columns`, `broken`, `unclosed`,
-    `batches`); `record_batches` gives the same rows as pyarrow RecordBatches.
+    them, read as one Parquet `Table`: `columns`, `broken`, `unclosed` and `batches`
+    (records) for the row scan; `parquet_groups`, `parquet_schema`, `parquet_frame` and
+    `arrow_batches` (RecordBatches of the row groups, numbered over all the files) for
+    a columnar one. One row group is in memory at a time, one file open.
 
-    `progress` is told ("check", bytes read, total bytes of the data files)."""
+    `progress` is told ("check", bytes read through, total bytes of the data files)."""
 
-    def __init__(self, files: list[DataFile], schema: pa.Schema, fs: t.Any, progress: Progress | None = None) -> None:
+    def __init__(self, url: str, files: list[DataFile], schema: pa.Schema, fs: t.Any,
+                 progress: Progress | None = None) -> None:
+        self.path = url  # not a local file: a columnar scan reads it in this process
+        self.fmt = "parquet"
         self.files, self.schema, self.fs, self.progress = files, schema, fs, progress
         self.columns = list(schema.names)
         self.broken: list[tuple[int, str]] = []
@@ -50,40 +56,76 @@ class HubTable:
         self.total = sum(f.size for f in files)
         # Why a file could not be read on (the load fails there too, and the caller loads to say how).
         self.failed: str | None = None
+        # Row group g of the whole table: (file index, group in that file).
+        self.index = [(i, g) for i, f in enumerate(files) for g in range(f.meta.num_row_groups)]
+        self.ends = [sum(f.size for f in files[:i]) + min(end, files[i].size)
+                     for i, f in enumerate(files) for end in group_ends(f.meta)]
+        self.opened: tuple[int, t.Any, t.Any] | None = None  # (file index, raw file, ParquetFile)
+        self.done = 0
 
-    def record_batches(self, size: int) -> t.Iterator[pa.RecordBatch]:
-        """Every row as RecordBatches of at most `size` rows, one row group in memory at a time.
-        Raises TableError when a file cannot be read on."""
-        import pyarrow.parquet as pq
+    def parquet_groups(self) -> list[int]:
+        return [self.files[i].meta.row_group(g).num_rows for i, g in self.index]
 
-        done, progress = 0, self.progress
-        if progress is not None:
-            progress("check", 0, self.total)
-        for file in self.files:
+    def parquet_schema(self) -> pa.Schema:
+        return self.schema
+
+    def parquet_frame(self, group: int, columns: t.Sequence[str] | None = None) -> None:
+        return None  # polars reads local files: the row groups come as RecordBatches
+
+    def arrow_batches(self, columns: t.Sequence[str] | None = None, groups: t.Sequence[int] | None = None,
+                      size: int = 1 << 20) -> t.Iterator[pa.RecordBatch]:
+        """The row groups' rows (`groups`: these only, numbered over all the files; `columns`:
+        these only) as RecordBatches of at most `size` rows. Raises TableError where a file
+        cannot be read on."""
+        if self.progress is not None and self.done == 0:
+            self.progress("check", 0, self.total)
+        for group in range(len(self.index)) if groups is None else groups:
+            where, local = self.index[group]
             try:
-                with self.fs.open(file.path, "rb", block_size=BLOCK) as raw:
-                    parquet = pq.ParquetFile(raw, pre_buffer=False)  # the file system buffers
-                    ends = group_ends(parquet.metadata)
-                    for group, end in enumerate(ends):  # one row group in memory at a time
-                        for batch in parquet.iter_batches(batch_size=size, row_groups=[group], use_threads=False):
-                            yield as_loaded(batch)
-                        if progress is not None:
-                            progress("check", done + min(end, file.size), self.total)
+                parquet = self.parquet(where)
+                for batch in parquet.iter_batches(batch_size=size, row_groups=[local], columns=columns,
+                                                  use_threads=False):
+                    yield as_loaded(batch)
             except Exception as e:
+                self.close()
                 if transported(e):  # no connection: the caller says the Hub cannot be reached
                     raise
                 # A file broken part-way (pyarrow's errors), or the Hub refusing a range.
-                self.failed = f"{file.path.split('/', 3)[-1]}: {first_line(e)}"
+                self.failed = f"{self.files[where].path.split('/', 3)[-1]}: {first_line(e)}"
                 raise TableError(self.failed) from None
-            done += file.size
-        if progress is not None:
-            progress("check", self.total, self.total)
+            if local == self.files[where].meta.num_row_groups - 1:
+                self.close()  # its last group: the next file's reads start
+            self.done = max(self.done, self.ends[group])
+            if self.progress is not None:
+                self.progress("check", self.done, self.total)
+
+    def record_batches(self, size: int) -> t.Iterator[pa.RecordBatch]:
+        """Every row, in order, as RecordBatches of at most `size` rows."""
+        yield from self.arrow_batches(size=size)
+        if self.progress is not None:  # empty files have no group to end on
+            self.progress("check", self.total, self.total)
 
     def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """(records, lines) batches, as `Table.batches` gives them; a Hub row has no line."""
         for batch in self.record_batches(size):
             records = batch.to_pylist()
             yield records, [None] * len(records)
+
+    def parquet(self, where: int) -> t.Any:
+        """File `where` opened for reading (its footer known from planning: not read again)."""
+        import pyarrow.parquet as pq
+
+        if self.opened is None or self.opened[0] != where:
+            self.close()
+            raw = self.fs.open(self.files[where].path, "rb", block_size=BLOCK)
+            # No pre-buffering: the file system's blocks are the buffer.
+            self.opened = (where, raw, pq.ParquetFile(raw, metadata=self.files[where].meta, pre_buffer=False))
+        return self.opened[2]
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened[1].close()
+            self.opened = None
 
 
 def transported(e: BaseException) -> bool:
@@ -188,10 +230,10 @@ def hub_table(repo: str, config: str | None, sha: str | None, cache: str,
                 schema = found
             elif not found.equals(schema):  # datasets casts or refuses: only the load knows which
                 return None
-            files.append(DataFile(str(split), path, size))
+            files.append(DataFile(str(split), path, size, meta))
     if schema is None:
         return None
-    return HubTable(files, schema, fs, progress)
+    return HubTable(f"hf://datasets/{repo}", files, schema, fs, progress)
 
 
 def same_features(schema: pa.Schema) -> bool:
