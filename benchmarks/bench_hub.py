@@ -131,8 +131,9 @@ def main() -> None:
     finally:
         hub.stop()
     same = all(a["report"] == b["report"] for a, b in zip(got["load"], got["stream"]))
-    differ = sorted({f"{d['code']}" for a, b in zip(got["load"], got["stream"])
-                     for d in a["report"]["files"][0]["diagnostics"] if d not in b["report"]["files"][0]["diagnostics"]})
+    differ = sorted({d["code"] for a, b in zip(got["load"], got["stream"])
+                     for d in a["report"]["files"][0]["diagnostics"]
+                     if d not in b["report"]["files"][0]["diagnostics"]})
     for kind in ("load", "stream"):  # kept to compare by hand
         with open(f"/tmp/hubstream/report-{kind}.json", "w", encoding="utf-8") as f:
             json.dump(got[kind][0]["report"], f, indent=1)
@@ -147,7 +148,8 @@ def main() -> None:
     print("| path | wall s | peak RSS MB | bytes written |")
     print("|---|---:|---:|---:|")
     for kind in ("load", "stream"):
-        print(f"| {kind} | {med(kind, 'wall'):.2f} | {med(kind, 'rss_mb'):.0f} | {med(kind, 'written') / 1e6:,.1f} MB |")
+        print(f"| {kind} | {med(kind, 'wall'):.2f} | {med(kind, 'rss_mb'):.0f} | "
+              f"{med(kind, 'written') / 1e6:,.1f} MB |")
     print(f"| read only (no check) | {med('read', 'wall'):.2f} | {med('read', 'rss_mb'):.0f} | "
           f"{med('read', 'written') / 1e6:,.1f} MB |")
     print(f"| stream / load | {med('stream', 'wall') / med('load', 'wall'):.2f}x | "

@@ -24,6 +24,18 @@ def parquet(rows: list[dict], group: int | None = None, schema=None) -> bytes:
     return out.getvalue()
 
 
+def by_datasets(rows: list[dict], labels: bool = False) -> bytes:
+    """Parquet as `datasets` writes it: its features in the schema's metadata."""
+    import datasets
+
+    ds = datasets.Dataset.from_list(rows)
+    if labels:
+        ds = ds.cast_column("label", datasets.ClassLabel(names=["no", "yes"]))
+    out = io.BytesIO()
+    ds.to_parquet(out)
+    return out.getvalue()
+
+
 def jsonl(rows: list[dict]) -> str:
     return "".join(json.dumps(r) + "\n" for r in rows)
 
@@ -139,13 +151,17 @@ SHAPES = {
         "README.md": "---\nconfigs:\n- config_name: sft\n  data_files:\n  - split: train\n    path: sft/*.parquet\n"
                      "- config_name: raw\n  data_files: raw.parquet\n---\n",
         "sft/a.parquet": parquet(TEXT[:4]), "sft/b.parquet": parquet(TEXT[3:]), "raw.parquet": parquet([{"x": 1}])},
+    "written by datasets": lambda: {"data/train.parquet": by_datasets([chat(i, 2 + i % 3) for i in range(6)])},
+    "class labels": lambda: {"data/train.parquet": by_datasets(
+        [dict(r, label=i % 2) for i, r in enumerate(TEXT)], labels=True)},
     "empty file": lambda: {"train.parquet": parquet([], schema=TEXT_SCHEMA())},
     "an empty shard": lambda: {"data/train-00000-of-00002.parquet": parquet([], schema=TEXT_SCHEMA()),
                                "data/train-00001-of-00002.parquet": parquet(TEXT)},
 }
 # An empty file fails the load (datasets reads in batches of the first row group's size): loaded, H002.
-STREAMED = {"one file", "shards and splits", "nulls", "nested nulls", "first config of two"}
-TASKS = {"shards and splits": "chat", "nested nulls": "chat", "nulls": "dpo", "mixed shard types": "grpo"}
+STREAMED = {"one file", "shards and splits", "nulls", "nested nulls", "first config of two", "written by datasets"}
+TASKS = {"shards and splits": "chat", "nested nulls": "chat", "written by datasets": "chat", "class labels": "text",
+         "nulls": "dpo", "mixed shard types": "grpo"}
 
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))

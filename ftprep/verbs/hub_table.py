@@ -248,4 +248,5 @@ def same_features(schema: pa.Schema) -> bool:
         return False
 
 
-__all__ = ["BLOCK", "DataFile", "HubTable", "as_loaded", "group_ends", "hub_table", "plain", "same_features", "transported"]
+__all__ = ["BLOCK", "DataFile", "HubTable", "as_loaded", "group_ends", "hub_table", "plain", "same_features",
+           "transported"]
