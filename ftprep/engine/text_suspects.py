@@ -26,19 +26,23 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
+import re
 import typing as t
 
 from ftprep.core.options import Options
 from ftprep.core.selection import Selection
 from ftprep.engine import secret_anchors, secrets_scan
+from ftprep.engine.personal_data import phone_possible
 from ftprep.tasks import Task, chat_rules
 from ftprep.tasks import junk as junk_rules
 from ftprep.tasks.base import control_patterns, placeholder_suspects
 
 # What an anchor opens: the secrets rules, the junk rules, the secrets rules when a
 # ":" or "=" follows (a key-like name), or the e-mail rule alone (an '@': a row whose
-# line holds no other anchor can hold no other secret, and is searched for e-mails only).
-SECRET, JUNK, KEYLIKE, EMAIL = 1, 2, 4, 8
+# line holds no other anchor can hold no other secret, and is searched for e-mails only),
+# or the digit rules (a run of digits: a row with no other anchor can hold only a card,
+# an IP address or a phone number, and most runs are too short for any of them).
+SECRET, JUNK, KEYLIKE, EMAIL, DIGITS = 1, 2, 4, 8, 16
 # JSON's \u escapes of the ASCII characters (\u0000 to \u007f).
 _ESCAPED_ASCII = [f"\\u00{d}".encode() for d in "01234567"]
 FAMILIES = {"placeholders": ("V010",), "secrets": ("Q010", "Q011", "Q012", "Q013", "Q014", "Q015"),
@@ -121,7 +125,7 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
             m = search(translated)
             while m is not None:
                 r = bisect.bisect_right(ends, m.start())
-                wanted[r] = wanted.get(r, 0) | SECRET
+                wanted[r] = wanted.get(r, 0) | DIGITS
                 m = search(translated, ends[r]) if r + 1 < len(ends) else None
             at = translated.find(secret_anchors.IBAN_IN_BYTES)
             while at >= 0:
@@ -134,6 +138,7 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
             own = texts[starts[r]:starts[r + 1]]
             if (group & SECRET and any(map(secrets_scan.scan_text, own))) or \
                     (group & (SECRET | EMAIL) == EMAIL and any(map(_emailed, own))) or \
+                    (group & (SECRET | DIGITS) == DIGITS and any(map(_digits_hit, own))) or \
                     (group & JUNK and any(map(junk_rules.marked, own))):
                 found.add(r)
     if "junk" in kept:
@@ -152,6 +157,21 @@ def _emailed(text: str) -> bool:
     if len(text) > secret_anchors.BIG:  # (searched in windows there)
         return bool(secrets_scan.scan_text(text))
     return bool(secrets_scan.personal(text, ("@",)))
+
+
+def _digits_hit(text: str) -> bool:
+    """Whether a text whose only anchors are runs of digits holds a card, an IP address
+    or a phone number: what `secrets_scan.scan_text` finds in it, asked only when a run
+    is long enough for one of them (a card's 13 digits, an address's four parts, a
+    phone number's digits)."""
+    if _DIGIT_RULES.search(text) is None and not (secret_anchors.PHONE_HINT.search(text) and phone_possible(text)):
+        return False
+    return bool(secrets_scan.scan_text(text))
+
+
+# What a card (13 digits, single spaces or dashes between) or an IPv4 address holds (no lookarounds:
+# a match in a window of a big text is one in the text).
+_DIGIT_RULES = re.compile(r"[0-9](?:[ -]?[0-9]){12}|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 
 
 def _structure(texts: list[str]) -> list[int]:

@@ -1,14 +1,18 @@
-"""The phone rule's digit bound (ftprep.engine.personal_data.phone_possible): a text it
+"""The digit rules' cheap bounds: a text the phone bound (ftprep.engine.personal_data.phone_possible)
 rules out is one phonenumbers' matcher finds no valid number in, so skipping the matcher
-changes no finding; the bound's numbers and classes come from phonenumbers itself."""
+changes no finding (the bound's numbers and classes come from phonenumbers itself); and
+the prefilter's rows whose only anchors are digit runs are exactly the rows with a hit."""
 
 from __future__ import annotations
+
+import json
 
 import phonenumbers
 from hypothesis import given, settings, strategies as st
 from phonenumbers import PhoneMetadata, phonenumbermatcher, phonenumberutil
 
-from ftprep.engine import personal_data
+from ftprep.engine import personal_data, secrets_scan
+from ftprep.engine.text_suspects import suspect_rows
 
 
 def _found(text: str) -> list[str]:
@@ -48,3 +52,19 @@ def test_the_bound_keeps_real_numbers_and_drops_arithmetic() -> None:
         assert personal_data.phone_possible(text), text
     for text in ("Solve 866 - 396. Show your reasoning. (ticket #199999)", "12.5 * 3.75 = 46.875", "x = 3, y = 4"):
         assert not personal_data.phone_possible(text), text
+
+
+# Digit runs short and long, real numbers, cards and addresses, near misses (fake values).
+PIECES = ["866", " - ", "396", "(650) 253-" + "0000", "+43 1 " + "58858", "4528 7316 " + "0294 5185", "8.8." + "4.4",
+          "10.0.0.1", " ", ".", "-", "1", "07", "+", "x", "ext 5", "#12345", "a", "é", "\n", "jane" + "@acme-mail.com",
+          "DE89 3704 0044 " + "0532 0130 00"]
+TEXT = st.lists(st.sampled_from(PIECES), max_size=10).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.lists(TEXT, min_size=1, max_size=3), min_size=1, max_size=6), ascii_json=st.booleans())
+def test_digit_suspects_are_exactly_the_rows_with_a_hit(rows: list[list[str]], ascii_json: bool) -> None:
+    texts = [x for row in rows for x in row]
+    lines = [json.dumps({"m": row}, ensure_ascii=ascii_json).encode() for row in rows]
+    found = suspect_rows(texts, [len(row) for row in rows], lines, ("secrets",))
+    assert found == {r for r, row in enumerate(rows) if any(map(secrets_scan.scan_text, row))}
