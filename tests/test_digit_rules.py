@@ -57,11 +57,12 @@ def test_the_bound_keeps_real_numbers_and_drops_arithmetic() -> None:
 # Digit runs short and long, real numbers, cards and addresses, near misses (fake values).
 PIECES = ["866", " - ", "396", "(650) 253-" + "0000", "+43 1 " + "58858", "4528 7316 " + "0294 5185", "8.8." + "4.4",
           "10.0.0.1", " ", ".", "-", "1", "07", "+", "x", "ext 5", "#12345", "a", "é", "\n", "jane" + "@acme-mail.com",
-          "DE89 3704 0044 " + "0532 0130 00"]
+          "DE89 3704 0044 " + "0532 0130 00", "＋43 1 " + "58858", "（650）253‐" + "0000", "٦٥٠ ٢٥٣ ٠٠٠٠", "~", "[",
+          "/", "x"]
 TEXT = st.lists(st.sampled_from(PIECES), max_size=10).map("".join)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(rows=st.lists(st.lists(TEXT, min_size=1, max_size=3), min_size=1, max_size=6), ascii_json=st.booleans())
 def test_digit_suspects_are_exactly_the_rows_with_a_hit(rows: list[list[str]], ascii_json: bool) -> None:
     texts = [x for row in rows for x in row]

@@ -26,13 +26,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import operator
-import re
 import typing as t
 
 from ftprep.core.options import Options
 from ftprep.core.selection import Selection
 from ftprep.engine import secret_anchors, secrets_scan
-from ftprep.engine.personal_data import phone_possible
+from ftprep.engine.digit_runs import digit_rows, digits_hit
 from ftprep.tasks import Task, chat_rules
 from ftprep.tasks import junk as junk_rules
 from ftprep.tasks.base import control_patterns, placeholder_suspects
@@ -122,11 +121,10 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
             wanted[r] = wanted.get(r, 0) | group
         if "secrets" in kept:  # runs of digits (phones, cards, IBANs, IP addresses): one hit per row is enough
             translated, search = joined.translate(secret_anchors.DIGIT_CLASSES), secret_anchors.DIGITS_IN_BYTES.search
-            m = search(translated)
-            while m is not None:
-                r = bisect.bisect_right(ends, m.start())
-                wanted[r] = wanted.get(r, 0) | DIGITS
-                m = search(translated, ends[r]) if r + 1 < len(ends) else None
+            # (the rows whose runs are long enough for a card, an address or a phone number, first: most are not)
+            for r in digit_rows(joined, translated, ends):
+                if search(translated, ends[r - 1] if r else 0, ends[r]) is not None:
+                    wanted[r] = wanted.get(r, 0) | DIGITS
             at = translated.find(secret_anchors.IBAN_IN_BYTES)
             while at >= 0:
                 r = bisect.bisect_right(ends, at)
@@ -138,7 +136,7 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
             own = texts[starts[r]:starts[r + 1]]
             if (group & SECRET and any(map(secrets_scan.scan_text, own))) or \
                     (group & (SECRET | EMAIL) == EMAIL and any(map(_emailed, own))) or \
-                    (group & (SECRET | DIGITS) == DIGITS and any(map(_digits_hit, own))) or \
+                    (group & (SECRET | DIGITS) == DIGITS and any(map(digits_hit, own))) or \
                     (group & JUNK and any(map(junk_rules.marked, own))):
                 found.add(r)
     if "junk" in kept:
@@ -157,21 +155,6 @@ def _emailed(text: str) -> bool:
     if len(text) > secret_anchors.BIG:  # (searched in windows there)
         return bool(secrets_scan.scan_text(text))
     return bool(secrets_scan.personal(text, ("@",)))
-
-
-def _digits_hit(text: str) -> bool:
-    """Whether a text whose only anchors are runs of digits holds a card, an IP address
-    or a phone number: what `secrets_scan.scan_text` finds in it, asked only when a run
-    is long enough for one of them (a card's 13 digits, an address's four parts, a
-    phone number's digits)."""
-    if _DIGIT_RULES.search(text) is None and not (secret_anchors.PHONE_HINT.search(text) and phone_possible(text)):
-        return False
-    return bool(secrets_scan.scan_text(text))
-
-
-# What a card (13 digits, single spaces or dashes between) or an IPv4 address holds (no lookarounds:
-# a match in a window of a big text is one in the text).
-_DIGIT_RULES = re.compile(r"[0-9](?:[ -]?[0-9]){12}|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 
 
 def _structure(texts: list[str]) -> list[int]:

@@ -1,0 +1,73 @@
+"""The digit rules' bounds (cards, IPv4 addresses, phone numbers: Q012, Q013, Q015) for
+the fast path's prefilter: which rows of a block, and which texts, hold a run of digits
+long enough for one of them. Most runs of digits are not (arithmetic, dates, counts,
+ticket numbers), and a row whose only anchors are such runs need not meet the rules.
+
+Each bound is a necessary condition of its rule (ftprep.engine.personal_data), so that
+the rows it drops are rows the rules find nothing in:
+- a card holds 13 digits with at most a space or a dash between two of them;
+- an IPv4 address holds a digit, a dot, digits, a dot, digits, a dot, a digit;
+- a phone number is a run of phonenumbers' phone characters holding at least
+  MIN_DIALLED digits, or a plus followed by MIN_INTERNATIONAL (personal_data.phone_possible).
+
+Over a block's raw JSON lines, searched at C speed with a literal-led regex each: the
+cards and addresses over the lines translated to digit classes (secret_anchors.DIGIT_CLASSES),
+the phone runs over a second translation where every non-ASCII byte (a Unicode digit,
+dash, space or plus in UTF-8) counts as a digit and the ASCII phone punctuation as a
+separator. A line holding a \\u escape (any character may hide in one) is always a candidate.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import typing as t
+
+from ftprep.engine import secret_anchors, secrets_scan
+from ftprep.engine.personal_data import MIN_DIALLED, MIN_INTERNATIONAL, phone_possible
+
+# Over DIGIT_CLASSES' translation (digits b"0", separators b"."): a card's 13 digits or an address's four parts.
+_CARD_OR_ADDRESS = re.compile(rb"0(?:(?:\.?0){12}|\.0{1,3}\.0{1,3}\.0)")
+# Digits, 'x' (parse reads three letters as keypad digits) and every non-ASCII byte -> b"0";
+# the ASCII phone punctuation and brackets (and a JSON escape's backslash) -> b"."; '+' stays; the rest b"x".
+PHONE_CLASSES = bytes(ord("0") if chr(c).isdigit() and c < 128 or c == ord("x") or c >= 128
+                      else ord(".") if chr(c) in " .()/-[]~\\" else ord("+") if c == ord("+") else ord("x")
+                      for c in range(256))
+_DIALLED = re.compile(rb"0(?:[.+]*+0){%d}" % (MIN_DIALLED - 1))
+_INTERNATIONAL = re.compile(rb"\+(?:[.+]*+0){%d}" % MIN_INTERNATIONAL)
+_ESCAPE = re.compile(rb"\\u")
+# The same bounds over a text: a card or an address (no lookarounds: a match in a window of a big text is one in the text).
+_DIGIT_RULES = re.compile(r"[0-9](?:[ -]?[0-9]){12}|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
+
+
+def _rows_hit(pattern: re.Pattern[bytes], hay: bytes, ends: list[int], into: set[int]) -> None:
+    """The rows (`ends`: one past each line's newline) where `pattern` matches: one match a row is enough."""
+    m = pattern.search(hay)
+    while m is not None:
+        r = bisect.bisect_right(ends, m.start())
+        into.add(r)
+        m = pattern.search(hay, ends[r]) if r + 1 < len(ends) else None
+
+
+def digit_rows(joined: bytes, translated: bytes, ends: list[int]) -> set[int]:
+    """The rows of a block (`joined` lines, `translated` by DIGIT_CLASSES) whose runs
+    of digits may hold a card, an IPv4 address or a phone number."""
+    rows: set[int] = set()
+    _rows_hit(_CARD_OR_ADDRESS, translated, ends, rows)
+    _rows_hit(_ESCAPE, joined, ends, rows)
+    phones = joined.translate(PHONE_CLASSES)
+    _rows_hit(_DIALLED, phones, ends, rows)
+    _rows_hit(_INTERNATIONAL, phones, ends, rows)
+    return rows
+
+
+def digits_hit(text: str) -> bool:
+    """Whether a text whose only anchors are runs of digits holds a card, an IP address
+    or a phone number: what `secrets_scan.scan_text` finds in it, asked only when a run
+    is long enough for one of them."""
+    if _DIGIT_RULES.search(text) is None and not (secret_anchors.PHONE_HINT.search(text) and phone_possible(text)):
+        return False
+    return bool(secrets_scan.scan_text(text))
+
+
+__all__ = ["PHONE_CLASSES", "digit_rows", "digits_hit"]
