@@ -20,44 +20,52 @@ separator. A line holding a \\u escape (any character may hide in one) is always
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import typing as t
 
 from ftprep.engine import secret_anchors, secrets_scan
 from ftprep.engine.personal_data import MIN_DIALLED, MIN_INTERNATIONAL, phone_possible
 
-# Over DIGIT_CLASSES' translation (digits b"0", separators b"."): a card's 13 digits or an address's four parts.
-_CARD_OR_ADDRESS = re.compile(rb"0(?:(?:\.?0){12}|\.0{1,3}\.0{1,3}\.0)")
+# Over DIGIT_CLASSES' translation (digits b"0", separators b"."): a card's run of 13 digits, an address's four parts.
+_CARD_RUN = re.compile(rb"0[.0]{11,}0")
+_ADDRESS = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
 # Digits, 'x' (parse reads three letters as keypad digits) and every non-ASCII byte -> b"0";
 # the ASCII phone punctuation and brackets (and a JSON escape's backslash) -> b"."; '+' stays; the rest b"x".
 PHONE_CLASSES = bytes(ord("0") if chr(c).isdigit() and c < 128 or c == ord("x") or c >= 128
                       else ord(".") if chr(c) in " .()/-[]~\\" else ord("+") if c == ord("+") else ord("x")
                       for c in range(256))
-_DIALLED = re.compile(rb"0(?:[.+]*+0){%d}" % (MIN_DIALLED - 1))
-_INTERNATIONAL = re.compile(rb"\+(?:[.+]*+0){%d}" % MIN_INTERNATIONAL)
+_DIALLED_RUN = re.compile(rb"0[.+0]{%d,}0" % (MIN_DIALLED - 2))
+_INTERNATIONAL_RUN = re.compile(rb"\+[.+0]{%d,}0" % (MIN_INTERNATIONAL - 1))
 _ESCAPE = re.compile(rb"\\u")
 # The same bounds over a text: a card or an address (no lookarounds: a match in a window of a big text is one in the text).
 _DIGIT_RULES = re.compile(r"[0-9](?:[ -]?[0-9]){12}|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 
 
-def _rows_hit(pattern: re.Pattern[bytes], hay: bytes, ends: list[int], into: set[int]) -> None:
-    """The rows (`ends`: one past each line's newline) where `pattern` matches: one match a row is enough."""
-    m = pattern.search(hay)
-    while m is not None:
-        r = bisect.bisect_right(ends, m.start())
-        into.add(r)
-        m = pattern.search(hay, ends[r]) if r + 1 < len(ends) else None
+def _rows_hit(pattern: re.Pattern[bytes], hay: bytes, ends: list[int], into: set[int], digits: int = 0) -> None:
+    """The rows (`ends`: one past each line's newline) where `pattern` matches with at least
+    `digits` b"0" in the match. (Class runs, not a repeated group, and the digits counted
+    over the list of matches first: re and bytes.count run those at C speed, and most
+    blocks have no run long enough.)"""
+    if digits:
+        found = pattern.findall(hay)
+        if not any(map(digits.__le__, map(bytes.count, found, itertools.repeat(b"0")))):
+            return
+    for m in pattern.finditer(hay):
+        if not digits or m.group().count(b"0") >= digits:
+            into.add(bisect.bisect_right(ends, m.start()))
 
 
 def digit_rows(joined: bytes, translated: bytes, ends: list[int]) -> set[int]:
     """The rows of a block (`joined` lines, `translated` by DIGIT_CLASSES) whose runs
     of digits may hold a card, an IPv4 address or a phone number."""
     rows: set[int] = set()
-    _rows_hit(_CARD_OR_ADDRESS, translated, ends, rows)
+    _rows_hit(_CARD_RUN, translated, ends, rows, 13)
+    _rows_hit(_ADDRESS, translated, ends, rows)
     _rows_hit(_ESCAPE, joined, ends, rows)
     phones = joined.translate(PHONE_CLASSES)
-    _rows_hit(_DIALLED, phones, ends, rows)
-    _rows_hit(_INTERNATIONAL, phones, ends, rows)
+    _rows_hit(_DIALLED_RUN, phones, ends, rows, MIN_DIALLED)
+    _rows_hit(_INTERNATIONAL_RUN, phones, ends, rows, MIN_INTERNATIONAL)
     return rows
 
 
