@@ -69,3 +69,27 @@ def test_digit_suspects_are_exactly_the_rows_with_a_hit(rows: list[list[str]], a
     lines = [json.dumps({"m": row}, ensure_ascii=ascii_json).encode() for row in rows]
     found = suspect_rows(texts, [len(row) for row in rows], lines, ("secrets",))
     assert found == {r for r, row in enumerate(rows) if any(map(secrets_scan.scan_text, row))}
+
+
+def test_every_digit_and_phone_character_keeps_a_phone_run_going() -> None:
+    """A character phonenumbers reads as a digit or as phone punctuation translates (in UTF-8)
+    to a digit, or a separator, then separators: none breaks a run, none hides a digit."""
+    from ftprep.engine.digit_runs import PHONE_CLASSES
+
+    phone = set(personal_data.PHONE_PUNCTUATION.replace("\\", "") + personal_data.PHONE_LEADS.replace("\\", "")
+                + personal_data.PLUS_CHARS) | set("\u2010\u2011\u2012\u2013\u2014\u2015\uff0d\uff0e\uff0f")
+    import re
+    import sys
+
+    digit = re.compile(r"\d")
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or not (digit.match(c) or c in phone):
+            continue
+        seen = c.encode().translate(PHONE_CLASSES)
+        if digit.match(c) and cp >= 128 or c in "x":
+            assert seen[:1] == b"0" and set(seen[1:]) <= {ord(".")}, (hex(cp), seen)
+        else:
+            assert seen[:1] in (b"0", b".", b"+") and set(seen[1:]) <= {ord(".")}, (hex(cp), seen)
+        if digit.match(c):
+            assert seen.count(b"0") == 1, (hex(cp), seen)

@@ -12,9 +12,10 @@ the rows it drops are rows the rules find nothing in:
 
 Over a block's raw JSON lines, searched at C speed with a literal-led regex each: the
 cards and addresses over the lines translated to digit classes (secret_anchors.DIGIT_CLASSES),
-the phone runs over a second translation where every non-ASCII byte (a Unicode digit,
-dash, space or plus in UTF-8) counts as a digit and the ASCII phone punctuation as a
-separator. A line holding a \\u escape (any character may hide in one) is always a candidate.
+the phone runs over a second translation where a non-ASCII character that may be a
+digit or phone punctuation (in UTF-8) counts as a digit and the ASCII phone punctuation
+as a separator. A line holding a \\u escape (any character may hide in one) or a fullwidth
+plus is always a candidate.
 """
 
 from __future__ import annotations
@@ -30,14 +31,21 @@ from ftprep.engine.personal_data import MIN_DIALLED, MIN_INTERNATIONAL, phone_po
 # Over DIGIT_CLASSES' translation (digits b"0", separators b"."): a card's run of 13 digits, an address's four parts.
 _CARD_RUN = re.compile(rb"0[.0]{11,}0")
 _ADDRESS = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
-# Digits, 'x' (parse reads three letters as keypad digits) and every non-ASCII byte -> b"0";
-# the ASCII phone punctuation and brackets (and a JSON escape's backslash) -> b"."; '+' stays; the rest b"x".
-PHONE_CLASSES = bytes(ord("0") if chr(c).isdigit() and c < 128 or c == ord("x") or c >= 128
-                      else ord(".") if chr(c) in " .()/-[]~\\" else ord("+") if c == ord("+") else ord("x")
-                      for c in range(256))
+# Digits, 'x' (parse reads three letters as keypad digits) and the first byte of every
+# non-ASCII character that may be a digit (Unicode's Nd, which phonenumbers reads) or phone
+# punctuation -> b"0"; the ASCII phone punctuation and brackets (and a JSON escape's
+# backslash) and UTF-8's continuation bytes -> b"."; '+' stays; the rest b"x". The first
+# bytes of the scripts without digits (Latin-1's letters, Greek, Cyrillic, Hebrew, CJK,
+# Hangul) break a run, as their letters do (tests/test_digit_rules.py checks every code point).
+DIGIT_LEADS = frozenset([0xC2, 0xD9, 0xDB, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xEA, 0xEF, *range(0xF0, 0x100)])
+PHONE_CLASSES = bytes(ord("0") if chr(c).isdigit() and c < 128 or c == ord("x") or c in DIGIT_LEADS
+                      else ord(".") if chr(c) in " .()/-[]~\\" or 0x80 <= c < 0xC0
+                      else ord("+") if c == ord("+") else ord("x") for c in range(256))
 _DIALLED_RUN = re.compile(rb"0[.+0]{%d,}0" % (MIN_DIALLED - 2))
 _INTERNATIONAL_RUN = re.compile(rb"\+[.+0]{%d,}0" % (MIN_INTERNATIONAL - 1))
 _ESCAPE = re.compile(rb"\\u")
+# (the fullwidth plus's first byte counts as a digit, as the fullwidth digits': a line holding one is a candidate)
+_FULLWIDTH_PLUS = re.compile("\uff0b".encode())
 # The same bounds over a text: a card or an address (no lookarounds: a match in a window of a big text is one in the text).
 _DIGIT_RULES = re.compile(r"[0-9](?:[ -]?[0-9]){12}|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 
@@ -63,6 +71,7 @@ def digit_rows(joined: bytes, translated: bytes, ends: list[int]) -> set[int]:
     _rows_hit(_CARD_RUN, translated, ends, rows, 13)
     _rows_hit(_ADDRESS, translated, ends, rows)
     _rows_hit(_ESCAPE, joined, ends, rows)
+    _rows_hit(_FULLWIDTH_PLUS, joined, ends, rows)
     phones = joined.translate(PHONE_CLASSES)
     _rows_hit(_DIALLED_RUN, phones, ends, rows, MIN_DIALLED)
     _rows_hit(_INTERNATIONAL_RUN, phones, ends, rows, MIN_INTERNATIONAL)
