@@ -33,13 +33,14 @@ MODES = [("1 worker", ["--workers", "1"]), ("1 worker, --ignore Q", ["--workers"
 def run(cmd: list[str], tree: str | None) -> tuple[float, float, float]:
     """Wall s, CPU s (the process and its children), peak RSS MiB of one command."""
     env = dict(os.environ)
-    if tree is not None:
+    if tree is not None:  # (run from the tree too: `python -m` puts the working folder first on the path)
         env["PYTHONPATH"] = tree
     # A fresh wrapper per run, so that RUSAGE_CHILDREN's peak is this command's alone.
     probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); subprocess.run(sys.argv[1:], "
              "stdout=subprocess.DEVNULL); w = time.perf_counter() - t; r = resource.getrusage(resource.RUSAGE_CHILDREN); "
              "print(w, r.ru_utime + r.ru_stime, r.ru_maxrss / 1024)")
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, capture_output=True, text=True, check=True,
+                         cwd=tree or ROOT)
     wall, cpu, rss = map(float, out.stdout.split())
     return wall, cpu, rss
 
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--before", help="another tree to run first, for the ratio before a change")
     p.add_argument("--repeat", type=int, default=1)
     a = p.parse_args(argv)
+    a.data_dir = os.path.abspath(a.data_dir)
     os.makedirs(a.data_dir, exist_ok=True)
     trees = ([("before", a.before)] if a.before else []) + [("this tree", ROOT)]
     print(f"{a.rows:,} rows a task; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f} at start; "
