@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 
 import phonenumbers
+import pytest
 from hypothesis import given, settings, strategies as st
 from phonenumbers import PhoneMetadata, phonenumbermatcher, phonenumberutil
 
-from ftprep.engine import personal_data, secrets_scan
+from ftprep.engine import personal_data, secrets_scan, text_suspects
 from ftprep.engine.text_suspects import suspect_rows
 
 
@@ -67,8 +68,11 @@ TEXT = st.lists(st.sampled_from(PIECES), max_size=10).map("".join)
 def test_digit_suspects_are_exactly_the_rows_with_a_hit(rows: list[list[str]], ascii_json: bool) -> None:
     texts = [x for row in rows for x in row]
     lines = [json.dumps({"m": row}, ensure_ascii=ascii_json).encode() for row in rows]
-    found = suspect_rows(texts, [len(row) for row in rows], lines, ("secrets",))
-    assert found == {r for r, row in enumerate(rows) if any(map(secrets_scan.scan_text, row))}
+    expected = {r for r, row in enumerate(rows) if any(map(secrets_scan.scan_text, row))}
+    for few in (text_suspects.FEW_RUNS, 0):  # rows met one by one, and the block's search for long runs
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(text_suspects, "FEW_RUNS", few)
+            assert suspect_rows(texts, [len(row) for row in rows], lines, ("secrets",)) == expected
 
 
 def test_every_digit_and_phone_character_keeps_a_phone_run_going() -> None:

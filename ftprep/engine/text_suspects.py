@@ -44,6 +44,9 @@ from ftprep.tasks.base import control_patterns, placeholder_suspects
 SECRET, JUNK, KEYLIKE, EMAIL, DIGITS = 1, 2, 4, 8, 16
 # JSON's \u escapes of the ASCII characters (\u0000 to \u007f).
 _ESCAPED_ASCII = [f"\\u00{d}".encode() for d in "01234567"]
+# Rows with a run of digits that a block's texts meet one by one (digits_hit); beyond, the
+# block is searched whole for runs long enough for a rule (ftprep.engine.digit_runs).
+FEW_RUNS = 64
 FAMILIES = {"placeholders": ("V010",), "secrets": ("Q010", "Q011", "Q012", "Q013", "Q014", "Q015"),
             "junk": ("Q020", "Q021", "Q022", "Q023", "Q024", "Q025", "Q026"), "truncation": ("Q026",)}
 
@@ -109,7 +112,7 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
     if marks is not None:
         automaton, groups = marks
         joined = b"\n".join(lines)
-        ends = list(itertools.accumulate(len(x) + 1 for x in lines))
+        ends = list(map(operator.add, itertools.accumulate(map(len, lines)), itertools.count(1)))  # (each line and its newline)
         wanted: dict[int, int] = {}
         for pattern, at, end in automaton.find_matches_as_indexes(joined, overlapping=True):
             group = groups[pattern]
@@ -121,10 +124,16 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
             wanted[r] = wanted.get(r, 0) | group
         if "secrets" in kept:  # runs of digits (phones, cards, IBANs, IP addresses): one hit per row is enough
             translated, search = joined.translate(secret_anchors.DIGIT_CLASSES), secret_anchors.DIGITS_IN_BYTES.search
-            # (the rows whose runs are long enough for a card, an address or a phone number, first: most are not)
-            for r in digit_rows(joined, translated, ends):
-                if search(translated, ends[r - 1] if r else 0, ends[r]) is not None:
-                    wanted[r] = wanted.get(r, 0) | DIGITS
+            runs: list[int] = []
+            m = search(translated)
+            while m is not None and len(runs) <= FEW_RUNS:
+                runs.append(r := bisect.bisect_right(ends, m.start()))
+                m = search(translated, ends[r]) if r + 1 < len(ends) else None
+            if len(runs) > FEW_RUNS:  # (many: the rows whose runs are long enough for a rule, found over the block)
+                runs = [r for r in digit_rows(joined, translated, ends)
+                        if search(translated, ends[r - 1] if r else 0, ends[r]) is not None]
+            for r in runs:
+                wanted[r] = wanted.get(r, 0) | DIGITS
             at = translated.find(secret_anchors.IBAN_IN_BYTES)
             while at >= 0:
                 r = bisect.bisect_right(ends, at)
