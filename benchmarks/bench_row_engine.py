@@ -1,13 +1,13 @@
 """Benchmark: the JSON Lines row engine against the bare typed decode, per task.
 
     python benchmarks/bench_row_engine.py [--rows 200000] [--tasks chat,text,dpo,grpo] [--data-dir /tmp/ftprep-rows]
-                                          [--before /path/to/other/tree] [--repeat 1]
+                                          [--before /path/to/other/tree] [--repeat 1] [--modes 1,1Q,2,2Q]
 
 For each task, a file of `--rows` clean rows (benchmarks/generate.py, kept in
 `--data-dir` and reused), then in one run, back to back on the same file: the
 bare single-threaded typed msgspec decode (benchmarks/baseline_msgspec.py) and
 `ftprep check --format json` with one worker and with two, with the default
-checks and with `--ignore Q`. With `--before`, the same checks also run with
+checks and with `--ignore Q` (`--modes`: 1, 1Q, 2, 2Q). With `--before`, the same checks also run with
 that tree first on PYTHONPATH (another checkout: the ratio before a change, in
 the same run). Wall time and CPU time (user + system of the process tree: on a
 shared machine the steadier of the two) are the medians of `--repeat` runs;
@@ -26,8 +26,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-MODES = [("1 worker", ["--workers", "1"]), ("1 worker, --ignore Q", ["--workers", "1", "--ignore", "Q"]),
-         ("2 workers", ["--workers", "2"]), ("2 workers, --ignore Q", ["--workers", "2", "--ignore", "Q"])]
+MODES = {"1": ("1 worker", ["--workers", "1"]), "1Q": ("1 worker, --ignore Q", ["--workers", "1", "--ignore", "Q"]),
+         "2": ("2 workers", ["--workers", "2"]), "2Q": ("2 workers, --ignore Q", ["--workers", "2", "--ignore", "Q"])}
 
 
 def run(cmd: list[str], tree: str | None) -> tuple[float, float, float]:
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", default="/tmp/ftprep-rows")
     p.add_argument("--before", help="another tree to run first, for the ratio before a change")
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--modes", default="1,1Q,2,2Q", help="which checks: 1, 1Q, 2, 2Q (workers, Q ignored)")
     a = p.parse_args(argv)
     a.data_dir = os.path.abspath(a.data_dir)
     os.makedirs(a.data_dir, exist_ok=True)
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                          a.repeat)
         print(f"| {task} | bare typed msgspec decode | - | {base[0]:.2f} | {base[1]:.2f} | 1.00× | 1.00× | {base[2]:.0f} |")
         extra = ["--chat-template", "qwen3"] if task == "chat" else []
-        for label, flags in MODES:
+        for label, flags in (MODES[m] for m in a.modes.split(",")):
             for name, tree in trees:
                 cmd = [sys.executable, "-m", "ftprep", "check", path, "--task", task, "--format", "json", *extra, *flags]
                 w, c, rss = median_of(cmd, tree, a.repeat)
