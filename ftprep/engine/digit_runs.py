@@ -46,7 +46,8 @@ _INTERNATIONAL_RUN = re.compile(rb"\+[.+0]{%d,}0" % (MIN_INTERNATIONAL - 1))
 _ESCAPE = re.compile(rb"\\u")
 # (the fullwidth plus's first byte counts as a digit, as the fullwidth digits': a line holding one is a candidate)
 _FULLWIDTH_PLUS = re.compile("\uff0b".encode())
-# The same bounds over a text: a card or an address (no lookarounds: a match in a window of a big text is one in the text).
+# The same bounds over a text: a card or an address (no lookarounds: a match in a window
+# of a big text is one in the text).
 _DIGIT_RULES = re.compile(r"[0-9](?:[ -]?[0-9]){12}|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 
 

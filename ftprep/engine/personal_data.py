@@ -82,7 +82,8 @@ def personal(text: str, present: t.Collection[str] | None = None) -> list[Hit]:
 # from the metadata.
 MIN_DIALLED, MIN_INTERNATIONAL = 9, 6
 # (phonenumbers' _VALID_PUNCTUATION, _OPENING_PARENS and _PLUS_CHARS, as its matcher puts them in a class)
-PHONE_PUNCTUATION = "-x\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d.\\[\\]/~\u2053\u223c\uff5e"
+PHONE_PUNCTUATION = ("-x\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d"
+                     ".\\[\\]/~\u2053\u223c\uff5e")
 PHONE_LEADS, PLUS_CHARS = "(\\[\uff08\uff3b", "+\uff0b"
 _PHONE_RUN = re.compile(f"[{PHONE_PUNCTUATION}{PHONE_LEADS}{PLUS_CHARS}\\d]{{{MIN_INTERNATIONAL},}}")
 _DIGIT = re.compile(r"[\dx]")  # (parse reads a number with three letters as keypad digits: an x may be one)

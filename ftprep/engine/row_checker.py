@@ -1,10 +1,9 @@
 """The row engine: decode, recognise clean rows fast, explain the rest.
 
-A `RowChecker` folds lines of JSON (or records, encoded back to lines) into a
-`Scan`: findings and small dataset-level state (duplicate hashes, absent-column
-counts, empty rows). A list of lines is first decoded whole into typed structs
-(C speed); only when a line fails, or a row is not recognised as clean, is it
-decoded alone and explained. Reading the lines is ftprep.engine.jsonl_scan's.
+A `RowChecker` folds lines of JSON (or records, encoded back to lines) into a `Scan`: findings
+and small dataset-level state (duplicate hashes, absent-column counts, empty rows). A list of
+lines is first decoded whole into typed structs (C speed); only when a line fails, or a row is
+not recognised as clean, is it decoded alone and explained. Reading the lines is jsonl_scan's.
 """
 
 from __future__ import annotations

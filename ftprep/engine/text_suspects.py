@@ -112,7 +112,8 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
     if marks is not None:
         automaton, groups = marks
         joined = b"\n".join(lines)
-        ends = list(map(operator.add, itertools.accumulate(map(len, lines)), itertools.count(1)))  # (each line and its newline)
+        # (one past each line's newline)
+        ends = list(map(operator.add, itertools.accumulate(map(len, lines)), itertools.count(1)))
         wanted: dict[int, int] = {}
         for pattern, at, end in automaton.find_matches_as_indexes(joined, overlapping=True):
             group = groups[pattern]

@@ -40,7 +40,8 @@ def row_hash(row: dict[str, t.Any]) -> int:
 
 
 def row_hashes(rows: list[dict[str, t.Any]]) -> t.Iterator[int]:
-    """`row_hash` of each row, without a Python call per row (GRPO rows are tiny: the call would cost more than the hash)."""
+    """`row_hash` of each row, without a Python call per row (GRPO rows are tiny:
+    the call would cost more than the hash)."""
     return map(hash, map(tuple, map(dict.items, rows)))
 
 
