@@ -5,16 +5,16 @@ ticket numbers), and a row whose only anchors are such runs need not meet the ru
 
 Each bound is a necessary condition of its rule (ftprep.engine.personal_data), so that
 the rows it drops are rows the rules find nothing in:
-- a card holds 13 digits with at most a space or a dash between two of them;
+- a card holds 13 digits with at most a space or a dash between two of them (a phone run);
 - an IPv4 address holds a digit, a dot, digits, a dot, digits, a dot, a digit;
 - a phone number is a run of phonenumbers' phone characters holding at least
   MIN_DIALLED digits, or a plus followed by MIN_INTERNATIONAL (personal_data.phone_possible).
 
 Over a block's raw JSON lines, searched at C speed with a literal-led regex each: the
-cards and addresses over the lines translated to digit classes (secret_anchors.DIGIT_CLASSES),
-the phone runs over a second translation where a non-ASCII character that may be a
-digit or phone punctuation (in UTF-8) counts as a digit and the ASCII phone punctuation
-as a separator. A line holding a \\u escape (any character may hide in one) or a fullwidth
+addresses over the lines translated to digit classes (secret_anchors.DIGIT_CLASSES), the
+phone runs over a second translation that deletes the phone punctuation (so a run's digits
+stand side by side: one literal search) and counts a non-ASCII character that may be a
+digit or phone punctuation (in UTF-8) as a digit. A line holding a \\u escape (any character may hide in one) or a fullwidth
 plus is always a candidate.
 """
 
@@ -22,27 +22,31 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import typing as t
 
 from ftprep.engine import secret_anchors, secrets_scan
 from ftprep.engine.personal_data import MIN_DIALLED, MIN_INTERNATIONAL, phone_possible
 
-# Over DIGIT_CLASSES' translation (digits b"0", separators b"."): a card's run of 13 digits, an address's four parts.
-_CARD_RUN = re.compile(rb"0[.0]{11,}0")
+# Over DIGIT_CLASSES' translation (digits b"0", separators b"."): an address's four parts.
 _ADDRESS = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
-# Digits, 'x' (parse reads three letters as keypad digits) and the first byte of every
-# non-ASCII character that may be a digit (Unicode's Nd, which phonenumbers reads) or phone
-# punctuation -> b"0"; the ASCII phone punctuation and brackets (and a JSON escape's
-# backslash) and UTF-8's continuation bytes -> b"."; '+' stays; the rest b"x". The first
-# bytes of the scripts without digits (Latin-1's letters, Greek, Cyrillic, Hebrew, CJK,
-# Hangul) break a run, as their letters do (tests/test_digit_rules.py checks every code point).
+# The phone runs: the ASCII phone punctuation and brackets (and a JSON escape's backslash) and
+# UTF-8's continuation bytes are deleted, so that a run's digits stand side by side; digits,
+# 'x' (parse reads three letters as keypad digits) and the first byte of every non-ASCII
+# character that may be a digit (Unicode's Nd, which phonenumbers reads) or phone punctuation
+# -> b"0"; '+' and the newline stay; the rest b"x". The first bytes of the scripts without
+# digits (Latin-1's letters, Greek, Cyrillic, Hebrew, CJK, Hangul) break a run, as their
+# letters do (tests/test_digit_rules.py checks every code point). A card's 13 digits, with a
+# space or a dash between, are such a run too.
 DIGIT_LEADS = frozenset([0xC2, 0xD9, 0xDB, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xEA, 0xEF, *range(0xF0, 0x100)])
+PHONE_GONE = b" .()/-[]~\\" + bytes(range(0x80, 0xC0))
 PHONE_CLASSES = bytes(ord("0") if chr(c).isdigit() and c < 128 or c == ord("x") or c in DIGIT_LEADS
-                      else ord(".") if chr(c) in " .()/-[]~\\" or 0x80 <= c < 0xC0
-                      else ord("+") if c == ord("+") else ord("x") for c in range(256))
-_DIALLED_RUN = re.compile(rb"0[.+0]{%d,}0" % (MIN_DIALLED - 2))
-_INTERNATIONAL_RUN = re.compile(rb"\+[.+0]{%d,}0" % (MIN_INTERNATIONAL - 1))
+                      else c if c in b"+\n" else ord("x") for c in range(256))
+# A number without a plus (a candidate holds a plus only as its lead): MIN_DIALLED digits side
+# by side; with one: the plus, then MIN_INTERNATIONAL digits (or pluses) side by side.
+_DIALLED = re.compile(b"0" * MIN_DIALLED)
+_INTERNATIONAL = re.compile(rb"\+[+0]{%d}" % MIN_INTERNATIONAL)
 _ESCAPE = re.compile(rb"\\u")
 # (the fullwidth plus's first byte counts as a digit, as the fullwidth digits': a line holding one is a candidate)
 _FULLWIDTH_PLUS = re.compile("\uff0b".encode())
@@ -51,31 +55,25 @@ _FULLWIDTH_PLUS = re.compile("\uff0b".encode())
 _DIGIT_RULES = re.compile(r"[0-9](?:[ -]?[0-9]){12}|[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
 
 
-def _rows_hit(pattern: re.Pattern[bytes], hay: bytes, ends: list[int], into: set[int], digits: int = 0) -> None:
-    """The rows (`ends`: one past each line's newline) where `pattern` matches with at least
-    `digits` b"0" in the match. (Class runs, not a repeated group, and the digits counted
-    over the list of matches first: re and bytes.count run those at C speed, and most
-    blocks have no run long enough.)"""
-    if digits:
-        found = pattern.findall(hay)
-        if not any(map(digits.__le__, map(bytes.count, found, itertools.repeat(b"0")))):
-            return
+def _rows_hit(pattern: re.Pattern[bytes], hay: bytes, ends: list[int], into: set[int]) -> None:
+    """The rows (`ends`: one past each line's newline in `hay`) where `pattern` matches."""
     for m in pattern.finditer(hay):
-        if not digits or m.group().count(b"0") >= digits:
-            into.add(bisect.bisect_right(ends, m.start()))
+        into.add(bisect.bisect_right(ends, m.start()))
 
 
 def digit_rows(joined: bytes, translated: bytes, ends: list[int]) -> set[int]:
     """The rows of a block (`joined` lines, `translated` by DIGIT_CLASSES) whose runs
     of digits may hold a card, an IPv4 address or a phone number."""
     rows: set[int] = set()
-    _rows_hit(_CARD_RUN, translated, ends, rows, 13)
     _rows_hit(_ADDRESS, translated, ends, rows)
     _rows_hit(_ESCAPE, joined, ends, rows)
     _rows_hit(_FULLWIDTH_PLUS, joined, ends, rows)
-    phones = joined.translate(PHONE_CLASSES)
-    _rows_hit(_DIALLED_RUN, phones, ends, rows, MIN_DIALLED)
-    _rows_hit(_INTERNATIONAL_RUN, phones, ends, rows, MIN_INTERNATIONAL)
+    phones = joined.translate(PHONE_CLASSES, PHONE_GONE)
+    if _DIALLED.search(phones) is None and _INTERNATIONAL.search(phones) is None:
+        return rows  # (the usual block: the line ends of the shortened lines are not needed)
+    phone_ends = list(map(operator.add, itertools.accumulate(map(len, phones.split(b"\n"))), itertools.count(1)))
+    _rows_hit(_DIALLED, phones, phone_ends, rows)
+    _rows_hit(_INTERNATIONAL, phones, phone_ends, rows)
     return rows
 
 
