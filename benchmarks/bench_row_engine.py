@@ -36,9 +36,10 @@ def run(cmd: list[str], tree: str | None) -> tuple[float, float, float]:
     if tree is not None:  # (run from the tree too: `python -m` puts the working folder first on the path)
         env["PYTHONPATH"] = tree
     # A fresh wrapper per run, so that RUSAGE_CHILDREN's peak is this command's alone (and a
-    # command that fails or is killed stops the benchmark instead of timing nothing).
-    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); subprocess.run(sys.argv[1:], "
-             "stdout=subprocess.DEVNULL, check=True); w = time.perf_counter() - t; r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    # command that fails or is killed (exit 2, a signal) stops the benchmark instead of timing nothing;
+    # exit 1, findings, is a result).
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); p = subprocess.run(sys.argv[1:], "
+             "stdout=subprocess.DEVNULL); w = time.perf_counter() - t; assert p.returncode in (0, 1), p; r = resource.getrusage(resource.RUSAGE_CHILDREN); "
              "print(w, r.ru_utime + r.ru_stime, r.ru_maxrss / 1024)")
     out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, capture_output=True, text=True, check=True,
                          cwd=tree or ROOT)
