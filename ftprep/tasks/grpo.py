@@ -73,7 +73,7 @@ def make_texts(opts: Options) -> t.Callable[[list[dict[str, t.Any]]], list[str]]
     col = column(opts)
 
     def texts(rows: list[dict[str, t.Any]]) -> list[str]:
-        values = list(map(dict.get, rows, itertools.repeat(col)))
+        values: list[t.Any] = list(map(dict.get, rows, itertools.repeat(col)))
         if set(map(type, values)) <= {str}:
             return values
         # Non-string prompts fail is_clean, so the "" placeholder is never judged.
