@@ -28,7 +28,7 @@ MIN_ROWS = 100  # above the small shard's 30 rows, below the dataset's total
 @pytest.fixture(scope="module")
 def scheduler() -> t.Iterator[str]:
     """One cluster for the module (starting one takes seconds): two worker processes, one thread each."""
-    with distributed.LocalCluster(**cluster.local_cluster(2)) as local:
+    with cluster.local_cluster(2) as local:
         yield local.scheduler_address
 
 
@@ -148,3 +148,20 @@ def test_without_dask_the_switch_says_what_to_install(shards: list[str], capsys:
 def test_data_in_memory_stays_in_this_process() -> None:
     with pytest.raises(ValueError, match="not on a cluster"):
         ftprep.check([{"instruction": "a", "output": "b"}], scheduler="local")
+
+
+def test_workers_that_hash_apart_are_refused_not_merged(shards: list[str]) -> None:
+    """Spawned workers (not forked from one server) share dask's PYTHONHASHSEED, but before
+    Python 3.12 each hashes None by its own address: their duplicate keys do not compare."""
+    import dask
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
+        with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, dashboard_address=None,
+                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as spawned:
+            options = dict(dataset=True, min_rows=MIN_ROWS)
+            if sys.version_info >= (3, 12):
+                _same(ftprep.check(shards, **options), ftprep.check(shards, scheduler=spawned.scheduler_address,
+                                                                     **options))
+            else:
+                with pytest.raises(ClusterError, match="hash rows differently"):
+                    ftprep.check(shards, scheduler=spawned.scheduler_address, **options)

@@ -32,6 +32,8 @@ LOCAL = "local"
 # How long a scheduler that does not answer is waited for: a mistyped address fails fast.
 CONNECT_SECONDS = 10
 INSTALL_HINT = "pip install 'ftprep[dask]'"
+# What a duplicate key's hash depends on: a string's, bytes', None's.
+PROBE = ("ftprep", b"ftprep", None)
 # The per-file check a task runs: ftprep.verbs.check.check_one (passed in: this module is below it).
 Each = t.Callable[[str, Options], FileReport]
 
@@ -53,15 +55,24 @@ def on_cluster(items: t.Sequence[str], opts: Options, each: Each) -> list[FileRe
                 for _ in distributed.as_completed(futures):
                     done += 1
                     opts.progress("files", done, len(futures))
-            reports: list[FileReport] = client.gather(futures)
+            done_reports: list[tuple[int, FileReport]] = client.gather(futures)
         except (OSError, distributed.KilledWorker, distributed.client.FutureCancelledError) as e:
             raise ClusterError(f"the Dask cluster at {_shown(opts.scheduler)} lost a task: {redact(str(e))}; check that "
                                "its workers are up and see the files at these paths") from None
-    return reports
+    if opts.dataset and len({probe for probe, _ in done_reports}) > 1:
+        raise ClusterError(f"the workers of the Dask cluster at {_shown(opts.scheduler)} hash rows differently, so "
+                           "the duplicates across files cannot be found; start them with one PYTHONHASHSEED (dask's "
+                           "nanny sets one) on Python 3.12 or later, whose hash of None is the same in every process, "
+                           "or check with --scheduler local")
+    return [report for _, report in done_reports]
 
 
-def shard_report(path: str, opts: Options, each: Each) -> FileReport:
-    """One file's report, made on a worker: what `each` gives, its lines made portable."""
+def shard_report(path: str, opts: Options, each: Each) -> tuple[int, FileReport]:
+    """One file's report, made on a worker: what `each` gives, its lines made portable,
+    with the worker's `hash` of a probe. The duplicate keys are Python hashes of the
+    trained values (at C speed): a string's depends on the process's hash seed and,
+    before Python 3.12, None's on its address, so the keys of two files can be
+    compared only if their workers hash the probe alike."""
     from ftprep.verbs.eval_source import fetched_eval
 
     with fetched_eval(opts) as fetched:  # a remote eval, fetched where the check runs
@@ -69,7 +80,7 @@ def shard_report(path: str, opts: Options, each: Each) -> FileReport:
     shard = report.stats.get(SHARD)
     if shard is not None and isinstance(shard.placer, ElementLines):
         report.stats[SHARD] = shard._replace(placer=KnownLines.of(shard.placer, shard.rows))
-    return report
+    return hash(PROBE), report
 
 
 class KnownLines:
@@ -95,12 +106,20 @@ class KnownLines:
         return (self.lines[row] or None) if 0 <= row < len(self.lines) else None
 
 
-def local_cluster(workers: int) -> dict[str, t.Any]:
-    """`distributed.LocalCluster`'s arguments for a cluster on this machine alone: on the
-    loopback, one process a worker (the checks hold the GIL), no dashboard and its
-    health server on a free port (a busy 8787, another user's, is no warning)."""
-    return {"host": "127.0.0.1", "n_workers": workers, "threads_per_worker": 1, "processes": True,
-            "dashboard_address": None, "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"}}
+@contextlib.contextmanager
+def local_cluster(workers: int) -> t.Iterator[t.Any]:
+    """A `distributed.LocalCluster` on this machine alone: on the loopback, one process
+    a worker (the checks hold the GIL), no dashboard and its health server on a free
+    port (a busy 8787, another user's, is no warning). Its workers are forked from one
+    server process, so that they hash alike on every Python (see `shard_report`)."""
+    import dask
+    import distributed
+
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        with distributed.LocalCluster(host="127.0.0.1", n_workers=workers, threads_per_worker=1, processes=True,
+                                      dashboard_address=None,
+                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+            yield cluster
 
 
 def _distributed() -> t.Any:
@@ -119,9 +138,8 @@ def _client(distributed: t.Any, scheduler: t.Any) -> t.Iterator[t.Any]:
         return
     if scheduler == LOCAL:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        with distributed.LocalCluster(**local_cluster(workers)) as cluster:
-            with distributed.Client(cluster) as client:
-                yield client
+        with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
+            yield client
         return
     if "://" not in scheduler and ":" not in scheduler:
         raise ClusterError(f"scheduler {scheduler!r} is not an address: give tcp://HOST:PORT, or local")
@@ -139,4 +157,4 @@ def _shown(scheduler: t.Any) -> str:
         "address", "the client's scheduler")
 
 
-__all__ = ["LOCAL", "KnownLines", "local_cluster", "on_cluster", "shard_report"]
+__all__ = ["LOCAL", "PROBE", "KnownLines", "local_cluster", "on_cluster", "shard_report"]
