@@ -103,8 +103,12 @@ def test_the_row_minimum_on_the_total_and_a_running_client(shards: list[str], sc
 
 
 def test_files_apart_on_the_cluster(shards: list[str], scheduler: str) -> None:
-    """Without --dataset each file is its own dataset there too."""
-    _same(ftprep.check(shards, min_rows=MIN_ROWS), ftprep.check(shards, min_rows=MIN_ROWS, scheduler=scheduler))
+    """Without --dataset each file is its own dataset there too; the progress counts files."""
+    told: list[tuple[str, int, int | None]] = []
+    there = ftprep.check(shards, min_rows=MIN_ROWS, scheduler=scheduler, progress=lambda *a: told.append(a))
+    _same(ftprep.check(shards, min_rows=MIN_ROWS), there)
+    assert told == [("files", n, 4) for n in range(5)]
+    assert there.codes().count("D002") == 4  # each file is told it is small, as in one process
 
 
 def test_the_cli(shards: list[str], scheduler: str, capsys: pytest.CaptureFixture[str]) -> None:

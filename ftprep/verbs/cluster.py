@@ -49,11 +49,9 @@ def on_cluster(items: t.Sequence[str], opts: Options, each: Each) -> list[FileRe
     with _client(distributed, opts.scheduler) as client:
         futures = client.map(shard_report, list(items), opts=sent, each=each, pure=False)
         try:
-            done = 0
-            if opts.progress is not None:
-                opts.progress("files", done, len(futures))
-                for _ in distributed.as_completed(futures):
-                    done += 1
+            if opts.progress is not None:  # the files done, as the workers finish them
+                opts.progress("files", 0, len(futures))
+                for done, _ in enumerate(distributed.as_completed(futures), 1):
                     opts.progress("files", done, len(futures))
             done_reports: list[tuple[int, FileReport]] = client.gather(futures)
         except (OSError, distributed.KilledWorker, distributed.client.FutureCancelledError) as e:
@@ -153,8 +151,10 @@ def _client(distributed: t.Any, scheduler: t.Any) -> t.Iterator[t.Any]:
 
 
 def _shown(scheduler: t.Any) -> str:
-    return redact(scheduler) if isinstance(scheduler, str) else getattr(scheduler, "scheduler_info", lambda: {})().get(
-        "address", "the client's scheduler")
+    if isinstance(scheduler, str):
+        return redact(scheduler)
+    address = getattr(getattr(scheduler, "scheduler", None), "address", None)  # a Client's rpc to its scheduler
+    return redact(str(address)) if address else "the client's scheduler"
 
 
 __all__ = ["LOCAL", "PROBE", "KnownLines", "local_cluster", "on_cluster", "shard_report"]
