@@ -154,18 +154,23 @@ def test_data_in_memory_stays_in_this_process() -> None:
         ftprep.check([{"instruction": "a", "output": "b"}], scheduler="local")
 
 
-def test_workers_that_hash_apart_are_refused_not_merged(shards: list[str]) -> None:
-    """Spawned workers (not forked from one server) share dask's PYTHONHASHSEED, but before
-    Python 3.12 each hashes None by its own address: their duplicate keys do not compare."""
-    import dask
 
-    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
-        with distributed.LocalCluster(host="127.0.0.1", n_workers=2, threads_per_worker=1, dashboard_address=None,
-                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as spawned:
-            options = dict(dataset=True, min_rows=MIN_ROWS)
-            if sys.version_info >= (3, 12):
-                _same(ftprep.check(shards, **options), ftprep.check(shards, scheduler=spawned.scheduler_address,
-                                                                     **options))
-            else:
-                with pytest.raises(ClusterError, match="hash rows differently"):
-                    ftprep.check(shards, scheduler=spawned.scheduler_address, **options)
+def test_chat_shards_repeat_across_workers(tmp_path: Path, scheduler: str) -> None:
+    """Chat rows are typed structs, whose Python hash holds in one process only: the
+    workers key them by content (ftprep.engine.portable_keys), and the repeats across
+    files are the one process's, whichever worker checked each file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(3)
+    rows = [{"conversations": [{"role": "user", "content": _text(rng, 12)},
+                               {"role": "assistant", "content": _text(rng, 20)}]} for _ in range(90)]
+    paths = [_jsonl(tmp_path / "a.jsonl", rows[:30]), str(tmp_path / "b.parquet"),
+             _jsonl(tmp_path / "c.jsonl", [*rows[60:90], rows[40], "not json\n", rows[2]])]
+    pq.write_table(pa.Table.from_pylist([*rows[30:60], rows[1], rows[1]]), paths[1])
+    options = dict(dataset=True, min_rows=1, task="chat")
+    here = ftprep.check(paths, **options)
+    _same(here, ftprep.check(paths, scheduler=scheduler, **options))
+    assert [(Path(d.path).name, d.row, d.first_row, Path(d.first_path or d.path).name) for d in here.diagnostics
+            if d.code == "D001"] == [("b.parquet", 30, 1, "a.jsonl"), ("b.parquet", 31, 1, "a.jsonl"),
+                                     ("c.jsonl", 30, 10, "b.parquet"), ("c.jsonl", 32, 2, "a.jsonl")]

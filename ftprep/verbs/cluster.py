@@ -25,6 +25,7 @@ from ftprep.core.errors import ClusterError, SourceError
 from ftprep.core.options import Options
 from ftprep.core.redact import redact
 from ftprep.engine.checker import ElementLines
+from ftprep.engine.portable_keys import portable
 from ftprep.engine.shards import SHARD
 
 # `--scheduler local`: a cluster started on this machine for the one check.
@@ -32,8 +33,6 @@ LOCAL = "local"
 # How long a scheduler that does not answer is waited for: a mistyped address fails fast.
 CONNECT_SECONDS = 10
 INSTALL_HINT = "pip install 'ftprep[dask]'"
-# What a duplicate key's hash depends on: a string's, bytes', None's.
-PROBE = ("ftprep", b"ftprep", None)
 # The per-file check a task runs: ftprep.verbs.check.check_one (passed in: this module is below it).
 Each = t.Callable[[str, Options], FileReport]
 
@@ -53,32 +52,31 @@ def on_cluster(items: t.Sequence[str], opts: Options, each: Each) -> list[FileRe
                 opts.progress("files", 0, len(futures))
                 for done, _ in enumerate(distributed.as_completed(futures), 1):
                     opts.progress("files", done, len(futures))
-            done_reports: list[tuple[int, FileReport]] = client.gather(futures)
+            reports: list[FileReport] = client.gather(futures)
         except (OSError, distributed.KilledWorker, distributed.client.FutureCancelledError) as e:
             raise ClusterError(f"the Dask cluster at {_shown(opts.scheduler)} lost a task: {redact(str(e))}; check that "
                                "its workers are up and see the files at these paths") from None
-    if opts.dataset and len({probe for probe, _ in done_reports}) > 1:
-        raise ClusterError(f"the workers of the Dask cluster at {_shown(opts.scheduler)} hash rows differently, so "
-                           "the duplicates across files cannot be found; start them with one PYTHONHASHSEED (dask's "
-                           "nanny sets one) on Python 3.12 or later, whose hash of None is the same in every process, "
-                           "or check with --scheduler local")
-    return [report for _, report in done_reports]
+    return reports
 
 
-def shard_report(path: str, opts: Options, each: Each) -> tuple[int, FileReport]:
-    """One file's report, made on a worker: what `each` gives, its lines made portable,
-    with the worker's `hash` of a probe. The duplicate keys are Python hashes of the
-    trained values (at C speed): a string's depends on the process's hash seed and,
-    before Python 3.12, None's on its address, so the keys of two files can be
-    compared only if their workers hash the probe alike."""
+def shard_report(path: str, opts: Options, each: Each) -> FileReport:
+    """One file's report, made on a worker: what `each` gives, its rows keyed so that
+    the client can compare them with other workers' (ftprep.engine.portable_keys) and
+    its lines made portable."""
+    import multiprocessing
+
     from ftprep.verbs.eval_source import fetched_eval
 
-    with fetched_eval(opts) as fetched:  # a remote eval, fetched where the check runs
+    if opts.workers is None or multiprocessing.current_process().daemon:
+        # One process a file: the cluster's workers are the parallelism, and a daemonic
+        # one (dask's default) may not start the pool that splits a big JSON Lines file.
+        opts = dataclasses.replace(opts, workers=1)
+    with fetched_eval(opts) as fetched, portable():  # a remote eval, fetched where the check runs
         report = each(path, fetched)
     shard = report.stats.get(SHARD)
     if shard is not None and isinstance(shard.placer, ElementLines):
         report.stats[SHARD] = shard._replace(placer=KnownLines.of(shard.placer, shard.rows))
-    return hash(PROBE), report
+    return report
 
 
 class KnownLines:
@@ -108,16 +106,13 @@ class KnownLines:
 def local_cluster(workers: int) -> t.Iterator[t.Any]:
     """A `distributed.LocalCluster` on this machine alone: on the loopback, one process
     a worker (the checks hold the GIL), no dashboard and its health server on a free
-    port (a busy 8787, another user's, is no warning). Its workers are forked from one
-    server process, so that they hash alike on every Python (see `shard_report`)."""
-    import dask
+    port (a busy 8787, another user's, is no warning)."""
     import distributed
 
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        with distributed.LocalCluster(host="127.0.0.1", n_workers=workers, threads_per_worker=1, processes=True,
-                                      dashboard_address=None,
-                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
-            yield cluster
+    with distributed.LocalCluster(host="127.0.0.1", n_workers=workers, threads_per_worker=1, processes=True,
+                                  dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+        yield cluster
 
 
 def _distributed() -> t.Any:
@@ -157,4 +152,4 @@ def _shown(scheduler: t.Any) -> str:
     return redact(str(address)) if address else "the client's scheduler"
 
 
-__all__ = ["LOCAL", "PROBE", "KnownLines", "local_cluster", "on_cluster", "shard_report"]
+__all__ = ["LOCAL", "KnownLines", "local_cluster", "on_cluster", "shard_report"]
