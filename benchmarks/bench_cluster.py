@@ -11,8 +11,14 @@ process tree), the three back to back in each round:
 - `--scheduler local`: the check starts its own cluster (2 workers) and stops it;
 - `--scheduler tcp://...`: a cluster already running (started once, here, as a
   child process of 2 workers); its processes' memory is sampled alongside and added.
-Prints a markdown table (median wall, ratio to one process, peaks) and whether the
-three JSON reports are equal. Needs dask[distributed] (pip install 'ftprep[dask]').
+Prints a markdown table (median wall, ratio to one process, CPU seconds of every
+process of the contender, peaks) and whether the three JSON reports are equal.
+Needs dask[distributed] (pip install 'ftprep[dask]').
+
+On a machine others load, the wall times say little: with the kernel's autogroup
+scheduling (/proc/sys/kernel/sched_autogroup_enabled) the processes of one session
+share that session's CPU, so two workers get no more of it than one process. The
+CPU column is the work each contender did, whatever the load.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -28,9 +35,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from generate import generate  # noqa: E402
-from measure import MIB, _Poller, measure, warm  # noqa: E402
+from measure import MIB, _children, _Poller, measure, warm  # noqa: E402
 
 WORKERS = 2
+TICKS = os.sysconf("SC_CLK_TCK")
 REPEATED = 100
 CLUSTER = """
 import sys, time
@@ -79,6 +87,20 @@ class Running:
         time.sleep(2)  # the workers register
         return self
 
+    def cpu(self) -> float:
+        """CPU seconds the cluster's processes have used so far (user and system)."""
+        total, todo = 0.0, [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            todo += _children(pid)
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / TICKS
+            except (OSError, IndexError, ValueError):
+                continue
+        return total
+
     def sampled(self) -> _Poller:
         poller = _Poller(self.proc.pid, 0.02, False)
         poller.start()
@@ -88,6 +110,12 @@ class Running:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
         self.proc.wait(timeout=60)
+
+
+def _reaped() -> float:
+    """CPU seconds of this process's waited-for descendants (a measured command and its workers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> int:
@@ -107,6 +135,7 @@ def main() -> int:
                 "json", "--isolated", "--max-per-code", "1000000", *(["--near-duplicates"] if args.near else [])]
         walls: dict[str, list[float]] = {"one": [], "local": [], "running": []}
         peaks: dict[str, float] = {k: 0.0 for k in walls}
+        cpus: dict[str, list[float]] = {k: [] for k in walls}
         outs: dict[str, str] = {}
         with Running() as running:
             for _ in range(args.runs):
@@ -114,7 +143,9 @@ def main() -> int:
                                     ("running", ["--scheduler", running.address])):
                     out = os.path.join(tmp, f"{name}.json")
                     poller = running.sampled() if name == "running" else None
+                    before = _reaped() + (running.cpu() if name == "running" else 0.0)
                     m = measure([*base, *extra], out)
+                    cpus[name].append(_reaped() + (running.cpu() if name == "running" else 0.0) - before)
                     held = 0.0
                     if poller is not None:
                         poller.stop.set()
@@ -133,13 +164,15 @@ def main() -> int:
           f"{repeats:,} repeats across shards found; {args.runs} rounds, medians; "
           f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
     print()
-    print("| contender | wall | ratio | peak RSS (tree) |")
-    print("|---|---|---|---|")
+    cpu = {k: sorted(v)[len(v) // 2] for k, v in cpus.items()}
+    print("| contender | wall | ratio | CPU (user+sys, all processes) | CPU ratio | peak RSS (tree) |")
+    print("|---|---|---|---|---|---|")
     labels = {"one": "`check --dataset`, one process",
               "local": f"`--scheduler local` (starts {WORKERS} workers)",
               "running": f"`--scheduler tcp://...` (a running cluster, {WORKERS} workers)"}
     for name, label in labels.items():
-        print(f"| {label} | {median[name]:.2f} s | {median[name] / median['one']:.2f}x | {peaks[name]:,.0f} MiB |")
+        print(f"| {label} | {median[name]:.2f} s | {median[name] / median['one']:.2f}x | {cpu[name]:.2f} s | "
+              f"{cpu[name] / cpu['one']:.2f}x | {peaks[name]:,.0f} MiB |")
     same = reports["local"] == reports["one"] == reports["running"]
     print()
     print(f"same JSON report from all three: {'yes' if same else 'NO'}")
