@@ -17,7 +17,7 @@ from ftprep.engine.pairs_quality import (language_kept, refused_answer, refused_
                                          tally_pairs)
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
-from ftprep.engine import answer_tally, secrets_scan
+from ftprep.engine import answer_tally, portable_keys, secrets_scan
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
 from ftprep.engine.row_parts import strings, trained_columns
 from ftprep.engine.text_suspects import TextSuspects
@@ -56,9 +56,12 @@ class RowChecker:
         # the languages' sample only when Q031 may be reported (per-file ignores count as kept).
         self.paired, self.answered = task.base == "dpo", task.base == "text"
         self.languages = language_kept(opts)
+        self.portable = portable_keys.key_maker(self.encoder, self.trained)  # on a cluster's worker
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
+        if self.portable is not None:
+            return map(self.portable, rows)
         if self.trained is None:
             return map(self.key, rows) if self.block_keys is None else self.block_keys(rows)
         return map(hash, map(self.trained, rows))
@@ -105,7 +108,7 @@ class RowChecker:
         try:
             return next(self.keys([self.typed.decode(trained)])) or 1
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
-            return hash(trained) or 1
+            return (hash(trained) if self.portable is None else portable_keys.raw_key(trained)) or 1
 
     def line_key(self, line: bytes) -> int:
         """The duplicate key a scan gives one JSON line (0: none), without its findings:
