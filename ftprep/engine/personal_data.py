@@ -10,6 +10,7 @@ imported the first time a phone-like run is seen.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 import typing as t
@@ -115,11 +116,23 @@ def _emails(text: str) -> list[re.Match[str]]:
 
 def disjoint(hits: list[Hit]) -> list[Hit]:
     """Hits in text order, dropping any that overlaps one kept before it (earlier in the list wins)."""
-    kept: list[Hit] = []
+    if any(h.end <= h.start for h in hits):  # an empty hit breaks the neighbour argument below
+        kept: list[Hit] = []
+        for h in hits:
+            if all(h.end <= k.start or h.start >= k.end for k in kept):
+                kept.append(h)
+        return sorted(kept, key=lambda h: h.start)
+    # The kept hits are disjoint and in text order, so a new hit that overlaps any of them
+    # overlaps one of the two around its start: a text with thousands of hits stays linear.
+    starts: list[int] = []
+    ordered: list[Hit] = []
     for h in hits:
-        if all(h.end <= k.start or h.start >= k.end for k in kept):
-            kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
+        i = bisect.bisect_right(starts, h.start)
+        if (i and ordered[i - 1].end > h.start) or (i < len(ordered) and ordered[i].start < h.end):
+            continue
+        starts.insert(i, h.start)
+        ordered.insert(i, h)
+    return ordered
 
 
 def luhn(digits: str) -> bool:
