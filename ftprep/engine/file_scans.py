@@ -154,7 +154,8 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
     if progress is not None:  # a table's rows are not counted before they are read
         progress("rows", 0, None)
     try:
-        for block, lines in table.blocks(TABLE_BATCH):
+        # Any table with batches (a Hub dataset's too); a CSV's may come as Arrow blocks.
+        for block, lines in getattr(table, "blocks", table.batches)(TABLE_BATCH):
             if progress is not None and scan.rows:
                 progress("rows", scan.rows, None)
             arrow = not isinstance(block, list)
