@@ -25,7 +25,6 @@ import argparse
 import datetime
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -44,10 +43,7 @@ CLI = "import sys; from ftprep.cli import main; sys.exit(main(sys.argv[1:]))"
 
 def timed(cmd: list[str], out: str) -> tuple[float, float, float, int]:
     """(wall s, CPU s, peak RSS MiB, exit code) of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, rss, tree, _, rc = run_once(cmd, out, out + ".err", dict(os.environ, PYTHONPATH=HERE))
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, rss, tree, _, rc, _, cpu, _ = run_once(cmd, out, out + ".err", dict(os.environ, PYTHONPATH=HERE))
     return wall, cpu, max(rss, tree), rc
 
 
