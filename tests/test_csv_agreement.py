@@ -193,12 +193,14 @@ def table_reading(path: Path, size: int, gz: bool = False) -> tuple:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=csv_text(), size=st.integers(1, 4), block=st.sampled_from([8, 32, 1 << 20]))
-def test_generated_csv_reads_alike(data: bytes, size: int, block: int, tmp_path: Path,
+@given(data=csv_text(), size=st.integers(1, 4), block=st.sampled_from([8, 32, 1 << 20]),
+       long=st.sampled_from([12, 40, csv_blocks.LONG]))
+def test_generated_csv_reads_alike(data: bytes, size: int, block: int, long: int, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(data)
     monkeypatch.setattr(csv_blocks, "BLOCK", block)
+    monkeypatch.setattr(csv_blocks, "LONG", long)
     reference, fast = both(monkeypatch, lambda: table_reading(path, size))
     assert fast == reference
 
@@ -251,6 +253,37 @@ def test_arrow_gives_up_on_a_stray_quote_after_whole_batches(tmp_path: Path, mon
     assert fast == reference
     assert fast[0][2][0][1] == {"a": "7", "b": 'x"7'}
     assert (spy.whole, spy.gave_up) == (0, 1)
+
+
+@pytest.mark.parametrize("block", [8, 1 << 20])
+def test_arrow_gives_up_on_a_long_record(block: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record of LONG bytes or more (a huge cell, or a quote that never closes and
+    would grow the block to the end of the file) is the `csv` module's to read."""
+    path = tmp_path / "t.csv"
+    rows = [f"{i},x{i}" for i in range(9)]
+    rows[6] = "6," + "y" * 300
+    path.write_text("a,b\n" + "\n".join(rows) + '\n7,"never closed\n' + "8,z\n" * 50)
+    monkeypatch.setattr(csv_blocks, "BLOCK", block)
+    handed: list[int] = []  # the rows Arrow handed on before the `csv` module read on
+    real = tables.Table._csv
+
+    def reference(self, size, skip=0):  # type: ignore[no-untyped-def]
+        handed.append(skip)
+        return real(self, size, skip)
+
+    monkeypatch.setattr(tables.Table, "_csv", reference)
+    for long, rows_handed in ((200, 6), (1 << 20, 9)):
+        monkeypatch.setattr(csv_blocks, "LONG", long)
+        spy = Spy(monkeypatch)
+
+        def run() -> tuple:
+            handed.clear()
+            return table_reading(path, 3)
+
+        reference, fast = both(monkeypatch, run)
+        assert fast == reference
+        assert fast[2] and fast[2][0][0] == 11  # the unclosed quote, as the csv module reports it
+        assert (spy.whole, spy.gave_up, handed) == (0, 1, [rows_handed])
 
 
 def test_small_files_never_import_arrow(tmp_path: Path) -> None:

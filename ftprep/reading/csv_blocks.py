@@ -31,6 +31,11 @@ if t.TYPE_CHECKING:
 # Bytes read at a time: a block holds whole records, so a record longer than
 # this grows the block to it (memory is bounded by the longest record).
 BLOCK = 1 << 20
+# A record this long (in bytes) ends the fast read: past it the `csv` module's
+# field limit (1 GiB, tables.py) may refuse a field Arrow would read, and a quote
+# that never closes would otherwise grow the block to the rest of the file. The
+# reference reader reads such a file as it always has.
+LONG = 64 << 20
 QUOTE, NEWLINE, CR = 34, 10, 13
 
 
@@ -87,6 +92,8 @@ def cut_block(data: bytes, delimiter: int, width: int, final: bool, line: int) -
     ragged = ~blank & (fields != width)
     if ragged.any():
         bad.append(int(starts[np.argmax(ragged)]))
+    if (long := length >= LONG).any():
+        bad.append(int(starts[np.argmax(long)]))
     crs = np.flatnonzero(buf[:end] == CR)
     bare = crs[buf[np.minimum(crs + 1, len(buf) - 1)] != NEWLINE]
     if len(bare):  # the `csv` module and Arrow break lines at a bare CR differently
@@ -151,6 +158,8 @@ def read_blocks(path: t.Any, gz: bool, bounds: Bounds | None, delimiter: str, na
                     break
                 cut = cut_block(data, sep, width, final, line)
                 if cut is None:  # a record longer than the block: read on
+                    if len(data) >= LONG:
+                        return handed
                     more = f.read(BLOCK)
                     final, data = not more, data + more
                     continue
@@ -192,4 +201,4 @@ def take(pending: list[pa.Table], lines: list[t.Any], n: int) -> tuple[pa.Table,
     return table.slice(0, n), starts[:n].tolist()
 
 
-__all__ = ["BLOCK", "cut_block", "parse_block", "read_blocks", "take"]
+__all__ = ["BLOCK", "LONG", "cut_block", "parse_block", "read_blocks", "take"]
