@@ -100,8 +100,9 @@ class CsvTypes:
                 hits = self.na.setdefault(col, [])
                 for i in pc.indices_nonzero(is_na).to_pylist()[:max(FIRST - len(hits), 0)]:
                     hits.append((start + i, cells[i].as_py()))
-            text = pc.filter(cells, pc.and_kleene(pc.is_valid(cells), pc.invert(is_na)))
-            first = text[0].as_py() if len(text) else None
+            # The first text cell by its index: filtering would copy the whole column.
+            at = pc.index(pc.and_kleene(pc.is_valid(cells), pc.invert(is_na)), True).as_py()
+            first = cells[at].as_py() if at >= 0 else None
             if first is None or not (CSV_FLOAT.fullmatch(first) or first in CSV_BOOL):
                 continue
             self._numbers(col, cells.to_pylist(), start)
