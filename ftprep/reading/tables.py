@@ -59,6 +59,33 @@ class Table:
         except Exception as e:  # pyarrow's and polars' own error families
             raise TableError(first_line(e)) from None
 
+    def parquet_groups(self) -> list[int]:
+        """The rows of each of a Parquet file's row groups (empty without pyarrow)."""
+        if self.fmt != "parquet" or self.frame is not None:
+            return []
+        meta = self._parquet().metadata
+        return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+    def arrow_batches(self, columns: t.Sequence[str] | None = None,
+                      groups: t.Sequence[int] | None = None) -> t.Iterator[t.Any]:
+        """A Parquet file's `pyarrow.RecordBatch`es, row group by row group (`groups`:
+        these only; `columns`: these only), so that memory holds one row group at most.
+        Raises TableError when reading cannot go on."""
+        try:
+            parquet = self._parquet()
+            chosen = range(parquet.metadata.num_row_groups) if groups is None else groups
+            for group in chosen:
+                # A whole row group at a time: slicing it into small batches costs more than it saves.
+                yield from parquet.read_row_group(group, columns=columns, use_threads=False).to_batches()
+        except Exception as e:  # pyarrow's own error family
+            raise TableError(first_line(e)) from None
+
+    def _parquet(self) -> t.Any:
+        import pyarrow.parquet as pq
+
+        # A path or an open (fsspec) file alike; no pre-buffering: memory stays near one row group.
+        return pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
+
     def _csv(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         import csv
         import io
