@@ -17,9 +17,11 @@ import dataclasses
 import io
 import typing as t
 
+from ftprep.core.errors import TableError
 from ftprep.core.options import Options
 from ftprep.engine.row_checker import RowChecker
 from ftprep.engine.scan_state import Scan
+from ftprep.reading.formats import first_line
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding
 
@@ -57,12 +59,21 @@ def json_lines(batch: pa.RecordBatch) -> list[bytes]:
 class ArrowRows:
     """One task's row engine fed Arrow batches: lines where the types allow, records elsewhere."""
 
-    def __init__(self, task: Task, opts: Options, tokens: t.Any = None, cells: t.Any = None) -> None:
+    def __init__(self, task: Task, opts: Options, tokens: t.Any = None, cells: t.Any = None,
+                 native: bool = True) -> None:
+        # native: polars may run here. Not in a forked worker: a parent that ran polars
+        # leaves its thread pool locked in the child, which would hang.
+        self.native = native
         self.checker = RowChecker(task, opts)
+        self.checker.unique_keys = True
         self.scan = Scan(opts.max_per_code)
         self.tokens, self.cells = tokens, cells
         self.scan.lengths = None if tokens is None else tokens[1]
         self._bridged: dict[t.Any, bool] = {}
+        # Rows handed in so far, and those held back until a run of SLICE is full (lines or records).
+        self.seen = 0
+        self._pending: list[t.Any] = []
+        self._lines = True
 
     def bridged(self, schema: pa.Schema) -> bool:
         """Whether batches of this schema may go as JSON lines."""
@@ -72,7 +83,8 @@ class ArrowRows:
             conversation = self.checker.conversation
             held = conversation in schema.names and schema.field(conversation).type
             # A conversation held as JSON text is json-loaded first, as the trainer's loader does (records).
-            self._bridged[schema] = (self.tokens is None and self.cells is None and len(schema.names) > 0
+            self._bridged[schema] = (self.native and self.tokens is None and self.cells is None
+                                     and len(schema.names) > 0
                                      and len(set(schema.names)) == len(schema.names)
                                      and all(plain(f.type) for f in schema)
                                      and not (held and (pa.types.is_string(held) or pa.types.is_large_string(held))))
@@ -83,38 +95,84 @@ class ArrowRows:
             part = batch.slice(start, SLICE)
             if self.bridged(part.schema):
                 try:
+                    # Parquet readers do not check UTF-8: a bad string must fail here as it does in
+                    # `to_pylist` (the trainer's datasets), not be written on by polars.
+                    part.validate(full=True)
                     lines = json_lines(part)
                 except Exception:  # (polars refusing a layout it cannot hold: the records path can)
-                    self._bridged[part.schema] = False
+                    pass
                 else:
-                    self.checker.lines(self.scan, lines, False)
+                    self._feed(lines, True)
                     continue
-            self.records(part.to_pylist())
+            try:
+                records = part.to_pylist()
+            except Exception as e:  # (invalid UTF-8, a value Python cannot hold)
+                raise TableError(first_line(e)) from None
+            self.records(records)
+
+    def frame(self, frame: t.Any) -> None:
+        """A polars DataFrame of plain types (a Parquet row group polars read) as JSON lines."""
+        for start in range(0, frame.height, SLICE):
+            out = io.BytesIO()
+            frame.slice(start, SLICE).write_ndjson(out)
+            self._feed(out.getvalue().split(b"\n")[:-1], True)
 
     def records(self, records: list[t.Any]) -> None:
         if self.tokens is not None:  # before the check, which json-loads conversation cells in place
-            self.tokens[0].records(self.tokens[1], [(None, row, rec) for row, rec in enumerate(records,
-                                                                                                 self.scan.rows)])
+            self.tokens[0].records(self.tokens[1], [(None, row, rec) for row, rec in enumerate(records, self.seen)])
         if self.cells is not None:
             self.cells.batch(records)
-        self.checker.records(self.scan, records)
+        self._feed(records, False)
+
+    def _feed(self, items: list[t.Any], lines: bool) -> None:
+        """Hand rows on in runs of SLICE counted from the first row, whatever the batches'
+        sizes: which rows share a run orders what the engine explains, so the report is
+        the same however the file was cut into row groups."""
+        self.seen += len(items)
+        if self._lines is not lines:
+            self.flush()
+            self._lines = lines
+        self._pending.extend(items)
+        while len(self._pending) >= SLICE:
+            run, self._pending = self._pending[:SLICE], self._pending[SLICE:]
+            self._check(run)
+
+    def flush(self) -> None:
+        """Check the rows held back (the last, short run); call it at the end, and before
+        reporting where reading stopped."""
+        if self._pending:
+            run, self._pending = self._pending, []
+            self._check(run)
+
+    def _check(self, run: list[t.Any]) -> None:
+        if self._lines:
+            self.checker.lines(self.scan, run, False)
+        else:
+            self.checker.records(self.scan, run)
 
 
-def scan_batches(batches: Batches, task: Task, opts: Options, tokens: t.Any = None, *, cells: t.Any = None) -> Scan:
+def scan_batches(batches: Batches, task: Task, opts: Options, tokens: t.Any = None, *, cells: t.Any = None,
+                 fmt: str = "parquet") -> Scan:
     """Check Arrow batches as rows of `task`. Each item is (batch, the line where
     each of its records starts, or None for Parquet, whose rows have no lines).
     With lines, every finding of a row and `scan.line_of(row)` give its start
     line; without, a row's findings have no line. `tokens`: (LengthTally, Stats),
     the rows counted in tokens too; `cells`: a CSV table's CsvTypes, fed the records.
-    A batch that cannot be read is not this function's: the caller's iterator raises."""
+    A TableError, from the iterator or from a batch whose values cannot be read
+    (invalid UTF-8), ends the scan with P006 "cannot read `fmt` after N rows"."""
     rows = ArrowRows(task, opts, tokens, cells)
     starts = array.array("q")
     numbered = False
-    for batch, lines in batches:
-        rows.batch(batch)
-        if lines is not None:
-            numbered = True
-            starts.extend(lines)
+    try:
+        for batch, lines in batches:
+            rows.batch(batch)
+            if lines is not None:
+                numbered = True
+                starts.extend(lines)
+    except TableError as e:
+        rows.flush()
+        unreadable(rows.scan, rows.scan.rows, e, fmt)
+    rows.flush()
     scan = rows.scan
     if numbered:
         place_lines(scan, starts)
@@ -134,8 +192,9 @@ def place_lines(scan: Scan, starts: t.Sequence[int]) -> None:
     scan.lines = scan.rows + scan.offset
 
 
-def unreadable(scan: Scan, after: int, e: Exception) -> None:
-    scan.add(None, None, Finding("P006", f"cannot read parquet after {after:,} rows: {e}"))
+def unreadable(scan: Scan, after: int, e: Exception, fmt: str = "parquet") -> None:
+    """P006: reading stopped part-way, after `after` rows (the rows before it stay checked)."""
+    scan.add(None, None, Finding("P006", f"cannot read {fmt} after {after:,} rows: {e}"))
 
 
 @dataclasses.dataclass

@@ -30,7 +30,12 @@ def scan_parquet(table: t.Any, task: Task, opts: Options) -> Scan:
     reading only the columns the task trains (GRPO: all, its extras reach the reward
     functions); by a pool of processes when the file is big and on disk."""
     columns = read_columns(table.columns, task, opts)
-    groups = table.parquet_groups()
+    try:
+        groups = table.parquet_groups()
+    except TableError as e:
+        scan = Scan(opts.max_per_code)
+        unreadable(scan, 0, e)
+        return scan
     total = sum(groups)
     workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
     path = table.path
@@ -42,12 +47,13 @@ def scan_parquet(table: t.Any, task: Task, opts: Options) -> Scan:
     if progress is not None:
         progress("rows", 0, total)
     try:
-        for batch in table.arrow_batches(columns):
-            rows.batch(batch)
+        for _ in read_groups(table, rows, columns, range(len(groups))):
             if progress is not None:
-                progress("rows", rows.scan.rows, total)
+                progress("rows", rows.seen, total)
     except TableError as e:  # a table can break part-way: report where reading stopped
+        rows.flush()
         unreadable(rows.scan, rows.scan.rows, e)
+    rows.flush()
     if progress is not None:
         progress("rows", rows.scan.rows, rows.scan.rows)
     scan = rows.scan
@@ -55,12 +61,39 @@ def scan_parquet(table: t.Any, task: Task, opts: Options) -> Scan:
     return scan
 
 
+def read_groups(table: t.Any, rows: ArrowRows, columns: list[str] | None, groups: t.Iterable[int]) -> t.Iterator[int]:
+    """Feed these row groups to `rows`, yielding after each: read by polars where the
+    file is on disk and its types are plain (written as `to_pylist` would give them),
+    by pyarrow otherwise or where polars fails. Raises TableError where reading stops."""
+    schema = table.parquet_schema()
+    chosen = schema if columns is None else [schema.field(c) for c in columns]
+    fast = rows.bridged(pa_schema(chosen)) if chosen else False
+    for group in groups:
+        frame = table.parquet_frame(group, columns) if fast else None
+        if frame is not None:
+            rows.frame(frame)
+        else:
+            for batch in table.arrow_batches(columns, [group]):
+                rows.batch(batch)
+        yield group
+
+
+def pa_schema(fields: t.Iterable[t.Any]) -> t.Any:
+    import pyarrow as pa
+
+    return pa.schema(list(fields))
+
+
 def read_columns(names: t.Sequence[str], task: Task, opts: Options) -> list[str] | None:
-    """The columns a check reads (None: all): those the task maps, as the trainer's
-    prep keeps; every column for a task whose whole row is trained."""
+    """The columns a check reads (None: all): those the task maps and those its row
+    type knows (the columns the trainer renames or drops, whose rules S002 and S003
+    read); every column for a task whose whole row is trained."""
     if hasattr(task.module, "row_hash"):
         return None
-    wanted = set(task.mapped(opts).values())
+    known = getattr(task.row_type(opts), "__struct_encode_fields__", None)
+    if known is None:
+        return None
+    wanted = set(task.mapped(opts).values()) | set(known)
     kept = [c for c in names if c in wanted]
     return kept or None
 
@@ -82,16 +115,19 @@ def parts_of(groups: t.Sequence[int], workers: int) -> list[list[int]]:
 
 
 def scan_groups(path: str, groups: list[int], task: str, opts: Options, columns: list[str] | None) -> Part:
-    """Scan these row groups of a Parquet file (in a worker process)."""
+    """Scan these row groups of a Parquet file (in a forked worker process: pyarrow
+    reads them and the records path checks them, as polars cannot run there)."""
     from ftprep.reading.tables import Table
     from ftprep.tasks import get
 
-    rows = ArrowRows(get(task), opts)
+    rows = ArrowRows(get(task), opts, native=False)  # (forked: no polars, see ArrowRows)
     try:
-        for batch in Table(path, "parquet", False, []).arrow_batches(columns, groups):
-            rows.batch(batch)
+        for _ in read_groups(Table(path, "parquet", False, []), rows, columns, groups):
+            pass
     except TableError as e:
+        rows.flush()
         return Part(rows.scan, str(e))
+    rows.flush()
     return Part(rows.scan)
 
 

@@ -37,6 +37,7 @@ class Table:
         self.broken: list[tuple[int, str]] = []
         # (line where the quote opened, message): records an unclosed quote swallowed (P011).
         self.unclosed: list[tuple[int, str]] = []
+        self._groups: list[int] | None = None
 
     def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """(records, start line of each) batches; raises TableError when reading cannot go on."""
@@ -63,8 +64,13 @@ class Table:
         """The rows of each of a Parquet file's row groups (empty without pyarrow)."""
         if self.fmt != "parquet" or self.frame is not None:
             return []
-        meta = self._parquet().metadata
-        return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        if self._groups is None:
+            try:
+                meta = self._parquet().metadata
+            except Exception as e:  # pyarrow's own error family
+                raise TableError(first_line(e)) from None
+            self._groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        return self._groups
 
     def arrow_batches(self, columns: t.Sequence[str] | None = None,
                       groups: t.Sequence[int] | None = None) -> t.Iterator[t.Any]:
@@ -79,6 +85,30 @@ class Table:
                 yield from parquet.read_row_group(group, columns=columns, use_threads=False).to_batches()
         except Exception as e:  # pyarrow's own error family
             raise TableError(first_line(e)) from None
+
+    def parquet_schema(self) -> t.Any:
+        """A Parquet file's `pyarrow.Schema`; raises TableError when it cannot be read."""
+        try:
+            return self._parquet().schema_arrow
+        except Exception as e:  # pyarrow's own error family
+            raise TableError(first_line(e)) from None
+
+    def parquet_frame(self, group: int, columns: t.Sequence[str] | None) -> t.Any:
+        """One row group of a Parquet file on disk as a polars DataFrame (polars' own
+        reader, faster than pyarrow's plus a conversion), or None when polars cannot
+        read it: the caller reads it with pyarrow, whose answer (rows or error) stands."""
+        if not isinstance(self.path, (str, os.PathLike)):
+            return None
+        import polars as pl
+
+        sizes = self.parquet_groups()
+        try:
+            lazy = pl.scan_parquet(self.path)
+            if columns is not None:
+                lazy = lazy.select(columns)
+            return lazy.slice(sum(sizes[:group]), sizes[group]).collect()
+        except Exception:  # polars' error family: pyarrow gives the reference answer
+            return None
 
     def _parquet(self) -> t.Any:
         import pyarrow.parquet as pq
