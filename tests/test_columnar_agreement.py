@@ -168,3 +168,31 @@ def test_a_conversation_as_json_text_is_loaded_first(tmp_path: Path, monkeypatch
     assert fast == slow
     assert [d["row"] for d in fast["files"][0]["diagnostics"] if d["code"] == "C001"] == []
     assert os.path.exists(path)
+
+
+POOLED = """
+import json, sys
+import ftprep
+from ftprep.engine import file_scans, parquet_scan
+parquet_scan.PARALLEL_MIN_PARQUET, parquet_scan.PART_ROWS = 0, 60
+idle = parquet_scan.polars_idle()
+pooled = ftprep.check(sys.argv[1], task="text", workers=2, min_rows=1).to_json()
+file_scans.columnar = lambda *a: False
+reference = ftprep.check(sys.argv[1], task="text", workers=1, min_rows=1).to_json()
+print(json.dumps([idle, pooled == reference, pooled["files"][0]["rows"]]))
+"""
+
+
+def test_workers_forked_from_a_fresh_process_run_polars_and_agree(tmp_path: Path) -> None:
+    """A parent that has not run polars forks workers that read with polars (the fast
+    route); their merged report is the records path's."""
+    import subprocess
+    import sys
+
+    rows = [{"instruction": f"question {i}", "output": WORDS[i % len(WORDS)]} for i in range(400)]
+    rows[390] = dict(rows[5])
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=25)
+    out = subprocess.run([sys.executable, "-c", POOLED, str(path)], capture_output=True, text=True, timeout=300,
+                         check=True)
+    assert json.loads(out.stdout) == [True, True, 400]

@@ -114,13 +114,27 @@ def parts_of(groups: t.Sequence[int], workers: int) -> list[list[int]]:
 
 
 
-def scan_groups(path: str, groups: list[int], task: str, opts: Options, columns: list[str] | None) -> Part:
-    """Scan these row groups of a Parquet file (in a forked worker process: pyarrow
-    reads them and the records path checks them, as polars cannot run there)."""
+def polars_idle() -> bool:
+    """Whether no polars thread pool runs in this process yet (its threads are named
+    polars-N, tokio-rt-worker, async-executor; importing polars starts none of them).
+    A child forked while one runs inherits its locks without its threads: polars hangs there."""
+    try:
+        names = [open(f"/proc/self/task/{tid}/comm").read() for tid in os.listdir("/proc/self/task")]
+    except OSError:
+        return False
+    return not any(n.startswith(("tokio-rt", "async-exec")) or (n.startswith("polars-") and
+                                                                  not n.startswith("polars-ooc")) for n in names)
+
+
+def scan_groups(path: str, groups: list[int], task: str, opts: Options, columns: list[str] | None,
+                native: bool = False) -> Part:
+    """Scan these row groups of a Parquet file (in a forked worker process). `native`:
+    polars may run here (see `polars_idle`); else pyarrow reads them and the records
+    path checks them."""
     from ftprep.reading.tables import Table
     from ftprep.tasks import get
 
-    rows = ArrowRows(get(task), opts, native=False)  # (forked: no polars, see ArrowRows)
+    rows = ArrowRows(get(task), opts, native=native)
     try:
         for _ in read_groups(Table(path, "parquet", False, []), rows, columns, groups):
             pass
@@ -147,7 +161,8 @@ def scan_pool(path: str, parts: list[list[int]], task: Task, opts: Options, work
     sent = dataclasses.replace(opts, progress=None)  # the workers report nothing: a callback may not pickle
     broken = False
     with concurrent.futures.ProcessPoolExecutor(min(workers, len(parts)), mp_context=ctx) as pool:
-        futures = [pool.submit(scan_groups, path, part, task.name, sent, columns) for part in parts]
+        native = polars_idle()  # (before the fork)
+        futures = [pool.submit(scan_groups, path, part, task.name, sent, columns, native) for part in parts]
         merged, done = 0, 0
         for fut in concurrent.futures.as_completed(futures):
             done += fut.result().scan.rows
@@ -170,4 +185,4 @@ def scan_pool(path: str, parts: list[list[int]], task: Task, opts: Options, work
     return scan
 
 
-__all__ = ["PARALLEL_MIN_PARQUET", "parts_of", "read_columns", "scan_groups", "scan_parquet", "scan_pool"]
+__all__ = ["PARALLEL_MIN_PARQUET", "parts_of", "polars_idle", "read_columns", "scan_groups", "scan_parquet", "scan_pool"]
