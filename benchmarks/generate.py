@@ -421,6 +421,28 @@ def generate(path: str, task: str, rows: int, fmt: str = "jsonl", *, seed: int =
     return Summary(path, rows, os.path.getsize(path), len(bad_at), counts)
 
 
+def long_conversation(path: str, messages: int, seed: int = 0, masked: bool = False) -> Summary:
+    """One chat row of `messages` alternating user/assistant messages (a sentence or two each), as JSONL.
+    `masked`: every assistant message but the last has "weight": 0 (trained on the last answer only)."""
+    if messages < 2 or messages % 2:
+        raise ValueError("--messages must be an even number, at least 2")
+    maker = Maker("chat", seed)
+    msgs: list[dict[str, t.Any]] = [{"role": "user" if k % 2 == 0 else "assistant",
+                                     "content": maker._ask(k) if k % 2 == 0 else maker._prose(1)}
+                                    for k in range(messages)]
+    if masked:
+        for m in msgs[1:-1:2]:
+            m["weight"] = 0
+    line = msgspec.json.encode({"conversations": msgs}) + b"\n"
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    with os.fdopen(fd, "wb") as f:
+        f.write(line)
+    os.replace(tmp, path)
+    return Summary(path, 1, len(line), 0, {})
+
+
 def maker_columns(task: str) -> tuple[str, ...]:
     return {"chat": ("conversations",), "text": ("instruction", "output"), "dpo": ("prompt", "chosen", "rejected"),
             "grpo": ("prompt", "answer")}[task]
@@ -462,10 +484,19 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     p.add_argument("--json-style", choices=("compact", "python"), default="compact",
                    help="compact UTF-8 (msgspec, pandas) or python json.dumps (spaces, \\u escapes)")
     p.add_argument("--crlf", action="store_true", help="end lines with CRLF")
+    p.add_argument("--messages", type=int, default=0, metavar="N",
+                   help="chat JSONL only: ONE row of N alternating messages (--rows must be 1)")
+    p.add_argument("--masked", action="store_true",
+                   help="with --messages: every assistant message but the last has weight 0")
     a = p.parse_args(argv)
     try:
-        s = generate(a.output, a.task, a.rows, a.fmt, seed=a.seed, bad_every=a.bad_every, dialect=a.dialect,
-                     json_style=a.json_style, crlf=a.crlf, manifest=a.manifest)
+        if a.messages:
+            if a.task != "chat" or a.fmt != "jsonl" or a.rows != 1:
+                raise ValueError("--messages writes one chat JSONL row: --task chat --format jsonl --rows 1")
+            s = long_conversation(a.output, a.messages, a.seed, a.masked)
+        else:
+            s = generate(a.output, a.task, a.rows, a.fmt, seed=a.seed, bad_every=a.bad_every, dialect=a.dialect,
+                         json_style=a.json_style, crlf=a.crlf, manifest=a.manifest)
     except (ValueError, OSError) as e:
         print(f"generate: {e}", file=sys.stderr)
         return 2

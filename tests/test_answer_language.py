@@ -15,7 +15,8 @@ import pytest
 
 import ftprep
 from ftprep.engine import language
-from ftprep.engine.pairs_quality import PairTally, Sampled, answer_languages
+from ftprep.engine.language_sample import LanguageSample, pair_key
+from ftprep.engine.pairs_quality import PairTally, answer_languages
 from ftprep.core.options import Options
 
 EN = "How can I reset my password on the company portal, please?"
@@ -161,16 +162,16 @@ def test_the_prompt_naming_its_own_language_still_fires():
     assert language.asks_for_translation("Übersetze bitte diesen Satz") and not language.asks_for_translation(EN)
 
 
-def test_the_judged_sample_is_spread_over_the_blocks(monkeypatch):
-    from ftprep.engine import pairs_quality
-
-    monkeypatch.setattr(pairs_quality, "JUDGED", 4)
-    tally = PairTally()
-    tally.sampled = [Sampled(row, "output", EN, FR_ANSWER, language.NONE, "text") for row in range(0, 100, 10)]
+def test_the_judged_sample_is_the_smallest_keys_and_moves_with_its_rows():
+    tally = PairTally(sample=LanguageSample(size=4))
+    answers = [FR_ANSWER + f" Étape {row}." for row in range(0, 100, 10)]
+    for row, answer in zip(range(0, 100, 10), answers):
+        tally.sample.offer(row, "output", EN, answer, EN, "text")
+    smallest = sorted(range(10), key=lambda i: pair_key(EN, answers[i]))[:4]
     [q] = answer_languages(tally, "f.jsonl", Options())
-    assert tally.judged == 4 and q.count == 4 and q.rows == (0, 20, 50, 70)
+    assert tally.judged == 4 and q.count == 4 and q.rows == tuple(sorted(10 * i for i in smallest))
     tally.shift(5)
-    assert [s.row for s in tally.sampled][:2] == [5, 15]
+    assert [s.row for s in tally.sample.pairs()] == [10 * i + 5 for i in sorted(smallest)]
 
 
 # Run in a fresh interpreter: whether the model is loaded is a fact about one process.

@@ -69,7 +69,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
     """
     from ftprep.verbs.check import check as run_check
     from ftprep.core.diagnostics import Report
-    from ftprep.core.errors import SourceError
+    from ftprep.core.errors import ClusterError, SourceError
 
     groups, rest = grouped_settings(ctx, "check", paths, params)  # one per config that applies
     fmt, html_path = _reporter_name(rest["fmt"]), rest["html_path"]
@@ -86,7 +86,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], **params: t.Any) -> None:
         with _progress(opts, group.paths, fmt, rest) as opts:
             try:
                 reports.append(run_check(group.paths, options=opts))
-            except (SourceError, ValueError, OSError) as e:
+            except (SourceError, ClusterError, ValueError, OSError) as e:
                 raise usage_error(e) from None
     report = Report([f for r in reports for f in r.files],
                     list({n["message"]: n for r in reports for n in r.notes}.values()))
@@ -126,7 +126,7 @@ def convert(ctx: click.Context, input: str, output: str, **params: t.Any) -> Non
     from ftprep.verbs.convert import convert as run_convert
     from ftprep.output.colour import wanted
     from ftprep.output.reporters import REPORTERS
-    from ftprep.core.errors import SourceError
+    from ftprep.core.errors import ClusterError, SourceError
 
     opts, rest = settings(ctx, "convert", [input], params)
     fmt = _reporter_name(rest["fmt"])

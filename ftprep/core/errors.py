@@ -11,6 +11,7 @@
     ├── OutputError             (a ValueError) an output ftprep must not write: an input, a file it did not write
     ├── ConfigFileError         ftprep.toml or [tool.ftprep] cannot be used: bad TOML, key, type or choice
     ├── BaselineError           (a ValueError) a baseline file cannot be used: not JSON, not one, another version
+    ├── ClusterError            the Dask cluster of check's scheduler: not installed, not reached, a task lost
     ├── RequestInvalid          (a ValueError) the job request would be refused; `.problems`
     ├── DataErrors              the data has errors (or warnings, under strict): nothing uploaded; `.report`
     ├── HubError                pushing failed for a reason outside the data; `.message`, `.hint`
@@ -115,6 +116,11 @@ class OutputError(FtprepError, ValueError):
 
 class ConfigFileError(FtprepError):
     """The config file (ftprep.toml, or [tool.ftprep] in pyproject.toml) cannot be used."""
+
+
+class ClusterError(FtprepError):
+    """The Dask cluster a check was to run on cannot be used (dask not installed,
+    the scheduler not reached, a worker lost): exit 2. The message says what to do."""
 
 
 class BaselineError(FtprepError, ValueError):

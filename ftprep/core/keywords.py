@@ -80,6 +80,8 @@ class CheckOptions(_Columns, _Data, total=False):
     per_file_ignores: t.Mapping[str, str | t.Sequence[str]] | None
     model: str | None
     dataset: bool
+    # A Dask scheduler's address, "local", or a running distributed.Client.
+    scheduler: t.Any
     # Near duplicates
     near_duplicates: bool
     eval: str | None

@@ -54,6 +54,7 @@ PROGRESS_UNITS = {
     "tokens": "rows",    # rows rendered and counted in tokens by `stats` (and an HTML page drawn later)
     "images": "images",  # images decoded by an image set's check
     "write": "images",   # images written by an image set's convert
+    "files": "files",    # files checked by the workers of a Dask cluster (check's scheduler)
 }
 
 
@@ -179,6 +180,11 @@ class Options:
     dataset: bool = _option(False, "Check the files as ONE dataset (shards of one split): the row minimum on the "
                                    "total, duplicates across files, one task.", kind="bool", config=True,
                             commands=("check",), verbs=("check",))
+    # Shards checked on a Dask cluster (ftprep/verbs/cluster.py); the merge runs here, so the report is the same.
+    scheduler: t.Any = _option(None, "Check each file on a Dask cluster (needs ftprep[dask]): its scheduler's address "
+                                     "(tcp://HOST:PORT), or local to start one on this machine; the library also takes "
+                                     "a running distributed.Client. Same report as in one process.",
+                               metavar="ADDRESS", hashed=False, commands=("check",), verbs=("check",))
     # Near duplicates (ftprep/engine/near_duplicates.py): MinHash over the trained text's word shingles.
     near_duplicates: bool = _option(False, "Also report near-duplicate rows (Q001): MinHash over 5-word shingles of "
                                            "the trained text, estimated Jaccard >= 0.8.", kind="bool", config=True,

@@ -30,7 +30,7 @@ from ftprep.core.options import Options
 from ftprep.engine.scan_state import AGGREGATED, Scan
 from ftprep.engine.shards import SHARD, Shard
 from ftprep.reading.formats import format_of
-from ftprep.reading.ladder import open_data
+from ftprep.reading.ladder import Opening, open_data
 from ftprep.reading.read_findings import GZIP_ERRORS, undecompressable
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding
@@ -67,8 +67,19 @@ def _check_file(path: str, opts: Options, display: str | None = None) -> FileRep
         return _check_open(path, opts, display or path, files)
 
 
+def check_table(table: t.Any, opts: Options, shown: str) -> FileReport:
+    """Check a table opened elsewhere (a Hub dataset's Parquet files read as one):
+    anything with the `columns`, `broken`, `unclosed` and `batches` of a Parquet `Table`."""
+    with contextlib.ExitStack() as files:
+        return _check_opening(Opening("parquet", False, columns=list(table.columns), table=table), shown, opts,
+                              shown, files)
+
+
 def _check_open(path: str, opts: Options, shown: str, files: contextlib.ExitStack) -> FileReport:
-    opening = open_data(path, bounds_of(opts), shown)
+    return _check_opening(open_data(path, bounds_of(opts), shown), path, opts, shown, files)
+
+
+def _check_opening(opening: Opening, path: str, opts: Options, shown: str, files: contextlib.ExitStack) -> FileReport:
     if opening.head is not None:  # one open: the probe's head is read on by the scan
         files.enter_context(opening.head)
     if opening.finding is not None:  # the trainer stops before any row (P001, P006, P009, P011)
@@ -272,4 +283,4 @@ def duplicates(pairs: list[tuple[int, int]], path: str, line_of: t.Callable[[int
     return out
 
 
-__all__ = ["check_file", "finish", "head_findings", "scan_jsonl", "scan_records", "scan_table"]
+__all__ = ["check_file", "check_table", "finish", "head_findings", "scan_jsonl", "scan_records", "scan_table"]

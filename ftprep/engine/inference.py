@@ -21,8 +21,10 @@ puts the findings of one file together.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime
+import itertools
 import re
 import typing as t
 
@@ -168,6 +170,13 @@ class ColumnTypes:
             self.counted(f"{what}[].content", "string", len(texts), row(0))
         else:  # dict rows (grpo): every column, values of any scalar type
             undated = self.undated
+            keys = list(itertools.chain.from_iterable(map(dict.keys, rows)))
+            if undated.issuperset(keys) and \
+                    set(map(type, itertools.chain.from_iterable(map(dict.values, rows)))) <= {str}:
+                # (the usual block: strings in columns known to hold text; counted at C speed)
+                for key, n in collections.Counter(keys).items():
+                    self.count[key]["string"] += n
+                return
             for k, r in enumerate(rows):
                 for key, v in r.items():
                     if type(v) is str and key in undated:

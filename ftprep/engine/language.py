@@ -38,8 +38,8 @@ import typing as t
 MIN_CHARS = 40
 # Both sides must be identified at least this sure (normalised probability).
 CONFIDENCE = 0.95
-# Pairs sampled per scan block (a file, or a 64 MB range of a big one) at most, its
-# first long ones: ~1 ms a pair to judge.
+# Pairs sampled per file at most (a bottom-k sample by a key of their texts,
+# ftprep.engine.language_sample): ~1 ms a pair to judge.
 SAMPLE = 500
 # Characters of each side kept for the detector (the question's head and tail):
 # the language shows in a few sentences, and the sample stays small to send.

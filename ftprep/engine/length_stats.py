@@ -71,6 +71,19 @@ class Stats:
     turns: dict[int, int] = dataclasses.field(default_factory=dict)
     roles: dict[str, int] = dataclasses.field(default_factory=dict)
     samples: list[Sample] = dataclasses.field(default_factory=list)
+    # The counts of the last batch still being tokenized (LengthTally): `settle`
+    # applies it; a copy (`dataclasses.replace`) or a pickle never carries it.
+    pending: t.Callable[[], None] | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
+    def settle(self) -> None:
+        """Wait for the batch still being counted and add it (a no-op when none is)."""
+        while self.pending is not None:
+            job, self.pending = self.pending, None
+            job()
+
+    def __getstate__(self) -> dict[str, t.Any]:
+        self.settle()  # a worker's statistics leave its process complete
+        return {k: v for k, v in self.__dict__.items() if k != "pending"}
 
     @property
     def rendered(self) -> int:
@@ -98,6 +111,7 @@ class Stats:
         return sum(self.trained)
 
     def summary(self, values: t.Sequence[int] | None = None) -> dict[str, int] | None:
+        self.settle()
         data = sorted(self.lengths if values is None else values)
         if not data:
             return None
@@ -106,6 +120,7 @@ class Stats:
 
     def over(self, limit: int) -> list[tuple[int | None, int, int]]:
         """(line, row, tokens) of each row longer than `limit` tokens."""
+        self.settle()
         return [(self.lines[i] or None, self.row_ids[i], n) for i, n in enumerate(self.lengths) if n > limit]
 
     def histogram(self, bins: int = 12) -> list[tuple[int, int, int]]:
@@ -186,6 +201,7 @@ class Stats:
         return out
 
     def to_json(self) -> dict[str, t.Any]:
+        self.settle()
         est = not self.exact
         return {
             "path": self.path, "task": self.task, "chat_template": self.chat_template,
@@ -216,6 +232,7 @@ class Stats:
 
     def shift(self, lines: int, rows: int) -> None:
         """Move local line and row numbers by a block's start (0 in `lines` stays: no line)."""
+        self.settle()
         if not lines and not rows:
             return
         self.lines = array.array("q", (n + lines if n else 0 for n in self.lines))
@@ -228,6 +245,8 @@ class Stats:
 
     def merge(self, other: Stats) -> None:
         """Append the statistics of the rows after these (already shifted)."""
+        self.settle()
+        other.settle()
         kept: dict[str, int] = {}
         for d in self.diagnostics:
             kept[d.code] = kept.get(d.code, 0) + 1

@@ -39,6 +39,7 @@ from ftprep.tasks import ROWS, base_of
 
 if t.TYPE_CHECKING:
     from ftprep.tasks import Task
+    from ftprep.templates import Rendered
 
 # Row findings kept per code (the counts stay exact): a 1M-row alpaca file has an
 # S003 on every row, and stats only shows the first few. T codes, which
@@ -82,6 +83,7 @@ def stats(path: str, *, display: str | None = None, options: Options | None = No
             if progress is not None:
                 progress("tokens", result.rows, rows)
     tally.entries(result, batch)
+    result.settle()
     if progress is not None:
         progress("tokens", result.rows, result.rows)
     return result
@@ -126,8 +128,19 @@ class LengthTally:
             if entry.ok:
                 rendered.append(entry)
                 result.injected_system += entry.default_system
-        if rendered:
-            _count(result, rendered, self.count)
+        if not rendered:
+            return
+        items = _items(rendered)
+        start = getattr(self.count, "start", None)
+        if start is None:
+            _apply(result, rendered, self.count.count(items))
+            return
+        # This batch is tokenized while the caller reads and renders the next. The
+        # previous one goes into `result` first, so the order holds; one batch at a
+        # time in the tokenizer keeps one batch of encodings in memory.
+        result.settle()
+        job = start(items)
+        result.pending = lambda: _apply(result, rendered, job())
 
     def records(self, result: Stats, records: t.Iterable[tuple[int | None, int, t.Any]]) -> None:
         """Count (line, row, record or Diagnostic) as the scan reads them."""
@@ -161,7 +174,8 @@ class LengthTally:
         self.records(result, records)
 
 
-def _count(result: Stats, batch: list[Entry], count: Counter) -> None:
+def _items(batch: list[Entry]) -> list[Rendered]:
+    """The renderings to count: one per row, three (prompt, chosen, rejected) per dpo row."""
     from ftprep.templates import Rendered
 
     items: list[Rendered] = []
@@ -170,7 +184,11 @@ def _count(result: Stats, batch: list[Entry], count: Counter) -> None:
             items += [e.pair["prompt"], e.pair["chosen"], e.pair["rejected"]]
         else:
             items.append(Rendered(t.cast(str, e.text), e.spans))
-    counts = iter(count.count(items))
+    return items
+
+
+def _apply(result: Stats, batch: list[Entry], got: list[tuple[int, int]]) -> None:
+    counts = iter(got)
     for e in batch:
         if e.pair is not None:
             (p, _), (c, ct), (r, rt) = next(counts), next(counts), next(counts)
@@ -211,6 +229,7 @@ def check_tally(task: Task, opts: Options, where: str, columns: t.Collection[str
 def length_findings(result: Stats) -> list[Diagnostic]:
     """Over-length rows (T001), rows with nothing trained (T002) and mangled DPO
     responses (T003), in row order: what `check --tokenizer/--max-seq-len` reports."""
+    result.settle()
     found = [d for d in result.diagnostics if d.code.startswith("T")] + result.length_diagnostics()
     return sorted(found, key=lambda d: -1 if d.row is None else d.row)
 

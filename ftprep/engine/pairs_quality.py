@@ -16,8 +16,10 @@ whose two conversations differ before the answer is V006 in check as in convert.
 Language: a chosen answer (a text row's output, a chat's last assistant turn)
 in another language than its prompt (instruction, the user turn before it)
 trains the model to switch language (Q031, ftprep.engine.language). The scan
-only samples: at most `language.SAMPLE` long pairs per scan block, cut to the
-prose the detector reads (a few KB each, sent back by a pool's workers).
+only samples: `language.SAMPLE` long pairs of the whole file, chosen by a key of
+their texts so the sample does not depend on how the file is split
+(ftprep.engine.language_sample), cut to the prose the detector reads (a few KB
+each, sent back by a pool's workers).
 `answer_languages` judges the sample when the file is finished, in the one
 process that merges the blocks: the detector's model (~1-2 s, ~95 MB) is
 loaded there once, never in a worker, and not at all when no pair is long
@@ -38,6 +40,7 @@ from ftprep.core.errors import Unmappable
 from ftprep.core.options import Options
 from ftprep.core.selection import Selection
 from ftprep.engine import language, preference
+from ftprep.engine.language_sample import LanguageSample, Sampled
 from ftprep.tasks import Task
 from ftprep.tasks.base import Finding
 
@@ -46,24 +49,9 @@ LONGER_SHARE = 0.8
 # Fewer pairs than this say nothing about a dataset's bias.
 MIN_PAIRS = 20
 
-
-# Pairs judged per file at most, spread over its blocks' samples (~1 ms each, in one process).
-JUDGED = 2000
 # How a finding names the two sides, by the kind of row.
 WORDING = {"pair": ("the chosen answer", "the prompt"), "text": ("the output", "the instruction"),
            "chat": ("an assistant turn", "the user turn before it")}
-
-
-class Sampled(t.NamedTuple):
-    """A pair sampled for the language detector: its row, the finding's field, both
-    sides as the detector reads them (language.prose) and the languages the question names."""
-
-    row: int
-    field: str
-    question: str
-    answer: str
-    named: frozenset[str]
-    kind: str
 
 
 @dataclasses.dataclass
@@ -78,9 +66,8 @@ class PairTally:
     ratio_sum: float = 0.0
     # Pairs given to the language detector (set when the file is finished).
     judged: int = 0
-    # Pairs with both sides long enough looked at for the sample (at most SAMPLE per block).
-    examined: int = 0
-    sampled: list[Sampled] = dataclasses.field(default_factory=list)
+    # The pairs for the language detector, the same however the file is split.
+    sample: LanguageSample = dataclasses.field(default_factory=LanguageSample)
 
     def lengths(self, prompts: t.Sequence[str], chosen: t.Sequence[str], rejected: t.Sequence[str]) -> None:
         c = list(map(len, chosen))
@@ -92,29 +79,14 @@ class PairTally:
 
     def languages(self, prompts: t.Sequence[str], answers: t.Sequence[str], rows: t.Callable[[int], int],
                   field: str, kind: str) -> None:
-        """Sample the first pairs with both sides long enough (no detector call here)."""
-        room = language.SAMPLE - self.examined
-        if room <= 0:
-            return
-        least = language.MIN_CHARS
-        long = [k for k, (p, c) in enumerate(zip(prompts, answers)) if len(p) >= least and len(c) >= least]
-        for k in itertools.islice(long, room):
-            self.sample(rows(k), field, prompts[k], answers[k], prompts[k], kind)
-
-    def sample(self, row: int, field: str, question: str, answer: str, asking: str, kind: str) -> None:
-        """One pair looked at; kept when both sides are prose and `asking` (the text that
-        can ask for a language: the prompt, or a chat's user and system turns) does not
-        ask for a translation."""
-        self.examined += 1
-        if language.asks_for_translation(asking):
-            return
-        q, a = language.prose(question, tail=True), language.prose(answer)
-        if q is not None and a is not None:
-            self.sampled.append(Sampled(row, field, q, a, language.named_languages(asking), kind))
+        """Offer the pairs with both sides long enough to the sample (no detector call here)."""
+        least, offer = language.MIN_CHARS, self.sample.offer
+        for k, (p, c) in enumerate(zip(prompts, answers)):
+            if len(p) >= least and len(c) >= least:
+                offer(rows(k), field, p, c, p, kind)
 
     def shift(self, rows: int) -> None:
-        if rows and self.sampled:
-            self.sampled = [s._replace(row=s.row + rows) for s in self.sampled]
+        self.sample.shift(rows)
 
     def merge(self, other: PairTally) -> None:
         self.pairs += other.pairs
@@ -122,8 +94,7 @@ class PairTally:
         self.rejected_longer += other.rejected_longer
         self.ratio_sum += other.ratio_sum
         self.judged += other.judged
-        self.examined += other.examined
-        self.sampled += other.sampled
+        self.sample.merge(other.sample)
 
     def stats(self) -> dict[str, t.Any]:
         """The dataset statistics: pair count, share with the chosen side longer, mean length ratio."""
@@ -137,14 +108,12 @@ def answer_languages(tally: PairTally | None, path: str, opts: Options) -> list[
     """Q031, one finding per field with its count and rows: the sampled pairs judged
     here, in the process that finishes the file, so the model is loaded once, never in
     a scan's workers, and not at all when nothing is long enough or Q031 is not reported."""
-    if tally is None or not tally.sampled:
+    if tally is None or not tally.sample.heap:
         return []
     chosen = Selection.of(opts.select, opts.ignore, opts.extend_select, opts.per_file_ignores)
     if not chosen.chosen("Q031", chosen.ignored_in(path)):
         return []
-    sampled = tally.sampled
-    if len(sampled) > JUDGED:  # many blocks: an even spread of their samples
-        sampled = [sampled[i * len(sampled) // JUDGED] for i in range(JUDGED)]
+    sampled = tally.sample.pairs()
     hits: dict[str, list[tuple[Sampled, tuple[str, str, float]]]] = {}
     for s in sampled:
         found = language.mismatch(s.question, s.answer, s.named)
@@ -205,10 +174,8 @@ def tally_exchanges(scan: t.Any, task: Task, rows: list[t.Any], columns: list[st
     field = columns[0]
     if scan.pairs is None:
         scan.pairs = PairTally()
-    tally, least = scan.pairs, language.MIN_CHARS
+    sample, least = scan.pairs.sample, language.MIN_CHARS
     for k, row in enumerate(rows):
-        if tally.examined >= language.SAMPLE:
-            return
         messages = row.f0
         j = len(messages) - 1
         while j > 0 and messages[j].role != "assistant":
@@ -218,8 +185,8 @@ def tally_exchanges(scan: t.Any, task: Task, rows: list[t.Any], columns: list[st
             i -= 1
         if i < 0 or len(messages[j].content) < least or len(messages[i].content) < least:
             continue
-        asking = "\n".join(m.content for m in messages[:j] if m.role in ("user", "system"))
-        tally.sample(row_of(k), field, messages[i].content, messages[j].content, asking, "chat")
+        sample.offer(row_of(k), field, messages[i].content, messages[j].content,
+                     lambda m=messages[:j]: "\n".join(x.content for x in m if x.role in ("user", "system")), "chat")
 
 
 def refused_answer(scan: t.Any, sides: list[t.Any], field: str, line: int, row: int) -> None:
@@ -273,6 +240,6 @@ def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
                        hint="add pairs where the shorter answer is the better one, or balance the lengths")]
 
 
-__all__ = ["JUDGED", "LONGER_SHARE", "MIN_PAIRS", "WORDING", "PairTally", "Sampled", "answer_languages",
+__all__ = ["LONGER_SHARE", "MIN_PAIRS", "WORDING", "PairTally", "Sampled", "answer_languages",
            "conversational_pair", "language_kept", "length_bias", "refused_answer", "refused_pair", "tally_answers",
            "tally_exchanges", "tally_pairs"]

@@ -10,6 +10,7 @@ imported the first time a phone-like run is seen.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 import typing as t
@@ -63,12 +64,40 @@ def personal(text: str, present: t.Collection[str] | None = None) -> list[Hit]:
                 hits.append(Hit("Q015", *PERSONAL["Q015"], m.start(), m.end()))
         except ValueError:
             pass
-    if PHONE_HINT.search(text):
+    if PHONE_HINT.search(text) and phone_possible(text):
         import phonenumbers
 
         hits += [Hit("Q012", *PERSONAL["Q012"], m.start, m.end)
                  for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID)]
     return disjoint(hits)
+
+
+# A phone number the matcher finds is a run of digits, its punctuation, brackets and
+# plus signs (phonenumbers' own classes; an extension follows, its digits are not the
+# number's). A valid number has at least MIN_DIALLED digits without a plus (a NANPA
+# number has 10, one dialled through the US international prefix 011 has 3 more than
+# the shortest international number) and MIN_INTERNATIONAL with one (the shortest
+# country code and national number: +43 1234). A run with fewer digits cannot hold a
+# match, and the matcher (milliseconds a candidate) is not asked: arithmetic such as
+# "866 - 396" is not a phone number. tests/test_secrets_scan.py derives both numbers
+# from the metadata.
+MIN_DIALLED, MIN_INTERNATIONAL = 9, 6
+# (phonenumbers' _VALID_PUNCTUATION, _OPENING_PARENS and _PLUS_CHARS, as its matcher puts them in a class)
+PHONE_PUNCTUATION = ("-x\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b\u2060\u3000()\uff08\uff09\uff3b\uff3d"
+                     ".\\[\\]/~\u2053\u223c\uff5e")
+PHONE_LEADS, PLUS_CHARS = "(\\[\uff08\uff3b", "+\uff0b"
+_PHONE_RUN = re.compile(f"[{PHONE_PUNCTUATION}{PHONE_LEADS}{PLUS_CHARS}\\d]{{{MIN_INTERNATIONAL},}}")
+_DIGIT = re.compile(r"[\dx]")  # (parse reads a number with three letters as keypad digits: an x may be one)
+
+
+def phone_possible(text: str) -> bool:
+    """Whether `text` holds a run of phone characters with enough digits for a valid number."""
+    for m in _PHONE_RUN.finditer(text):
+        run = m.group()
+        digits = len(_DIGIT.findall(run))
+        if digits >= MIN_DIALLED or (digits >= MIN_INTERNATIONAL and any(c in run for c in PLUS_CHARS)):
+            return True
+    return False
 
 
 def _emails(text: str) -> list[re.Match[str]]:
@@ -87,11 +116,23 @@ def _emails(text: str) -> list[re.Match[str]]:
 
 def disjoint(hits: list[Hit]) -> list[Hit]:
     """Hits in text order, dropping any that overlaps one kept before it (earlier in the list wins)."""
-    kept: list[Hit] = []
+    if any(h.end <= h.start for h in hits):  # an empty hit breaks the neighbour argument below
+        kept: list[Hit] = []
+        for h in hits:
+            if all(h.end <= k.start or h.start >= k.end for k in kept):
+                kept.append(h)
+        return sorted(kept, key=lambda h: h.start)
+    # The kept hits are disjoint and in text order, so a new hit that overlaps any of them
+    # overlaps one of the two around its start: a text with thousands of hits stays linear.
+    starts: list[int] = []
+    ordered: list[Hit] = []
     for h in hits:
-        if all(h.end <= k.start or h.start >= k.end for k in kept):
-            kept.append(h)
-    return sorted(kept, key=lambda h: h.start)
+        i = bisect.bisect_right(starts, h.start)
+        if (i and ordered[i - 1].end > h.start) or (i < len(ordered) and ordered[i].start < h.end):
+            continue
+        starts.insert(i, h.start)
+        ordered.insert(i, h)
+    return ordered
 
 
 def luhn(digits: str) -> bool:

@@ -1,10 +1,9 @@
 """The row engine: decode, recognise clean rows fast, explain the rest.
 
-A `RowChecker` folds lines of JSON (or records, encoded back to lines) into a
-`Scan`: findings and small dataset-level state (duplicate hashes, absent-column
-counts, empty rows). A list of lines is first decoded whole into typed structs
-(C speed); only when a line fails, or a row is not recognised as clean, is it
-decoded alone and explained. Reading the lines is ftprep.engine.jsonl_scan's.
+A `RowChecker` folds lines of JSON (or records, encoded back to lines) into a `Scan`: findings
+and small dataset-level state (duplicate hashes, absent-column counts, empty rows). A list of
+lines is first decoded whole into typed structs (C speed); only when a line fails, or a row is
+not recognised as clean, is it decoded alone and explained. Reading the lines is jsonl_scan's.
 """
 
 from __future__ import annotations
@@ -18,8 +17,9 @@ from ftprep.engine.pairs_quality import (language_kept, refused_answer, refused_
                                          tally_pairs)
 from ftprep.core.bounds import TooDeep
 from ftprep.reading.parse_errors import decode_error, duplicate_key, lost_key_rows, too_deep
-from ftprep.engine import answer_tally, secrets_scan
+from ftprep.engine import answer_tally, portable_keys, secrets_scan
 from ftprep.engine.scan_state import EMPTY_CODES, Scan
+from ftprep.engine.row_parts import strings, trained_columns
 from ftprep.engine.text_suspects import TextSuspects
 from ftprep.tasks import Task
 from ftprep.core.options import Options
@@ -41,6 +41,8 @@ class RowChecker:
         self.whole_row = hasattr(task.module, "row_hash")
         self.trained = None if self.whole_row else trained_columns(task.row_type(opts))
         self.key = task.module.row_hash if self.whole_row else hash
+        self.block_keys = getattr(task.module, "row_hashes", None)  # (the same keys, a block at a time)
+        self.all_clean = task.module.make_all_clean(opts) if hasattr(task.module, "make_all_clean") else None
         self.required = list(task.mapped(opts).values())
         self.suspects = TextSuspects(task, opts)
         self.conversation = task.mapped(opts).get("field_conversation")
@@ -56,11 +58,14 @@ class RowChecker:
         self.languages = language_kept(opts)
         # Lines written from values (Arrow batches) cannot repeat a key: no P015 to look for.
         self.unique_keys = False
+        self.portable = portable_keys.key_maker(self.encoder, self.trained)  # on a cluster's worker
 
     def keys(self, rows: list[t.Any]) -> t.Iterator[int]:
         """Duplicate keys of typed rows, at C speed (no Python call per row)."""
+        if self.portable is not None:
+            return map(self.portable, rows)
         if self.trained is None:
-            return map(self.key, rows)
+            return map(self.key, rows) if self.block_keys is None else self.block_keys(rows)
         return map(hash, map(self.trained, rows))
 
     # -- explain path ---------------------------------------------------------
@@ -105,7 +110,7 @@ class RowChecker:
         try:
             return next(self.keys([self.typed.decode(trained)])) or 1
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
-            return hash(trained) or 1
+            return (hash(trained) if self.portable is None else portable_keys.raw_key(trained)) or 1
 
     def line_key(self, line: bytes) -> int:
         """The duplicate key a scan gives one JSON line (0: none), without its findings:
@@ -130,7 +135,7 @@ class RowChecker:
             row = self.typed.decode(self.encoder.encode({c: obj[c] for c in cols} if cols else obj))
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, KeyError, TypeError):
             # Not the row type, so the fast path never passes it: every string of its columns.
-            return [(x, c) for c in cols for x in _strings(obj.get(c))]
+            return [(x, c) for c in cols for x in strings(obj.get(c))]
         texts = self.texts([row])
         counts = self.task.text_counts([row])
         if isinstance(counts, int) and counts == len(cols):
@@ -249,7 +254,7 @@ class RowChecker:
         if not rows:
             return
         suspects: set[int] = set(range(len(rows))) if self.opts.explain_all else set()
-        flags = list(map(self.clean, rows))
+        flags = [] if self.all_clean is not None and self.all_clean(rows) else list(map(self.clean, rows))
         if not all(flags):
             suspects.update(k for k, ok in enumerate(flags) if not ok)
         raw = lines if len(line_of) == len(lines) else [lines[i] for i in line_of]
@@ -295,26 +300,6 @@ class RowChecker:
             elif self.answered and self.languages:
                 refused_answer(scan, sides, self.required[1], line, row)
         return self.explain_obj(scan, obj, line, row)
-
-
-def _strings(value: t.Any) -> t.Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-
-
-def trained_columns(row_type: t.Any) -> t.Callable[[t.Any], t.Any] | None:
-    """What a typed row's duplicate key hashes: its trained columns (`f0`, `f1`,
-    ...) only, so that a dropped column (empty or absent) does not make rows differ."""
-    import operator
-
-    names = [f for f in getattr(row_type, "__struct_fields__", ()) if f.startswith("f")]
-    return operator.attrgetter(*names) if names else None
 
 
 __all__ = ["RowChecker", "trained_columns"]

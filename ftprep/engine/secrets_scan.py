@@ -161,19 +161,26 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     """`text` with every hit replaced by its typed placeholder (<EMAIL>), and the count per label."""
     hits = scan_text(text)
     counts: dict[str, int] = {}
-    for h in reversed(hits):
-        text = text[:h.start] + f"<{h.label}>" + text[h.end:]
+    # The pieces joined once: splicing each hit into the whole text would copy it once a hit.
+    parts: list[str] = []
+    done = 0
+    for h in hits:
+        parts += (text[done:h.start], f"<{h.label}>")
+        done = h.end
         counts[h.label] = counts.get(h.label, 0) + 1
-    return text, counts
+    return ("".join(parts) + text[done:] if parts else text), counts
 
 
 def masked(text: str) -> str:
     """`text` with each hit starred out but for its first two characters, at the same
     length, so that offsets into it (the trained spans of a rendered sample) still hold."""
+    parts: list[str] = []
+    done = 0
     for h in scan_text(text):
         keep = min(2, (h.end - h.start) // 4)
-        text = text[:h.start + keep] + "*" * (h.end - h.start - keep) + text[h.end:]
-    return text
+        parts += (text[done:h.start + keep], "*" * (h.end - h.start - keep))
+        done = h.end
+    return "".join(parts) + text[done:] if parts else text
 
 
 class Redaction:

@@ -193,7 +193,8 @@ def _chat(r: Record, col: str, template: str | None) -> Mapped:
     conv = message_reader.read(r[col], col, template)
     msgs, notes = conv.messages, []
     assistants = [i for i, m in enumerate(msgs) if m["role"] == "assistant"]
-    trained = [i for i in assistants if i not in conv.masked]
+    masked = set(conv.masked)  # a set: a long row masks thousands of turns
+    trained = [i for i in assistants if i not in masked]
     keep = len(msgs)
     if conv.masked:
         if not trained:

@@ -31,16 +31,22 @@ import typing as t
 from ftprep.core.options import Options
 from ftprep.core.selection import Selection
 from ftprep.engine import secret_anchors, secrets_scan
+from ftprep.engine.digit_runs import digit_rows, digits_hit
 from ftprep.tasks import Task, chat_rules
 from ftprep.tasks import junk as junk_rules
 from ftprep.tasks.base import control_patterns, placeholder_suspects
 
 # What an anchor opens: the secrets rules, the junk rules, the secrets rules when a
 # ":" or "=" follows (a key-like name), or the e-mail rule alone (an '@': a row whose
-# line holds no other anchor can hold no other secret, and is searched for e-mails only).
-SECRET, JUNK, KEYLIKE, EMAIL = 1, 2, 4, 8
+# line holds no other anchor can hold no other secret, and is searched for e-mails only),
+# or the digit rules (a run of digits: a row with no other anchor can hold only a card,
+# an IP address or a phone number, and most runs are too short for any of them).
+SECRET, JUNK, KEYLIKE, EMAIL, DIGITS = 1, 2, 4, 8, 16
 # JSON's \u escapes of the ASCII characters (\u0000 to \u007f).
 _ESCAPED_ASCII = [f"\\u00{d}".encode() for d in "01234567"]
+# Rows with a run of digits that a block's texts meet one by one (digits_hit); beyond, the
+# block is searched whole for runs long enough for a rule (ftprep.engine.digit_runs).
+FEW_RUNS = 64
 FAMILIES = {"placeholders": ("V010",), "secrets": ("Q010", "Q011", "Q012", "Q013", "Q014", "Q015"),
             "junk": ("Q020", "Q021", "Q022", "Q023", "Q024", "Q025", "Q026"), "truncation": ("Q026",)}
 
@@ -106,7 +112,8 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
     if marks is not None:
         automaton, groups = marks
         joined = b"\n".join(lines)
-        ends = list(itertools.accumulate(len(x) + 1 for x in lines))
+        # (one past each line's newline)
+        ends = list(map(operator.add, itertools.accumulate(map(len, lines)), itertools.count(1)))
         wanted: dict[int, int] = {}
         for pattern, at, end in automaton.find_matches_as_indexes(joined, overlapping=True):
             group = groups[pattern]
@@ -118,11 +125,16 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
             wanted[r] = wanted.get(r, 0) | group
         if "secrets" in kept:  # runs of digits (phones, cards, IBANs, IP addresses): one hit per row is enough
             translated, search = joined.translate(secret_anchors.DIGIT_CLASSES), secret_anchors.DIGITS_IN_BYTES.search
+            runs: list[int] = []
             m = search(translated)
-            while m is not None:
-                r = bisect.bisect_right(ends, m.start())
-                wanted[r] = wanted.get(r, 0) | SECRET
+            while m is not None and len(runs) <= FEW_RUNS:
+                runs.append(r := bisect.bisect_right(ends, m.start()))
                 m = search(translated, ends[r]) if r + 1 < len(ends) else None
+            if len(runs) > FEW_RUNS:  # (many: the rows whose runs are long enough for a rule, found over the block)
+                runs = [r for r in digit_rows(joined, translated, ends)
+                        if search(translated, ends[r - 1] if r else 0, ends[r]) is not None]
+            for r in runs:
+                wanted[r] = wanted.get(r, 0) | DIGITS
             at = translated.find(secret_anchors.IBAN_IN_BYTES)
             while at >= 0:
                 r = bisect.bisect_right(ends, at)
@@ -134,6 +146,7 @@ def suspect_rows(texts: list[str], counts: list[int] | int, lines: list[bytes],
             own = texts[starts[r]:starts[r + 1]]
             if (group & SECRET and any(map(secrets_scan.scan_text, own))) or \
                     (group & (SECRET | EMAIL) == EMAIL and any(map(_emailed, own))) or \
+                    (group & (SECRET | DIGITS) == DIGITS and any(map(digits_hit, own))) or \
                     (group & JUNK and any(map(junk_rules.marked, own))):
                 found.add(r)
     if "junk" in kept:

@@ -14,10 +14,15 @@ import typing as t
 from ftprep.tasks.base import Finding
 
 # Alternating role lists by length, so the hot path is one list comparison.
+# Only the short lengths are kept: keeping every length up to a long row's
+# would cost the square of its length (100,000 messages: 5e9 list slots).
 _ALT: list[list[str]] = []
+ALT_KEPT = 256
 
 
 def alternating(n: int) -> list[str]:
+    if n >= ALT_KEPT:
+        return ["user" if i % 2 == 0 else "assistant" for i in range(n)]
     while len(_ALT) <= n:
         k = len(_ALT)
         _ALT.append(["user" if i % 2 == 0 else "assistant" for i in range(k)])

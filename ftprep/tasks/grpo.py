@@ -9,6 +9,7 @@ stores them as JSON strings.
 
 from __future__ import annotations
 
+import itertools
 import typing as t
 
 from ftprep.core.options import Options
@@ -38,6 +39,12 @@ def row_hash(row: dict[str, t.Any]) -> int:
     return hash(tuple(row.items()))
 
 
+def row_hashes(rows: list[dict[str, t.Any]]) -> t.Iterator[int]:
+    """`row_hash` of each row, without a Python call per row (GRPO rows are tiny:
+    the call would cost more than the hash)."""
+    return map(hash, map(tuple, map(dict.items, rows)))
+
+
 def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:
     col = column(opts)
     collide = col != "prompt"
@@ -49,10 +56,30 @@ def make_is_clean(opts: Options) -> t.Callable[[t.Any], bool]:
     return is_clean
 
 
+def make_all_clean(opts: Options) -> t.Callable[[list[dict[str, t.Any]]], bool]:
+    """Whether every row of a block is clean (`is_clean` of each), at C speed."""
+    col = column(opts)
+    collide = col != "prompt"
+
+    def all_clean(rows: list[dict[str, t.Any]]) -> bool:
+        values = list(map(dict.get, rows, itertools.repeat(col)))
+        return set(map(type, values)) <= {str} and "" not in values and \
+            not (collide and any(map(dict.__contains__, rows, itertools.repeat("prompt"))))
+
+    return all_clean
+
+
 def make_texts(opts: Options) -> t.Callable[[list[dict[str, t.Any]]], list[str]]:
     col = column(opts)
-    # Non-string prompts fail is_clean, so the "" placeholder is never judged.
-    return lambda rows: [r[col] if isinstance(r.get(col), str) else "" for r in rows]
+
+    def texts(rows: list[dict[str, t.Any]]) -> list[str]:
+        values: list[t.Any] = list(map(dict.get, rows, itertools.repeat(col)))
+        if set(map(type, values)) <= {str}:
+            return values
+        # Non-string prompts fail is_clean, so the "" placeholder is never judged.
+        return [v if isinstance(v, str) else "" for v in values]
+
+    return texts
 
 
 def shown(value: object) -> str:

@@ -155,6 +155,9 @@ class _HubHandler(Handler):
             headers["Content-Range"] = f"bytes {start}-{min(end, len(data) - 1)}/{len(data)}"
             data, status = data[start:end + 1], 206
         headers["Content-Length"] = str(len(data))
+        if self.command == "GET":
+            with state.lock:
+                self.owner.reads.append(Read(path, rng, len(data)))
         self.send(status, data, headers, head=self.command == "HEAD")
 
     def lfs_batch(self, rtype: str, rid: str) -> None:
@@ -183,6 +186,14 @@ class _HubHandler(Handler):
                 raise FakeHubError(404, f"LFS object {oid} was not uploaded")
             return self.send(200, {})
         raise FakeHubError(405, "method not allowed")
+
+
+class Read(t.NamedTuple):
+    """A file's bytes sent by `resolve`: its path in the repo, the Range asked ("" for all), bytes sent."""
+
+    path: str
+    range: str
+    sent: int
 
 
 @dataclasses.dataclass
@@ -216,6 +227,7 @@ class FakeHub(LocalServer):
         self.unknown: list[str] = []
         self.state = HubState(self.orgs)
         self.echoes: list[Echo] = []
+        self.reads: list[Read] = []  # every file download, whole or ranged (what a client read of a file)
 
     def echo(self, method: str, contains: str, status: int, times: int = 1) -> None:
         """Answer the next `times` requests of `method` whose path holds `contains`
@@ -271,4 +283,4 @@ class FakeHub(LocalServer):
         hub_env.restore(old)
 
 
-__all__ = ["FakeHub", "FakeHubError"]
+__all__ = ["FakeHub", "FakeHubError", "Read"]

@@ -47,8 +47,11 @@ def check(
     device or other special file).
     """
     opts, note = with_model_template(settle("check", options, keywords))
-    with fetched_eval(opts) as fetched:  # an hf:// or URL reference, in a temporary file while the check runs
-        report = _checked(paths, fetched)
+    if opts.scheduler is not None:  # each worker fetches a remote reference itself: the client's copy is not theirs
+        report = _checked(paths, opts)
+    else:
+        with fetched_eval(opts) as fetched:  # an hf:// or URL reference, in a temporary file while the check runs
+            report = _checked(paths, fetched)
     if note is not None:
         report.notes.append(note)
     if opts.reward_func:  # GRPO: the reward functions tried on the prompts files, in a child process
@@ -60,6 +63,9 @@ def check(
 
 
 def _checked(paths: t.Any, opts: Options) -> Report:
+    if opts.scheduler is not None and (kind_of(paths) is not None or "-" in expand(paths, opts.task)):
+        raise ValueError("in-memory data and standard input are checked in this process, not on a cluster: "
+                         "write them to files the workers can read, or leave out scheduler")
     if kind_of(paths) is not None:  # a DataFrame, Arrow table, Dataset(Dict) or list of dicts
         from ftprep.verbs.in_memory import check_in_memory
 
@@ -69,8 +75,17 @@ def _checked(paths: t.Any, opts: Options) -> Report:
             files = [_stdin(copy, opts) if p == "-" else check_one(p, opts) for p in items]
             report = Report(_dataset(files, opts))  # while the copy lives: a duplicate's line is read in it
     else:
-        report = Report(_dataset([check_one(p, opts) for p in items], opts))
+        report = Report(_dataset(_each(items, opts), opts))
     return report
+
+
+def _each(items: list[str], opts: Options) -> list[FileReport]:
+    """Each file's report: here, or on the workers of a Dask cluster (the merge stays here)."""
+    if opts.scheduler is None:
+        return [check_one(p, opts) for p in items]
+    from ftprep.verbs.cluster import on_cluster
+
+    return on_cluster(items, opts, check_one)
 
 
 def _dataset(files: list[FileReport], opts: Options) -> list[FileReport]:

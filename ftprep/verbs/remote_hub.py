@@ -1,10 +1,13 @@
 """Check a Hub dataset repo as the trainer loads it (`hf://datasets/OWNER/NAME[@REV]`).
 
 The trainer runs `load_dataset(repo, <first config>)` and concatenates every
-split. ftprep does the same with the installed `datasets`, then writes the
-merged rows to a temporary JSON Lines file for the row checks (rows with
-images go to a temporary image folder for `ftprep.image`). Everything is
-downloaded into a temporary cache that is removed afterwards.
+split. Where the first config is plain Parquet that reads as the load would
+give it, its files are streamed from the Hub a row group at a time and checked
+as one table (ftprep.verbs.hub_table), with nothing written to disk. Else
+ftprep loads the dataset with the installed `datasets`, then writes the merged
+rows to a temporary JSON Lines file for the row checks (rows with images go to
+a temporary image folder for `ftprep.image`); that is downloaded into a
+temporary cache that is removed afterwards.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import re
 import tempfile
 import typing as t
 
@@ -24,9 +26,9 @@ from ftprep.core.redact import redact, register_hub
 from ftprep.core.errors import SourceError, transport_errors
 from ftprep.reading.formats import first_line
 from ftprep import tasks as task_registry
+from ftprep.verbs.hub_table import hub_table
 
 NOT_FOUND_HINT = "check OWNER/NAME; for a private repo run `hf auth login` or set HF_TOKEN"
-SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def check_hub(url: str, repo: str, revision: str | None, opts: Options) -> FileReport:
@@ -106,6 +108,10 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
             head.append(Diagnostic("H003", f"{len(configs)} configs ({', '.join(configs[:6])}); the trainer loads "
                                    f"only the first, '{config}'", url,
                                    hint="keep one config, or put the training data first"))
+        table = hub_table(repo, config, sha, cache, opts.progress) if streamable(opts) else None
+        streamed = None if table is None else _check_streamed(url, table, opts, head)
+        if streamed is not None:
+            return streamed
         try:
             loaded = datasets.load_dataset(repo, config, revision=sha, cache_dir=cache)
             splits = dict(loaded)
@@ -124,7 +130,9 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
     head += _schema_diffs(url, splits)
     images = [c for s in splits.values() for c, f in s.features.items() if isinstance(f, datasets.Image)]
     if task_registry.kind_of(opts.task) == task_registry.IMAGES or images:
-        report = _check_images(url, splits, sorted(set(images)), opts, tmp)
+        from ftprep.verbs.hub_images import check_image_rows
+
+        report = check_image_rows(url, splits, sorted(set(images)), opts, tmp)
     else:
         local = os.path.join(tmp, "rows.jsonl")
         _write_rows(splits, local)
@@ -134,6 +142,31 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
 
             report = keep_prompts(report, local, opts)
         report = _unline(report)
+    report.diagnostics[:0] = head
+    return report
+
+
+def streamable(opts: Options) -> bool:
+    """Whether the check reads nothing but the rows, once: the reward trial, the near
+    duplicates and the --eval overlap read a local file of the merged rows again."""
+    named = task_registry.find(opts.task)
+    return not (opts.reward_func or opts.near_duplicates or opts.trainer_split or opts.eval
+                or (named is not None and (named.kind != task_registry.ROWS or named.url_rules)))
+
+
+def _check_streamed(url: str, table: t.Any, opts: Options, head: list[Diagnostic]) -> FileReport | None:
+    """The Parquet files read as one table, a row group at a time (ftprep.verbs.hub_table);
+    None when a file breaks part-way: the load fails there too, and says how (H002)."""
+    from ftprep.engine.checker import check_table
+
+    try:  # the table tells the progress in bytes; the scan's count of rows would start a second bar
+        report = _unline(check_table(table, dataclasses.replace(opts, progress=None), url))
+    except Exception as e:
+        if _is_network(e):
+            raise _unreachable(url, e) from None
+        raise
+    if table.failed is not None:
+        return None
     report.diagnostics[:0] = head
     return report
 
@@ -203,55 +236,6 @@ def _unline(report: FileReport) -> FileReport:
 
     unlined = [dataclasses.replace(d.placed(no_line), line=None) for d in report.diagnostics]
     return dataclasses.replace(report, diagnostics=unlined)
-
-
-def _check_images(url: str, splits: dict[str, t.Any], columns: list[str], opts: Options, tmp: str) -> FileReport:
-    """Rows with images become an image folder (files + metadata.jsonl) for ftprep.image."""
-    import datasets
-
-    try:
-        from ftprep.image import check_images
-    except ImportError:
-        raise SourceError(f"{url}: checking images needs ftprep.image, which is not installed") from None
-    folder = os.path.join(tmp, "images")
-    os.makedirs(folder)
-    enc = msgspec.json.Encoder(enc_hook=_jsonable)
-    taken: set[str] = set()
-    n = 0
-    with open(os.path.join(folder, "metadata.jsonl"), "wb") as meta:
-        for s in splits.values():
-            for col in columns:
-                if col in s.features:
-                    s = s.cast_column(col, datasets.Image(decode=False))
-            for row in s:
-                images = {col: row.pop(col, None) for col in columns}  # no image bytes in metadata rows
-                for value in images.values():
-                    value = value or {}
-                    data = value.get("bytes")
-                    if data is None and value.get("path") and os.path.isfile(value["path"]):
-                        with open(value["path"], "rb") as f:
-                            data = f.read()
-                    if data is None:
-                        continue
-                    file = _file_name(value.get("path") or "", data, n, taken)
-                    with open(os.path.join(folder, file), "wb") as f:
-                        f.write(data)
-                    meta.write(enc.encode({"file_name": file, **row}) + b"\n")
-                    n += 1
-    return check_images(folder, opts).relabeled(folder, url)
-
-
-def _file_name(original: str, data: bytes, n: int, taken: set[str]) -> str:
-    """A safe, unique name: the original basename when it is harmless, else a numbered one."""
-    base = SAFE_NAME.sub("_", os.path.basename(original.replace("\\", "/")))
-    if not base or base.startswith(".") or base in taken or "." not in base:
-        ext = ".png" if data[:4] == b"\x89PNG" else ".jpg" if data[:2] == b"\xff\xd8" else \
-            ".webp" if data[8:12] == b"WEBP" else os.path.splitext(base)[1] or ".bin"
-        base, k = f"{n:06d}{ext}", 1
-        while base in taken:
-            base, k = f"{n:06d}-{k}{ext}", k + 1
-    taken.add(base)
-    return base
 
 
 def _unreachable(url: str, e: BaseException) -> SourceError:
