@@ -75,7 +75,7 @@ print(f"{read - start:.2f} {written - read:.2f} {done - written:.2f}")
 def split(args: argparse.Namespace) -> int:
     import subprocess
 
-    print(f"| task | checks | polars read s | polars write_ndjson s | row engine s | engine share |")
+    print("| task | checks | polars read s | polars write_ndjson s | row engine s | engine share |")
     print("|---|---|---:|---:|---:|---:|")
     for task in args.tasks.split(","):
         path = os.path.join(args.data, f"{task}-{args.rows}.parquet")

@@ -52,7 +52,7 @@ def json_lines(batch: pa.RecordBatch) -> list[bytes]:
     import polars as pl
 
     out = io.BytesIO()
-    pl.from_arrow(batch, rechunk=False).write_ndjson(out)
+    t.cast("pl.DataFrame", pl.from_arrow(batch, rechunk=False)).write_ndjson(out)  # (a batch gives a frame)
     return out.getvalue().split(b"\n")[:-1]
 
 

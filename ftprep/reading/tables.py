@@ -103,7 +103,7 @@ class Table:
 
         sizes = self.parquet_groups()
         try:
-            lazy = pl.scan_parquet(self.path)
+            lazy = pl.scan_parquet(os.fspath(self.path))
             if columns is not None:
                 lazy = lazy.select(columns)
             return lazy.slice(sum(sizes[:group]), sizes[group]).collect()
