@@ -1,5 +1,5 @@
 """The pre-commit hooks: generated from the registry, valid, selecting the right
-files, and working for real through `pre-commit try-repo`."""
+files, and working for real from a dataset repo's pre-commit config."""
 
 from __future__ import annotations
 
@@ -50,34 +50,59 @@ def test_manifest_validates() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t"})
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}).stdout.strip()
 
 
-def test_try_repo(tmp_path: Path) -> None:
-    """Runs the hooks as a dataset repo would, installing ftprep into pre-commit's
-    own environment (needs the package registry, as CI has)."""
+def _hooks_repo(tmp: Path) -> tuple[str, str]:
+    """The hooks' repo and rev as a dataset repo's config names them: this checkout at
+    HEAD, or, when it has changes not committed, a clone with them committed (as
+    `pre-commit try-repo` does, new files included)."""
+    changed = _git(ROOT, "diff", "--name-only", "HEAD").splitlines()
+    new = _git(ROOT, "ls-files", "--others", "--exclude-standard").splitlines()
+    if not changed and not new:
+        return str(ROOT), _git(ROOT, "rev-parse", "HEAD")
+    shadow = tmp / "hooks-repo"
+    _git(tmp, "clone", "-q", str(ROOT), str(shadow))
+    for name in changed + new:
+        if (ROOT / name).is_file():
+            (shadow / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / name, shadow / name)
+        else:
+            (shadow / name).unlink(missing_ok=True)
+    _git(shadow, "add", "-A")
+    _git(shadow, "commit", "-q", "-m", "uncommitted changes")
+    return str(shadow), _git(shadow, "rev-parse", "HEAD")
+
+
+def test_hooks_in_a_dataset_repo(tmp_path: Path) -> None:
+    """Runs the hooks as a dataset repo would, from its .pre-commit-config.yaml, with
+    ftprep installed into pre-commit's own environment (needs the package registry, as
+    CI has): once, shared by both hooks (`try-repo` would build one per call)."""
     repo = tmp_path / "datasets"
     repo.mkdir()
     _git(repo, "init", "-q")
     shutil.copy(SAMPLES / "chat_good.jsonl", repo / "good.jsonl")
     shutil.copy(SAMPLES / "chat_broken.jsonl", repo / "broken.jsonl")
+    source, rev = _hooks_repo(tmp_path)
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {source}\n  rev: {rev}\n  hooks:\n  - id: ftprep-check\n  - id: ftprep-check-chat\n")
     _git(repo, "add", ".")
     home = Path(os.environ.get("FTPREP_PRE_COMMIT_HOME", Path.home() / ".cache" / "ftprep-tests" / "pre-commit"))
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
 
-    def try_repo(hook: str, *files: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--files", *files],
+    def run(hook: str, *files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", hook, "--files", *files],
                               cwd=repo, capture_output=True, text=True, env=env, timeout=900)
 
-    good = try_repo("ftprep-check", "good.jsonl")
+    good = run("ftprep-check", "good.jsonl")
     if good.returncode != 0 and "Could not find a version" in good.stdout + good.stderr:
         pytest.skip("LOUD: the package registry is unreachable, so pre-commit cannot install the hook")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
-    bad = try_repo("ftprep-check-chat", "good.jsonl", "broken.jsonl")
+    bad = run("ftprep-check-chat", "good.jsonl", "broken.jsonl")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert re.search(r"broken\.jsonl:5:\d+: P001 \[error\] invalid JSON", bad.stdout), bad.stdout
     assert not re.search(r"good\.jsonl:\d+:", bad.stdout)  # no row-level finding in the good file

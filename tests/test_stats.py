@@ -18,9 +18,10 @@ import ftprep
 from ftprep.cli import cli, main
 from ftprep.engine.renderer import render
 from ftprep.engine.lengths import stats
-from ftprep.templates import TEMPLATES, Rendered
+from ftprep.templates import Rendered
 from ftprep.core.errors import TokenizerError
 from ftprep.engine.tokens import Exact, estimate, load_tokenizer
+from tiny_tokenizer import trained
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 SENTENCES = [
@@ -31,18 +32,7 @@ SENTENCES = [
 
 
 def tiny_tokenizer(template: str = "chatml", vocab: int = 400):  # type: ignore[no-untyped-def]
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tok.post_processor = processors.ByteLevel(trim_offsets=False)
-    spec = TEMPLATES[template]
-    specials = list(dict.fromkeys([*spec.specials, *([spec.bos] if spec.bos else []), spec.eos]))
-    trainer = trainers.BpeTrainer(vocab_size=vocab, special_tokens=specials, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(SENTENCES * 5, trainer)
-    return tok
+    return trained(template, SENTENCES * 5, vocab)
 
 
 def write(tmp_path: Path, rows: list[object], name: str = "data.jsonl") -> str:

@@ -73,7 +73,7 @@ def _sampled(task: str, rows: list[dict[str, object]], **keywords: object) -> tu
     checker = RowChecker(tasks.get(task), settle("check", None, keywords))
     scan = Scan(max_per_code=10)
     checker.lines(scan, [json.dumps(r).encode() for r in rows], False)
-    return (scan.pairs.pairs, len(scan.pairs.sampled)) if scan.pairs is not None else (0, 0)
+    return (scan.pairs.pairs, len(scan.pairs.sample.pairs())) if scan.pairs is not None else (0, 0)
 
 
 def test_the_language_sample_is_taken_only_when_q031_may_be_reported() -> None:

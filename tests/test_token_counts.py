@@ -29,7 +29,7 @@ import ftprep
 from ftprep.engine import jsonl_scan, lengths
 from ftprep.engine.renderer import render
 from ftprep.engine.tokens import Exact
-from ftprep.templates import TEMPLATES
+from tiny_tokenizer import trained
 
 GOLDEN = Path(__file__).parent / "golden"
 TEMPLATE_NAMES = ["chatml", "qwen3", "llama3", "gemma3"]
@@ -38,18 +38,7 @@ PIECES = ["The quick brown fox.", "Héllo wörld", "你好", "🚀", " ", "\n", 
 
 @functools.lru_cache(maxsize=None)
 def tiny(template: str):  # type: ignore[no-untyped-def]
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tok.post_processor = processors.ByteLevel(trim_offsets=False)
-    spec = TEMPLATES[template]
-    specials = list(dict.fromkeys([*spec.specials, *([spec.bos] if spec.bos else []), spec.eos]))
-    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=specials, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tok.train_from_iterator(PIECES * 20, trainer)
-    return tok
+    return trained(template, PIECES * 20, 300)
 
 
 def tokenizer_file(tmp: Path, template: str) -> str:

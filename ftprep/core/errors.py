@@ -184,8 +184,21 @@ def transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
+def transported(e: BaseException) -> bool:
+    """Whether a connection failure is behind `e`, anywhere in its chain: datasets and
+    huggingface_hub wrap the transport's error in their own."""
+    kinds = transport_errors()
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 __all__ = [
     "ConfigFileError", "DataErrors", "DecompressionCapped", "FtprepError", "HubAuthError", "HubError",
     "HubNetworkError", "ImageRefused", "NamespaceError", "OutputError", "RequestInvalid", "SourceError",
     "TableError", "TemplateError", "TokenizerError", "Unmappable", "transport_errors",
+    "transported",
 ]

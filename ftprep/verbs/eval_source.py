@@ -20,7 +20,7 @@ import re
 import tempfile
 import typing as t
 
-from ftprep.core.errors import SourceError
+from ftprep.core.errors import SourceError, transported
 from ftprep.core.options import Options
 from ftprep.core.redact import public_url, redact, register_url
 
@@ -118,7 +118,7 @@ def _loaded(shown: str, repo: str, sha: str | None, cache: str) -> dict[str, t.A
                                                     download_config=datasets.DownloadConfig(cache_dir=cache))
         loaded = datasets.load_dataset(repo, configs[0] if configs else None, revision=sha, cache_dir=cache)
     except Exception as e:  # datasets raises many types; none leaves a reference to compare with
-        if remote_hub._is_network(e):
+        if transported(e):
             raise SourceError(f"--eval {shown}: cannot reach the Hub: {type(e).__name__}") from None
         raise SourceError(f"--eval {shown}: load_dataset fails: {remote_hub._cause(e)}") from None
     return dict(loaded)

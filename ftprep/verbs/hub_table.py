@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ftprep.core.errors import TableError, transport_errors
+from ftprep.core.errors import TableError, transported
 from ftprep.core.options import Progress
 from ftprep.reading.formats import first_line
 
@@ -129,17 +129,6 @@ class HubTable:
             self.opened = None
 
 
-def transported(e: BaseException) -> bool:
-    """Whether a connection failure is behind `e` (anywhere in its chain)."""
-    kinds = transport_errors()
-    seen: BaseException | None = e
-    while seen is not None:
-        if isinstance(seen, kinds):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 def group_ends(meta: t.Any) -> list[int]:
     """Where each row group's data ends in the file: how far a read has got, in bytes."""
     ends = []
@@ -249,5 +238,4 @@ def same_features(schema: pa.Schema) -> bool:
         return False
 
 
-__all__ = ["BLOCK", "DataFile", "HubTable", "as_loaded", "group_ends", "hub_table", "plain", "same_features",
-           "transported"]
+__all__ = ["BLOCK", "DataFile", "HubTable", "as_loaded", "group_ends", "hub_table", "plain", "same_features"]

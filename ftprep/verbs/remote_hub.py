@@ -23,7 +23,7 @@ import msgspec
 from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.core.options import Options
 from ftprep.core.redact import redact, register_hub
-from ftprep.core.errors import SourceError, transport_errors
+from ftprep.core.errors import SourceError, transport_errors, transported
 from ftprep.reading.formats import first_line
 from ftprep import tasks as task_registry
 from ftprep.verbs.hub_table import hub_table
@@ -122,7 +122,7 @@ def _check_loaded(url: str, repo: str, sha: str | None, opts: Options, tmp: str)
             head.append(Diagnostic("H002", f"load_dataset fails: {_cause(e)}", url,
                                    hint="give every split the same columns and types"))
     except Exception as e:  # datasets raises many types; each means the trainer's load fails too
-        if _is_network(e):
+        if transported(e):
             raise _unreachable(url, e) from None
         return FileReport(url, opts.task, task_inferred=opts.task is None, diagnostics=head + [Diagnostic(
             "H002", f"load_dataset fails: {_cause(e)}", url,
@@ -162,7 +162,7 @@ def _check_streamed(url: str, table: t.Any, opts: Options, head: list[Diagnostic
     try:  # the table tells the progress in bytes; the scan's count of rows would start a second bar
         report = _unline(check_table(table, dataclasses.replace(opts, progress=None), url))
     except Exception as e:
-        if _is_network(e):
+        if transported(e):
             raise _unreachable(url, e) from None
         raise
     if table.failed is not None:
@@ -254,11 +254,3 @@ def _cause(e: BaseException) -> str:
     return f"{type(e).__name__}: {redact(text)[:300]}"  # redacted before the cut, which could split a secret
 
 
-def _is_network(e: BaseException) -> bool:
-    kinds = transport_errors()
-    seen: BaseException | None = e
-    while seen is not None:
-        if isinstance(seen, kinds):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
