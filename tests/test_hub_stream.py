@@ -293,3 +293,31 @@ def test_the_table_numbers_row_groups_over_all_files(hub, tmp_path) -> None:
     assert [b.to_pylist() for b in table.arrow_batches(["output"], [3])] == [[{"output": "a5"}, {"output": "a6"}]]
     assert [r for b in table.arrow_batches() for r in b.to_pylist()] == rows
     assert [r for records, _ in table.batches(4) for r in records] == rows
+
+
+def test_the_stream_takes_the_columnar_path_and_reports_as_the_local_file(hub, tmp_path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Hub's row groups go through the Arrow batch path (ftprep.engine.arrow_scan), as
+    a local Parquet file of the same rows does, and the two reports are the same."""
+    from ftprep.engine import arrow_scan
+
+    rows = [chat(i, 2 + i % 3) for i in range(30)]
+    rows[4]["conversations"][0]["role"] = "bot"
+    rows[11]["conversations"][1]["content"] = "  "
+    rows[25] = rows[3]  # a duplicate across the two shards
+    repo = seed(hub, {"data/train-00000-of-00002.parquet": parquet(rows[:17], group=5),
+                      "data/train-00001-of-00002.parquet": parquet(rows[17:], group=4)})
+    local = tmp_path / "rows.parquet"
+    local.write_bytes(parquet(rows, group=6))
+    batched: list[int] = []
+    real = arrow_scan.ArrowRows.batch
+    monkeypatch.setattr(arrow_scan.ArrowRows, "batch", lambda self, b: (batched.append(b.num_rows), real(self, b)))
+    streamed = ftprep.check(f"hf://datasets/{repo}", task="chat", min_rows=1).to_json()
+    assert sum(batched) == 30
+    here = ftprep.check(str(local), task="chat", min_rows=1).to_json()
+
+    def unnamed(report: dict, name: str) -> dict:  # the same report but for where the rows are
+        return json.loads(json.dumps(report).replace(json.dumps(name), '""'))
+
+    assert unnamed(streamed, f"hf://datasets/{repo}") == unnamed(here, str(local))
+    assert "D001" in codes(streamed), codes(streamed)

@@ -95,9 +95,10 @@ def test_the_unpacked_model_judges_as_the_packed_one(tmp_path: Path, monkeypatch
     from ftprep.engine import language_model
 
     monkeypatch.setenv(language_model.ENV_DIR, str(tmp_path))
+    (tmp_path / "langid-0.3.0-1-2.npz").write_bytes(b"an older version's copy")
     packed = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     first = language_model.identifier()  # unpacks, and writes the copy
-    copies = list(tmp_path.glob("langid-*.npz"))
+    copies = list(tmp_path.glob("langid-*.bin"))
     assert len(copies) == 1 and not [p for p in tmp_path.iterdir() if p not in copies]  # no temporaries left
     again = language_model.identifier()  # reads the copy
     for text in ("Bonjour, je voudrais un café et un croissant.", "Die Größe der Eingabe bestimmt die Laufzeit.",

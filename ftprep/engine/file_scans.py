@@ -22,6 +22,7 @@ from ftprep.engine import load_report
 from ftprep.engine.csvtypes import CsvTypes
 from ftprep.disk.inputs import open_bytes
 from ftprep.engine.jsonl_scan import read_stream, scan_range
+from ftprep.engine.parquet_scan import scan_parquet
 from ftprep.engine.row_checker import RowChecker
 from ftprep.engine.scan_state import Scan
 from ftprep.engine.table_rows import feed
@@ -135,7 +136,10 @@ def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int,
 
 def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
                tokens: Tokens = None) -> tuple[Scan, t.Callable[[int], int | None]]:
-    """Scan a table's records; their lines (CSV) replace the pseudo lines after."""
+    """Scan a table's records; their lines (CSV) replace the pseudo lines after.
+    Parquet goes as Arrow batches (ftprep.engine.parquet_scan) unless tokens are counted."""
+    if columnar(table, fmt, tokens):
+        return scan_parquet(table, task, opts), _no_line
     checker = RowChecker(task, opts)
     scan = Scan(opts.max_per_code)
     starts = array.array("q")
@@ -195,6 +199,16 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
     return scan, line_of
 
 
+def columnar(table: t.Any, fmt: str, tokens: Tokens) -> bool:
+    """Whether a table is scanned as Arrow batches: Parquet read by pyarrow, no tokens
+    counted (the token tally takes records)."""
+    return fmt == "parquet" and tokens is None and getattr(table, "frame", None) is None
+
+
+def _no_line(row: int) -> int | None:
+    return None  # a Parquet row has no line
+
+
 def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens = None) -> Scan:
     """A JSON array's records (lines are found later, for the rows that need one)."""
     checker = RowChecker(task, opts)
@@ -215,4 +229,4 @@ def scan_records(records: list[t.Any], task: Task, opts: Options, tokens: Tokens
     return scan
 
 
-__all__ = ["Tokens", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points"]
+__all__ = ["Tokens", "columnar", "scan_jsonl", "scan_parallel", "scan_records", "scan_table", "split_points"]

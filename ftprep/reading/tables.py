@@ -40,6 +40,7 @@ class Table:
         self.broken: list[tuple[int, str]] = []
         # (line where the quote opened, message): records an unclosed quote swallowed (P011).
         self.unclosed: list[tuple[int, str]] = []
+        self._groups: list[int] | None = None
 
     def batches(self, size: int) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """(records, start line of each) batches; raises TableError when reading cannot go on."""
@@ -85,6 +86,61 @@ class Table:
     def delimiter(self) -> str:
         return "\t" if self.fmt == "tsv" else ","
 
+    def parquet_groups(self) -> list[int]:
+        """The rows of each of a Parquet file's row groups (empty without pyarrow)."""
+        if self.fmt != "parquet" or self.frame is not None:
+            return []
+        if self._groups is None:
+            try:
+                meta = self._parquet().metadata
+            except Exception as e:  # pyarrow's own error family
+                raise TableError(first_line(e)) from None
+            self._groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        return self._groups
+
+    def arrow_batches(self, columns: t.Sequence[str] | None = None,
+                      groups: t.Sequence[int] | None = None) -> t.Iterator[t.Any]:
+        """A Parquet file's `pyarrow.RecordBatch`es, row group by row group (`groups`:
+        these only; `columns`: these only), so that memory holds one row group at most.
+        Raises TableError when reading cannot go on."""
+        try:
+            parquet = self._parquet()
+            chosen = range(parquet.metadata.num_row_groups) if groups is None else groups
+            for group in chosen:
+                # A whole row group at a time: slicing it into small batches costs more than it saves.
+                yield from parquet.read_row_group(group, columns=columns, use_threads=False).to_batches()
+        except Exception as e:  # pyarrow's own error family
+            raise TableError(first_line(e)) from None
+
+    def parquet_schema(self) -> t.Any:
+        """A Parquet file's `pyarrow.Schema`; raises TableError when it cannot be read."""
+        try:
+            return self._parquet().schema_arrow
+        except Exception as e:  # pyarrow's own error family
+            raise TableError(first_line(e)) from None
+
+    def parquet_frame(self, group: int, columns: t.Sequence[str] | None) -> t.Any:
+        """One row group of a Parquet file on disk as a polars DataFrame (polars' own
+        reader, faster than pyarrow's plus a conversion), or None when polars cannot
+        read it: the caller reads it with pyarrow, whose answer (rows or error) stands."""
+        if not isinstance(self.path, (str, os.PathLike)):
+            return None
+        import polars as pl
+
+        sizes = self.parquet_groups()
+        try:
+            lazy = pl.scan_parquet(os.fspath(self.path))
+            if columns is not None:
+                lazy = lazy.select(columns)
+            return lazy.slice(sum(sizes[:group]), sizes[group]).collect()
+        except Exception:  # polars' error family: pyarrow gives the reference answer
+            return None
+
+    def _parquet(self) -> t.Any:
+        import pyarrow.parquet as pq
+
+        # A path or an open (fsspec) file alike; no pre-buffering: memory stays near one row group.
+        return pq.ParquetFile(self.path, pre_buffer=False, buffer_size=1 << 20)
 
     def _csv(self, size: int, skip: int = 0) -> t.Iterator[tuple[list[dict[str, t.Any]], list[int | None]]]:
         """The reference reader; the first `skip` rows (whole batches) were handed on already."""

@@ -95,7 +95,8 @@ class HubTable:
                 raise TableError(self.failed) from None
             if local == self.files[where].meta.num_row_groups - 1:
                 self.close()  # its last group: the next file's reads start
-            self.done = max(self.done, self.ends[group])
+            # The table's last group read: every byte is through (the footers after it too).
+            self.done = self.total if group == len(self.index) - 1 else max(self.done, self.ends[group])
             if self.progress is not None:
                 self.progress("check", self.done, self.total)
 

@@ -1,0 +1,208 @@
+"""Arrow record batches (a Parquet file's row groups; a CSV's blocks) into the
+row engine's `Scan`, without a Python object per row.
+
+A batch of plain types (strings, numbers, booleans, lists and structs of them)
+is written as JSON Lines by polars' native writer, and those lines meet the
+very code JSON Lines does (`RowChecker.lines`: typed decode, clean rows at C
+speed, the rest explained): one engine, so both formats give the same report.
+A batch the writer cannot spell as the trainer's loader reads it (dates,
+binary, dictionaries, a conversation held as JSON text) takes the records
+path (`to_pylist`, then `RowChecker.records`): slower, never another answer.
+"""
+
+from __future__ import annotations
+
+import array
+import dataclasses
+import io
+import typing as t
+
+from ftprep.core.errors import TableError
+from ftprep.core.options import Options
+from ftprep.engine.row_checker import RowChecker
+from ftprep.engine.scan_state import Scan
+from ftprep.reading.formats import first_line
+from ftprep.tasks import Task
+from ftprep.tasks.base import Finding
+
+if t.TYPE_CHECKING:
+    import pyarrow as pa
+
+# Rows encoded and checked at a time: the JSON of 5,000 chat rows is a few MB.
+SLICE = 5_000
+
+Batches = t.Iterable[tuple["pa.RecordBatch", t.Optional[t.Sequence[int]]]]
+
+
+def plain(kind: t.Any) -> bool:
+    """Whether polars writes values of this Arrow type as `to_pylist` + msgspec do."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(kind):
+        names = [kind.field(i).name for i in range(kind.num_fields)]
+        return len(set(names)) == len(names) and all(plain(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return plain(kind.value_type)
+    return (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)
+            or pa.types.is_boolean(kind) or pa.types.is_null(kind) or pa.types.is_float64(kind))
+
+
+def json_lines(batch: pa.RecordBatch) -> list[bytes]:
+    """The batch as JSON lines, one per row (polars' writer, at native speed)."""
+    import polars as pl
+
+    out = io.BytesIO()
+    t.cast("pl.DataFrame", pl.from_arrow(batch, rechunk=False)).write_ndjson(out)  # (a batch gives a frame)
+    return out.getvalue().split(b"\n")[:-1]
+
+
+class ArrowRows:
+    """One task's row engine fed Arrow batches: lines where the types allow, records elsewhere."""
+
+    def __init__(self, task: Task, opts: Options, tokens: t.Any = None, cells: t.Any = None,
+                 native: bool = True) -> None:
+        # native: polars may run here. Not in a forked worker: a parent that ran polars
+        # leaves its thread pool locked in the child, which would hang.
+        self.native = native
+        self.checker = RowChecker(task, opts)
+        self.checker.unique_keys = True
+        self.scan = Scan(opts.max_per_code)
+        self.tokens, self.cells = tokens, cells
+        self.scan.lengths = None if tokens is None else tokens[1]
+        self._bridged: dict[t.Any, bool] = {}
+        # Rows handed in so far, and those held back until a run of SLICE is full (lines or records).
+        self.seen = 0
+        self._pending: list[t.Any] = []
+        self._lines = True
+
+    def bridged(self, schema: pa.Schema) -> bool:
+        """Whether batches of this schema may go as JSON lines."""
+        if schema not in self._bridged:
+            import pyarrow as pa
+
+            conversation = self.checker.conversation
+            held = conversation in schema.names and schema.field(conversation).type
+            # A conversation held as JSON text is json-loaded first, as the trainer's loader does (records).
+            self._bridged[schema] = (self.native and self.tokens is None and self.cells is None
+                                     and len(schema.names) > 0
+                                     and len(set(schema.names)) == len(schema.names)
+                                     and all(plain(f.type) for f in schema)
+                                     and not (held and (pa.types.is_string(held) or pa.types.is_large_string(held))))
+        return self._bridged[schema]
+
+    def batch(self, batch: pa.RecordBatch) -> None:
+        for start in range(0, batch.num_rows, SLICE):
+            part = batch.slice(start, SLICE)
+            if self.bridged(part.schema):
+                try:
+                    # Parquet readers do not check UTF-8: a bad string must fail here as it does in
+                    # `to_pylist` (the trainer's datasets), not be written on by polars.
+                    part.validate(full=True)
+                    lines = json_lines(part)
+                except Exception:  # (polars refusing a layout it cannot hold: the records path can)
+                    pass
+                else:
+                    self._feed(lines, True)
+                    continue
+            try:
+                records = part.to_pylist()
+            except Exception as e:  # (invalid UTF-8, a value Python cannot hold)
+                raise TableError(first_line(e)) from None
+            self.records(records)
+
+    def frame(self, frame: t.Any) -> None:
+        """A polars DataFrame of plain types (a Parquet row group polars read) as JSON lines."""
+        for start in range(0, frame.height, SLICE):
+            out = io.BytesIO()
+            frame.slice(start, SLICE).write_ndjson(out)
+            self._feed(out.getvalue().split(b"\n")[:-1], True)
+
+    def records(self, records: list[t.Any]) -> None:
+        if self.tokens is not None:  # before the check, which json-loads conversation cells in place
+            self.tokens[0].records(self.tokens[1], [(None, row, rec) for row, rec in enumerate(records, self.seen)])
+        if self.cells is not None:
+            self.cells.batch(records)
+        self._feed(records, False)
+
+    def _feed(self, items: list[t.Any], lines: bool) -> None:
+        """Hand rows on in runs of SLICE counted from the first row, whatever the batches'
+        sizes: which rows share a run orders what the engine explains, so the report is
+        the same however the file was cut into row groups."""
+        self.seen += len(items)
+        if self._lines is not lines:
+            self.flush()
+            self._lines = lines
+        self._pending.extend(items)
+        while len(self._pending) >= SLICE:
+            run, self._pending = self._pending[:SLICE], self._pending[SLICE:]
+            self._check(run)
+
+    def flush(self) -> None:
+        """Check the rows held back (the last, short run); call it at the end, and before
+        reporting where reading stopped."""
+        if self._pending:
+            run, self._pending = self._pending, []
+            self._check(run)
+
+    def _check(self, run: list[t.Any]) -> None:
+        if self._lines:
+            self.checker.lines(self.scan, run, False)
+        else:
+            self.checker.records(self.scan, run)
+
+
+def scan_batches(batches: Batches, task: Task, opts: Options, tokens: t.Any = None, *, cells: t.Any = None,
+                 fmt: str = "parquet") -> Scan:
+    """Check Arrow batches as rows of `task`. Each item is (batch, the line where
+    each of its records starts, or None for Parquet, whose rows have no lines).
+    With lines, every finding of a row and `scan.line_of(row)` give its start
+    line; without, a row's findings have no line. `tokens`: (LengthTally, Stats),
+    the rows counted in tokens too; `cells`: a CSV table's CsvTypes, fed the records.
+    A TableError, from the iterator or from a batch whose values cannot be read
+    (invalid UTF-8), ends the scan with P006 "cannot read `fmt` after N rows"."""
+    rows = ArrowRows(task, opts, tokens, cells)
+    starts = array.array("q")
+    numbered = False
+    try:
+        for batch, lines in batches:
+            rows.batch(batch)
+            if lines is not None:
+                numbered = True
+                starts.extend(lines)
+    except TableError as e:
+        rows.flush()
+        unreadable(rows.scan, rows.scan.rows, e, fmt)
+    rows.flush()
+    scan = rows.scan
+    if numbered:
+        place_lines(scan, starts)
+    else:
+        scan.found = [f if f.row is None else f._replace(line=None) for f in scan.found]
+    return scan
+
+
+def place_lines(scan: Scan, starts: t.Sequence[int]) -> None:
+    """Give a scan's rows the lines they start on: findings and `scan.line_of`."""
+    scan.found = [f if f.row is None or f.row >= len(starts) else f._replace(line=starts[f.row]) for f in scan.found]
+    scan.gaps, scan.offset = [], 0
+    for row, line in enumerate(starts):
+        if line - row - 1 != scan.offset:
+            scan.offset = line - row - 1
+            scan.gaps.append((row, scan.offset))
+    scan.lines = scan.rows + scan.offset
+
+
+def unreadable(scan: Scan, after: int, e: Exception, fmt: str = "parquet") -> None:
+    """P006: reading stopped part-way, after `after` rows (the rows before it stay checked)."""
+    scan.add(None, None, Finding("P006", f"cannot read {fmt} after {after:,} rows: {e}"))
+
+
+@dataclasses.dataclass
+class Part:
+    """What one worker found in its row groups: the scan, and why reading stopped (None: it did not)."""
+
+    scan: Scan
+    error: str | None = None
+
+
+__all__ = ["ArrowRows", "Batches", "Part", "json_lines", "place_lines", "plain", "scan_batches", "unreadable"]
