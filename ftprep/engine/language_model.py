@@ -139,9 +139,10 @@ def _write(path: Path, parts: tuple[t.Any, ...]) -> None:
                 f.write(blob)
         publish(tmp, str(path))
         tmp = None
-        for old in path.parent.glob("langid-*"):  # copies of other versions (or the older .npz form): ~70 MB each
-            if old != path and old.suffix in (".bin", ".npz"):
-                old.unlink(missing_ok=True)  # a process still reading one keeps its open file
+        # Copies in the form this one replaced (~70 MB each). Other versions' copies stay: two
+        # environments sharing the cache would otherwise rewrite theirs on every run.
+        for old in path.parent.glob("langid-*.npz"):
+            old.unlink(missing_ok=True)  # a process still reading one keeps its open file
     except (OSError, ValueError, TypeError):
         if tmp is not None:
             discard(tmp)
