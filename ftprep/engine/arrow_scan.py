@@ -47,12 +47,14 @@ def plain(kind: t.Any) -> bool:
             or pa.types.is_boolean(kind) or pa.types.is_null(kind) or pa.types.is_float64(kind))
 
 
-def json_lines(batch: pa.RecordBatch) -> list[bytes]:
-    """The batch as JSON lines, one per row (polars' writer, at native speed)."""
+def json_lines(rows: t.Any) -> list[bytes]:
+    """A pyarrow RecordBatch or Table, or a polars DataFrame, as JSON lines, one per
+    row (polars' writer, at native speed)."""
     import polars as pl
 
+    frame = rows if isinstance(rows, pl.DataFrame) else t.cast("pl.DataFrame", pl.from_arrow(rows, rechunk=False))
     out = io.BytesIO()
-    t.cast("pl.DataFrame", pl.from_arrow(batch, rechunk=False)).write_ndjson(out)  # (a batch gives a frame)
+    frame.write_ndjson(out)
     return out.getvalue().split(b"\n")[:-1]
 
 
@@ -113,9 +115,7 @@ class ArrowRows:
     def frame(self, frame: t.Any) -> None:
         """A polars DataFrame of plain types (a Parquet row group polars read) as JSON lines."""
         for start in range(0, frame.height, SLICE):
-            out = io.BytesIO()
-            frame.slice(start, SLICE).write_ndjson(out)
-            self._feed(out.getvalue().split(b"\n")[:-1], True)
+            self._feed(json_lines(frame.slice(start, SLICE)), True)
 
     def records(self, records: list[t.Any]) -> None:
         if self.tokens is not None:  # before the check, which json-loads conversation cells in place

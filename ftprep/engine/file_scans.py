@@ -170,7 +170,7 @@ def scan_table(table: t.Any, fmt: str, task: Task, opts: Options,
                 feed(checker, scan, block)
                 continue
             records = block_records(block) if arrow else block
-            broken = dict(table.broken)  # before the check, which json-loads conversation cells in place
+            broken = dict(table.broken)
             count([(line, row, Diagnostic("P006", broken[row], where, line=line, row=row) if row in broken
                     else rec) for row, (rec, line) in enumerate(zip(records, lines), scan.rows)])
             checker.records(scan, records)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import typing as t
 
+from ftprep.engine.arrow_scan import json_lines
 from ftprep.engine.row_checker import RowChecker
 from ftprep.engine.scan_state import Scan
 from ftprep.reading.tables import block_records
+
 
 def table_lines(block: t.Any) -> list[bytes] | None:
     """A pyarrow Table of string columns as the JSON lines `RowChecker.records`
@@ -17,15 +19,9 @@ def table_lines(block: t.Any) -> list[bytes] | None:
     nulls as msgspec does (tests/test_csv_agreement.py holds it to that), from
     Arrow's buffers without a Python object per cell. None where it would not:
     polars renames a column without a name."""
-    import io
-
-    import polars as pl
-
     if not all(block.column_names):
         return None
-    out = io.BytesIO()
-    pl.from_arrow(block, rechunk=False).write_ndjson(out)  # type: ignore[union-attr]
-    return out.getvalue().split(b"\n")[:-1]
+    return json_lines(block)
 
 
 def feed(checker: RowChecker, scan: Scan, block: t.Any) -> None:
