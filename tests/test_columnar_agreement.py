@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import ftprep
 from ftprep.core.options import Options
 from ftprep.engine import file_scans, parquet_scan
-from ftprep.engine.arrow_scan import plain, scan_batches
+from ftprep.engine.arrow_scan import plain
 from ftprep.tasks import get
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -143,16 +143,6 @@ def test_a_broken_row_group_stops_the_scan_where_it_breaks(tmp_path: Path, monke
     assert [d["message"][:35] for d in serial["files"][0]["diagnostics"]] == ["cannot read parquet after 50 rows: "]
 
 
-def test_batches_with_lines_place_every_finding(tmp_path: Path) -> None:
-    """The consumer CSV hands its batches to: each row's findings at the line it starts on."""
-    batch = pa.RecordBatch.from_pylist([{"instruction": "q", "output": "a"}, {"instruction": "q2", "output": " "},
-                                        {"instruction": "q", "output": "a"}])
-    scan = scan_batches([(batch, [2, 3, 7])], get("text"), Options(task="text"), None)
-    assert scan.rows == 3
-    assert {(f.code, f.row, f.line) for f in scan.found} >= {("V002", 1, 3)}
-    assert [scan.line_of(r) for r in range(3)] == [2, 3, 7]
-
-
 def test_plain_types() -> None:
     assert plain(MESSAGES) and plain(pa.int32()) and plain(pa.large_string())
     assert not plain(pa.binary()) and not plain(pa.timestamp("s")) and not plain(pa.float32())
@@ -196,29 +186,3 @@ def test_workers_forked_from_a_fresh_process_run_polars_and_agree(tmp_path: Path
     out = subprocess.run([sys.executable, "-c", POOLED, str(path)], capture_output=True, text=True, timeout=300,
                          check=True)
     assert json.loads(out.stdout) == [True, True, 400]
-
-
-def test_string_batches_with_lines_agree_with_the_records_path() -> None:
-    """What the CSV reader hands on (string columns, each record's start line): a
-    conversation cell is JSON text the trainer json-loads, and the scan is the records
-    path's over the same rows, with every finding at its record's line."""
-    from ftprep.engine.arrow_scan import place_lines
-    from ftprep.engine.row_checker import RowChecker
-    from ftprep.engine.scan_state import Scan
-
-    turns = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
-    cells = [json.dumps(turns), json.dumps(turns[:1]), "[not json", json.dumps(turns), None, "",
-             json.dumps([{"role": "bot", "content": " "}, {"role": "assistant", "content": "<|im_start|>"}])]
-    rows = [{"conversations": c, "id": str(i)} for i, c in enumerate(cells)]
-    lines = [2, 3, 5, 6, 9, 10, 11]  # quoted newlines move the later records down
-    opts = Options(task="chat")
-    batch = pa.RecordBatch.from_pylist(rows, schema=pa.schema([("conversations", pa.string()), ("id", pa.string())]))
-    scan = scan_batches([(batch.slice(0, 4), lines[:4]), (batch.slice(4), lines[4:])], get("chat"), opts, None)
-    reference = Scan(opts.max_per_code)
-    RowChecker(get("chat"), opts).records(reference, [dict(r) for r in rows])
-    place_lines(reference, lines)
-    assert scan.rows == reference.rows == 7
-    assert scan.found == reference.found and scan.hashes == reference.hashes
-    assert {f.row for f in scan.found} >= {1, 2, 4, 5, 6}
-    assert all(f.line == lines[f.row] for f in scan.found if f.row is not None)
-    assert scan.hashes[0] == scan.hashes[3] != 0  # the duplicate's key, as the records path makes it

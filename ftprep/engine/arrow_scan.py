@@ -1,5 +1,5 @@
-"""Arrow record batches (a Parquet file's row groups; a CSV's blocks) into the
-row engine's `Scan`, without a Python object per row.
+"""Arrow record batches (a Parquet file's row groups) into the row engine's
+`Scan`, without a Python object per row.
 
 A batch of plain types (strings, numbers, booleans, lists and structs of them)
 is written as JSON Lines by polars' native writer, and those lines meet the
@@ -12,7 +12,6 @@ path (`to_pylist`, then `RowChecker.records`): slower, never another answer.
 
 from __future__ import annotations
 
-import array
 import dataclasses
 import io
 import typing as t
@@ -30,9 +29,6 @@ if t.TYPE_CHECKING:
 
 # Rows encoded and checked at a time: the JSON of 5,000 chat rows is a few MB.
 SLICE = 5_000
-
-Batches = t.Iterable[tuple["pa.RecordBatch", t.Optional[t.Sequence[int]]]]
-
 
 def plain(kind: t.Any) -> bool:
     """Whether polars writes values of this Arrow type as `to_pylist` + msgspec do."""
@@ -61,16 +57,13 @@ def json_lines(rows: t.Any) -> list[bytes]:
 class ArrowRows:
     """One task's row engine fed Arrow batches: lines where the types allow, records elsewhere."""
 
-    def __init__(self, task: Task, opts: Options, tokens: t.Any = None, cells: t.Any = None,
-                 native: bool = True) -> None:
+    def __init__(self, task: Task, opts: Options, native: bool = True) -> None:
         # native: polars may run here. Not in a forked worker: a parent that ran polars
         # leaves its thread pool locked in the child, which would hang.
         self.native = native
         self.checker = RowChecker(task, opts)
         self.checker.unique_keys = True
         self.scan = Scan(opts.max_per_code)
-        self.tokens, self.cells = tokens, cells
-        self.scan.lengths = None if tokens is None else tokens[1]
         self._bridged: dict[t.Any, bool] = {}
         # Rows handed in so far, and those held back until a run of SLICE is full (lines or records).
         self.seen = 0
@@ -85,8 +78,7 @@ class ArrowRows:
             conversation = self.checker.conversation
             held = conversation in schema.names and schema.field(conversation).type
             # A conversation held as JSON text is json-loaded first, as the trainer's loader does (records).
-            self._bridged[schema] = (self.native and self.tokens is None and self.cells is None
-                                     and len(schema.names) > 0
+            self._bridged[schema] = (self.native and len(schema.names) > 0
                                      and len(set(schema.names)) == len(schema.names)
                                      and all(plain(f.type) for f in schema)
                                      and not (held and (pa.types.is_string(held) or pa.types.is_large_string(held))))
@@ -118,10 +110,6 @@ class ArrowRows:
             self._feed(json_lines(frame.slice(start, SLICE)), True)
 
     def records(self, records: list[t.Any]) -> None:
-        if self.tokens is not None:  # before the check, which json-loads conversation cells in place
-            self.tokens[0].records(self.tokens[1], [(None, row, rec) for row, rec in enumerate(records, self.seen)])
-        if self.cells is not None:
-            self.cells.batch(records)
         self._feed(records, False)
 
     def _feed(self, items: list[t.Any], lines: bool) -> None:
@@ -151,47 +139,6 @@ class ArrowRows:
             self.checker.records(self.scan, run)
 
 
-def scan_batches(batches: Batches, task: Task, opts: Options, tokens: t.Any = None, *, cells: t.Any = None,
-                 fmt: str = "parquet") -> Scan:
-    """Check Arrow batches as rows of `task`. Each item is (batch, the line where
-    each of its records starts, or None for Parquet, whose rows have no lines).
-    With lines, every finding of a row and `scan.line_of(row)` give its start
-    line; without, a row's findings have no line. `tokens`: (LengthTally, Stats),
-    the rows counted in tokens too; `cells`: a CSV table's CsvTypes, fed the records.
-    A TableError, from the iterator or from a batch whose values cannot be read
-    (invalid UTF-8), ends the scan with P006 "cannot read `fmt` after N rows"."""
-    rows = ArrowRows(task, opts, tokens, cells)
-    starts = array.array("q")
-    numbered = False
-    try:
-        for batch, lines in batches:
-            rows.batch(batch)
-            if lines is not None:
-                numbered = True
-                starts.extend(lines)
-    except TableError as e:
-        rows.flush()
-        unreadable(rows.scan, rows.scan.rows, e, fmt)
-    rows.flush()
-    scan = rows.scan
-    if numbered:
-        place_lines(scan, starts)
-    else:
-        scan.found = [f if f.row is None else f._replace(line=None) for f in scan.found]
-    return scan
-
-
-def place_lines(scan: Scan, starts: t.Sequence[int]) -> None:
-    """Give a scan's rows the lines they start on: findings and `scan.line_of`."""
-    scan.found = [f if f.row is None or f.row >= len(starts) else f._replace(line=starts[f.row]) for f in scan.found]
-    scan.gaps, scan.offset = [], 0
-    for row, line in enumerate(starts):
-        if line - row - 1 != scan.offset:
-            scan.offset = line - row - 1
-            scan.gaps.append((row, scan.offset))
-    scan.lines = scan.rows + scan.offset
-
-
 def unreadable(scan: Scan, after: int, e: Exception, fmt: str = "parquet") -> None:
     """P006: reading stopped part-way, after `after` rows (the rows before it stay checked)."""
     scan.add(None, None, Finding("P006", f"cannot read {fmt} after {after:,} rows: {e}"))
@@ -205,4 +152,4 @@ class Part:
     error: str | None = None
 
 
-__all__ = ["ArrowRows", "Batches", "Part", "json_lines", "place_lines", "plain", "scan_batches", "unreadable"]
+__all__ = ["ArrowRows", "Part", "json_lines", "plain", "unreadable"]
