@@ -21,6 +21,7 @@ from ftprep.core.diagnostics import Diagnostic
 from ftprep.engine import load_report
 from ftprep.engine.csvtypes import CsvTypes
 from ftprep.disk.inputs import open_bytes
+from ftprep.engine.forked_pool import in_order
 from ftprep.engine.jsonl_scan import read_stream, scan_range
 from ftprep.engine.parquet_scan import scan_parquet
 from ftprep.engine.row_checker import RowChecker
@@ -102,35 +103,30 @@ def split_points(path: str, size: int, parts: int) -> list[int]:
 
 
 def scan_parallel(path: str, size: int, task: Task, opts: Options, workers: int, tokens: Tokens = None) -> Scan:
-    import concurrent.futures
-    import multiprocessing
-
     # Ranges of ~64 MB keep each worker's memory small; order is restored on merge.
     parts = max(workers, min(256, size // (64 << 20) + 1))
     points = split_points(path, size, parts)
     task.row_type(opts)  # built before the fork, so every worker hashes rows alike
-    ctx = multiprocessing.get_context("fork")
     total = Scan(opts.max_per_code)
     # Each worker counts the tokens of its range (the tokenizer is loaded before the fork).
     plan = None if tokens is None else (tokens[1].path, t.cast("RowRenderer", tokens[0].rows).columns)
     if tokens is not None:
         total.lengths = tokens[1]
-    progress, done, merged = opts.progress, 0, 0
+    progress = opts.progress
     if progress is not None:
         progress("check", 0, size)
     sent = dataclasses.replace(opts, progress=None)  # the workers report nothing: a callback may not pickle
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = [pool.submit(scan_range, path, a, b, task.name, sent, b == size, a == 0, plan)
-                   for a, b in zip(points, points[1:])]
-        spans = {fut: b - a for fut, a, b in zip(futures, points, points[1:])}
-        # Progress as ranges finish, in any order; the scans merge in file order.
-        for fut in concurrent.futures.as_completed(futures):
-            done += spans[fut]
-            if progress is not None:
-                progress("check", done, size)
-            while merged < len(futures) and futures[merged].done():
-                total.merge(futures[merged].result())
-                merged += 1
+    jobs = [(path, a, b, task.name, sent, b == size, a == 0, plan) for a, b in zip(points, points[1:])]
+
+    def finished(done: int) -> None:
+        if progress is not None:
+            progress("check", done, size)
+
+    def take(part: Scan) -> bool:
+        total.merge(part)
+        return False
+
+    in_order(workers, scan_range, jobs, [b - a for a, b in zip(points, points[1:])], finished, take)
     return total
 
 

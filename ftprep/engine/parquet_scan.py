@@ -16,6 +16,7 @@ import typing as t
 from ftprep.core.errors import TableError
 from ftprep.core.options import Options
 from ftprep.engine.arrow_scan import ArrowRows, Part, unreadable
+from ftprep.engine.forked_pool import in_order
 from ftprep.engine.scan_state import Scan
 from ftprep.tasks import Task
 
@@ -41,7 +42,7 @@ def scan_parquet(table: t.Any, task: Task, opts: Options) -> Scan:
     path = table.path
     on_disk = isinstance(path, (str, os.PathLike)) and os.path.isfile(path)
     if workers > 1 and on_disk and len(groups) > 1 and os.path.getsize(path) >= PARALLEL_MIN_PARQUET:
-        return scan_pool(path, parts_of(groups, workers), task, opts, workers, columns, total)
+        return scan_pool(path, parts_of(groups, workers), task, opts, workers, columns, groups)
     rows = ArrowRows(task, opts)
     progress = opts.progress
     if progress is not None:
@@ -146,39 +147,32 @@ def scan_groups(path: str, groups: list[int], task: str, opts: Options, columns:
 
 
 def scan_pool(path: str, parts: list[list[int]], task: Task, opts: Options, workers: int,
-              columns: list[str] | None, total: int) -> Scan:
-    """The parts (runs of row groups) scanned by `workers` processes, merged in order;
-    reading that breaks in one part ends the scan there, as it would in one process."""
-    import concurrent.futures
-    import multiprocessing
-
+              columns: list[str] | None, groups: list[int]) -> Scan:
+    """The parts (runs of row groups; `groups`: the rows of each) scanned by `workers`
+    processes, merged in order; reading that breaks in one part ends the scan there,
+    as it would in one process."""
+    total = sum(groups)
     task.row_type(opts)  # built before the fork, so every worker hashes rows alike
-    ctx = multiprocessing.get_context("fork")
     scan = Scan(opts.max_per_code)
     progress = opts.progress
     if progress is not None:
         progress("rows", 0, total)
     sent = dataclasses.replace(opts, progress=None)  # the workers report nothing: a callback may not pickle
-    broken = False
-    with concurrent.futures.ProcessPoolExecutor(min(workers, len(parts)), mp_context=ctx) as pool:
-        native = polars_idle()  # (before the fork)
-        futures = [pool.submit(scan_groups, path, part, task.name, sent, columns, native) for part in parts]
-        merged, done = 0, 0
-        for fut in concurrent.futures.as_completed(futures):
-            done += fut.result().scan.rows
-            if progress is not None:
-                progress("rows", min(done, total), total)
-            while not broken and merged < len(futures) and futures[merged].done():
-                part = futures[merged].result()
-                scan.merge(part.scan)
-                merged += 1
-                if part.error is not None:
-                    unreadable(scan, scan.rows, TableError(part.error))
-                    broken = True
-                    for later in futures[merged:]:
-                        later.cancel()
-            if broken:
-                break
+    native = polars_idle()  # (before the fork)
+    sizes = [sum(groups[g] for g in part) for part in parts]
+
+    def finished(done: int) -> None:
+        if progress is not None:
+            progress("rows", min(done, total), total)
+
+    def take(part: Part) -> bool:
+        scan.merge(part.scan)
+        if part.error is not None:
+            unreadable(scan, scan.rows, TableError(part.error))
+        return part.error is not None
+
+    in_order(workers, scan_groups, [(path, part, task.name, sent, columns, native) for part in parts], sizes,
+             finished, take)
     if progress is not None:
         progress("rows", scan.rows, scan.rows)
     scan.found = [f if f.row is None else f._replace(line=None) for f in scan.found]
