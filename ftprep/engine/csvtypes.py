@@ -70,12 +70,7 @@ class CsvTypes:
     def _judge(self) -> None:
         parts, start = self._chunk, self._start
         self._chunk, self._start, self._size = [], start + self._size, 0
-        if all(isinstance(p, list) for p in parts):
-            chunk = [r for p in parts for r in p]
-            for col in self.columns:
-                self._column(col, [r.get(col) for r in chunk], start)
-            return
-        if any(isinstance(p, list) for p in parts):  # Arrow's reader gave up mid-chunk: judge it as records
+        if any(isinstance(p, list) for p in parts):  # the csv module's records (after Arrow's reader gave up)
             chunk = [r for p in parts for r in (p if isinstance(p, list) else p.to_pylist())]
             for col in self.columns:
                 self._column(col, [r.get(col) for r in chunk], start)
