@@ -63,14 +63,16 @@ def check(
 
 
 def _checked(paths: t.Any, opts: Options) -> Report:
-    if opts.scheduler is not None and (kind_of(paths) is not None or "-" in expand(paths, opts.task)):
+    in_memory = kind_of(paths) is not None  # a DataFrame, Arrow table, Dataset(Dict) or list of dicts
+    items = [] if in_memory else expand(paths, opts.task)
+    if opts.scheduler is not None and (in_memory or "-" in items):
         raise ValueError("in-memory data and standard input are checked in this process, not on a cluster: "
                          "write them to files the workers can read, or leave out scheduler")
-    if kind_of(paths) is not None:  # a DataFrame, Arrow table, Dataset(Dict) or list of dicts
+    if in_memory:
         from ftprep.verbs.in_memory import check_in_memory
 
         report = Report(check_in_memory(paths, opts))
-    elif "-" in (items := expand(paths, opts.task)):  # standard input, on purpose: copied once, reported as "-"
+    elif "-" in items:  # standard input, on purpose: copied once, reported as "-"
         with stdin_copy(opts.stdin_format) as copy:
             files = [_stdin(copy, opts) if p == "-" else check_one(p, opts) for p in items]
             report = Report(_dataset(files, opts))  # while the copy lives: a duplicate's line is read in it
