@@ -21,7 +21,7 @@ from ftprep.core.diagnostics import Diagnostic
 from ftprep.engine import load_report
 from ftprep.engine.csvtypes import CsvTypes
 from ftprep.disk.inputs import open_bytes
-from ftprep.engine.forked_pool import in_order
+from ftprep.engine.forked_pool import in_order, worker_count
 from ftprep.engine.jsonl_scan import read_stream, scan_range
 from ftprep.engine.parquet_scan import scan_parquet
 from ftprep.engine.row_checker import RowChecker
@@ -47,7 +47,7 @@ def scan_jsonl(path: str, gz: bool, task: Task, opts: Options, head: HeadFirst |
     """`head`: the file as the probe left it open (its head buffered), read on here.
     An uncompressed file of `parallel_min` bytes or more is scanned by a pool."""
     size = os.path.getsize(path)
-    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    workers = worker_count(opts.workers)
     if gz or workers <= 1 or size < parallel_min:
         checker = RowChecker(task, opts)
         scan = Scan(opts.max_per_code)

@@ -13,6 +13,18 @@ import typing as t
 R = t.TypeVar("R")
 
 
+def cores() -> int:
+    """The cores this process may run on (its affinity, where the system tells it)."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def worker_count(workers: int | None) -> int:
+    """The `workers` option: as given, or one a core."""
+    return workers if workers is not None else cores()
+
+
 def in_order(workers: int, work: t.Callable[..., R], jobs: t.Sequence[tuple[t.Any, ...]], sizes: t.Sequence[int],
              finished: t.Callable[[int], None], take: t.Callable[[R], bool]) -> None:
     """`work(*job)` for every job on up to `workers` forked processes. `finished(n)`:
@@ -37,4 +49,4 @@ def in_order(workers: int, work: t.Callable[..., R], jobs: t.Sequence[tuple[t.An
                     return
 
 
-__all__ = ["in_order"]
+__all__ = ["cores", "in_order", "worker_count"]

@@ -16,7 +16,7 @@ import typing as t
 from ftprep.core.errors import TableError
 from ftprep.core.options import Options
 from ftprep.engine.arrow_scan import ArrowRows, Part, unreadable
-from ftprep.engine.forked_pool import in_order
+from ftprep.engine.forked_pool import in_order, worker_count
 from ftprep.engine.scan_state import Scan
 from ftprep.tasks import Task
 
@@ -38,7 +38,7 @@ def scan_parquet(table: t.Any, task: Task, opts: Options) -> Scan:
         unreadable(scan, 0, e)
         return scan
     total = sum(groups)
-    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    workers = worker_count(opts.workers)
     path = table.path
     on_disk = isinstance(path, (str, os.PathLike)) and os.path.isfile(path)
     if workers > 1 and on_disk and len(groups) > 1 and os.path.getsize(path) >= PARALLEL_MIN_PARQUET:

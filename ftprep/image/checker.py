@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
-import os
 import re
 import typing as t
 import warnings
@@ -19,6 +18,7 @@ import warnings
 from ftprep.core.codes import ERROR, severity_of
 from ftprep.core.diagnostics import Diagnostic, FileReport
 from ftprep.core.options import Options
+from ftprep.engine.forked_pool import cores
 from ftprep.image import captions as cap
 from ftprep.image.dedup import Hashes, duplicates
 from ftprep.image.inspect import MAX_FILE_BYTES, Info, inspect
@@ -142,7 +142,7 @@ def inspect_all(src: Source, names: list[str], opts: Options) -> dict[str, Info]
 
     total = len(names)
     progress = opts.progress
-    workers = min(opts.workers or min(MAX_WORKERS, os.cpu_count() or 1), max(total, 1))
+    workers = min(opts.workers or min(MAX_WORKERS, cores()), max(total, 1))
     out: dict[str, Info] = {}
     if progress:
         progress("images", 0, total)

@@ -30,6 +30,7 @@ from ftprep.disk import outputs as files
 from ftprep.core.errors import OutputError
 from ftprep.disk.outputs import publish
 from ftprep.image import captions as cap
+from ftprep.engine.forked_pool import cores
 from ftprep.image.checker import MAX_WORKERS, scan
 from ftprep.image.inspect import (
     MAX_FILE_BYTES,
@@ -157,7 +158,7 @@ def _write(source: t.Any, pairs: list[t.Any], dst: str, opts: Options, also_zip:
             return name
 
         total = len(pairs)
-        workers = min(opts.workers or min(MAX_WORKERS, os.cpu_count() or 1), total)
+        workers = min(opts.workers or min(MAX_WORKERS, cores()), total)
         if opts.progress:  # the pass starts: a bar's delay counts from here
             opts.progress("write", 0, total)
         with warnings.catch_warnings():

@@ -17,7 +17,6 @@ from __future__ import annotations
 import array
 import contextlib
 import dataclasses
-import os
 import typing as t
 
 from ftprep.core.diagnostics import FileReport
@@ -25,6 +24,7 @@ from ftprep.core.errors import ClusterError, SourceError
 from ftprep.core.options import Options
 from ftprep.core.redact import redact
 from ftprep.engine.checker import ElementLines
+from ftprep.engine.forked_pool import cores
 from ftprep.engine.portable_keys import portable
 from ftprep.engine.shards import SHARD
 
@@ -138,8 +138,7 @@ def _client(distributed: t.Any, scheduler: t.Any) -> t.Iterator[t.Any]:
         yield scheduler
         return
     if scheduler == LOCAL:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
+        with local_cluster(cores()) as cluster, distributed.Client(cluster) as client:
             yield client
         return
     if "://" not in scheduler and ":" not in scheduler:
