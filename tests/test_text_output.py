@@ -48,6 +48,20 @@ def test_a_finding_is_one_line_with_severity_field_and_hint() -> None:
     assert diagnostic_line(Diagnostic("D002", "3 rows", "a.jsonl")) == "a.jsonl: D002 [warning] 3 rows"
 
 
+def test_a_row_without_a_line_is_named_by_its_row(tmp_path: Path) -> None:
+    """Parquet rows (and a Hub dataset's) have no lines: a finding names its row, as the dataset indexes it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    assert diagnostic_line(Diagnostic("V002", "empty output", "d.parquet", row=4)) == \
+        "d.parquet[row 4]: V002 [error] empty output"
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.Table.from_pylist([{"instruction": "q", "output": "a"}, {"instruction": "q2", "output": " "}]),
+                   path)
+    r = CliRunner().invoke(cli, ["check", str(path), "--isolated", "--min-rows", "1", "--task", "text"])
+    assert re.search(r"d\.parquet\[row 1\]: V\d{3} \[error\]", r.output), r.output
+
+
 def test_every_finding_line_of_check_parses_as_an_error_format() -> None:
     r = CliRunner().invoke(cli, ["check", BROKEN, "--isolated", "--min-rows", "1"])
     report = ftprep.check(BROKEN, min_rows=1)

@@ -70,9 +70,11 @@ class Diagnostic:
 
     @property
     def location(self) -> str:
-        """`path:line:column`, `path:line` or `path`: as much as is known, as compilers write it."""
+        """`path:line:column`, `path:line`, `path[row N]` (a row without lines: Parquet, a
+        Hub dataset; N counts from 0, as the dataset's index does) or `path`: as much as is
+        known, as compilers write it."""
         if self.line is None:
-            return self.path
+            return self.path if self.row is None else f"{self.path}[row {self.row}]"
         return f"{self.path}:{self.line}" + (f":{self.column}" if self.column is not None else "")
 
     @property
