@@ -65,8 +65,11 @@ class AnswerTally:
             self.cut += 1
             self.chars[n] += 1
             self.words[w] += 1
-            self.first_chars.setdefault(n, row)
-            self.first_words.setdefault(w, row)
+            # (the smallest row, whatever order a block's rows are counted in)
+            if row < self.first_chars.get(n, row + 1):
+                self.first_chars[n] = row
+            if row < self.first_words.get(w, row + 1):
+                self.first_words[w] = row
 
     def shift(self, rows: int) -> None:
         self.first_chars = {k: r + rows for k, r in self.first_chars.items()}
@@ -96,9 +99,14 @@ def tally(scan: t.Any, base: str, rows: list[t.Any], texts: list[str], field: st
         answers, where = texts[1::2] if base == "text" else texts[1::3], place
     else:
         return
+    count(scan, field, answers, where)
+
+
+def count(scan: t.Any, field: str | None, answers: t.Sequence[str], place: t.Callable[[int], int]) -> None:
+    """Count these trained answers into `scan.answers`; `place(k)`: the row of answer k."""
     if scan.answers is None:
         scan.answers = AnswerTally(field)
-    scan.answers.add(answers, where)
+    scan.answers.add(answers, place)
 
 
 def findings(scan: t.Any, path: str) -> list[Diagnostic]:
@@ -129,4 +137,4 @@ def findings(scan: t.Any, path: str) -> list[Diagnostic]:
     return out
 
 
-__all__ = ["AnswerTally", "findings", "tally"]
+__all__ = ["AnswerTally", "count", "findings", "tally"]

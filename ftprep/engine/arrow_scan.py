@@ -43,12 +43,17 @@ def plain(kind: t.Any) -> bool:
             or pa.types.is_boolean(kind) or pa.types.is_null(kind) or pa.types.is_float64(kind))
 
 
+def polars_frame(rows: t.Any) -> t.Any:
+    """A pyarrow RecordBatch or Table as a polars DataFrame (a DataFrame as it is)."""
+    import polars as pl
+
+    return rows if isinstance(rows, pl.DataFrame) else pl.from_arrow(rows, rechunk=False)
+
+
 def json_lines(rows: t.Any) -> list[bytes]:
     """A pyarrow RecordBatch or Table, or a polars DataFrame, as JSON lines, one per
     row (polars' writer, at native speed)."""
-    import polars as pl
-
-    frame = rows if isinstance(rows, pl.DataFrame) else t.cast("pl.DataFrame", pl.from_arrow(rows, rechunk=False))
+    frame = polars_frame(rows)
     out = io.BytesIO()
     frame.write_ndjson(out)
     return out.getvalue().split(b"\n")[:-1]
@@ -69,6 +74,14 @@ class ArrowRows:
         self.seen = 0
         self._pending: list[t.Any] = []
         self._lines = True
+        # Frames judged column-wise (ftprep.engine.conversation_columns), where their schema allows:
+        # the rows held back, the flagged ones among them (offsets, JSON lines) and every held row's key.
+        self._columns: t.Any = None
+        self._judged: dict[t.Any, bool] = {}
+        self._held = 0
+        self._held_at: list[int] = []
+        self._held_lines: list[bytes] = []
+        self._held_keys: list[int] = []
 
     def bridged(self, schema: pa.Schema) -> bool:
         """Whether batches of this schema may go as JSON lines."""
@@ -92,11 +105,15 @@ class ArrowRows:
                     # Parquet readers do not check UTF-8: a bad string must fail here as it does in
                     # `to_pylist` (the trainer's datasets), not be written on by polars.
                     part.validate(full=True)
-                    lines = json_lines(part)
+                    frame = polars_frame(part)
+                    lines = None if self.columnar(frame.schema) else json_lines(frame)
                 except Exception:  # (polars refusing a layout it cannot hold: the records path can)
                     pass
                 else:
-                    self._feed(lines, True)
+                    if lines is None:
+                        self._judge(frame)
+                    else:
+                        self._feed(lines, True)
                     continue
             try:
                 records = part.to_pylist()
@@ -105,9 +122,53 @@ class ArrowRows:
             self.records(records)
 
     def frame(self, frame: t.Any) -> None:
-        """A polars DataFrame of plain types (a Parquet row group polars read) as JSON lines."""
+        """A polars DataFrame of plain types (a Parquet row group polars read): judged
+        column-wise where its schema allows, else as JSON lines."""
+        if self.columnar(frame.schema):
+            self._judge(frame)
+            return
         for start in range(0, frame.height, SLICE):
             self._feed(json_lines(frame.slice(start, SLICE)), True)
+
+    def columnar(self, schema: t.Any) -> bool:
+        """Whether frames of this polars schema are judged column-wise."""
+        known = tuple(schema.items())  # (a polars schema does not hash)
+        if known not in self._judged:
+            from ftprep.engine import conversation_columns
+
+            self._judged[known] = conversation_columns.applies(self.checker, self.checker.opts, schema)
+            if self._judged[known] and self._columns is None:
+                self._columns = conversation_columns.ConversationColumns(self.checker)
+        return self._judged[known]
+
+    def _judge(self, frame: t.Any) -> None:
+        """Tally a frame's clean rows now; hold the rest (as JSON lines) for the row engine,
+        in the runs of SLICE rows the JSON lines path would form."""
+        if not self._lines or self._pending:  # (a mode's rows are checked before another's)
+            self.flush()
+        judged = self._columns.judge(frame, self.seen, self.scan)
+        if judged.flagged:
+            self._held_lines.extend(json_lines(frame[judged.flagged]))
+            self._held_at.extend(self._held + k for k in judged.flagged)
+        self._held_keys.extend(judged.keys)
+        self._held += frame.height
+        self.seen += frame.height
+        while self._held >= SLICE:
+            self._run(SLICE)
+
+    def _run(self, n: int) -> None:
+        """The first `n` held rows to the row engine: their flagged lines, and every row's key."""
+        import bisect
+
+        k = bisect.bisect_left(self._held_at, n)
+        at, lines = self._held_at[:k], self._held_lines[:k]
+        keys = self._held_keys[:n]
+        for row, key in zip(at, self.checker.lines(self.scan, lines, False, at=at, span=n)):
+            keys[row] = key
+        self.scan.hashes.extend(keys)
+        self._held_at = [a - n for a in self._held_at[k:]]
+        del self._held_lines[:k], self._held_keys[:n]
+        self._held -= n
 
     def records(self, records: list[t.Any]) -> None:
         self._feed(records, False)
@@ -117,7 +178,7 @@ class ArrowRows:
         sizes: which rows share a run orders what the engine explains, so the report is
         the same however the file was cut into row groups."""
         self.seen += len(items)
-        if self._lines is not lines:
+        if self._held or self._lines is not lines:
             self.flush()
             self._lines = lines
         self._pending.extend(items)
@@ -128,6 +189,8 @@ class ArrowRows:
     def flush(self) -> None:
         """Check the rows held back (the last, short run); call it at the end, and before
         reporting where reading stopped."""
+        if self._held:
+            self._run(self._held)
         if self._pending:
             run, self._pending = self._pending, []
             self._check(run)

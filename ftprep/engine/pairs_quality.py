@@ -80,10 +80,10 @@ class PairTally:
     def languages(self, prompts: t.Sequence[str], answers: t.Sequence[str], rows: t.Callable[[int], int],
                   field: str, kind: str) -> None:
         """Offer the pairs with both sides long enough to the sample (no detector call here)."""
-        least, offer = language.MIN_CHARS, self.sample.offer
-        for k, (p, c) in enumerate(zip(prompts, answers)):
-            if len(p) >= least and len(c) >= least:
-                offer(rows(k), field, p, c, p, kind)
+        least = language.MIN_CHARS
+        long = [k for k, (p, c) in enumerate(zip(prompts, answers)) if len(p) >= least and len(c) >= least]
+        asked = [prompts[k] for k in long]
+        self.sample.offer_all(list(map(rows, long)), field, asked, [answers[k] for k in long], asked.__getitem__, kind)
 
     def shift(self, rows: int) -> None:
         self.sample.shift(rows)
@@ -174,7 +174,11 @@ def tally_exchanges(scan: t.Any, task: Task, rows: list[t.Any], columns: list[st
     field = columns[0]
     if scan.pairs is None:
         scan.pairs = PairTally()
-    sample, least = scan.pairs.sample, language.MIN_CHARS
+    least = language.MIN_CHARS
+    at: list[int] = []
+    turns: list[t.Any] = []
+    questions: list[str] = []
+    answers: list[str] = []
     for k, row in enumerate(rows):
         messages = row.f0
         j = len(messages) - 1
@@ -185,8 +189,17 @@ def tally_exchanges(scan: t.Any, task: Task, rows: list[t.Any], columns: list[st
             i -= 1
         if i < 0 or len(messages[j].content) < least or len(messages[i].content) < least:
             continue
-        sample.offer(row_of(k), field, messages[i].content, messages[j].content,
-                     lambda m=messages[:j]: "\n".join(x.content for x in m if x.role in ("user", "system")), "chat")
+        at.append(row_of(k))
+        turns.append(messages[:j])
+        questions.append(messages[i].content)
+        answers.append(messages[j].content)
+    scan.pairs.sample.offer_all(at, field, questions, answers,
+                                lambda k: asking_text((x.role, x.content) for x in turns[k]), "chat")
+
+
+def asking_text(turns: t.Iterable[tuple[str, str]]) -> str:
+    """What can ask a chat's answer for a language: its user and system turns before it, (role, content) each."""
+    return "\n".join(content for role, content in turns if role in ("user", "system"))
 
 
 def refused_answer(scan: t.Any, sides: list[t.Any], field: str, line: int, row: int) -> None:
@@ -240,6 +253,6 @@ def length_bias(tally: PairTally | None, path: str) -> list[Diagnostic]:
                        hint="add pairs where the shorter answer is the better one, or balance the lengths")]
 
 
-__all__ = ["LONGER_SHARE", "MIN_PAIRS", "WORDING", "PairTally", "Sampled", "answer_languages",
+__all__ = ["LONGER_SHARE", "MIN_PAIRS", "WORDING", "PairTally", "Sampled", "answer_languages", "asking_text",
            "conversational_pair", "language_kept", "length_bias", "refused_answer", "refused_pair", "tally_answers",
            "tally_exchanges", "tally_pairs"]

@@ -30,9 +30,14 @@ def portable() -> t.Iterator[None]:
         _ON.reset(token)
 
 
+def on() -> bool:
+    """Whether rows are keyed portably here (inside `portable()`)."""
+    return _ON.get()
+
+
 def key_maker(encoder: t.Any, trained: t.Callable[[t.Any], t.Any] | None) -> t.Callable[[t.Any], int] | None:
     """The portable key of a typed row (its `trained` part, or all of it), or None when not `portable()`."""
-    if not _ON.get():
+    if not on():
         return None
     import xxhash
 
@@ -51,4 +56,4 @@ def raw_key(raw: bytes) -> int:
     return xxhash.xxh3_64_intdigest(raw) - _SIGNED
 
 
-__all__ = ["key_maker", "portable", "raw_key"]
+__all__ = ["key_maker", "on", "portable", "raw_key"]

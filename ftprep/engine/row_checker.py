@@ -192,12 +192,18 @@ class RowChecker:
         self.lines(scan, run, False)
 
     # -- JSON Lines -----------------------------------------------------------
-    def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool) -> None:
+    def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool, at: t.Sequence[int] | None = None,
+              span: int = 0) -> list[int]:
         """Scan a list of lines (without their newlines). `truncated_tail`: the
         last line is the end of a file without a final newline, so a parse
-        failure there is a truncation."""
+        failure there is a truncation. `at`: the lines are some rows of a run of
+        `span` rows written from values (no blank line among them), line k being
+        the run's row at[k]; the run's rows and lines are counted, and the lines'
+        keys are returned rather than kept (the caller keys the run's other rows)."""
+        if at is not None:
+            return self._rows_at(scan, lines, at, span)
         if not lines:
-            return
+            return []
         if self.tally is not None:  # the rows as the trainer's prep reads them, counted in tokens
             self.tally.lines(scan.lengths, lines, scan.lines + 1, scan.rows, truncated_tail)
         # Decode at C speed; a failing line stops `extend` right after the rows
@@ -216,9 +222,10 @@ class RowChecker:
         scan.lines += len(lines)
         if not failed:
             scan.rows += len(rows)
-            scan.hashes.extend(self.keys(rows))
-            self._typed_rows(scan, lines, rows, range(len(rows)), range(len(rows)), first_line, first_row)
-            return
+            keys = list(self.keys(rows))
+            scan.hashes.extend(keys)
+            self._typed_rows(scan, lines, rows, range(len(rows)), lambda k: first_line + k, lambda k: first_row + k)
+            return keys
         bad = set(failed)
         blank = {i for i in failed if not lines[i].strip()}
         line_of = [i for i in range(len(lines)) if i not in bad]
@@ -238,7 +245,7 @@ class RowChecker:
             if scan.lines - scan.rows != scan.offset:  # blank lines at the end of the block
                 scan.offset = scan.lines - scan.rows
                 scan.gaps.append((scan.rows, scan.offset))
-        self._typed_rows(scan, lines, rows, line_of, row_of, first_line, first_row)
+        self._typed_rows(scan, lines, rows, line_of, lambda k: first_line + line_of[k], lambda k: first_row + row_of[k])
         last = len(lines) - 1
         for i in failed:
             text = lines[i].strip()
@@ -248,9 +255,38 @@ class RowChecker:
                                                     truncated=truncated_tail and i == last,
                                                     lead=len(lines[i]) - len(lines[i].lstrip()))
         scan.hashes.extend(keys)
+        return keys
+
+    def _rows_at(self, scan: Scan, lines: list[bytes], at: t.Sequence[int], span: int) -> list[int]:
+        """`lines` as rows at[k] of a run of `span` rows (see `lines`)."""
+        first_line, first_row = scan.lines + 1, scan.rows
+        scan.lines += span
+        scan.rows += span
+        if not lines:
+            return []
+        rows: list[t.Any] = []
+        failed: list[int] = []
+        it = iter(lines)
+        while True:
+            try:
+                rows.extend(map(self.typed.decode, it))
+                break
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                failed.append(len(rows) + len(failed))
+        bad = set(failed)
+        line_of = [i for i in range(len(lines)) if i not in bad] if failed else range(len(lines))
+        keys = [0] * len(lines)
+        for i, key in zip(line_of, self.keys(rows)):
+            keys[i] = key
+        self._typed_rows(scan, lines, rows, line_of, lambda k: first_line + at[line_of[k]],
+                         lambda k: first_row + at[line_of[k]])
+        for i in failed:
+            keys[i] = self._explain_line(scan, lines[i], first_line + at[i], first_row + at[i], False)
+        return keys
 
     def _typed_rows(self, scan: Scan, lines: list[bytes], rows: list[t.Any], line_of: t.Sequence[int],
-                    row_of: t.Sequence[int], first_line: int, first_row: int) -> None:
+                    line_no: t.Callable[[int], int], row_no: t.Callable[[int], int]) -> None:
+        """Typed rows (row k is lines[line_of[k]], at line_no(k) and row row_no(k)): tallied, and the suspects explained."""
         if not rows:
             return
         suspects: set[int] = set(range(len(rows))) if self.opts.explain_all else set()
@@ -262,20 +298,19 @@ class RowChecker:
             suspects.update(lost_key_rows(raw, rows, self.encoder, self.generic))  # P015 is explain's to say
         texts = self.texts(rows)
         if self.paired or self.answered:
-            place = lambda k: (first_line + line_of[k], first_row + row_of[k])  # noqa: E731
+            place = lambda k: (line_no(k), row_no(k))  # noqa: E731
             if self.paired:
                 tally_pairs(scan, texts[0::3], texts[1::3], texts[2::3], place, self.languages)
             elif self.languages:
                 tally_answers(scan, texts[0::2], texts[1::2], self.required[1], place)
         if self.languages:
-            tally_exchanges(scan, self.task, rows, self.required, lambda k: first_row + row_of[k])
+            tally_exchanges(scan, self.task, rows, self.required, row_no)
         if self.truncation:
-            answer_tally.tally(scan, self.task.base, rows, texts, self.answer_field, lambda k: first_row + row_of[k])
-        scan.types.typed_rows(self.layout, rows, texts, lambda k: first_row + row_of[k])
+            answer_tally.tally(scan, self.task.base, rows, texts, self.answer_field, row_no)
+        scan.types.typed_rows(self.layout, rows, texts, row_no)
         suspects |= self.suspects.rows(rows, texts, raw, suspects)
         for k in sorted(suspects):
-            i = line_of[k]
-            self._explain_line(scan, lines[i], first_line + i, first_row + row_of[k], False, typed=True)
+            self._explain_line(scan, lines[line_of[k]], line_no(k), row_no(k), False, typed=True)
 
     def _explain_line(self, scan: Scan, text: bytes, line: int, row: int, truncated: bool,
                       typed: bool = False, lead: int = 0) -> int:

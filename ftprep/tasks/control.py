@@ -30,6 +30,11 @@ assert all(s[0] in "<[" for s in CONTROL_TOKENS)
 MEDIA_TOKENS = ("<image>", "<video>", "<audio>")
 
 
+def control_literals(extra: tuple[str, ...] = MEDIA_TOKENS) -> list[str]:
+    """Every string `control_patterns` finds (the control tokens and `extra`), for a literal search."""
+    return sorted({*CONTROL_TOKENS, *extra})
+
+
 def control_patterns(extra: tuple[str, ...] = MEDIA_TOKENS) -> dict[str, re.Pattern[str]]:
     """First character -> the pattern of the control tokens (and `extra`) that start with it."""
     lt = sorted({*_LT, *(s[1:] for s in extra)}, key=len, reverse=True)

@@ -53,6 +53,8 @@ _NOT_SLOTS = frozenset(
 # Supersets of the rules above, tried at each literal by the fast path ({x}: one letter is never one).
 _RAW = (("{", re.compile(r"\{(?:\{|[A-Za-z_]\w+\})")), ("<", re.compile(r"<[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)*>")),
         ("[", re.compile(r"\[(?:INSERT|YOUR|ENTER|ADD|FILL|PLACEHOLDER|TBD|TODO)")))
+# The literal every raw pattern starts with: a text holding none of them holds no placeholder.
+RAW_LITERALS = tuple(literal for literal, _ in _RAW)
 
 
 def placeholder(text: str) -> str | None:
