@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ftprep
-from ftprep.engine import arrow_scan, conversation_columns, file_scans, language
+from ftprep.engine import arrow_scan, column_suspects, conversation_columns, file_scans, language
 
 MESSAGES = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
 EN = "How can I reset my password on the company portal, please tell me how?"
@@ -71,12 +71,16 @@ def test_random_conversations_agree(ignore: str | None, tmp_path_factory: pytest
         path = _write(rows, tmp_path_factory.mktemp("rows") / "rows.parquet", group)
         mp = pytest.MonkeyPatch()
         try:
-            mp.setattr(arrow_scan, "SLICE", run)  # runs that start and end inside row groups
             mp.setattr(language, "SAMPLE", 5)  # a sample that fills up and drops pairs
             fast, bridge, records = _three(path, mp, ignore=ignore)
+            assert fast == bridge == records
+            # Runs that start and end inside row groups. (The records path reads its own
+            # blocks, and an aggregated finding lists its rows in the order a block explains them.)
+            mp.setattr(arrow_scan, "SLICE", run)
+            fast, bridge, _ = _three(path, mp, ignore=ignore)
         finally:
             mp.undo()
-        assert fast == bridge == records
+        assert fast == bridge
 
     agree()
 
@@ -140,7 +144,7 @@ def test_what_stays_on_the_bridge(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_whitespace_it_strips_is_pythons() -> None:
-    assert conversation_columns.whitespace() == "".join(filter(str.isspace, map(chr, range(sys.maxunicode + 1))))
+    assert column_suspects.whitespace() == "".join(filter(str.isspace, map(chr, range(sys.maxunicode + 1))))
 
 
 POOLED = """

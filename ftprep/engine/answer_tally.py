@@ -51,9 +51,10 @@ class AnswerTally:
     first_chars: dict[int, int] = dataclasses.field(default_factory=dict)
     first_words: dict[int, int] = dataclasses.field(default_factory=dict)
 
-    def add(self, answers: t.Sequence[str], place: t.Callable[[int], int]) -> None:
-        """Count `answers`; `place(k)` is the row of answer k."""
-        self.answers += len(answers)
+    def add(self, answers: t.Sequence[str], place: t.Callable[[int], int], total: int | None = None) -> None:
+        """Count `answers`; `place(k)` is the row of answer k. `total`: the answers counted,
+        of which `answers` holds (at least) every one that ends in a letter, the ones measured."""
+        self.answers += len(answers) if total is None else total
         stripped = list(map(str.rstrip, answers))
         lasts: t.Iterator[str] = map(operator.getitem, stripped, itertools.repeat(slice(-1, None)))
         for k in itertools.compress(range(len(stripped)), map(str.isalpha, lasts)):
@@ -102,11 +103,12 @@ def tally(scan: t.Any, base: str, rows: list[t.Any], texts: list[str], field: st
     count(scan, field, answers, where)
 
 
-def count(scan: t.Any, field: str | None, answers: t.Sequence[str], place: t.Callable[[int], int]) -> None:
-    """Count these trained answers into `scan.answers`; `place(k)`: the row of answer k."""
+def count(scan: t.Any, field: str | None, answers: t.Sequence[str], place: t.Callable[[int], int],
+          total: int | None = None) -> None:
+    """Count these trained answers into `scan.answers`; `place(k)`: the row of answer k (`total`: AnswerTally.add)."""
     if scan.answers is None:
         scan.answers = AnswerTally(field)
-    scan.answers.add(answers, place)
+    scan.answers.add(answers, place, total)
 
 
 def findings(scan: t.Any, path: str) -> list[Diagnostic]:

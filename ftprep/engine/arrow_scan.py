@@ -111,7 +111,7 @@ class ArrowRows:
                     pass
                 else:
                     if lines is None:
-                        self._judge(frame)
+                        self.frame(frame)
                     else:
                         self._feed(lines, True)
                     continue
@@ -124,29 +124,45 @@ class ArrowRows:
     def frame(self, frame: t.Any) -> None:
         """A polars DataFrame of plain types (a Parquet row group polars read): judged
         column-wise where its schema allows, else as JSON lines."""
-        if self.columnar(frame.schema):
-            self._judge(frame)
+        if not self.columnar(frame.schema):
+            for start in range(0, frame.height, SLICE):
+                self._feed(json_lines(frame.slice(start, SLICE)), True)
             return
-        for start in range(0, frame.height, SLICE):
-            self._feed(json_lines(frame.slice(start, SLICE)), True)
+        from ftprep.engine.column_base import Judged
+
+        start, judge = 0, self._columns
+        # Until the judge is settled (what the engine counts in row order), every row goes to
+        # the engine, run by run; the judge keys them all the same.
+        while start < frame.height and not judge.settled(self.scan):
+            part = frame.slice(start, SLICE - self._held)
+            self._hold(part, Judged(list(range(part.height)), judge.keys(part)))
+            start += part.height
+        if start < frame.height:
+            part = frame.slice(start) if start else frame
+            self._hold(part, judge.judge(part, self.seen, self.scan))
 
     def columnar(self, schema: t.Any) -> bool:
         """Whether frames of this polars schema are judged column-wise."""
         known = tuple(schema.items())  # (a polars schema does not hash)
         if known not in self._judged:
-            from ftprep.engine import conversation_columns
+            from ftprep.engine import conversation_columns, field_columns
 
-            self._judged[known] = conversation_columns.applies(self.checker, self.checker.opts, schema)
-            if self._judged[known] and self._columns is None:
-                self._columns = conversation_columns.ConversationColumns(self.checker)
+            checker, opts = self.checker, self.checker.opts
+            judge: t.Any = None
+            if conversation_columns.applies(checker, opts, schema):
+                judge = conversation_columns.ConversationColumns(checker)
+            elif field_columns.applies(checker, opts, schema):
+                judge = field_columns.FieldColumns(checker)
+            self._judged[known] = judge is not None
+            if judge is not None and self._columns is None:
+                self._columns = judge
         return self._judged[known]
 
-    def _judge(self, frame: t.Any) -> None:
-        """Tally a frame's clean rows now; hold the rest (as JSON lines) for the row engine,
-        in the runs of SLICE rows the JSON lines path would form."""
-        if not self._lines or self._pending:  # (a mode's rows are checked before another's)
+    def _hold(self, frame: t.Any, judged: t.Any) -> None:
+        """Hold a judged frame's rows (its clean ones tallied already, the flagged ones as JSON
+        lines) for the row engine, in the runs of SLICE rows the JSON lines path would form."""
+        if self._pending:  # (a mode's rows are checked before another's)
             self.flush()
-        judged = self._columns.judge(frame, self.seen, self.scan)
         if judged.flagged:
             self._held_lines.extend(json_lines(frame[judged.flagged]))
             self._held_at.extend(self._held + k for k in judged.flagged)
@@ -163,8 +179,10 @@ class ArrowRows:
         k = bisect.bisect_left(self._held_at, n)
         at, lines = self._held_at[:k], self._held_lines[:k]
         keys = self._held_keys[:n]
-        for row, key in zip(at, self.checker.lines(self.scan, lines, False, at=at, span=n)):
-            keys[row] = key
+        engine = self.checker.lines(self.scan, lines, False, at=at, span=n)
+        if self._columns.engine_keys:
+            for row, key in zip(at, engine):
+                keys[row] = key
         self.scan.hashes.extend(keys)
         self._held_at = [a - n for a in self._held_at[k:]]
         del self._held_lines[:k], self._held_keys[:n]

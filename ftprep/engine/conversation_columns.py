@@ -18,16 +18,15 @@ equal conversations are both keyed here or both by the row engine.
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import typing as t
 
 from ftprep.core.options import Options
-from ftprep.engine import answer_tally, language, portable_keys, secret_anchors, secrets_scan
+from ftprep.engine import answer_tally, language
+from ftprep.engine.column_base import Judged, allowed, keys
+from ftprep.engine.column_suspects import cut_answers, suspect_rows
 from ftprep.engine.pairs_quality import PairTally, asking_text
 from ftprep.engine.scan_state import Scan
-from ftprep.tasks import chat, chat_rules, junk, placeholders
-from ftprep.tasks.control import control_literals
+from ftprep.tasks import chat, chat_rules
 
 if t.TYPE_CHECKING:
     import polars as pl
@@ -35,25 +34,6 @@ if t.TYPE_CHECKING:
     from ftprep.engine.row_checker import RowChecker
 
 ROLES = ("system", "user", "assistant", "tool")
-# polars' hash of a conversation, the key of a clean row (fixed: the same in every worker process).
-SEED = 0x5EED
-# A credential's key-like name followed by ':' or '=' (secret_anchors.separated); polars'
-# \w and \s are Unicode, so this finds at least what the ASCII rule finds.
-_KEYLIKE = "(?:" + "|".join(sorted(secret_anchors.KEYLIKE_ANCHORS)) + r")[\w-]{0,8}[\"']?\s{0,8}[:=]"
-# The runs of digits and the IBAN heads of secret_anchors.anchors (a backslash counts as a
-# separator there, in a JSON line; here too, for a superset).
-_DIGITS = r"[0-9][0-9 .()/+\\-]{5,}[0-9]|[A-Z]{2}[0-9]{2}"
-_OTHER_ANCHORS = [a for a in secret_anchors.CREDENTIAL_ANCHORS if a not in secret_anchors.KEYLIKE_ANCHORS]
-# A text whose first character is printable ASCII (not a space) is not whitespace only.
-_MAY_BE_BLANK = r"^[^!-~]"
-_whitespace: list[str] = []
-
-
-def whitespace() -> str:
-    """Every character `str.isspace` holds (none lies above U+3000), for polars' strip."""
-    if not _whitespace:
-        _whitespace.append("".join(filter(str.isspace, map(chr, range(0x3001)))))
-    return _whitespace[0]
 
 
 def applies(checker: RowChecker, opts: Options, schema: t.Mapping[str, t.Any]) -> bool:
@@ -67,28 +47,26 @@ def applies(checker: RowChecker, opts: Options, schema: t.Mapping[str, t.Any]) -
     template = opts.chat_template
     return (col is not None and checker.task.base == "chat" and checker.task.module.row_type is chat.row_type
             and list(schema) == [col] and schema[col] == pl.List(pl.Struct({"role": pl.String, "content": pl.String}))
-            and checker.tally is None and not opts.explain_all and not opts.dataset
-            and not portable_keys.on()
-            and (template is None or template in chat_rules.ANY_ORDER)
+            and allowed(checker, opts) and (template is None or template in chat_rules.ANY_ORDER)
             and template not in chat_rules.THINK_TEMPLATES)
-
-
-@dataclasses.dataclass
-class Judged:
-    """A frame's rows the row engine must see (indices in the frame, ascending) and every row's key."""
-
-    flagged: list[int]
-    keys: list[int]
 
 
 class ConversationColumns:
     """The column-wise rules of one chat task's checker."""
 
+    # A flagged row is keyed by the row engine: a null message and a message of nulls are one
+    # to polars' hash, two rows to the engine's. Flags follow the conversation alone, so a clean
+    # row never repeats a flagged one.
+    engine_keys = True
+
     def __init__(self, checker: RowChecker) -> None:
         self.checker = checker
         self.column = t.cast(str, checker.conversation)
         self.kept = checker.suspects.kept
-        self.tokens = control_literals()
+
+    def settled(self, scan: Scan) -> bool:
+        """Whether what the row engine counts in row order is settled (for chat rows, always)."""
+        return True
 
     def judge(self, frame: pl.DataFrame, first: int, scan: Scan) -> Judged:
         """Flag the frame's rows the row engine must see; tally the others into `scan`
@@ -96,61 +74,30 @@ class ConversationColumns:
         import polars as pl
 
         conv = frame.get_column(self.column)
-        keys = conv.hash(SEED).reinterpret(signed=True).to_list()
         length = conv.list.len()
         messages = (frame.with_row_index("r").with_columns(n=length).filter(pl.col("n") >= 2)
                     .explode(self.column).unnest(self.column)
                     .with_columns(pos=pl.int_range(pl.len()).over("r")))
         flagged = set(range(frame.height)) - set(messages.get_column("r").unique().to_list())
         flagged.update(self._flagged(messages))
-        keys = [k or 1 for k in keys]
-        for k in flagged:  # (keyed by the row engine)
-            keys[k] = 0
         clean = messages.filter(~pl.col("r").is_in(sorted(flagged))) if flagged else messages
         self._tally(scan, clean, frame, first)
-        return Judged(sorted(flagged), keys)
+        return Judged(sorted(flagged), self.keys(frame))
+
+    def keys(self, frame: pl.DataFrame) -> list[int]:
+        """Every row's key: polars' hash of its conversation (a flagged row's is the row engine's)."""
+        return keys(frame.get_column(self.column))
 
     def _flagged(self, messages: pl.DataFrame) -> set[int]:
         """The rows of these messages that the row engine must decode or explain."""
         import polars as pl
 
-        role, content = pl.col("role"), pl.col("content")
-        last = pl.col("pos") == pl.col("n") - 1
-        marks = {
-            # decode: a role of the four, a non-empty content; is_clean: the assistant answers last
-            "row": (role.is_null() | ~role.is_in(ROLES) | content.is_null() | (content == "")
-                    | (last & (role != "assistant")) | content.str.contains_any(self.tokens)),
-            "blank": content.str.contains(_MAY_BE_BLANK),
-        }
-        if "placeholders" in self.kept:
-            marks["placeholder"] = content.str.contains_any(list(placeholders.RAW_LITERALS))
-        if "secrets" in self.kept:
-            marks["secret"] = (content.str.contains_any(_OTHER_ANCHORS) | content.str.contains(_KEYLIKE)
-                               | content.str.contains(_DIGITS))
-        if "junk" in self.kept:
-            answer = role == "assistant"
-            stripped = content.str.strip_chars_end(whitespace())
-            marks["junk"] = content.str.contains_any(junk.TEXT_MARKS)
-            marks["fence"] = answer & (content.str.count_matches("```", literal=True) % 2 == 1)
-            # A loop's last LOOP_CHARS characters occur again within LOOP_MAX_SPAN before them.
-            window = stripped.str.head(-junk.LOOP_CHARS).str.tail(junk.LOOP_MAX_SPAN)
-            marks["loop"] = answer & window.str.contains(stripped.str.tail(junk.LOOP_CHARS), literal=True)
-        found = messages.select(pl.col("r"), pl.col("content"), **{k: v.fill_null(True) for k, v in marks.items()})
-        hit = found.filter(pl.any_horizontal(*marks))
-        rows = set(hit.filter(pl.col("row")).get_column("r").to_list())
-        rules: dict[str, t.Callable[[str], t.Any]] = {
-            "blank": str.isspace, "secret": secrets_scan.scan_text, "junk": junk.marked,
-            "fence": junk.unclosed_fence, "loop": junk.loop}
-        for name, rule in rules.items():
-            if name in marks:
-                part = hit.filter(pl.col(name) & ~pl.col("r").is_in(sorted(rows)))
-                rows.update(r for r, x in zip(part.get_column("r").to_list(), part.get_column("content").to_list())
-                            if rule(x))
-        if "placeholder" in marks:
-            part = hit.filter(pl.col("placeholder") & ~pl.col("r").is_in(sorted(rows)))
-            owners = part.get_column("r").to_list()
-            rows.update(owners[k] for k in placeholders.placeholder_suspects(part.get_column("content").to_list()))
-        return rows
+        role = pl.col("role")
+        # decode: a role of the four (the content: column_suspects); is_clean: the assistant answers last
+        wrong = role.is_null() | ~role.is_in(ROLES) | ((pl.col("pos") == pl.col("n") - 1) & (role != "assistant"))
+        flagged = set(messages.filter(wrong.fill_null(True)).get_column("r").to_list())
+        texts = messages.select("r", "content", trained=(role == "assistant").fill_null(False))
+        return suspect_rows(texts, self.kept, flagged)
 
     def _tally(self, scan: Scan, clean: pl.DataFrame, frame: pl.DataFrame, first: int) -> None:
         """What the row engine counts over typed rows, for the clean ones: column types,
@@ -168,9 +115,11 @@ class ConversationColumns:
             scan.types.counted(column, kind, clean.height, start)
         answers = clean.filter(pl.col("pos") == pl.col("n") - 1)
         if checker.truncation:
-            at = answers.get_column("r").to_list()
-            answer_tally.count(scan, checker.answer_field, answers.get_column("content").to_list(),
-                               lambda k: first + at[k])
+            content = answers.get_column("content")
+            cut = cut_answers(content)
+            at = answers.get_column("r").gather(cut).to_list()
+            answer_tally.count(scan, checker.answer_field, content.gather(cut).to_list(), lambda k: first + at[k],
+                               answers.height)
         if checker.languages:
             self._exchanges(scan, clean, answers, frame, first)
 
@@ -197,4 +146,4 @@ class ConversationColumns:
                                     asking, "chat")
 
 
-__all__ = ["ConversationColumns", "Judged", "applies", "whitespace"]
+__all__ = ["ConversationColumns", "applies"]

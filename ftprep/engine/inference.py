@@ -141,14 +141,18 @@ class ColumnTypes:
             if not values:
                 continue
             if col in self.undated:
-                counts = self.count.setdefault(col, {})
-                counts["string"] = counts.get("string", 0) + len(values)
+                self.strings(col, len(values))
                 continue
             for k, v in enumerate(values):
                 if not (v[:1].isdigit() and is_date(v)):
                     self.add(col, "string", row(k), len(values) - k)
                     break
                 self.add(col, "date", row(k), example=v)
+
+    def strings(self, column: str, n: int) -> None:
+        """`n` strings of typed rows in a column known to hold text (`undated`)."""
+        counts = self.count.setdefault(column, {})
+        counts["string"] = counts.get("string", 0) + n
 
     def counted(self, column: str, kind: str, n: int, row: int) -> None:
         """`n` values of one kind known from the row type (typed rows)."""

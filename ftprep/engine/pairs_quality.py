@@ -70,8 +70,12 @@ class PairTally:
     sample: LanguageSample = dataclasses.field(default_factory=LanguageSample)
 
     def lengths(self, prompts: t.Sequence[str], chosen: t.Sequence[str], rejected: t.Sequence[str]) -> None:
-        c = list(map(len, chosen))
-        r = [n or 1 for n in map(len, rejected)]
+        self.counted(list(map(len, chosen)), list(map(len, rejected)))
+
+    def counted(self, chosen: list[int], rejected: list[int]) -> None:
+        """Pairs whose sides have these lengths (in characters)."""
+        c = chosen
+        r = [n or 1 for n in rejected]
         self.pairs += len(c)
         self.chosen_longer += sum(map(operator.gt, c, r))
         self.rejected_longer += sum(map(operator.lt, c, r))

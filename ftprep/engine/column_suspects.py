@@ -1,0 +1,92 @@
+"""The text rules' prefilters (ftprep.engine.text_suspects) as polars expressions
+over a column of texts: which rows may hold an empty or whitespace-only text, a
+control token, a placeholder, a credential or personal data, or junk.
+
+Each prefilter is a superset at native speed (a literal search, a regex whose
+classes hold the Python rule's), and the Python rule itself then runs on the
+texts it keeps only: a row is flagged on the rule's answer, never on the
+prefilter's, so a loose prefilter costs time and never changes a verdict.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ftprep.engine import secret_anchors, secrets_scan
+from ftprep.tasks import junk, placeholders
+from ftprep.tasks.control import control_literals
+
+if t.TYPE_CHECKING:
+    import polars as pl
+
+# A credential's key-like name followed by ':' or '=' (secret_anchors.separated); polars'
+# \w and \s are Unicode, so this finds at least what the ASCII rule finds.
+_KEYLIKE = "(?:" + "|".join(sorted(secret_anchors.KEYLIKE_ANCHORS)) + r")[\w-]{0,8}[\"']?\s{0,8}[:=]"
+# The runs of digits and the IBAN heads of secret_anchors.anchors (a backslash counts as a
+# separator there, in a JSON line; here too, for a superset).
+_DIGITS = r"[0-9][0-9 .()/+\\-]{5,}[0-9]|[A-Z]{2}[0-9]{2}"
+_OTHER_ANCHORS = [a for a in secret_anchors.CREDENTIAL_ANCHORS if a not in secret_anchors.KEYLIKE_ANCHORS]
+# A text whose first character is printable ASCII (not a space) is not whitespace only.
+_MAY_BE_BLANK = r"^[^!-~]"
+_whitespace: list[str] = []
+
+
+def whitespace() -> str:
+    """Every character `str.isspace` holds (none lies above U+3000), for polars' strip."""
+    if not _whitespace:
+        _whitespace.append("".join(filter(str.isspace, map(chr, range(0x3001)))))
+    return _whitespace[0]
+
+
+# The Python rule behind each prefilter (placeholders: a block's texts at once).
+_RULES: dict[str, t.Callable[[str], t.Any]] = {
+    "blank": str.isspace, "secret": secrets_scan.scan_text, "junk": junk.marked, "fence": junk.unclosed_fence,
+    "loop": junk.loop}
+
+
+def suspect_rows(texts: pl.DataFrame, kept: t.Collection[str], flagged: set[int]) -> set[int]:
+    """The rows (`texts`: columns r, its row; content; trained, whether the junk rules of
+    structure judge it) holding a null or empty text or a control token, or a finding of
+    the kept families' rules (ftprep.engine.text_suspects.families); added to `flagged`,
+    the rows already sent on, whose texts need no further search."""
+    import polars as pl
+
+    content, trained = pl.col("content"), pl.col("trained")
+    marks = {"row": content.is_null() | (content == "") | content.str.contains_any(control_literals()),
+             "blank": content.str.contains(_MAY_BE_BLANK)}
+    if "placeholders" in kept:
+        marks["placeholder"] = content.str.contains_any(list(placeholders.RAW_LITERALS))
+    if "secrets" in kept:
+        marks["secret"] = (content.str.contains_any(_OTHER_ANCHORS) | content.str.contains(_KEYLIKE)
+                           | content.str.contains(_DIGITS))
+    if "junk" in kept:
+        stripped = content.str.strip_chars_end(whitespace())
+        marks["junk"] = content.str.contains_any(junk.TEXT_MARKS)
+        marks["fence"] = trained & (content.str.count_matches("```", literal=True) % 2 == 1)
+        # A loop's last LOOP_CHARS characters occur again within LOOP_MAX_SPAN before them.
+        window = stripped.str.head(-junk.LOOP_CHARS).str.tail(junk.LOOP_MAX_SPAN)
+        marks["loop"] = trained & window.str.contains(stripped.str.tail(junk.LOOP_CHARS), literal=True)
+    found = texts.select("r", "content", **{k: v.fill_null(True) for k, v in marks.items()})
+    hit = found.filter(pl.any_horizontal(*marks))
+    rows = set(flagged)
+    rows.update(hit.filter(pl.col("row")).get_column("r").to_list())
+    for name, rule in _RULES.items():
+        if name in marks:
+            part = hit.filter(pl.col(name) & ~pl.col("r").is_in(sorted(rows)))
+            rows.update(r for r, x in zip(part.get_column("r").to_list(), part.get_column("content").to_list())
+                        if rule(x))
+    if "placeholder" in marks:
+        part = hit.filter(pl.col("placeholder") & ~pl.col("r").is_in(sorted(rows)))
+        owners = part.get_column("r").to_list()
+        rows.update(owners[k] for k in placeholders.placeholder_suspects(part.get_column("content").to_list()))
+    return rows
+
+
+def cut_answers(answers: pl.Series) -> list[int]:
+    """The answers whose last character (trailing whitespace aside) is a letter: the only
+    ones ftprep.engine.answer_tally measures."""
+    lasts = answers.str.strip_chars_end(whitespace()).str.tail(1).to_list()
+    return [k for k, last in enumerate(lasts) if last is not None and last.isalpha()]
+
+
+__all__ = ["cut_answers", "suspect_rows", "whitespace"]
