@@ -70,8 +70,8 @@ def test_random_rows_agree(task: str, ignore: str | None, tmp_path_factory: pyte
 
 
 def test_clean_rows_are_not_written_as_json_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """After the first run (dates are looked for in row order), only flagged rows are written;
-    a duplicate of a clean row whose droppable column holds data is found."""
+    """Only flagged rows are written; a duplicate of a clean row whose droppable column holds
+    data is found."""
     monkeypatch.setattr(arrow_scan, "SLICE", 100)
     rows = [{"instruction": f"Question number {i}?", "output": "An answer that ends well.", "input": ""}
             for i in range(1000)]
@@ -83,22 +83,36 @@ def test_clean_rows_are_not_written_as_json_lines(tmp_path: Path, monkeypatch: p
     real = arrow_scan.json_lines
     monkeypatch.setattr(arrow_scan, "json_lines", lambda r: written.append(len(r)) or real(r))
     fast = ftprep.check(str(path), task="text", min_rows=1).to_json()
-    assert sum(written) == 100 + 1  # the first run, then row 500 (row 10 is in the first run)
+    assert sum(written) == 2  # rows 10 and 500
     codes = {(d["code"], d.get("row")) for d in fast["files"][0]["diagnostics"]}
     assert ("V010", 10) in codes and ("D001", 500) in codes and any(c == "S003" for c, _ in codes)
     monkeypatch.setattr(arrow_scan, "json_lines", real)
     assert (fast, fast) == _three(path, monkeypatch, task="text")[1:]
 
 
-def test_a_column_of_dates_stays_with_the_row_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dates are counted in row order until a column meets a non-date: the types, and so the
-    report, are the row engine's however the rows are cut."""
-    monkeypatch.setattr(arrow_scan, "SLICE", 10)
-    rows = [{"instruction": DATES[i % 3] if i < 35 else f"Question {i}", "output": "Fine, thanks."} for i in range(80)]
+def test_a_pair_with_one_answer_twice_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"prompt": f"Question {i}?", "chosen": "Yes, it is.", "rejected": "No, it is not."} for i in range(40)]
+    rows[7]["rejected"] = rows[7]["chosen"]
     path = tmp_path / "rows.parquet"
     pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=16)
-    fast, bridge, _ = _three(path, monkeypatch, task="text")
+    fast, bridge, records = _three(path, monkeypatch, task="dpo")
+    assert fast == bridge == records
+    assert [(d["code"], d["row"]) for d in fast["files"][0]["diagnostics"]] == [("V005", 7)]
+
+
+def test_a_column_of_dates_is_counted_in_row_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dates are counted in row order until a column meets a non-date, over the rows the row
+    type decodes, flagged or not: the types, and so the report, are the row engine's."""
+    monkeypatch.setattr(arrow_scan, "SLICE", 10)
+    rows = [{"instruction": DATES[i % 3] if i < 35 else f"Question {i}", "output": "Fine, thanks."} for i in range(80)]
+    rows[3]["output"] = "Dear {customer_name}, fine."  # a flagged row among the dates
+    rows[5]["output"] = None
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=16)
+    fast, bridge, records = _three(path, monkeypatch, task="text")
     assert fast == bridge
+    monkeypatch.setattr(arrow_scan, "SLICE", 5000)
+    assert _three(path, monkeypatch, task="text")[0] == records
 
 
 def test_the_pair_tallies_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

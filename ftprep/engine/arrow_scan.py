@@ -128,18 +128,7 @@ class ArrowRows:
             for start in range(0, frame.height, SLICE):
                 self._feed(json_lines(frame.slice(start, SLICE)), True)
             return
-        from ftprep.engine.column_base import Judged
-
-        start, judge = 0, self._columns
-        # Until the judge is settled (what the engine counts in row order), every row goes to
-        # the engine, run by run; the judge keys them all the same.
-        while start < frame.height and not judge.settled(self.scan):
-            part = frame.slice(start, SLICE - self._held)
-            self._hold(part, Judged(list(range(part.height)), judge.keys(part)))
-            start += part.height
-        if start < frame.height:
-            part = frame.slice(start) if start else frame
-            self._hold(part, judge.judge(part, self.seen, self.scan))
+        self._hold(frame, self._columns.judge(frame, self.seen, self.scan))
 
     def columnar(self, schema: t.Any) -> bool:
         """Whether frames of this polars schema are judged column-wise."""
@@ -179,8 +168,9 @@ class ArrowRows:
         k = bisect.bisect_left(self._held_at, n)
         at, lines = self._held_at[:k], self._held_lines[:k]
         keys = self._held_keys[:n]
-        engine = self.checker.lines(self.scan, lines, False, at=at, span=n)
-        if self._columns.engine_keys:
+        judge = self._columns
+        engine = self.checker.lines(self.scan, lines, False, at=at, span=n, types=judge.engine_types)
+        if judge.engine_keys:
             for row, key in zip(at, engine):
                 keys[row] = key
         self.scan.hashes.extend(keys)

@@ -58,15 +58,13 @@ class ConversationColumns:
     # to polars' hash, two rows to the engine's. Flags follow the conversation alone, so a clean
     # row never repeats a flagged one.
     engine_keys = True
+    # Its column types are counts (no test in row order): the row engine counts the flagged rows'.
+    engine_types = True
 
     def __init__(self, checker: RowChecker) -> None:
         self.checker = checker
         self.column = t.cast(str, checker.conversation)
         self.kept = checker.suspects.kept
-
-    def settled(self, scan: Scan) -> bool:
-        """Whether what the row engine counts in row order is settled (for chat rows, always)."""
-        return True
 
     def judge(self, frame: pl.DataFrame, first: int, scan: Scan) -> Judged:
         """Flag the frame's rows the row engine must see; tally the others into `scan`

@@ -11,9 +11,8 @@ one key for both is what finds it. A row with a null trained field has no key,
 as in the row engine.
 
 Types: a column is tested for dates in row order until its first non-date value
-(ftprep.engine.inference.ColumnTypes.typed), so until every trained column has
-met one, rows go to the row engine in its runs; column-wise judging starts at a
-run's first row after that (`settled`), usually the second run of a file.
+(ftprep.engine.inference.ColumnTypes.column), so the typed rows' types, flagged
+or not, are counted here in row order, and not by the row engine.
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ def applies(checker: RowChecker, opts: Options, schema: t.Mapping[str, t.Any]) -
 class FieldColumns:
     """The column-wise rules of one text or DPO task's checker."""
 
-    engine_keys = False  # (see the module's doc)
+    engine_keys = engine_types = False  # (see the module's doc)
 
     def __init__(self, checker: RowChecker) -> None:
         self.checker = checker
@@ -61,10 +60,6 @@ class FieldColumns:
         self.kept = checker.suspects.kept
         self.dpo = checker.task.base == "dpo"
         self.droppable = _LAYOUTS[checker.task.base].DATA_LIKE
-
-    def settled(self, scan: Scan) -> bool:
-        """Whether every trained column has met a value that is not a date (see the module's doc)."""
-        return scan.types.undated.issuperset(self.columns)
 
     def judge(self, frame: pl.DataFrame, first: int, scan: Scan) -> Judged:
         """Flag the frame's rows the row engine must see; tally the others into `scan`
@@ -82,6 +77,7 @@ class FieldColumns:
         texts = pl.concat([indexed.select("r", content=c, trained=pl.lit(j == 1)) for j, c in enumerate(cols)])
         flagged = suspect_rows(texts, self.kept, flagged)
         clean = indexed.filter(~pl.col("r").is_in(sorted(flagged))) if flagged else indexed
+        self._types(scan, indexed, first)
         self._tally(scan, clean, first)
         return Judged(sorted(flagged), self.keys(frame))
 
@@ -92,6 +88,18 @@ class FieldColumns:
         missing = frame.select(pl.any_horizontal(*(pl.col(c).is_null() for c in self.columns))).to_series()
         return keys(frame.select(pl.struct(self.columns)).to_series(), missing)
 
+    def _types(self, scan: Scan, indexed: pl.DataFrame, first: int) -> None:
+        """The column types of the rows the row type decodes (a text in every trained field,
+        nothing in a droppable one), flagged or not, in row order."""
+        import polars as pl
+
+        typed = [pl.col(c).is_not_null() & (pl.col(c) != "") for c in self.columns]
+        typed += [pl.col(d).is_null() | (pl.col(d) == "") for d in self.droppable if d in indexed.columns]
+        rows = indexed.filter(pl.all_horizontal(*typed))
+        at = rows.get_column("r")
+        for c in self.columns:
+            scan.types.column(c, rows.get_column(c), lambda k: first + at[k])
+
     def _tally(self, scan: Scan, clean: pl.DataFrame, first: int) -> None:
         """What the row engine counts over typed rows, for the clean ones."""
         import polars as pl
@@ -100,8 +108,6 @@ class FieldColumns:
             return
         checker, (question, answer) = self.checker, self.columns[:2]
         at = clean.get_column("r")
-        for c in self.columns:
-            scan.types.strings(c, clean.height)
         if self.dpo:
             if scan.pairs is None:
                 scan.pairs = PairTally()

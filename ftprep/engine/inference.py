@@ -137,17 +137,20 @@ class ColumnTypes:
         text column costs one test per block."""
         n = len(columns)
         for j, col in enumerate(columns):
-            values = texts[j::n]
-            if not values:
-                continue
-            if col in self.undated:
-                self.strings(col, len(values))
-                continue
-            for k, v in enumerate(values):
-                if not (v[:1].isdigit() and is_date(v)):
-                    self.add(col, "string", row(k), len(values) - k)
-                    break
-                self.add(col, "date", row(k), example=v)
+            self.column(col, texts[j::n], row)
+
+    def column(self, col: str, values: t.Sequence[str], row: t.Callable[[int], int]) -> None:
+        """One column's strings of typed rows, in row order (`row(k)`: the row of value k)."""
+        if not len(values):
+            return
+        if col in self.undated:
+            self.strings(col, len(values))
+            return
+        for k, v in enumerate(values):
+            if not (v[:1].isdigit() and is_date(v)):
+                self.add(col, "string", row(k), len(values) - k)
+                break
+            self.add(col, "date", row(k), example=v)
 
     def strings(self, column: str, n: int) -> None:
         """`n` strings of typed rows in a column known to hold text (`undated`)."""

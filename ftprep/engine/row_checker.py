@@ -193,15 +193,16 @@ class RowChecker:
 
     # -- JSON Lines -----------------------------------------------------------
     def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool, at: t.Sequence[int] | None = None,
-              span: int = 0) -> list[int]:
+              span: int = 0, types: bool = True) -> list[int]:
         """Scan a list of lines (without their newlines). `truncated_tail`: the
         last line is the end of a file without a final newline, so a parse
         failure there is a truncation. `at`: the lines are some rows of a run of
         `span` rows written from values (no blank line among them), line k being
         the run's row at[k]; the run's rows and lines are counted, and the lines'
-        keys are returned rather than kept (the caller keys the run's other rows)."""
+        keys are returned rather than kept (the caller keys the run's other rows), and with
+        `types` False the column types of the typed ones are left to the caller too."""
         if at is not None:
-            return self._rows_at(scan, lines, at, span)
+            return self._rows_at(scan, lines, at, span, types)
         if not lines:
             return []
         if self.tally is not None:  # the rows as the trainer's prep reads them, counted in tokens
@@ -257,7 +258,7 @@ class RowChecker:
         scan.hashes.extend(keys)
         return keys
 
-    def _rows_at(self, scan: Scan, lines: list[bytes], at: t.Sequence[int], span: int) -> list[int]:
+    def _rows_at(self, scan: Scan, lines: list[bytes], at: t.Sequence[int], span: int, types: bool) -> list[int]:
         """`lines` as rows at[k] of a run of `span` rows (see `lines`)."""
         first_line, first_row = scan.lines + 1, scan.rows
         scan.lines += span
@@ -279,13 +280,13 @@ class RowChecker:
         for i, key in zip(line_of, self.keys(rows)):
             keys[i] = key
         self._typed_rows(scan, lines, rows, line_of, lambda k: first_line + at[line_of[k]],
-                         lambda k: first_row + at[line_of[k]])
+                         lambda k: first_row + at[line_of[k]], types)
         for i in failed:
             keys[i] = self._explain_line(scan, lines[i], first_line + at[i], first_row + at[i], False)
         return keys
 
     def _typed_rows(self, scan: Scan, lines: list[bytes], rows: list[t.Any], line_of: t.Sequence[int],
-                    line_no: t.Callable[[int], int], row_no: t.Callable[[int], int]) -> None:
+                    line_no: t.Callable[[int], int], row_no: t.Callable[[int], int], types: bool = True) -> None:
         """Typed rows (row k is lines[line_of[k]], at line_no(k) and row row_no(k)): tallied, and the suspects explained."""
         if not rows:
             return
@@ -307,7 +308,8 @@ class RowChecker:
             tally_exchanges(scan, self.task, rows, self.required, row_no)
         if self.truncation:
             answer_tally.tally(scan, self.task.base, rows, texts, self.answer_field, row_no)
-        scan.types.typed_rows(self.layout, rows, texts, row_no)
+        if types:
+            scan.types.typed_rows(self.layout, rows, texts, row_no)
         suspects |= self.suspects.rows(rows, texts, raw, suspects)
         for k in sorted(suspects):
             self._explain_line(scan, lines[line_of[k]], line_no(k), row_no(k), False, typed=True)
