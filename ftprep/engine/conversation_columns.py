@@ -36,17 +36,22 @@ if t.TYPE_CHECKING:
 ROLES = ("system", "user", "assistant", "tool")
 
 
+def _messages(*fields: str) -> t.Any:
+    import polars as pl
+
+    return pl.List(pl.Struct({f: pl.String for f in fields}))
+
+
 def applies(checker: RowChecker, opts: Options, schema: t.Mapping[str, t.Any]) -> bool:
     """Whether frames of this polars schema are judged here: a chat task's one
     conversation column of {role, content} strings, keys compared within the file
     only, no per-row accounting that needs every row (tokens, explain-all), and a
     template whose clean rows need only the last turn to be the assistant's."""
-    import polars as pl
-
     col = checker.conversation
     template = opts.chat_template
+    messages = (_messages("role", "content"), _messages("content", "role"))
     return (col is not None and checker.task.base == "chat" and checker.task.module.row_type is chat.row_type
-            and list(schema) == [col] and schema[col] == pl.List(pl.Struct({"role": pl.String, "content": pl.String}))
+            and list(schema) == [col] and schema[col] in messages
             and allowed(checker, opts) and (template is None or template in chat_rules.ANY_ORDER)
             and template not in chat_rules.THINK_TEMPLATES)
 

@@ -139,7 +139,7 @@ class ColumnTypes:
         for j, col in enumerate(columns):
             self.column(col, texts[j::n], row)
 
-    def column(self, col: str, values: t.Sequence[str], row: t.Callable[[int], int]) -> None:
+    def column(self, col: str, values: t.Collection[str], row: t.Callable[[int], int]) -> None:
         """One column's strings of typed rows, in row order (`row(k)`: the row of value k)."""
         if not len(values):
             return

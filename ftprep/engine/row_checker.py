@@ -207,18 +207,7 @@ class RowChecker:
             return []
         if self.tally is not None:  # the rows as the trainer's prep reads them, counted in tokens
             self.tally.lines(scan.lengths, lines, scan.lines + 1, scan.rows, truncated_tail)
-        # Decode at C speed; a failing line stops `extend` right after the rows
-        # before it, so each failure costs one Python round trip.
-        rows: list[t.Any] = []
-        failed: list[int] = []
-        it = iter(lines)
-        decode = self.typed.decode
-        while True:
-            try:
-                rows.extend(map(decode, it))
-                break
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-                failed.append(len(rows) + len(failed))
+        rows, failed = self._decoded(lines)
         first_line, first_row = scan.lines + 1, scan.rows
         scan.lines += len(lines)
         if not failed:
@@ -265,15 +254,7 @@ class RowChecker:
         scan.rows += span
         if not lines:
             return []
-        rows: list[t.Any] = []
-        failed: list[int] = []
-        it = iter(lines)
-        while True:
-            try:
-                rows.extend(map(self.typed.decode, it))
-                break
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-                failed.append(len(rows) + len(failed))
+        rows, failed = self._decoded(lines)
         bad = set(failed)
         line_of = [i for i in range(len(lines)) if i not in bad] if failed else range(len(lines))
         keys = [0] * len(lines)
@@ -284,6 +265,21 @@ class RowChecker:
         for i in failed:
             keys[i] = self._explain_line(scan, lines[i], first_line + at[i], first_row + at[i], False)
         return keys
+
+    def _decoded(self, lines: list[bytes]) -> tuple[list[t.Any], list[int]]:
+        """The lines that decode into the row type, and the indices of those that do not.
+        Decoded at C speed: a failing line stops `extend` right after the rows before it,
+        so each failure costs one Python round trip."""
+        rows: list[t.Any] = []
+        failed: list[int] = []
+        it = iter(lines)
+        decode = self.typed.decode
+        while True:
+            try:
+                rows.extend(map(decode, it))
+                return rows, failed
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                failed.append(len(rows) + len(failed))
 
     def _typed_rows(self, scan: Scan, lines: list[bytes], rows: list[t.Any], line_of: t.Sequence[int],
                     line_no: t.Callable[[int], int], row_no: t.Callable[[int], int], types: bool = True) -> None:
