@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ftprep
-from ftprep.engine import arrow_scan, column_suspects, conversation_columns, file_scans, language
+from ftprep.engine import arrow_scan, column_suspects, conversation_columns, field_columns, file_scans, language
 
 MESSAGES = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
 EN = "How can I reset my password on the company portal, please tell me how?"
@@ -51,11 +51,12 @@ def _write(rows: list, path: Path, group: int = 4) -> Path:
 
 
 def _three(path: Path, monkeypatch: pytest.MonkeyPatch, **args: object) -> tuple[dict, dict, dict]:
-    """(column-wise, JSON lines bridge, records path) reports of one Parquet file."""
+    """(column-wise, JSON lines bridge, records path) reports of one Parquet file (task: chat unless given)."""
     args = {"task": "chat", "min_rows": 1, **args}
     fast = ftprep.check(str(path), **args).to_json()
     with monkeypatch.context() as m:
         m.setattr(conversation_columns, "applies", lambda *a: False)
+        m.setattr(field_columns, "applies", lambda *a: False)
         bridge = ftprep.check(str(path), **args).to_json()
         m.setattr(file_scans, "columnar", lambda *a: False)
         records = ftprep.check(str(path), **args).to_json()

@@ -1,6 +1,6 @@
 """Text and DPO rows in Parquet judged column-wise (ftprep.engine.field_columns):
 the report is the one the row engine gives the same rows as JSON lines (the
-bridge) and as records, on random rows full of what the rules look for, with
+bridge) and as records (test_conversation_columns._three), on random rows full of what the rules look for, with
 droppable columns and dates; clean rows never become JSON lines."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_conversation_columns import TEXTS
+from test_conversation_columns import TEXTS, _three
 
 import ftprep
-from ftprep.engine import arrow_scan, field_columns, file_scans, language
+from ftprep.engine import arrow_scan, language
 
 DATES = ["2024-01-05", "2023-12-31T10:00:00", "12/31/2023"]
 text = st.one_of(st.none(), st.sampled_from(TEXTS + DATES), st.text(max_size=8))
@@ -29,18 +29,6 @@ LAYOUTS = {
              "rejected": st.one_of(text, long, st.just("Paris")), "system": st.sampled_from(["", None, "Be brief."])},
             {}),
 }
-
-
-def _three(path: Path, monkeypatch: pytest.MonkeyPatch, **args: object) -> tuple[dict, dict, dict]:
-    """(column-wise, JSON lines bridge, records path) reports of one Parquet file."""
-    args = {"min_rows": 1, **args}
-    fast = ftprep.check(str(path), **args).to_json()
-    with monkeypatch.context() as m:
-        m.setattr(field_columns, "applies", lambda *a: False)
-        bridge = ftprep.check(str(path), **args).to_json()
-        m.setattr(file_scans, "columnar", lambda *a: False)
-        records = ftprep.check(str(path), **args).to_json()
-    return fast, bridge, records
 
 
 @pytest.mark.parametrize("ignore", [None, "Q"])
