@@ -24,6 +24,7 @@ EN = "How can I reset my password on the company portal, please tell me how?"
 # What each rule looks for, and its near misses (assembled at run time: fake values).
 TEXTS = [
     "", " ", "\t\n", "\x1c", "\u3000", "\u00a0x", "hello there", "The answer is 4.", "Paris",
+    "<think>Two and two.</think>The answer is 4.",
     "<|im_start|>", "a [INST] b", "<image> what is this?", "<b>bold</b> [1]", "{{name}}", "Dear {customer_name},",
     "<NAME> wrote", "[INSERT NAME] here", "{x}", "a {b} c", "AKIA" + "QX4MPLE7ZT3K2FWN", "api_key = " + "Zx9vLq2Rt7Wk4P",
     "the key idea", "password: hunter2hunter2", "jane.doe" + "@acme-mail.com", "4528 7316 " + "0294 5185",
@@ -63,8 +64,10 @@ def _three(path: Path, monkeypatch: pytest.MonkeyPatch, **args: object) -> tuple
     return fast, bridge, records
 
 
-@pytest.mark.parametrize("ignore", [None, "Q", "Q031,V010"])
-def test_random_conversations_agree(ignore: str | None, tmp_path_factory: pytest.TempPathFactory) -> None:
+@pytest.mark.parametrize(("ignore", "template"), [(None, None), ("Q", None), ("Q031,V010", None), (None, "qwen3"),
+                                                  ("Q", "mistral_v3_tekken"), ("Q", "phi_4"), ("Q", "deepseek_v3")])
+def test_random_conversations_agree(ignore: str | None, template: str | None,
+                                    tmp_path_factory: pytest.TempPathFactory) -> None:
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(conversation, min_size=1, max_size=40), st.integers(1, 9), st.integers(2, 12))
     def agree(rows: list, group: int, run: int) -> None:
@@ -73,12 +76,12 @@ def test_random_conversations_agree(ignore: str | None, tmp_path_factory: pytest
         mp = pytest.MonkeyPatch()
         try:
             mp.setattr(language, "SAMPLE", 5)  # a sample that fills up and drops pairs
-            fast, bridge, records = _three(path, mp, ignore=ignore)
+            fast, bridge, records = _three(path, mp, ignore=ignore, chat_template=template)
             assert fast == bridge == records
             # Runs that start and end inside row groups. (The records path reads its own
             # blocks, and an aggregated finding lists its rows in the order a block explains them.)
             mp.setattr(arrow_scan, "SLICE", run)
-            fast, bridge, _ = _three(path, mp, ignore=ignore)
+            fast, bridge, _ = _three(path, mp, ignore=ignore, chat_template=template)
         finally:
             mp.undo()
         assert fast == bridge
@@ -124,23 +127,26 @@ def test_the_dataset_level_tallies_agree(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_what_stays_on_the_bridge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A template with role rules, tool calls in the messages, another column, --dataset: the row engine's."""
+    """Tool calls in the messages, another trained column, --dataset: the row engine's."""
     judged: list[int] = []
     real = conversation_columns.ConversationColumns.judge
     monkeypatch.setattr(conversation_columns.ConversationColumns, "judge",
                         lambda self, frame, *a: judged.append(frame.height) or real(self, frame, *a))
     rows = [_conversation(i, "Open the login page and click the link, then wait a minute.") for i in range(20)]
     path = _write(rows, tmp_path / "rows.parquet")
-    ftprep.check(str(path), task="chat", min_rows=1)
-    assert sum(judged) == 20
+    for template in (None, "qwen3", "mistral_v3_tekken"):
+        ftprep.check(str(path), task="chat", min_rows=1, chat_template=template)
+    assert sum(judged) == 60
     judged.clear()
-    ftprep.check(str(path), task="chat", min_rows=1, chat_template="mistral_v3_tekken")
-    ftprep.check(str(path), task="chat", min_rows=1, chat_template="qwen3")  # (think tags)
     ftprep.check([str(path), str(path)], task="chat", min_rows=1, dataset=True)
     tools = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string()), ("tool_calls", pa.string())]))
     pq.write_table(pa.Table.from_pylist([{"conversations": c} for c in rows], schema=pa.schema([("conversations", tools)])),
                    tmp_path / "tools.parquet")
     ftprep.check(str(tmp_path / "tools.parquet"), task="chat", min_rows=1)
+    pq.write_table(pa.Table.from_pylist([{"conversations": c, "label": True} for c in rows],
+                                        schema=pa.schema([("conversations", MESSAGES), ("label", pa.bool_())])),
+                   tmp_path / "kto.parquet")
+    ftprep.check(str(tmp_path / "kto.parquet"), task="chat", min_rows=1)
     assert judged == []
 
 

@@ -45,15 +45,13 @@ def _messages(*fields: str) -> t.Any:
 def applies(checker: RowChecker, opts: Options, schema: t.Mapping[str, t.Any]) -> bool:
     """Whether frames of this polars schema are judged here: a chat task's one
     conversation column of {role, content} strings, keys compared within the file
-    only, no per-row accounting that needs every row (tokens, explain-all), and a
-    template whose clean rows need only the last turn to be the assistant's."""
+    only, and no per-row accounting that needs every row (tokens, explain-all)."""
     col = checker.conversation
     template = opts.chat_template
     messages = (_messages("role", "content"), _messages("content", "role"))
     return (col is not None and checker.task.base == "chat" and checker.task.module.row_type is chat.row_type
             and list(schema) == [col] and schema[col] in messages
-            and allowed(checker, opts) and (template is None or template in chat_rules.ANY_ORDER)
-            and template not in chat_rules.THINK_TEMPLATES)
+            and allowed(checker, opts))
 
 
 class ConversationColumns:
@@ -95,10 +93,16 @@ class ConversationColumns:
         """The rows of these messages that the row engine must decode or explain."""
         import polars as pl
 
-        role = pl.col("role")
+        role, template = pl.col("role"), self.checker.opts.chat_template
         # decode: a role of the four (the content: column_suspects); is_clean: the assistant answers last
         wrong = role.is_null() | ~role.is_in(ROLES) | ((pl.col("pos") == pl.col("n") - 1) & (role != "assistant"))
+        if template in chat_rules.THINK_TEMPLATES:  # (a `</think>` the template may drop: the engine's to judge)
+            wrong = wrong | pl.col("content").str.contains("</think>", literal=True)
         flagged = set(messages.filter(wrong.fill_null(True)).get_column("r").to_list())
+        if template is not None and template not in chat_rules.ANY_ORDER:  # the template's order of roles
+            turns = messages.group_by("r", maintain_order=True).agg("role")
+            flagged.update(r for r, roles in zip(turns.get_column("r").to_list(), turns.get_column("role").to_list())
+                           if r not in flagged and not chat_rules.is_clean(roles, template))
         texts = messages.select("r", "content", trained=(role == "assistant").fill_null(False))
         return suspect_rows(texts, self.kept, flagged)
 
