@@ -126,6 +126,22 @@ def test_the_dataset_level_tallies_agree(tmp_path: Path, monkeypatch: pytest.Mon
     assert "Q026" in codes and "Q031" in codes
 
 
+@pytest.mark.parametrize("template", ["qwen3", "deepseek_v3", "mistral_v3_tekken"])
+def test_the_template_rules_agree(template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reasoning the template drops (C017), a system turn or two user turns it refuses."""
+    think = "<think>Two and two.</think>The answer is 4."
+    rows = [_conversation(i, "Fine, thanks.") for i in range(30)]
+    rows[3] = [{"role": "user", "content": "Sum?"}, {"role": "assistant", "content": think},
+               {"role": "user", "content": "Sure?"}, {"role": "assistant", "content": "Yes."}]
+    rows[5] = [{"role": "user", "content": "Hi"}, {"role": "user", "content": "there"},
+               {"role": "assistant", "content": "Hello."}]
+    path = _write(rows, tmp_path / "rows.parquet", group=8)
+    fast, bridge, records = _three(path, monkeypatch, chat_template=template)
+    assert fast == bridge == records
+    found = {(d["code"], d["row"]) for d in fast["files"][0]["diagnostics"]}
+    assert found & {("C017", 3), ("C012", 5)}
+
+
 def test_what_stays_on_the_bridge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tool calls in the messages, another trained column, --dataset: the row engine's."""
     judged: list[int] = []
