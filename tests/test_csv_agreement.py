@@ -229,6 +229,18 @@ def test_generated_csv_reports_alike(data: bytes, task: str, tmp_path: Path, mon
     assert fast == reference
 
 
+def test_an_na_string_beside_a_conversation_as_json_text_counts(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat column's JSON text is decoded before its cells are typed: its NA strings are
+    still read as null by pandas (L002), in both readers."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'instruction\nNA\n","\n"[1, 2]"\n')
+    args = {"task": "chat", "field_conversation": "instruction"}
+    reference, fast = both(monkeypatch, lambda: check_json(path, args))
+    assert fast == reference
+    assert ("L002", 2) in {(d["code"], d["line"]) for d in reference["files"][0]["diagnostics"]}
+
+
 def test_arrow_reads_crlf_blank_lines_and_quoted_breaks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Start lines across CRLF, blank lines (skipped, still counted) and line
     breaks inside quoted cells, read by Arrow to the end."""

@@ -188,8 +188,15 @@ def test_a_file_broken_part_way_keeps_the_load_and_its_failure(hub, monkeypatch:
 
 
 def test_streamed_report_has_findings_to_agree_on(hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ftprep.engine import conversation_columns
+
+    judged: list[int] = []
+    real = conversation_columns.ConversationColumns.judge
+    monkeypatch.setattr(conversation_columns.ConversationColumns, "judge",
+                        lambda self, frame, *a: judged.append(frame.height) or real(self, frame, *a))
     repo = seed(hub, SHAPES["shards and splits"]())
     streamed, _, _ = both(repo, monkeypatch, task="chat")
+    assert sum(judged) == 12  # every streamed row judged column-wise
     found = {(d["code"], d["row"]) for d in streamed["files"][0]["diagnostics"]}
     # The duplicate of row 2 is in the test split (merged row 10); row 9 ends on a user turn.
     assert ("D001", 10) in found and streamed["files"][0]["rows"] == 12

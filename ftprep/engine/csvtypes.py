@@ -103,8 +103,11 @@ class CsvTypes:
             self._numbers(col, cells.to_pylist(), start)
 
     def _column(self, col: str, values: list[t.Any], start: int) -> None:
-        if not all(v is None or isinstance(v, str) for v in values):
-            return  # a cell ftprep decoded (JSON text in a chat column) is text to pandas, not a number
+        # A cell ftprep decoded (JSON text in a chat column) was a text to pandas: never an NA
+        # string, and it makes the column no number. The column's NA strings still count.
+        decoded = not all(v is None or isinstance(v, str) for v in values)
+        if decoded:
+            values = [v if isinstance(v, str) else None for v in values]
         # Set and regex tests at C level first: most text columns hold no NA
         # string, and their first cell already rules out numbers.
         if not NA_TOKENS.isdisjoint(values):
@@ -114,7 +117,7 @@ class CsvTypes:
                     if len(self.na.setdefault(col, [])) < FIRST:
                         self.na[col].append((start + i, v))
         first = next((v for v in values if v is not None and v not in NA_TOKENS), None)
-        if first is None or not (CSV_FLOAT.fullmatch(first) or first in CSV_BOOL):
+        if decoded or first is None or not (CSV_FLOAT.fullmatch(first) or first in CSV_BOOL):
             return
         self._numbers(col, values, start)
 
