@@ -1,11 +1,14 @@
 """Arrow record batches (a Parquet file's row groups) into the row engine's
 `Scan`, without a Python object per row.
 
-A batch of plain types (strings, numbers, booleans, lists and structs of them)
-is written as JSON Lines by polars' native writer, and those lines meet the
-very code JSON Lines does (`RowChecker.lines`: typed decode, clean rows at C
-speed, the rest explained): one engine, so both formats give the same report.
-A batch the writer cannot spell as the trainer's loader reads it (dates,
+Chat, text and DPO rows held in string columns are judged column-wise first
+(ftprep.engine.conversation_columns, ftprep.engine.field_columns): only the rows
+the judge flags are written as JSON lines for the row engine, in the runs of
+SLICE rows this module forms either way. Other batches of plain types (strings,
+numbers, booleans, lists and structs of them) are written whole as JSON Lines
+by polars' native writer, and those lines meet the very code JSON Lines does
+(`RowChecker.lines`: typed decode, clean rows at C speed, the rest explained):
+one engine, so every format gives the same report. A batch the writer cannot spell as the trainer's loader reads it (dates,
 binary, dictionaries, a conversation held as JSON text) takes the records
 path (`to_pylist`, then `RowChecker.records`): slower, never another answer.
 """
