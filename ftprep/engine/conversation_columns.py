@@ -116,7 +116,7 @@ class ConversationColumns:
         if not len(rows):
             return
         start = first + rows[0]
-        how, what = checker.layout
+        _, what = checker.layout
         scan.types.counted(what, "list", len(rows), start)
         for column, kind in ((f"{what}[]", "object"), (f"{what}[].role", "string"), (f"{what}[].content", "string")):
             scan.types.counted(column, kind, clean.height, start)
