@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ftprep.engine import secret_anchors, secrets_scan
+from ftprep.engine import answer_tally, secret_anchors, secrets_scan
 from ftprep.tasks import junk, placeholders
 from ftprep.tasks.control import control_literals
 
@@ -101,11 +101,14 @@ def suspect_rows(texts: pl.DataFrame, kept: t.Collection[str], flagged: set[int]
     return rows
 
 
-def cut_answers(answers: pl.Series) -> list[int]:
-    """The answers whose last character (trailing whitespace aside) is a letter: the only
-    ones ftprep.engine.answer_tally measures."""
+def count_answers(scan: t.Any, field: str | None, answers: pl.Series, rows: pl.Series, first: int) -> None:
+    """Count trained answers (`rows`: their rows in the frame, `first` the frame's first row)
+    into Q026's tally, pulling into Python only those whose last character (trailing
+    whitespace aside) is a letter: the only ones ftprep.engine.answer_tally measures."""
     lasts = answers.str.strip_chars_end(whitespace()).str.tail(1).to_list()
-    return [k for k, last in enumerate(lasts) if last is not None and last.isalpha()]
+    cut = [k for k, last in enumerate(lasts) if last is not None and last.isalpha()]
+    at = rows.gather(cut).to_list()
+    answer_tally.count(scan, field, answers.gather(cut).to_list(), lambda k: first + at[k], len(answers))
 
 
-__all__ = ["cut_answers", "folded", "suspect_rows", "whitespace"]
+__all__ = ["count_answers", "folded", "suspect_rows", "whitespace"]

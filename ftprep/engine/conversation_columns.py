@@ -21,9 +21,9 @@ from __future__ import annotations
 import typing as t
 
 from ftprep.core.options import Options
-from ftprep.engine import answer_tally, language
+from ftprep.engine import language
 from ftprep.engine.column_base import Judged, allowed, keys
-from ftprep.engine.column_suspects import cut_answers, suspect_rows
+from ftprep.engine.column_suspects import count_answers, suspect_rows
 from ftprep.engine.pairs_quality import PairTally, asking_text
 from ftprep.engine.scan_state import Scan
 from ftprep.tasks import chat, chat_rules
@@ -122,11 +122,7 @@ class ConversationColumns:
             scan.types.counted(column, kind, clean.height, start)
         answers = clean.filter(pl.col("pos") == pl.col("n") - 1)
         if checker.truncation:
-            content = answers.get_column("content")
-            cut = cut_answers(content)
-            at = answers.get_column("r").gather(cut).to_list()
-            answer_tally.count(scan, checker.answer_field, content.gather(cut).to_list(), lambda k: first + at[k],
-                               answers.height)
+            count_answers(scan, checker.answer_field, answers.get_column("content"), answers.get_column("r"), first)
         if checker.languages:
             self._exchanges(scan, clean, answers, frame, first)
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 import typing as t
 
 from ftprep.core.options import Options
-from ftprep.engine import answer_tally, language
+from ftprep.engine import language
 from ftprep.engine.column_base import Judged, allowed, keys
-from ftprep.engine.column_suspects import cut_answers, suspect_rows
-from ftprep.engine.pairs_quality import PairTally, tally_answers
+from ftprep.engine.column_suspects import count_answers, suspect_rows
+from ftprep.engine.pairs_quality import PairTally
 from ftprep.engine.scan_state import Scan
 from ftprep.tasks import dpo, text
 
@@ -107,27 +107,19 @@ class FieldColumns:
         if not clean.height:
             return
         checker, (question, answer) = self.checker, self.columns[:2]
-        at = clean.get_column("r")
+        if (self.dpo or checker.languages) and scan.pairs is None:
+            scan.pairs = PairTally()
         if self.dpo:
-            if scan.pairs is None:
-                scan.pairs = PairTally()
             scan.pairs.counted(clean.get_column(answer).str.len_chars().to_list(),
                                clean.get_column(self.columns[2]).str.len_chars().to_list())
-        if checker.languages:
+        if checker.languages:  # (the long pairs only: PairTally.languages skips the others)
             least = language.MIN_CHARS
             long = clean.filter((pl.col(question).str.len_chars() >= least) & (pl.col(answer).str.len_chars() >= least))
             rows = [first + r for r in long.get_column("r").to_list()]
-            questions, answers = long.get_column(question).to_list(), long.get_column(answer).to_list()
-            if self.dpo:
-                t.cast(PairTally, scan.pairs).languages(questions, answers, rows.__getitem__, "chosen", "pair")
-            else:
-                tally_answers(scan, questions, answers, answer, lambda k: (0, rows[k]))
+            field, kind = ("chosen", "pair") if self.dpo else (answer, "text")
+            scan.pairs.languages(long.get_column(question).to_list(), long.get_column(answer).to_list(),
+                                 rows.__getitem__, field, kind)
         if checker.truncation:
-            content = clean.get_column(answer)
-            cut = cut_answers(content)
-            where = at.gather(cut).to_list()
-            answer_tally.count(scan, checker.answer_field, content.gather(cut).to_list(), lambda k: first + where[k],
-                               clean.height)
-
+            count_answers(scan, checker.answer_field, clean.get_column(answer), clean.get_column("r"), first)
 
 __all__ = ["FieldColumns", "applies"]

@@ -49,10 +49,17 @@ class Sampled(t.NamedTuple):
 _utf8 = operator.methodcaller("encode", "utf-8", "surrogatepass")
 
 
+def pair_keys(questions: t.Iterable[str], answers: t.Iterable[str]) -> t.Iterator[int]:
+    """The 64-bit keys of pairs of texts (a CRC-32 of the question, then of the answer
+    continued from it), the same in every process and on every run; at C speed."""
+    firsts = list(map(zlib.crc32, map(_utf8, questions)))
+    return map(operator.or_, map(operator.lshift, firsts, itertools.repeat(32)),
+               map(zlib.crc32, map(_utf8, answers), firsts))
+
+
 def pair_key(question: str, answer: str) -> int:
-    """A 64-bit key of a pair's texts, the same in every process and on every run."""
-    q = zlib.crc32(question.encode("utf-8", "surrogatepass"))
-    return (q << 32) | zlib.crc32(answer.encode("utf-8", "surrogatepass"), q)
+    """The key of one pair (`pair_keys`)."""
+    return next(pair_keys([question], [answer]))
 
 
 @dataclasses.dataclass
@@ -66,42 +73,29 @@ class LanguageSample:
     examined: int = 0
     heap: list[tuple[int, int, Sampled]] = dataclasses.field(default_factory=list)
 
-    def admits(self, key: int, row: int) -> bool:
-        """Whether a pair with this key and row would enter the sample (before its filters)."""
-        if len(self.heap) < self.size:
-            return True
-        top = self.heap[0]
-        return (key, row) < (-top[0], -top[1])
-
     def offer(self, row: int, field: str, question: str, answer: str, asking: t.Callable[[], str] | str,
               kind: str) -> None:
         """One long pair looked at; kept when it enters the sample, both sides are prose
         and `asking` (the text that can ask for a language: the prompt, or a chat's user
         and system turns; a callable when it costs to build) does not ask for a translation."""
-        self.examined += 1
-        key = pair_key(question, answer)
-        if self.admits(key, row):
-            self._enter(key, row, field, question, answer, asking, kind)
+        self.offer_all([row], field, [question], [answer], lambda _: asking() if callable(asking) else asking, kind)
 
     def offer_all(self, rows: t.Sequence[int], field: str, questions: t.Sequence[str], answers: t.Sequence[str],
                   asking: t.Callable[[int], str], kind: str) -> None:
         """`offer` each pair k in turn (row rows[k], `asking(k)`), with the keys taken at C
         speed and only the pairs that would enter the sample looked at further."""
         self.examined += len(rows)
-        firsts = list(map(zlib.crc32, map(_utf8, questions)))
-        keys = map(operator.or_, map(operator.lshift, firsts, itertools.repeat(32)),
-                   map(zlib.crc32, map(_utf8, answers), firsts))
         heap, size = self.heap, self.size
-        for k, key in enumerate(keys):
+        for k, key in enumerate(pair_keys(questions, answers)):
             row = rows[k]
             if len(heap) >= size and (key, row) >= (-heap[0][0], -heap[0][1]):
                 continue
             self._enter(key, row, field, questions[k], answers[k], functools.partial(asking, k), kind)
 
-    def _enter(self, key: int, row: int, field: str, question: str, answer: str,
-               asking: t.Callable[[], str] | str, kind: str) -> None:
+    def _enter(self, key: int, row: int, field: str, question: str, answer: str, asking: t.Callable[[], str],
+               kind: str) -> None:
         """A pair that enters the sample (before its filters)."""
-        text = asking() if callable(asking) else asking
+        text = asking()
         if language.asks_for_translation(text):
             return
         q, a = language.prose(question, tail=True), language.prose(answer)
@@ -131,4 +125,4 @@ class LanguageSample:
         return sorted((s for _, _, s in self.heap), key=lambda s: s.row)
 
 
-__all__ = ["LanguageSample", "Sampled", "pair_key"]
+__all__ = ["LanguageSample", "Sampled", "pair_key", "pair_keys"]
