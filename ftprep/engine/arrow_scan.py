@@ -172,7 +172,7 @@ class ArrowRows:
         at, lines = self._held_at[:k], self._held_lines[:k]
         keys = self._held_keys[:n]
         judge = self._columns
-        engine = self.checker.lines(self.scan, lines, False, at=at, span=n, types=judge.engine_types)
+        engine = self.checker.lines_at(self.scan, lines, at, n, judge.engine_types)
         if judge.engine_keys:
             for row, key in zip(at, engine):
                 keys[row] = key

@@ -192,19 +192,12 @@ class RowChecker:
         self.lines(scan, run, False)
 
     # -- JSON Lines -----------------------------------------------------------
-    def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool, at: t.Sequence[int] | None = None,
-              span: int = 0, types: bool = True) -> list[int]:
+    def lines(self, scan: Scan, lines: list[bytes], truncated_tail: bool) -> None:
         """Scan a list of lines (without their newlines). `truncated_tail`: the
         last line is the end of a file without a final newline, so a parse
-        failure there is a truncation. `at`: the lines are some rows of a run of
-        `span` rows written from values (no blank line among them), line k being
-        the run's row at[k]; the run's rows and lines are counted, and the lines'
-        keys are returned rather than kept (the caller keys the run's other rows), and with
-        `types` False the column types of the typed ones are left to the caller too."""
-        if at is not None:
-            return self._rows_at(scan, lines, at, span, types)
+        failure there is a truncation."""
         if not lines:
-            return []
+            return
         if self.tally is not None:  # the rows as the trainer's prep reads them, counted in tokens
             self.tally.lines(scan.lengths, lines, scan.lines + 1, scan.rows, truncated_tail)
         rows, failed = self._decoded(lines)
@@ -212,10 +205,9 @@ class RowChecker:
         scan.lines += len(lines)
         if not failed:
             scan.rows += len(rows)
-            keys = list(self.keys(rows))
-            scan.hashes.extend(keys)
+            scan.hashes.extend(self.keys(rows))
             self._typed_rows(scan, lines, rows, range(len(rows)), lambda k: first_line + k, lambda k: first_row + k)
-            return keys
+            return
         bad = set(failed)
         blank = {i for i in failed if not lines[i].strip()}
         line_of = [i for i in range(len(lines)) if i not in bad]
@@ -245,10 +237,12 @@ class RowChecker:
                                                     truncated=truncated_tail and i == last,
                                                     lead=len(lines[i]) - len(lines[i].lstrip()))
         scan.hashes.extend(keys)
-        return keys
 
-    def _rows_at(self, scan: Scan, lines: list[bytes], at: t.Sequence[int], span: int, types: bool) -> list[int]:
-        """`lines` as rows at[k] of a run of `span` rows (see `lines`)."""
+    def lines_at(self, scan: Scan, lines: list[bytes], at: t.Sequence[int], span: int, types: bool = True) -> list[int]:
+        """Scan some rows of a run of `span` rows written from values (no blank line among
+        them), line k being the run's row at[k]: the run's rows and lines are counted, and
+        the lines' keys are returned rather than kept (the caller keys the run's other rows).
+        With `types` False the column types of the typed rows are left to the caller too."""
         first_line, first_row = scan.lines + 1, scan.rows
         scan.lines += span
         scan.rows += span
